@@ -1,0 +1,89 @@
+/**
+ * Loads and validates a config file. Errors name the file, the key path, the bad
+ * value and what was expected, so `config check` and start-up can print them.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type GatewayConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  readonly code = 'GW_ERR_CONFIG';
+  constructor(readonly file: string, readonly problems: string[]) {
+    super(`${file}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      return `${path}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; expected only the keys documented in contract.md`;
+    }
+    return `${path}: got ${describe(valueAt(input, issue.path))}; expected ${issue.message}`;
+  });
+}
+
+/** Environment overrides of contract.md: GATEWAY_HTTP_PORT, GATEWAY_MQTT_PORT, GATEWAY_DATA_DIR. */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = structuredClone(raw);
+  const section = (key: string): Record<string, unknown> => {
+    const cur = out[key];
+    if (cur && typeof cur === 'object') return cur as Record<string, unknown>;
+    const fresh: Record<string, unknown> = {};
+    out[key] = fresh;
+    return fresh;
+  };
+  if (env.GATEWAY_HTTP_PORT) section('http').port = Number(env.GATEWAY_HTTP_PORT);
+  if (env.GATEWAY_MQTT_PORT) section('broker').port = Number(env.GATEWAY_MQTT_PORT);
+  if (env.GATEWAY_DATA_DIR) {
+    const store = out.store as Record<string, unknown> | undefined;
+    if (!store || store.kind === 'embedded') out.store = { ...(store ?? { kind: 'embedded' }), path: env.GATEWAY_DATA_DIR };
+    const privacy = section('privacy');
+    privacy.pseudonymKeyFile ??= `${env.GATEWAY_DATA_DIR}/pseudonym.key`;
+  }
+  return out;
+}
+
+export function parseConfig(raw: unknown, file = '(config)', env: NodeJS.ProcessEnv = {}): GatewayConfig {
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    throw new ConfigError(file, [`(top level): got ${describe(raw)}; expected a mapping of keys`]);
+  }
+  const withEnv = applyEnv((raw ?? {}) as Record<string, unknown>, env);
+  const result = configSchema.safeParse(withEnv);
+  if (!result.success) throw new ConfigError(file, formatIssues(result.error.issues, withEnv));
+  return result.data;
+}
+
+export function loadConfigFile(file: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  if (!file) return parseConfig({}, '(defaults)', env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new ConfigError(file, [`not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return parseConfig(raw, file, env);
+}

@@ -1,0 +1,156 @@
+/**
+ * The gateway's configuration (contract.md "Configuration"). YAML validated with
+ * zod; unknown keys are errors (strictObject everywhere). Types come from here.
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const deviceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a device id: letters, digits, . _ - (max 128)');
+const templateId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a kebab-case template id');
+
+export const tlsSchema = z.strictObject({
+  port: port.default(8883),
+  certFile: z.string(),
+  keyFile: z.string(),
+  caFile: z.string().optional(),
+  requestClientCert: z.boolean().default(false),
+});
+
+export const brokerSchema = z.strictObject({
+  port: port.default(1883),
+  host: z.string().default('0.0.0.0'),
+  tls: tlsSchema.optional(),
+  websocket: z.strictObject({ port: port.default(8083), path: z.string().default('/mqtt') }).optional(),
+  auth: z.strictObject({
+    enabled: z.boolean().default(false),
+    maxFailures: z.number().int().min(1).default(5),
+    lockoutSeconds: z.number().int().min(1).default(300),
+  }).prefault({}),
+  limits: z.strictObject({
+    maxPacketBytes: z.number().int().min(1024).default(256 * 1024),
+    maxConnections: z.number().int().min(1).default(10_000),
+    publishesPerSecond: z.number().int().min(1).default(2_000),
+    offlineQueueLength: z.number().int().min(0).default(1_000),
+  }).prefault({}),
+});
+
+export const deviceSchema = z.strictObject({
+  id: deviceId,
+  template: templateId,
+  secretHash: z.string().optional(),
+  room: z.string().optional(),
+  building: z.string().optional(),
+  /** For `id` devices (pens, bands, clickers): the person the device is bound to. */
+  person: z.string().optional(),
+});
+
+export const modbusAdapterSchema = z.strictObject({
+  transport: z.enum(['tcp', 'rtu']),
+  host: z.string().optional(),
+  port: port.optional(),
+  path: z.string().optional(),
+  baudRate: z.number().int().positive().default(9600),
+  unitId: z.number().int().min(0).max(255).default(1),
+  template: templateId,
+  deviceId,
+  intervalMs: z.number().int().min(50).default(5_000),
+  timeoutMs: z.number().int().min(10).default(1_000),
+  retries: z.number().int().min(0).default(1),
+  room: z.string().optional(),
+  building: z.string().optional(),
+}).superRefine((a, ctx) => {
+  if (a.transport === 'tcp' && !a.host) ctx.addIssue({ code: 'custom', path: ['host'], message: 'host is required for transport tcp' });
+  if (a.transport === 'rtu' && !a.path) ctx.addIssue({ code: 'custom', path: ['path'], message: 'path is required for transport rtu' });
+});
+
+export const serialAdapterSchema = z.strictObject({
+  path: z.string(),
+  baudRate: z.number().int().positive().optional(),
+  template: templateId,
+  deviceId,
+  intervalMs: z.number().int().min(50).default(10_000),
+  room: z.string().optional(),
+  building: z.string().optional(),
+});
+
+export const storeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('embedded'),
+    path: z.string().default('./data'),
+    retentionDays: z.number().int().min(1).default(30),
+  }),
+  z.strictObject({
+    kind: z.literal('influx'),
+    url: z.url(),
+    apiVersion: z.union([z.literal(1), z.literal(2)]).default(1),
+    database: z.string().optional(),
+    retentionPolicy: z.string().optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    org: z.string().optional(),
+    bucket: z.string().optional(),
+    token: z.string().optional(),
+    batchSize: z.number().int().min(1).default(5_000),
+    flushMs: z.number().int().min(10).default(1_000),
+    spoolPath: z.string().optional(),
+  }).superRefine((s, ctx) => {
+    if (s.apiVersion === 1 && !s.database) ctx.addIssue({ code: 'custom', path: ['database'], message: 'database is required for apiVersion 1' });
+    if (s.apiVersion === 2) {
+      for (const k of ['org', 'bucket', 'token'] as const) {
+        if (!s[k]) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is required for apiVersion 2` });
+      }
+    }
+  }),
+]);
+
+export const uplinkSchema = z.strictObject({
+  url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an MQTT URL such as mqtt://hub.school.local:1883'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  caFile: z.string().optional(),
+  topicPrefix: z.string().default('hub'),
+  windowSeconds: z.number().int().min(1).default(60),
+});
+
+export const privacySchema = z.strictObject({
+  pseudonymKeyFile: z.string().default('./data/pseudonym.key'),
+  minGroupSize: z.number().int().min(2).default(5),
+});
+
+export const httpSchema = z.strictObject({
+  port: port.default(8080),
+  host: z.string().default('0.0.0.0'),
+  tokens: z.array(z.strictObject({
+    role: z.enum(['facilities', 'teacher', 'district', 'admin']),
+    /** scrypt hash of the bearer token (see `campus-gateway devices hash-secret`). */
+    tokenHash: z.string(),
+    name: z.string().optional(),
+  })).optional(),
+});
+
+export const configSchema = z.strictObject({
+  site: z.strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase site id (letters, digits, -)').default('demo-school'),
+    name: z.string().default('Demo School'),
+  }).prefault({}),
+  broker: brokerSchema.prefault({}),
+  devices: z.array(deviceSchema).default([]),
+  adapters: z.strictObject({
+    modbus: z.array(modbusAdapterSchema).default([]),
+    serial: z.array(serialAdapterSchema).default([]),
+  }).prefault({}),
+  store: storeSchema.default({ kind: 'embedded', path: './data', retentionDays: 30 }),
+  uplink: uplinkSchema.optional(),
+  privacy: privacySchema.prefault({}),
+  http: httpSchema.prefault({}),
+  /** Where the device templates live; defaults to the bundled device-templates package. */
+  templatesDir: z.string().optional(),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+});
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export type GatewayConfigInput = z.input<typeof configSchema>;
+export type DeviceConfig = z.infer<typeof deviceSchema>;
+export type ModbusAdapterConfig = z.infer<typeof modbusAdapterSchema>;
+export type SerialAdapterConfig = z.infer<typeof serialAdapterSchema>;
+export type StoreConfig = z.infer<typeof storeSchema>;

@@ -1,0 +1,47 @@
+/**
+ * The store interface every backend implements (embedded SQLite, InfluxDB v1/v2).
+ * One shared test suite runs against each implementation (aedes-persistence style).
+ */
+import type { FieldValue, Reading } from '../core/reading.js';
+
+export interface SeriesQuery {
+  device: string;
+  field: string;
+  /** Epoch ms, inclusive. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+  /** Bucket width in ms for downsampling (mean for numbers, last for others); raw points when absent. */
+  everyMs?: number;
+}
+
+export interface SeriesPoint {
+  ts: number;
+  value: FieldValue;
+}
+
+export interface StoreHealth {
+  kind: string;
+  ok: boolean;
+  /** Readings written since start. */
+  written: number;
+  /** Readings dropped, by reason (never silently). */
+  dropped: Record<string, number>;
+  detail?: Record<string, unknown>;
+}
+
+export interface ReadingStore {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Accepts readings. Resolves once they are durably accepted by this store
+   * (written, or spooled to disk for a later retry). Idempotent: the same
+   * series (measurement + tags) and timestamp overwrites.
+   */
+  write(readings: readonly Reading[]): Promise<void>;
+  /** Time series of one field of one device; undefined when the backend cannot answer queries. */
+  query?(q: SeriesQuery): Promise<SeriesPoint[]>;
+  /** Latest fields per device as stored, used to warm the registry after a restart. */
+  latest?(): Promise<Map<string, { template: string; ts: number; fields: Record<string, FieldValue> }>>;
+  health(): StoreHealth;
+}
