@@ -1,0 +1,3 @@
+export { createSerialSim, type SerialSim, type SerialSimMode, type SerialSimOptions } from './sim.js';
+export { createReopeningPort, type ReopeningPort, type ReopeningPortOptions } from './port.js';
+export { nmeaChecksum, noiseSentence, pjlinkAnswer, SERIAL_SIM_TEMPLATES, type ProjectorState, type SerialSimTemplate } from './lines.js';
