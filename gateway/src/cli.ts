@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * The `campus-gateway` command (contract.md "Running it"):
+ *   campus-gateway start [--config FILE] [--simulate]
+ *   campus-gateway config check FILE
+ *   campus-gateway templates check [--json]
+ */
+import { parseArgs } from 'node:util';
+import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
+import { ConfigError, loadConfigFile } from './config/load.js';
+import { createGateway } from './gateway.js';
+import { createRootLogger } from './log.js';
+import { runTemplatesCheckCli } from './templates/index.js';
+
+const USAGE = `usage:
+  campus-gateway start [--config FILE] [--simulate]
+  campus-gateway config check FILE
+  campus-gateway templates check [--json]`;
+
+async function start(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, simulate: { type: 'boolean', default: false } } });
+  const config = loadConfigFile(values.config ?? process.env.GATEWAY_CONFIG);
+  const log = createRootLogger(config.log.level);
+  const gateway = createGateway(config, { log });
+  await gateway.start();
+  let sim: { stop(): Promise<void> } | undefined;
+  if (values.simulate) {
+    const school = createSimulatedSchool({ url: `mqtt://127.0.0.1:${gateway.ports().mqtt}`, rooms: 6 }, { log: log.child({ component: 'simulator' }) });
+    for (const d of school.devices()) gateway.registry.upsert({ ...d, building: 'A', provisioned: true });
+    await school.start();
+    sim = school;
+    log.info({ devices: school.devices().length }, 'simulated school running');
+  }
+  log.info(`dashboard: http://localhost:${gateway.ports().http}/`);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+  await sim?.stop();
+  await gateway.stop();
+  return 0;
+}
+
+function configCheck(args: string[]): number {
+  const file = args[0];
+  if (!file) {
+    process.stderr.write('usage: campus-gateway config check FILE\n');
+    return 2;
+  }
+  loadConfigFile(file, {});
+  process.stdout.write(`${file}: ok\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  try {
+    if (command === 'start') return await start(argv.slice(1));
+    if (command === 'config' && sub === 'check') return configCheck(rest);
+    if (command === 'templates' && sub === 'check') return await runTemplatesCheckCli(rest, process.stdout);
+    process.stderr.write(`${USAGE}\n`);
+    return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`campus-gateway: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

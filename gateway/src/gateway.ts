@@ -1,0 +1,117 @@
+/**
+ * Composition root of the gateway service: wires templates, registry, stores,
+ * broker, ingest and the HTTP API from a validated config. `createGateway`
+ * returns `{ start, stop }` and handles for tests.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { rejectedTopic } from './core/topics.js';
+import type { GatewayConfig } from './config/schema.js';
+import { createBroker, type Broker } from './broker/broker.js';
+import { createIngest, type Ingest } from './pipeline/ingest.js';
+import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.js';
+import { createEmbeddedStore } from './store/embedded-store.js';
+import type { ReadingStore } from './store/types.js';
+import { createTemplateRegistry, type TemplateRegistry } from './templates/index.js';
+import { buildHttpApp } from './api/server.js';
+import type { HealthReport } from './api/routes/health.js';
+
+export interface Gateway {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly config: GatewayConfig;
+  readonly broker: Broker;
+  readonly registry: DeviceRegistry;
+  readonly templates: TemplateRegistry;
+  readonly ingest: Ingest;
+  readonly store: ReadingStore;
+  http(): FastifyInstance;
+  /** Bound ports (after start), useful when the config asked for port 0. */
+  ports(): { mqtt: number; http: number };
+  health(): HealthReport;
+}
+
+const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
+const SWEEP_EVERY_MS = 5_000;
+
+export function createStore(config: GatewayConfig, log: Logger): ReadingStore {
+  const s = config.store;
+  if (s.kind === 'embedded') {
+    return createEmbeddedStore({ path: s.path, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
+  }
+  throw new Error('GW_ERR_STORE_KIND: store.kind "influx" is not available in this build yet');
+}
+
+export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gateway {
+  const log = deps.log;
+  const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log: log.child({ component: 'templates' }) });
+  const registry = createDeviceRegistry();
+  for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
+  const store = createStore(config, log);
+  let broker: Broker | undefined;
+  const ingest = createIngest({
+    log, templates, registry, stores: [store],
+    publishRejected: (payload) => {
+      broker?.publish(rejectedTopic(config.site.id), payload).catch(() => undefined);
+    },
+  });
+  broker = createBroker(config.broker, {
+    log,
+    onDevicePublish: (topic, payload, at) => ingest.handleMqtt(topic, payload, at),
+    onDeviceStatus: (topic, payload, at) => void ingest.handleMqtt(topic, payload, at),
+  });
+  const theBroker = broker;
+  let app: FastifyInstance | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  function health(): HealthReport {
+    const storeHealth = store.health();
+    const templateErrors = templates.errors();
+    const status = storeHealth.ok && templateErrors.length === 0 ? 'ok' : 'degraded';
+    return {
+      status,
+      broker: { clients: theBroker.connectedClients(), auth: config.broker.auth.enabled ? 'on' : 'off (anonymous devices allowed)', ...theBroker.stats() },
+      store: { ...storeHealth },
+      uplink: config.uplink ? { configured: true } : null,
+      devices: registry.counts(),
+      templates: { loaded: templates.list().length, errors: templateErrors.length },
+      ingest: ingest.stats(),
+      warnings: config.broker.auth.enabled ? [] : ['broker auth is off: any client may publish as any device'],
+    };
+  }
+
+  return {
+    config, broker: theBroker, registry, templates, ingest, store,
+    http() {
+      if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
+      return app;
+    },
+    ports: () => ({ mqtt: theBroker.port(), http: app ? (app.server.address() as { port: number } | null)?.port ?? 0 : 0 }),
+    health,
+    async start() {
+      await templates.start();
+      await store.start();
+      const warm = await store.latest?.();
+      for (const [id, l] of warm ?? []) registry.setLatest(id, l.template, l.ts, l.fields);
+      await theBroker.start();
+      if (!config.broker.auth.enabled) log.warn('broker auth is off: devices connect anonymously (demo default)');
+      app = await buildHttpApp({
+        log, health: { report: health }, store, registry,
+        templateOf: (id) => templates.get(id),
+      });
+      await app.listen({ port: config.http.port, host: config.http.host });
+      sweepTimer = setInterval(() => {
+        registry.sweep(Date.now(), (t) => templates.get(t)?.offlineAfterMs ?? DEFAULT_OFFLINE_AFTER_MS);
+      }, SWEEP_EVERY_MS);
+      sweepTimer.unref();
+      log.info({ http: this.ports().http, mqtt: theBroker.port(), site: config.site.id }, 'gateway started');
+    },
+    async stop() {
+      if (sweepTimer) clearInterval(sweepTimer);
+      await app?.close();
+      await theBroker.stop();
+      await store.stop();
+      await templates.stop();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/** Public surface of the gateway package, for embedding and tests. */
+export { createGateway, type Gateway } from './gateway.js';
+export { loadConfigFile, parseConfig, ConfigError } from './config/load.js';
+export { configSchema, type GatewayConfig, type GatewayConfigInput } from './config/schema.js';
+export type { Reading, FieldValue } from './core/reading.js';
+export { createRootLogger, silentLogger } from './log.js';

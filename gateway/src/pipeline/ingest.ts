@@ -1,0 +1,133 @@
+/**
+ * Ingest: topic + payload (or an adapter's decoded readings) → template decode →
+ * de-identification → device registry → stores → listeners (summaries).
+ * A bad reading is rejected with a reason, counted, logged at debug and
+ * published on `gateway/<site-id>/rejected`; it never throws out of here.
+ */
+import type { Logger } from 'pino';
+import type { Reading } from '../core/reading.js';
+import type { DeviceTopic } from '../core/topics.js';
+import type { DeviceRegistry } from '../registry/device-registry.js';
+import type { ReadingStore } from '../store/types.js';
+import { decodeMqtt, type Template, type TemplateRegistry } from '../templates/index.js';
+
+export interface Rejection {
+  device: string;
+  template: string;
+  code: string;
+  reason: string;
+  topic?: string;
+  /** The start of the raw input, for the operator. */
+  raw?: string;
+}
+
+export interface ReadingListener {
+  readings(readings: readonly Reading[], template: Template): void;
+  rejected?(rejection: Rejection): void;
+}
+
+export interface IngestDeps {
+  log: Logger;
+  templates: TemplateRegistry;
+  registry: DeviceRegistry;
+  stores: ReadingStore[];
+  /** Publishes a rejection message on the rejected topic (QoS 0). */
+  publishRejected(payload: string): void;
+  /** Replaces `id` fields by pseudonyms before anything is stored or forwarded. */
+  privacy?: { deidentify(readings: Reading[], template: Template): Reading[] };
+  listeners?: ReadingListener[];
+}
+
+export interface IngestStats {
+  readings: Record<string, number>;
+  rejected: Record<string, number>;
+}
+
+export interface Ingest {
+  /** A device publish on the broker; resolves once its readings are durably stored. */
+  handleMqtt(topic: DeviceTopic, payload: Buffer, receivedAt: number): Promise<void>;
+  /** Readings decoded by an adapter (Modbus, serial). */
+  acceptReadings(templateId: string, readings: Reading[]): Promise<void>;
+  reject(rejection: Rejection): void;
+  stats(): IngestStats;
+  addListener(listener: ReadingListener): void;
+}
+
+const RAW_PREVIEW = 200;
+
+export function createIngest(deps: IngestDeps): Ingest {
+  const log = deps.log.child({ component: 'ingest' });
+  const listeners = [...(deps.listeners ?? [])];
+  const stats: IngestStats = { readings: {}, rejected: {} };
+
+  function reject(r: Rejection): void {
+    stats.rejected[r.code] = (stats.rejected[r.code] ?? 0) + 1;
+    log.debug({ rejection: r }, 'reading rejected');
+    deps.registry.setError(r.device, r.template, `${r.code}: ${r.reason}`);
+    try {
+      deps.publishRejected(JSON.stringify({ ts: new Date().toISOString(), ...r }));
+    } catch (err) {
+      log.warn({ err }, 'could not publish a rejection');
+    }
+    for (const l of listeners) l.rejected?.(r);
+  }
+
+  async function accept(template: Template, decoded: Reading[]): Promise<void> {
+    if (decoded.length === 0) return;
+    const readings = deps.privacy ? deps.privacy.deidentify(decoded, template) : decoded;
+    const first = readings[0]!;
+    const device = deps.registry.get(first.device);
+    if (device?.room || device?.building) {
+      for (const r of readings) {
+        if (device.room) r.tags.room ??= device.room;
+        if (device.building) r.tags.building ??= device.building;
+      }
+    }
+    await Promise.all(deps.stores.map((s) => s.write(readings)));
+    stats.readings[template.id] = (stats.readings[template.id] ?? 0) + readings.length;
+    let newest = first;
+    for (const r of readings) if (r.ts >= newest.ts && r.event === undefined) newest = r;
+    if (newest.event === undefined) deps.registry.setLatest(newest.device, template.id, newest.ts, newest.fields);
+    for (const l of listeners) {
+      try {
+        l.readings(readings, template);
+      } catch (err) {
+        log.error({ err }, 'a reading listener failed');
+      }
+    }
+  }
+
+  return {
+    async handleMqtt(topic, payload, receivedAt) {
+      const { template: templateId, device, channel } = topic;
+      if (channel === 'command') return;
+      if (channel === 'status') {
+        const text = payload.toString('utf8').trim();
+        if (text === 'online' || text === 'offline') deps.registry.setStatus(device, templateId, text, receivedAt);
+        else reject({ device, template: templateId, code: 'bad_status', reason: `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}` });
+        return;
+      }
+      const template = deps.templates.get(templateId);
+      if (!template) {
+        reject({ device, template: templateId, code: 'unknown_template', reason: `no template "${templateId}"`, raw: payload.toString('utf8', 0, RAW_PREVIEW) });
+        return;
+      }
+      deps.registry.seen(device, templateId, receivedAt);
+      const result = decodeMqtt(template, payload, { device, channel, receivedAt });
+      if (!result.ok) {
+        reject({ device, template: templateId, code: result.code, reason: result.reason, topic: `campus/${templateId}/${device}/${channel}`, raw: payload.toString('utf8', 0, RAW_PREVIEW) });
+        return;
+      }
+      deps.registry.setError(device, templateId, null);
+      await accept(template, result.readings);
+    },
+    async acceptReadings(templateId, readings) {
+      const template = deps.templates.get(templateId);
+      if (!template) throw new Error(`GW_ERR_UNKNOWN_TEMPLATE: ${templateId}`);
+      await accept(template, readings);
+    },
+    reject,
+    stats: () => ({ readings: { ...stats.readings }, rejected: { ...stats.rejected } }),
+    addListener: (l) => listeners.push(l),
+  };
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Reading } from '../core/reading.js';
+import { silentLogger } from '../log.js';
+import { createEmbeddedStore } from './embedded-store.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'cg-store-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const light = (ts: number, bri: number): Reading => ({
+  template: 'classroom-light', device: 'L1', ts, tags: {}, fields: { on: bri > 0, brightness_pct: bri },
+});
+
+describe('embedded store', () => {
+  it('writes, queries raw and downsampled, and keeps the latest fields', async () => {
+    const store = createEmbeddedStore({ path: tempDir(), retentionDays: 30 }, { log: silentLogger(), now: () => 100_000 });
+    await store.start();
+    await store.write([light(1000, 10), light(2000, 20), light(61_000, 30)]);
+    expect(await store.query!({ device: 'L1', field: 'brightness_pct', from: 0, to: 100_000 })).toEqual([
+      { ts: 1000, value: 10 }, { ts: 2000, value: 20 }, { ts: 61_000, value: 30 },
+    ]);
+    expect(await store.query!({ device: 'L1', field: 'brightness_pct', from: 0, to: 100_000, everyMs: 60_000 })).toEqual([
+      { ts: 0, value: 15 }, { ts: 60_000, value: 30 },
+    ]);
+    const latest = await store.latest!();
+    expect(latest.get('L1')).toEqual({ template: 'classroom-light', ts: 61_000, fields: { on: true, brightness_pct: 30 } });
+    expect(store.health().written).toBe(3);
+    await store.stop();
+  });
+
+  it('overwrites the same series and timestamp, and survives a restart', async () => {
+    const path = tempDir();
+    const t = Date.now();
+    const a = createEmbeddedStore({ path, retentionDays: 30 }, { log: silentLogger() });
+    await a.start();
+    await Promise.all([a.write([light(t, 40)]), a.write([light(t, 41)])]);
+    await a.stop();
+    const b = createEmbeddedStore({ path, retentionDays: 30 }, { log: silentLogger() });
+    await b.start();
+    expect(await b.query!({ device: 'L1', field: 'brightness_pct', from: t - 1, to: t + 1 })).toEqual([{ ts: t, value: 41 }]);
+    await b.stop();
+  });
+
+  it('keeps points of different series at the same timestamp apart', async () => {
+    const store = createEmbeddedStore({ path: ':memory:', retentionDays: 30 }, { log: silentLogger() });
+    await store.start();
+    const pt = (stroke: string): Reading => ({ template: 'smart-pen', device: 'R1', ts: 7, tags: { page: 'p', stroke }, fields: { x_mm: 1 } });
+    await store.write([pt('0'), pt('1')]);
+    expect(await store.query!({ device: 'R1', field: 'x_mm', from: 0, to: 10 })).toHaveLength(2);
+    await store.stop();
+  });
+
+  it('removes readings older than the retention period on start', async () => {
+    const path = tempDir();
+    const day = 86_400_000;
+    const a = createEmbeddedStore({ path, retentionDays: 1 }, { log: silentLogger(), now: () => 10 * day });
+    await a.start();
+    await a.write([light(1 * day, 1), light(9.5 * day, 2)]);
+    await a.stop();
+    const b = createEmbeddedStore({ path, retentionDays: 1 }, { log: silentLogger(), now: () => 10 * day });
+    await b.start();
+    expect(await b.query!({ device: 'L1', field: 'brightness_pct', from: 0, to: 11 * day })).toEqual([{ ts: 9.5 * day, value: 2 }]);
+    await b.stop();
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * The embedded store (the zero-setup default): SQLite through better-sqlite3,
+ * one row per reading with its fields as JSON. Writes are queued and committed
+ * in one transaction per tick (group commit), so a burst of pen points costs
+ * one fsync. Idempotent: the same device + series tags + timestamp overwrites,
+ * as in InfluxDB.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { measurementOf, type FieldValue, type Reading } from '../core/reading.js';
+import type { ReadingStore, SeriesPoint, SeriesQuery, StoreHealth } from './types.js';
+
+export interface EmbeddedStoreOptions {
+  /** Directory holding `gateway.db`; `:memory:` for an in-memory database. */
+  path: string;
+  retentionDays: number;
+  /** Extra tags added to every row (site). */
+  siteTags?: Record<string, string>;
+}
+
+interface Pending {
+  readings: readonly Reading[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+function seriesKey(tags: Record<string, string>): string {
+  const keys = Object.keys(tags);
+  if (keys.length === 0) return '';
+  keys.sort();
+  return keys.map((k) => `${k}=${tags[k]}`).join(',');
+}
+
+export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: Logger; now?: () => number }): ReadingStore {
+  const log = deps.log.child({ component: 'embedded-store' });
+  const now = deps.now ?? Date.now;
+  let db: Database.Database | undefined;
+  let insert: Database.Statement | undefined;
+  let upsertLatest: Database.Statement | undefined;
+  let queue: Pending[] = [];
+  let flushScheduled = false;
+  let written = 0;
+  let retentionTimer: NodeJS.Timeout | undefined;
+  const dropped: Record<string, number> = {};
+
+  function open(): Database.Database {
+    let file = ':memory:';
+    if (options.path !== ':memory:') {
+      mkdirSync(options.path, { recursive: true });
+      file = join(options.path, 'gateway.db');
+    }
+    const d = new Database(file);
+    d.pragma('journal_mode = WAL');
+    d.pragma('synchronous = NORMAL');
+    d.exec(`
+      CREATE TABLE IF NOT EXISTS readings (
+        device TEXT NOT NULL, series TEXT NOT NULL, ts INTEGER NOT NULL,
+        measurement TEXT NOT NULL, tags TEXT NOT NULL, fields TEXT NOT NULL,
+        PRIMARY KEY (device, ts, series)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS latest (
+        device TEXT PRIMARY KEY, template TEXT NOT NULL, ts INTEGER NOT NULL, fields TEXT NOT NULL
+      );`);
+    return d;
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    const batch = queue;
+    queue = [];
+    if (!db || !insert || !upsertLatest || batch.length === 0) return;
+    const ins = insert;
+    const up = upsertLatest;
+    try {
+      db.transaction(() => {
+        const last = new Map<string, Reading>();
+        for (const p of batch) {
+          for (const r of p.readings) {
+            const tags = { ...options.siteTags, ...r.tags, template: r.template };
+            const fields = r.event === undefined ? r.fields : { ...r.fields, event: r.event };
+            ins.run(r.device, seriesKey(r.tags), Math.trunc(r.ts), measurementOf(r.template), JSON.stringify(tags), JSON.stringify(fields));
+            const prev = last.get(r.device);
+            if (!prev || prev.ts <= r.ts) last.set(r.device, r);
+          }
+        }
+        for (const r of last.values()) up.run(r.device, r.template, Math.trunc(r.ts), JSON.stringify(r.fields));
+      })();
+      for (const p of batch) {
+        written += p.readings.length;
+        p.resolve();
+      }
+    } catch (err) {
+      log.error({ err }, 'embedded store write failed');
+      for (const p of batch) {
+        dropped.write_error = (dropped.write_error ?? 0) + p.readings.length;
+        p.reject(err as Error);
+      }
+    }
+  }
+
+  function applyRetention(): void {
+    if (!db) return;
+    const cutoff = now() - options.retentionDays * 86_400_000;
+    const info = db.prepare('DELETE FROM readings WHERE ts < ?').run(cutoff);
+    if (info.changes > 0) log.info({ removed: info.changes }, 'retention removed old readings');
+  }
+
+  return {
+    async start() {
+      db = open();
+      insert = db.prepare('INSERT OR REPLACE INTO readings (device, series, ts, measurement, tags, fields) VALUES (?, ?, ?, ?, ?, ?)');
+      upsertLatest = db.prepare(`INSERT INTO latest (device, template, ts, fields) VALUES (?, ?, ?, ?)
+        ON CONFLICT(device) DO UPDATE SET template = excluded.template, ts = excluded.ts,
+          fields = json_patch(latest.fields, excluded.fields) WHERE excluded.ts >= latest.ts`);
+      applyRetention();
+      retentionTimer = setInterval(applyRetention, 3_600_000);
+      retentionTimer.unref();
+    },
+    async stop() {
+      if (retentionTimer) clearInterval(retentionTimer);
+      flush();
+      db?.close();
+      db = undefined;
+    },
+    write(readings) {
+      if (readings.length === 0) return Promise.resolve();
+      if (!db) return Promise.reject(new Error('GW_ERR_STORE_CLOSED: embedded store is not started'));
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ readings, resolve, reject });
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    async query(q: SeriesQuery): Promise<SeriesPoint[]> {
+      if (!db) throw new Error('GW_ERR_STORE_CLOSED: embedded store is not started');
+      const path = `$."${q.field.replaceAll('"', '')}"`;
+      if (!q.everyMs) {
+        const rows = db.prepare(`SELECT ts, json_extract(fields, ?) AS v FROM readings
+          WHERE device = ? AND ts >= ? AND ts < ? AND json_type(fields, ?) IS NOT NULL ORDER BY ts LIMIT 100000`)
+          .all(path, q.device, q.from, q.to, path) as { ts: number; v: FieldValue }[];
+        return rows.map((r) => ({ ts: r.ts, value: r.v }));
+      }
+      const rows = db.prepare(`SELECT CAST(ts / ? AS INTEGER) * ? AS bucket, avg(json_extract(fields, ?)) AS v FROM readings
+          WHERE device = ? AND ts >= ? AND ts < ? AND json_type(fields, ?) IN ('integer', 'real', 'true', 'false')
+          GROUP BY bucket ORDER BY bucket LIMIT 100000`)
+        .all(q.everyMs, q.everyMs, path, q.device, q.from, q.to, path) as { bucket: number; v: number }[];
+      return rows.map((r) => ({ ts: r.bucket, value: r.v }));
+    },
+    async latest() {
+      const out = new Map<string, { template: string; ts: number; fields: Record<string, FieldValue> }>();
+      if (!db) return out;
+      for (const row of db.prepare('SELECT device, template, ts, fields FROM latest').all() as { device: string; template: string; ts: number; fields: string }[]) {
+        out.set(row.device, { template: row.template, ts: row.ts, fields: JSON.parse(row.fields) as Record<string, FieldValue> });
+      }
+      return out;
+    },
+    health(): StoreHealth {
+      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length } };
+    },
+  };
+}
