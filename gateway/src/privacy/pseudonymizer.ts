@@ -1,0 +1,97 @@
+/**
+ * De-identification at ingest: every value of a field marked `id` in its template
+ * (student card, band, pen, clicker …), the same-named tag, and the `person` tag
+ * are replaced by a keyed pseudonym, HMAC-SHA256(key, value), before anything is
+ * stored in a shared store or leaves the gateway. The same value always gives the
+ * same pseudonym while the key file is kept; without the key it cannot be reversed
+ * or recomputed. `health` fields are left as they are here: they stay in the
+ * school's store and leave only inside aggregates (summaries) over enough people.
+ *
+ * The clear values seen are remembered (bounded) so the uplink guard can refuse
+ * any outbound message that carries one.
+ */
+import { createHmac } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Reading } from '../core/reading.js';
+import { createIdentifierSet, type IdentifierSet } from './identifier-set.js';
+import { loadOrCreateKey } from './key-file.js';
+import { privateFieldNames, type TemplateLike } from './template-like.js';
+
+export const PERSON_TAG = 'person';
+/** `p-` + 24 hex digits (96 bits of the HMAC). */
+export const PSEUDONYM_PATTERN = /^p-[0-9a-f]{24}$/;
+
+export interface PseudonymizerOptions {
+  keyFile: string;
+  /** How many clear identifiers to remember for the uplink guard. */
+  knownIdentifiers?: number;
+}
+
+export interface Pseudonymizer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  pseudonym(value: string): string;
+  /** Returns new readings with every `id` field, same-named tag and `person` tag pseudonymized. */
+  deidentify(readings: readonly Reading[], template: TemplateLike): Reading[];
+  /** Clear identifier values seen at ingest (for the uplink guard). */
+  readonly identifiers: IdentifierSet;
+}
+
+export function createPseudonymizer(options: PseudonymizerOptions, deps: { log: Logger }): Pseudonymizer {
+  const log = deps.log.child({ component: 'pseudonymizer' });
+  const identifiers = createIdentifierSet(options.knownIdentifiers ?? 100_000);
+  const idFields = new Map<string, string[]>();
+  let key: Buffer | undefined;
+
+  function pseudonym(value: string): string {
+    if (key === undefined) throw new Error('GW_ERR_PSEUDONYM_KEY: the pseudonymizer is not started');
+    return `p-${createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 24)}`;
+  }
+
+  function replace(value: string): string {
+    // Idempotent: a value that already is one of our pseudonyms is kept.
+    if (PSEUDONYM_PATTERN.test(value)) return value;
+    identifiers.add(value);
+    return pseudonym(value);
+  }
+
+  function fieldsOf(template: TemplateLike): string[] {
+    let names = idFields.get(template.id);
+    if (names === undefined) {
+      names = privateFieldNames(template, 'id');
+      idFields.set(template.id, names);
+    }
+    return names;
+  }
+
+  return {
+    async start() {
+      const loaded = loadOrCreateKey(options.keyFile);
+      key = loaded.key;
+      if (loaded.created) log.info({ keyFile: options.keyFile }, 'created a new pseudonym key');
+      if (loaded.tightened) log.warn({ keyFile: options.keyFile }, 'pseudonym key file was readable by others; mode set to 0600');
+    },
+    async stop() {
+      key?.fill(0);
+      key = undefined;
+    },
+    pseudonym,
+    deidentify(readings, template) {
+      const names = fieldsOf(template);
+      return readings.map((r) => {
+        const fields = { ...r.fields };
+        const tags = { ...r.tags };
+        for (const name of names) {
+          const v = fields[name];
+          if (v !== undefined) fields[name] = replace(String(v));
+          const t = tags[name];
+          if (t !== undefined) tags[name] = replace(t);
+        }
+        const person = tags[PERSON_TAG];
+        if (person !== undefined) tags[PERSON_TAG] = replace(person);
+        return { ...r, fields, tags };
+      });
+    },
+    identifiers,
+  };
+}
