@@ -1,0 +1,29 @@
+// Debian's chromium, driven headless by playwright-core (`npx playwright install`
+// cannot download a browser here; see machine-notes.md).
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { ensurePackages } from './packages.js';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/**
+ * Launches headless chromium; installs the chromium package if missing (as root).
+ * playwright gives each launch a fresh temp user-data-dir and removes it on close.
+ * Close the browser in afterAll; playwright itself kills one left open when the test process exits.
+ */
+export async function launchChromium(): Promise<Browser> {
+  await ensurePackages(['chromium']);
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`launchChromium: the chromium package is installed but ${CHROMIUM_PATH} does not exist`);
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
