@@ -96,6 +96,7 @@ function decodeCsv(c: CsvPlan, parts: string[], fields: Record<string, FieldValu
   if (parts.length < c.columns.length) return reject('truncated', `line has ${parts.length} of ${c.columns.length} columns`);
   if (parts.length > c.columns.length) return reject('bad_line', `line has ${parts.length} columns, expected ${c.columns.length}`);
   let selected: { value: ValuePlan; unit: string } | undefined;
+  let valueText: string | undefined, unitText: string | undefined, unitAt = 0;
   for (let i = 0; i < c.columns.length; i++) {
     const col = c.columns[i] as Column;
     const text = parts[i] as string;
@@ -108,14 +109,21 @@ function decodeCsv(c: CsvPlan, parts: string[], fields: Record<string, FieldValu
     } else if (col.kind === 'select') {
       selected = col.options.get(text);
       if (selected === undefined) return reject('unknown_enum', `column ${i + 1}: ${show(text)} is not one of ${[...col.options.keys()].join('|')}`);
-    } else if (col.kind === 'selectedValue' && selected) {
-      const v = typed(selected.value, text);
-      if (isRejection(v)) return v;
-      fields[selected.value.field] = v;
-    } else if (col.kind === 'selectedUnit' && selected && text !== selected.unit) {
-      return reject('wrong_type', `${selected.value.field} (column ${i + 1}): unit should be ${show(selected.unit)}, got ${show(text)}`);
+    } else if (col.kind === 'selectedValue') {
+      valueText = text;
+    } else if (col.kind === 'selectedUnit') {
+      unitText = text;
+      unitAt = i + 1;
     }
   }
+  if (selected === undefined) return undefined;
+  // The unit is checked before the value: a value in the wrong unit is meaningless.
+  if (unitText !== undefined && unitText !== selected.unit) {
+    return reject('wrong_type', `${selected.value.field} (column ${unitAt}): unit should be ${show(selected.unit)}, got ${show(unitText)}`);
+  }
+  const v = typed(selected.value, valueText ?? '');
+  if (isRejection(v)) return v;
+  fields[selected.value.field] = v;
   return undefined;
 }
 
