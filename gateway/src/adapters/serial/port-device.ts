@@ -1,0 +1,180 @@
+/**
+ * One serial device on one port: opens the port with the template's framing,
+ * splits lines (bounded), decodes each through the template's grammar, and for
+ * request/response templates (PJLink projector) writes the poll commands every
+ * interval, one at a time, merging the partial replies into one reading per
+ * cycle. When the port disappears (USB unplugged) it is reopened with capped
+ * exponential backoff and jitter until it is back.
+ */
+import { SerialPort } from 'serialport';
+import type { Logger } from 'pino';
+import type { FieldValue } from '../../core/reading.js';
+import type { SerialAdapterConfig } from '../../config/schema.js';
+import type { Template } from '../../templates/schema.js';
+import { backoffDelay, createLatencyWindow } from '../backoff.js';
+import type { AdapterCodec, AdapterSink, DeviceStats, SerialSettings } from '../types.js';
+import { BoundedReadlineParser } from './bounded-readline.js';
+
+export interface PortDeviceDeps {
+  log: Logger;
+  template: Template;
+  codec: AdapterCodec;
+  sink: AdapterSink;
+  now: () => number;
+  maxLineBytes: number;
+  replyTimeoutMs: number;
+  reopen: { baseMs: number; capMs: number };
+}
+
+export interface PortDevice {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): DeviceStats & { lines: number; rejected: number; reconnects: number; open: boolean };
+}
+
+type Waiter = { prefix: string; resolve: (line: string | undefined) => void; timer: NodeJS.Timeout };
+
+export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps): PortDevice {
+  const { template, codec, sink, now } = deps;
+  const log = deps.log.child({ device: cfg.deviceId, path: cfg.path });
+  const settings: SerialSettings = codec.serialSettings(template);
+  const commands = settings.poll?.commands ?? [];
+  const latency = createLatencyWindow();
+  const lateness = createLatencyWindow();
+  const s = { requests: 0, errors: 0, timeouts: 0, exceptions: 0, polls: 0, overruns: 0, lines: 0, rejected: 0, reconnects: 0, last_error: null as string | null, last_ok_at: null as number | null };
+  let port: SerialPort | undefined;
+  let stopped = true;
+  let failures = 0;
+  let reopenTimer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  let dueAt = 0;
+  let waiter: Waiter | undefined;
+  let cycleFields: Record<string, FieldValue> | undefined;
+
+  const reject = (code: string, reason: string, raw?: string): void => {
+    s.rejected++;
+    s.last_error = reason;
+    sink.rejected({ device: cfg.deviceId, template: template.id, code, reason, ...(raw === undefined ? {} : { raw: raw.slice(0, 200) }) });
+  };
+
+  const onLine = (raw: string): void => {
+    const line = raw.replace(/^[\r\n]+|[\r\n]+$/g, '');
+    if (line === '') return;
+    s.lines++;
+    const result = codec.decodeSerialLine(template, line, { device: cfg.deviceId, receivedAt: now() });
+    if (waiter && line.startsWith(waiter.prefix)) {
+      const w = waiter;
+      waiter = undefined;
+      clearTimeout(w.timer);
+      w.resolve(line);
+    }
+    if (!result.ok) return reject(result.code, result.reason, line);
+    s.last_ok_at = now();
+    sink.deviceSeen(cfg.deviceId, true);
+    if (cycleFields) for (const r of result.readings) Object.assign(cycleFields, r.fields);
+    else sink.readings(result.readings);
+  };
+
+  const scheduleReopen = (why: string): void => {
+    if (stopped || reopenTimer) return;
+    failures++;
+    const delay = backoffDelay(failures, deps.reopen);
+    if (failures === 1) log.warn({ why }, 'serial port lost; reopening');
+    sink.deviceSeen(cfg.deviceId, false, why);
+    reopenTimer = setTimeout(() => { reopenTimer = undefined; void open(); }, delay);
+  };
+
+  const open = (): Promise<void> => new Promise((resolve) => {
+    if (stopped) return resolve();
+    const p = new SerialPort({
+      path: cfg.path, baudRate: cfg.baudRate ?? settings.baudRate, dataBits: settings.dataBits,
+      parity: settings.parity, stopBits: settings.stopBits, autoOpen: false,
+    });
+    const parser = p.pipe(new BoundedReadlineParser(deps.maxLineBytes, { delimiter: settings.delimiter, encoding: 'latin1' }));
+    parser.on('data', (line: string) => { if (port === p) onLine(line); });
+    parser.on('overflow', (n: number) => reject('bad_line', `dropped ${n} bytes received without a line delimiter (limit ${deps.maxLineBytes})`));
+    p.on('error', () => undefined);
+    p.on('close', () => {
+      if (port !== p) return;
+      port = undefined;
+      scheduleReopen('port closed');
+    });
+    p.open((err) => {
+      if (err) {
+        s.last_error = `open ${cfg.path}: ${err.message}`;
+        scheduleReopen(s.last_error);
+        return resolve();
+      }
+      if (stopped) { p.close(() => undefined); return resolve(); }
+      if (failures > 0) { s.reconnects++; log.info({ after_failures: failures }, 'serial port reopened'); }
+      failures = 0;
+      port = p;
+      resolve();
+    });
+  });
+
+  const ask = (cmd: string): Promise<string | undefined> => new Promise((resolve) => {
+    const prefix = cmd.split(' ')[0] ?? cmd;
+    waiter = { prefix, resolve, timer: setTimeout(() => { waiter = undefined; resolve(undefined); }, deps.replyTimeoutMs) };
+    s.requests++;
+    port?.write(cmd + settings.delimiter);
+  });
+
+  const cycle = async (): Promise<void> => {
+    s.polls++;
+    if (!port?.isOpen) { s.errors++; sink.deviceSeen(cfg.deviceId, false, 'port not open'); return; }
+    const ts = now();
+    cycleFields = {};
+    let answered = 0;
+    for (const cmd of commands) {
+      const t0 = performance.now();
+      const reply = await ask(cmd);
+      if (stopped) break;
+      if (reply === undefined) { s.timeouts++; s.last_error = `no reply to ${cmd} within ${deps.replyTimeoutMs} ms`; continue; }
+      latency.add(performance.now() - t0);
+      answered++;
+    }
+    const fields = cycleFields;
+    cycleFields = undefined;
+    if (answered === 0) { sink.deviceSeen(cfg.deviceId, false, s.last_error ?? 'no reply'); return; }
+    if (Object.keys(fields).length > 0) sink.readings([{ template: template.id, device: cfg.deviceId, ts, fields, tags: {} }]);
+  };
+
+  const schedulePoll = (): void => {
+    if (stopped) return;
+    const t = now();
+    while (dueAt <= t) dueAt += cfg.intervalMs;
+    pollTimer = setTimeout(() => {
+      pollTimer = undefined;
+      if (polling) { s.overruns++; return schedulePoll(); }
+      lateness.add(Math.max(0, now() - dueAt));
+      polling = cycle().finally(() => { polling = undefined; schedulePoll(); });
+    }, dueAt - t);
+  };
+
+  return {
+    async start() {
+      stopped = false;
+      await open();
+      if (commands.length > 0) { dueAt = now(); schedulePoll(); }
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(reopenTimer);
+      clearTimeout(pollTimer);
+      if (waiter) { clearTimeout(waiter.timer); waiter.resolve(undefined); waiter = undefined; }
+      await polling;
+      const p = port;
+      port = undefined;
+      if (p?.isOpen) await new Promise<void>((r) => p.close(() => r()));
+    },
+    stats() {
+      const q = (w: ReturnType<typeof createLatencyWindow>, x: number) => { const v = w.quantile(x); return v === null ? null : Math.round(v * 10) / 10; };
+      return {
+        device: cfg.deviceId, template: template.id, transport: 'serial', ...s, open: port?.isOpen ?? false,
+        latency_p50_ms: q(latency, 0.5), latency_p99_ms: q(latency, 0.99), lateness_p99_ms: q(lateness, 0.99),
+      };
+    },
+  };
+}
