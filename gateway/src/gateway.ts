@@ -48,19 +48,18 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   const registry = createDeviceRegistry();
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
   const store = createStore(config, log);
-  let broker: Broker | undefined;
-  const ingest = createIngest({
-    log, templates, registry, stores: [store],
-    publishRejected: (payload) => {
-      broker?.publish(rejectedTopic(config.site.id), payload).catch(() => undefined);
-    },
-  });
-  broker = createBroker(config.broker, {
+  // The two closures below refer to each other's component; both run only after start().
+  const theBroker: Broker = createBroker(config.broker, {
     log,
     onDevicePublish: (topic, payload, at) => ingest.handleMqtt(topic, payload, at),
     onDeviceStatus: (topic, payload, at) => void ingest.handleMqtt(topic, payload, at),
   });
-  const theBroker = broker;
+  const ingest = createIngest({
+    log, templates, registry, stores: [store],
+    publishRejected: (payload) => {
+      theBroker.publish(rejectedTopic(config.site.id), payload).catch(() => undefined);
+    },
+  });
   let app: FastifyInstance | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
 

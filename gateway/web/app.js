@@ -46,7 +46,7 @@ async function refresh() {
       return tr;
     });
     tbody.replaceChildren(...rows);
-  } catch (err) {
+  } catch {
     healthEl.textContent = 'unreachable';
     healthEl.className = 'pill degraded';
   }
