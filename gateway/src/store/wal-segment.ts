@@ -100,7 +100,7 @@ export interface SegmentLogOptions {
   /** fdatasync each group before resolving (true for anything that acknowledges durability). */
   sync: boolean;
   /** Called synchronously after each group is written (and synced), before the appends resolve. */
-  onWritten?: (seq: number, payloads: readonly Buffer[]) => void;
+  onWritten?: (seq: number, payloads: readonly Buffer[], locs: readonly RecordLocation[]) => void;
 }
 
 interface Pending {
@@ -113,6 +113,8 @@ export interface SegmentLog {
   append(payloads: readonly Buffer[]): Promise<RecordLocation[]>;
   /** Sequence number of the segment being appended to. */
   currentSeq(): number;
+  /** Where the next record will be written (end of everything written so far). */
+  position(): { seq: number; bytes: number };
   /** Number of write(+sync) rounds so far: appends / groups is the group-commit factor. */
   groups(): number;
   /** Closes the current segment; the next append opens a new one. */
@@ -172,7 +174,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
         for (let i = 0; i < bufs.length; i += 1024) await handle.writev(bufs.slice(i, i + 1024));
         if (opts.sync) await handle.datasync();
         groups += 1;
-        if (opts.onWritten) for (const p of group) opts.onWritten(seq, p.payloads);
+        if (opts.onWritten) group.forEach((p, i) => opts.onWritten?.(seq, p.payloads, locs[i] ?? []));
         group.forEach((p, i) => p.resolve(locs[i] ?? []));
       } catch (err) {
         for (const p of group) p.reject(err);
@@ -197,6 +199,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
       });
     },
     currentSeq: () => seq,
+    position: () => ({ seq, bytes: size }),
     groups: () => groups,
     async roll() {
       while (running) await running;
