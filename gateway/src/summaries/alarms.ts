@@ -1,0 +1,95 @@
+/**
+ * Alarms forwarded at once (device-catalog.md): any field a template declares as an
+ * alarm (`alarm: true` on a boolean → true raises it; `alarm: [values]` on an enum →
+ * one of those values raises it): smoke, leak, forced door, fume-hood alarm bits …;
+ * and a device offline for longer than its threshold. An alarm is sent when it is
+ * raised and again when it clears; a reading older than the last one seen for that
+ * device and field does not change the state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FieldValue, Reading } from '../core/reading.js';
+import type { TemplateLike } from '../privacy/template-like.js';
+import type { AlarmMessage } from './types.js';
+import { iso } from './window.js';
+
+export interface AlarmTrackerOptions {
+  site: string;
+  /** Offline longer than this raises an `offline` alarm; per template id overrides. */
+  offlineAlarmMs: number;
+  offlineAlarmMsByTemplate?: Readonly<Record<string, number>>;
+}
+
+export interface AlarmTracker {
+  ingest(r: Reading, template: TemplateLike, where: { room?: string; building?: string }): void;
+  deviceStatus(device: string, template: string, status: 'online' | 'offline', at: number, where?: { room?: string; building?: string }): void;
+  /** Raises `offline` alarms whose threshold has passed. */
+  tick(now: number): void;
+  raised(): number;
+}
+
+function isAlarm(decl: boolean | readonly string[], v: FieldValue): boolean | undefined {
+  if (decl === true) return typeof v === 'boolean' ? v : undefined;
+  if (Array.isArray(decl)) return typeof v === 'string' ? decl.includes(v) : undefined;
+  return undefined;
+}
+
+export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: AlarmMessage) => void): AlarmTracker {
+  const state = new Map<string, { ts: number; active: boolean }>();
+  const offline = new Map<string, { template: string; since: number; raised: boolean; where: { room?: string; building?: string } }>();
+  let raisedCount = 0;
+
+  function send(template: string, device: string, where: { room?: string; building?: string }, alarm: string, value: FieldValue, active: boolean, ts: number): void {
+    if (active) raisedCount++;
+    emit({
+      id: randomUUID(),
+      site: options.site,
+      kind: 'alarm',
+      template,
+      device,
+      ...(where.room !== undefined && { room: where.room }),
+      ...(where.building !== undefined && { building: where.building }),
+      alarm,
+      value,
+      state: active ? 'raised' : 'cleared',
+      windowStart: iso(ts),
+      windowEnd: iso(ts),
+    });
+  }
+
+  return {
+    ingest(r, template, where) {
+      for (const f of template.fields) {
+        if (f.alarm === undefined || f.alarm === false || f.privacy !== undefined) continue;
+        const v = r.fields[f.name];
+        if (v === undefined) continue;
+        const active = isAlarm(f.alarm, v);
+        if (active === undefined) continue;
+        const key = `${r.device}\u0000${f.name}`;
+        const prev = state.get(key);
+        if (prev !== undefined && prev.ts > r.ts) continue;
+        state.set(key, { ts: r.ts, active });
+        if (active !== (prev?.active ?? false)) send(template.id, r.device, where, f.name, v, active, r.ts);
+      }
+    },
+    deviceStatus(device, template, status, at, where = {}) {
+      const cur = offline.get(device);
+      if (status === 'offline') {
+        if (cur === undefined) offline.set(device, { template, since: at, raised: false, where });
+        return;
+      }
+      if (cur === undefined) return;
+      offline.delete(device);
+      if (cur.raised) send(template, device, cur.where, 'offline', false, false, at);
+    },
+    tick(now) {
+      for (const [device, o] of offline) {
+        const limit = options.offlineAlarmMsByTemplate?.[o.template] ?? options.offlineAlarmMs;
+        if (!o.raised && now - o.since >= limit) {
+          o.raised = true;
+          send(o.template, device, o.where, 'offline', true, true, o.since + limit);
+        }
+      }
+    },
+    raised: () => raisedCount,
+  };
+}

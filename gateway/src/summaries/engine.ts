@@ -1,0 +1,241 @@
+/**
+ * The summaries component: de-identified readings in, windowed summaries and
+ * immediate alarms out (to the uplink's outbox).
+ *
+ * Windows: base windows of `windowSeconds` (default 60) aligned to the epoch; hour and
+ * day roll-ups aligned to the site's local time. A window [s, e) is closed once the
+ * clock passes e + grace: readings that arrive late but within the grace period still
+ * count, and each window is emitted exactly once (no re-emission, so the hub never
+ * has to reconcile two versions). A reading for a window already closed is counted
+ * as `late` and left out of summaries (it is still stored locally and can raise an alarm).
+ * The clock is passed in; `tick()` is driven by a timer after `start()`, or by tests.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Reading } from '../core/reading.js';
+import type { SummaryKind } from '../core/topics.js';
+import type { TemplateLike } from '../privacy/template-like.js';
+import { createAlarmTracker } from './alarms.js';
+import { createDeviceHealthKind } from './kinds/device-health.js';
+import { createEnergyKind } from './kinds/energy.js';
+import { createEnvironmentKind } from './kinds/environment.js';
+import type { KindContext, KindModule, Placement } from './kinds/kind.js';
+import { createLightingKind } from './kinds/lighting.js';
+import { createPeActivityKind, DEFAULT_ZONES, type HeartRateZones } from './kinds/pe-activity.js';
+import { createUsageKind, DEFAULT_USAGE_RULES, type UsageRule } from './kinds/usage.js';
+import { createWritingActivityKind } from './kinds/writing-activity.js';
+import { createSchoolHours } from './school-hours.js';
+import { createSessionOf } from './sessions.js';
+import { systemClock, type Clock, type Resolution, type UplinkMessage } from './types.js';
+import { DAY_MS, floorTo, HOUR_MS, iso } from './window.js';
+
+export interface SummariesOptions {
+  site: string;
+  windowSeconds?: number;
+  graceSeconds?: number;
+  minGroupSize?: number;
+  utcOffsetMinutes?: number;
+  /** Local school hours; lights on outside them count as "left on". Weekends are outside. */
+  schoolHours?: { start: string; end: string; days?: readonly number[] };
+  lessonPeriods?: readonly string[];
+  offlineAlarmSeconds?: number;
+  offlineAlarmSecondsByTemplate?: Readonly<Record<string, number>>;
+  /** How long a state sample holds when the template gives no `offlineAfterMs`. */
+  defaultHoldSeconds?: number;
+  co2LimitPpm?: number;
+  lowBatteryPct?: number;
+  zones?: HeartRateZones;
+  usageRules?: readonly UsageRule[];
+  tickMs?: number;
+}
+
+export interface SummariesDeps {
+  log: Logger;
+  clock?: Clock;
+  emit(message: UplinkMessage): void;
+  /** Room and building of a device, for offline alarms. */
+  placeOf?(device: string): { room?: string; building?: string } | undefined;
+}
+
+export interface IngestOptions {
+  /** A class session id from the teachers' session API; otherwise room + lesson period. */
+  session?: string;
+}
+
+export interface SummariesStats {
+  late: number;
+  future: number;
+  emitted: Record<string, number>;
+  /** Start of the oldest window still open (ISO 8601). */
+  openFrom: string;
+}
+
+export interface Summaries {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ingest(readings: readonly Reading[], template: TemplateLike, options?: IngestOptions): void;
+  deviceStatus(device: string, template: string | TemplateLike, status: 'online' | 'offline', at: number): void;
+  rejected(template: string | TemplateLike, code: string): void;
+  /** Closes every window whose grace period has passed; called by the timer. */
+  tick(): void;
+  stats(): SummariesStats;
+  /** The shape the ingest pipeline's listeners have. */
+  asListener(): { readings(readings: readonly Reading[], template: TemplateLike): void; rejected(r: { template: string; code: string }): void };
+}
+
+const MAX_FUTURE_MS = 5 * 60_000;
+
+export function createSummaries(options: SummariesOptions, deps: SummariesDeps): Summaries {
+  const log = deps.log.child({ component: 'summaries' });
+  const clock = deps.clock ?? systemClock;
+  const windowMs = (options.windowSeconds ?? 60) * 1000;
+  const graceMs = (options.graceSeconds ?? 30) * 1000;
+  const offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
+  if (HOUR_MS % windowMs !== 0 || offsetMs % windowMs !== 0) {
+    throw new Error(`GW_ERR_CONFIG: uplink.windowSeconds must divide an hour and the UTC offset, got ${windowMs / 1000}`);
+  }
+  const ctx: KindContext = {
+    windowMs,
+    minGroupSize: options.minGroupSize ?? 5,
+    afterHours: createSchoolHours(options.schoolHours ?? { start: '07:00', end: '18:00' }, offsetMs).outside,
+    holdMs: (t) => t.offlineAfterMs ?? (options.defaultHoldSeconds ?? 300) * 1000,
+  };
+  const health = createDeviceHealthKind(options.lowBatteryPct);
+  const kinds: Array<KindModule<unknown>> = [
+    createEnergyKind(),
+    createLightingKind(ctx),
+    createUsageKind(ctx, options.usageRules ?? DEFAULT_USAGE_RULES),
+    createEnvironmentKind(ctx, options.co2LimitPpm),
+    health,
+    createPeActivityKind(ctx, options.zones ?? DEFAULT_ZONES),
+    createWritingActivityKind(ctx),
+  ] as Array<KindModule<unknown>>;
+  const alarms = createAlarmTracker({
+    site: options.site,
+    offlineAlarmMs: (options.offlineAlarmSeconds ?? 600) * 1000,
+    offlineAlarmMsByTemplate: Object.fromEntries(Object.entries(options.offlineAlarmSecondsByTemplate ?? {}).map(([k, v]) => [k, v * 1000])),
+  }, emit);
+  const sessionOf = createSessionOf(options.lessonPeriods ?? [], options.utcOffsetMinutes ?? 0);
+  const rollups = { hour: new Map<SummaryKind, unknown>(), day: new Map<SummaryKind, unknown>() };
+  const stats = { late: 0, future: 0, emitted: {} as Record<string, number> };
+  const idFields = new Map<string, string[]>();
+  let nextStart = floorTo(clock.now(), windowMs);
+  let timer: NodeJS.Timeout | undefined;
+
+  function emit(message: UplinkMessage): void {
+    const key = message.kind === 'alarm' ? 'alarm' : `${message.kind}:${message.resolution}`;
+    stats.emitted[key] = (stats.emitted[key] ?? 0) + 1;
+    try {
+      deps.emit(message);
+    } catch (err) {
+      log.error({ err, kind: message.kind }, 'could not hand a summary to the uplink');
+    }
+  }
+
+  function publish(kind: KindModule<unknown>, detail: unknown, resolution: Resolution, start: number, end: number): void {
+    const body = kind.publish(detail, resolution);
+    if (body === undefined) return;
+    emit({ id: randomUUID(), site: options.site, kind: kind.kind, resolution, windowStart: iso(start), windowEnd: iso(end), ...body });
+  }
+
+  function rollUp(kind: KindModule<unknown>, level: 'hour' | 'day', detail: unknown): void {
+    const acc = rollups[level].get(kind.kind);
+    rollups[level].set(kind.kind, acc === undefined ? detail : kind.merge(acc, detail));
+  }
+
+  function closeWindow(start: number): void {
+    const end = start + windowMs;
+    const hourEnds = floorTo(end, HOUR_MS, offsetMs) === end;
+    const dayEnds = floorTo(end, DAY_MS, offsetMs) === end;
+    for (const kind of kinds) {
+      const detail = kind.close(start, end);
+      kind.prune(end);
+      if (detail !== undefined) {
+        publish(kind, detail, 'window', start, end);
+        rollUp(kind, 'hour', detail);
+      }
+      if (hourEnds) {
+        const hour = rollups.hour.get(kind.kind);
+        rollups.hour.delete(kind.kind);
+        if (hour !== undefined) {
+          publish(kind, hour, 'hour', end - HOUR_MS, end);
+          rollUp(kind, 'day', hour);
+        }
+      }
+      if (dayEnds) {
+        const day = rollups.day.get(kind.kind);
+        rollups.day.delete(kind.kind);
+        if (day !== undefined) publish(kind, day, 'day', end - DAY_MS, end);
+      }
+    }
+  }
+
+  function placement(r: Reading, t: TemplateLike, session: string | undefined): Placement {
+    let ids = idFields.get(t.id);
+    if (ids === undefined) idFields.set(t.id, (ids = t.fields.filter((f) => f.privacy === 'id').map((f) => f.name)));
+    const room = r.tags.room ?? 'unassigned';
+    let person = r.tags.person;
+    for (const name of ids) {
+      const v = r.fields[name] ?? r.tags[name];
+      if (person === undefined && v !== undefined) person = String(v);
+    }
+    return { room, ...(r.tags.building !== undefined && { building: r.tags.building }), ...(person !== undefined && { person }), session: session ?? sessionOf(room, r.ts) };
+  }
+
+  function tick(): void {
+    const now = clock.now();
+    alarms.tick(now);
+    if (now - nextStart > DAY_MS + windowMs + graceMs) {
+      const skipTo = floorTo(now - graceMs, windowMs) - windowMs;
+      log.warn({ from: iso(nextStart), to: iso(skipTo) }, 'clock jumped ahead by more than a day; skipping empty windows');
+      nextStart = skipTo;
+    }
+    while (nextStart + windowMs + graceMs <= now) {
+      closeWindow(nextStart);
+      nextStart += windowMs;
+    }
+  }
+
+  return {
+    async start() {
+      timer = setInterval(tick, options.tickMs ?? 1000);
+      timer.unref();
+    },
+    async stop() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+    },
+    ingest(readings, template, opts = {}) {
+      const now = clock.now();
+      for (const r of readings) {
+        const at = placement(r, template, opts.session);
+        alarms.ingest(r, template, at);
+        if (r.ts < nextStart) {
+          stats.late++;
+          continue;
+        }
+        if (r.ts > now + MAX_FUTURE_MS) {
+          stats.future++;
+          continue;
+        }
+        for (const kind of kinds) kind.ingest(r, template, at);
+      }
+    },
+    deviceStatus(device, template, status, at) {
+      const id = typeof template === 'string' ? template : template.id;
+      health.deviceStatus(device, id, status, at);
+      alarms.deviceStatus(device, id, status, at, deps.placeOf?.(device));
+    },
+    rejected(template, code) {
+      health.rejected(typeof template === 'string' ? template : template.id, code, clock.now());
+    },
+    tick,
+    stats: () => ({ late: stats.late, future: stats.future, emitted: { ...stats.emitted }, openFrom: iso(nextStart) }),
+    asListener() {
+      return {
+        readings: (readings, template) => this.ingest(readings, template),
+        rejected: (r) => this.rejected(r.template, r.code),
+      };
+    },
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * energy: kWh per meter and per building from cumulative counters, peak power per
+ * meter, water m³, PV yield (device-catalog.md "Summaries").
+ *
+ * Counters: samples are kept sorted per series, so out-of-order readings land in
+ * place. The consumption of a window is the sum of the increments between
+ * consecutive samples whose later sample lies in the window. A decrease is a
+ * counter reset (meter replaced, register wrapped, power cut): the increment is the
+ * new value, as counted from zero. A gap is not guessed over: the whole increment
+ * across it lands in the window of the sample after the gap, so totals stay exact.
+ * Which fields: `counter` fields in kWh (energy; `yield`/`export` names are PV yield)
+ * and in m³ (water); peak power from the first power gauge in W or kW.
+ */
+import type { Reading } from '../../core/reading.js';
+import type { TemplateLike } from '../../privacy/template-like.js';
+import { Timeline } from '../intervals.js';
+import type { Resolution, SummaryBody, SummaryRow } from '../types.js';
+import { bump, round, unitOf, type KindModule, type Placement } from './kind.js';
+
+type Flow = 'energy_kwh' | 'water_m3' | 'pv_yield_kwh';
+
+interface Plan {
+  counters: Array<{ field: string; flow: Flow }>;
+  power?: { field: string; toW: number };
+}
+
+interface Meter {
+  template: string;
+  device: string;
+  room: string;
+  building?: string;
+}
+
+export interface MeterDetail extends Meter {
+  values: Record<string, number>;
+}
+
+export type EnergyDetail = Map<string, MeterDetail>;
+
+const POWER_PREFERENCE = [/^active_power_/, /^ac_power_/, /^power_/, /^total_power_/];
+
+export function planEnergy(t: TemplateLike): Plan | undefined {
+  const counters: Plan['counters'] = [];
+  for (const f of t.fields) {
+    if (f.role !== 'counter' || f.privacy !== undefined) continue;
+    const unit = unitOf(f.name, f.unit);
+    if (unit === 'kwh') counters.push({ field: f.name, flow: /yield|export|generat/.test(f.name) ? 'pv_yield_kwh' : 'energy_kwh' });
+    else if (unit === 'm3') counters.push({ field: f.name, flow: 'water_m3' });
+  }
+  if (counters.length === 0) return undefined;
+  let power: Plan['power'];
+  for (const re of POWER_PREFERENCE) {
+    const f = t.fields.find((x) => x.role === 'gauge' && re.test(x.name) && ['w', 'kw'].includes(unitOf(x.name, x.unit)));
+    if (f !== undefined) {
+      power = { field: f.name, toW: unitOf(f.name, f.unit) === 'kw' ? 1000 : 1 };
+      break;
+    }
+  }
+  return { counters, ...(power && { power }) };
+}
+
+export function createEnergyKind(): KindModule<EnergyDetail> {
+  const plans = new Map<string, Plan | undefined>();
+  const series = new Map<string, { meter: Meter; flow: Flow; timeline: Timeline<number> }>();
+  const peaks = new Map<string, { meter: Meter; samples: Timeline<number> }>();
+
+  function plan(t: TemplateLike): Plan | undefined {
+    if (!plans.has(t.id)) plans.set(t.id, planEnergy(t));
+    return plans.get(t.id);
+  }
+
+  return {
+    kind: 'energy',
+    ingest(r: Reading, t: TemplateLike, at: Placement) {
+      const p = plan(t);
+      if (p === undefined) return;
+      const meter: Meter = { template: t.id, device: r.device, room: at.room, ...(at.building !== undefined && { building: at.building }) };
+      for (const c of p.counters) {
+        const v = r.fields[c.field];
+        if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+        const key = `${r.device}\u0000${c.field}`;
+        let s = series.get(key);
+        if (s === undefined) series.set(key, (s = { meter, flow: c.flow, timeline: new Timeline<number>() }));
+        s.meter = meter;
+        s.timeline.add(r.ts, v);
+      }
+      const pw = p.power && r.fields[p.power.field];
+      if (p.power && typeof pw === 'number' && Number.isFinite(pw)) {
+        let s = peaks.get(r.device);
+        if (s === undefined) peaks.set(r.device, (s = { meter, samples: new Timeline<number>() }));
+        s.samples.add(r.ts, pw * p.power.toW);
+      }
+    },
+    close(start, end) {
+      const detail: EnergyDetail = new Map();
+      const entry = (m: Meter): MeterDetail => {
+        let d = detail.get(m.device);
+        if (d === undefined) detail.set(m.device, (d = { ...m, values: {} }));
+        return d;
+      };
+      for (const { meter, flow, timeline } of series.values()) {
+        const s = timeline.samples;
+        let sum = 0;
+        let resets = 0;
+        let any = false;
+        for (let i = 1; i < s.length; i++) {
+          const cur = s[i]!;
+          if (cur.ts < start) continue;
+          if (cur.ts >= end) break;
+          const prev = s[i - 1]!;
+          any = true;
+          if (cur.value >= prev.value) sum += cur.value - prev.value;
+          else {
+            sum += cur.value;
+            resets++;
+          }
+        }
+        if (!any) continue;
+        const d = entry(meter);
+        bump(d.values, flow, sum);
+        if (resets > 0) bump(d.values, 'counter_resets', resets);
+      }
+      for (const { meter, samples } of peaks.values()) {
+        for (const { ts, value } of samples.samples) {
+          if (ts < start || ts >= end) continue;
+          const d = entry(meter);
+          d.values.peak_power_w = Math.max(d.values.peak_power_w ?? -Infinity, value);
+        }
+      }
+      return detail.size > 0 ? detail : undefined;
+    },
+    prune(before) {
+      for (const s of series.values()) s.timeline.prune(before);
+      for (const s of peaks.values()) s.samples.prune(before);
+    },
+    merge(into, next) {
+      for (const [device, d] of next) {
+        const a = into.get(device);
+        if (a === undefined) {
+          into.set(device, { ...d, values: { ...d.values } });
+          continue;
+        }
+        for (const [k, v] of Object.entries(d.values)) {
+          a.values[k] = k === 'peak_power_w' ? Math.max(a.values[k] ?? -Infinity, v) : (a.values[k] ?? 0) + v;
+        }
+      }
+      return into;
+    },
+    publish(detail: EnergyDetail, _resolution: Resolution): SummaryBody | undefined {
+      const rows: SummaryRow[] = [];
+      const buildings = new Map<string, number>();
+      const site: Record<string, number> = { energy_kwh: 0, water_m3: 0, pv_yield_kwh: 0, meters: detail.size };
+      for (const d of detail.values()) {
+        const values: Record<string, number> = {};
+        for (const [k, v] of Object.entries(d.values)) values[k] = round(v);
+        const tags: Record<string, string> = { scope: 'meter', device: d.device, template: d.template, room: d.room };
+        if (d.building !== undefined) tags.building = d.building;
+        rows.push({ tags, values });
+        for (const k of ['energy_kwh', 'water_m3', 'pv_yield_kwh'] as const) bump(site, k, d.values[k] ?? 0);
+        if (d.building !== undefined && d.values.energy_kwh !== undefined) buildings.set(d.building, (buildings.get(d.building) ?? 0) + d.values.energy_kwh);
+      }
+      for (const [building, kwh] of buildings) rows.push({ tags: { scope: 'building', building }, values: { energy_kwh: round(kwh) } });
+      for (const k of Object.keys(site)) site[k] = round(site[k]!);
+      return { values: site, rows };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * One summary kind: it takes de-identified readings, keeps what it needs per open
+ * window, and on close turns a window into a detail that roll-ups can merge and that
+ * `publish` turns into the values that leave the school (aggregates only).
+ */
+import type { SummaryKind } from '../../core/topics.js';
+import type { Reading } from '../../core/reading.js';
+import type { TemplateLike } from '../../privacy/template-like.js';
+import type { Interval } from '../intervals.js';
+import type { Resolution, SummaryBody } from '../types.js';
+
+export interface KindContext {
+  windowMs: number;
+  minGroupSize: number;
+  /** Intervals of [start, end) outside school hours. */
+  afterHours(start: number, end: number): Interval[];
+  /** How long a state sample holds when no newer one arrives. */
+  holdMs(template: TemplateLike): number;
+}
+
+/** Where a reading belongs, resolved once by the engine. */
+export interface Placement {
+  room: string;
+  building?: string;
+  /** Pseudonym of the person (person tag or `id` field), for per-person aggregates that never leave. */
+  person?: string;
+  /** Class session: given by the caller, else room + lesson period. */
+  session: string;
+}
+
+export interface KindModule<D> {
+  readonly kind: SummaryKind;
+  ingest(r: Reading, template: TemplateLike, at: Placement): void;
+  /** Detail of [start, end), or undefined when nothing happened there. */
+  close(start: number, end: number): D | undefined;
+  /** Forgets per-series samples that can no longer matter to windows from `before` on. */
+  prune(before: number): void;
+  merge(into: D, next: D): D;
+  publish(detail: D, resolution: Resolution): SummaryBody | undefined;
+}
+
+export function unitOf(name: string, unit: string | undefined): string {
+  if (unit !== undefined) return unit.toLowerCase().replace('³', '3').replace(/\s+/g, '');
+  const m = /_([a-z0-9]+)$/.exec(name);
+  return m?.[1] ?? '';
+}
+
+export function round(n: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function bump(rec: Record<string, number>, key: string, by: number): void {
+  rec[key] = (rec[key] ?? 0) + by;
+}

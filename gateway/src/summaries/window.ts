@@ -1,0 +1,26 @@
+/**
+ * Window arithmetic. Base windows are aligned to the epoch; hour and day roll-ups to
+ * the site's local time (`utcOffsetMinutes`), so a school's "day" starts at its midnight.
+ */
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+export function floorTo(ts: number, sizeMs: number, offsetMs = 0): number {
+  return Math.floor((ts + offsetMs) / sizeMs) * sizeMs - offsetMs;
+}
+
+/** Milliseconds since local midnight. */
+export function localTimeOfDay(ts: number, offsetMs: number): number {
+  return (((ts + offsetMs) % DAY_MS) + DAY_MS) % DAY_MS;
+}
+
+/** Parses `HH:MM` into ms since midnight. */
+export function parseClock(hhmm: string): number {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  if (m === null) throw new Error(`GW_ERR_CONFIG: expected a time of day HH:MM, got ${JSON.stringify(hhmm)}`);
+  return (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+}
+
+export function iso(ts: number): string {
+  return new Date(ts).toISOString();
+}
