@@ -95,7 +95,20 @@ function readPoint(p: PointPlan, blocks: RegisterBlocks): FieldValue | Rejection
   if (pt.mask !== undefined) words4[0] = ((words4[0] ?? 0) & pt.mask) >>> p.shift;
   order(words4, p.width, pt.order);
   const raw = rawNumber(pt.type);
-  return convert(p.value, raw);
+  return convert(p.value, pt.type === 'f32' ? shortestF32(raw) : raw);
+}
+
+/**
+ * The shortest decimal that is the same float32: 229.8 rather than 229.8000030517578,
+ * the value the device meant (float32 holds 6–9 significant digits).
+ */
+export function shortestF32(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  for (let p = 6; p < 9; p++) {
+    const d = Number(x.toPrecision(p));
+    if (Math.fround(d) === x) return d;
+  }
+  return Number(x.toPrecision(9));
 }
 
 /** Decodes one poll's register blocks into one reading holding every point's field. */
