@@ -12,6 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['gateway/src/**/*.test.ts', 'firmware-sim/src/**/*.test.ts', 'device-templates/**/*.test.ts', 'dashboards/**/*.test.ts'],
         },
       },
@@ -19,6 +20,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          // Runs after the unit project; its own worker limit.
+          sequence: { groupOrder: 1 },
           include: ['gateway/test/**/*.test.ts', 'firmware-sim/test/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -3,6 +3,7 @@
  * broker, ingest and the HTTP API from a validated config. `createGateway`
  * returns `{ start, stop }` and handles for tests.
  */
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { rejectedTopic } from './core/topics.js';
@@ -14,6 +15,8 @@ import { createEmbeddedStore } from './store/embedded-store.js';
 import type { ReadingStore } from './store/types.js';
 import { createTemplateRegistry, type TemplateRegistry } from './templates/index.js';
 import { buildHttpApp } from './api/server.js';
+import { createModbusAdapter, createSerialAdapter, type Adapter, type AdapterSink } from './adapters/index.js';
+import { createPseudonymizer, type Pseudonymizer } from './privacy/index.js';
 import type { HealthReport } from './api/routes/health.js';
 
 export interface Gateway {
@@ -25,6 +28,8 @@ export interface Gateway {
   readonly templates: TemplateRegistry;
   readonly ingest: Ingest;
   readonly store: ReadingStore;
+  readonly pseudonymizer: Pseudonymizer;
+  readonly adapters: { modbus: Adapter; serial: Adapter };
   http(): FastifyInstance;
   /** Bound ports (after start), useful when the config asked for port 0. */
   ports(): { mqtt: number; http: number };
@@ -48,6 +53,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   const registry = createDeviceRegistry();
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
   const store = createStore(config, log);
+  const pseudonymizer = createPseudonymizer({ keyFile: config.privacy.pseudonymKeyFile }, { log });
   // The two closures below refer to each other's component; both run only after start().
   const theBroker: Broker = createBroker(config.broker, {
     log,
@@ -56,10 +62,12 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   });
   const ingest = createIngest({
     log, templates, registry, stores: [store],
+    privacy: { deidentify: (readings, template) => pseudonymizer.deidentify(readings, template) },
     publishRejected: (payload) => {
       theBroker.publish(rejectedTopic(config.site.id), payload).catch(() => undefined);
     },
   });
+  const adapters = createAdapters(config, { log, templates, registry, ingest });
   let app: FastifyInstance | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
 
@@ -80,7 +88,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   }
 
   return {
-    config, broker: theBroker, registry, templates, ingest, store,
+    config, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters,
     http() {
       if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
       return app;
@@ -89,14 +97,23 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     health,
     async start() {
       await templates.start();
+      await pseudonymizer.start();
       await store.start();
       const warm = await store.latest?.();
       for (const [id, l] of warm ?? []) registry.setLatest(id, l.template, l.ts, l.fields);
       await theBroker.start();
+      await adapters.modbus.start();
+      await adapters.serial.start();
       if (!config.broker.auth.enabled) log.warn('broker auth is off: devices connect anonymously (demo default)');
       app = await buildHttpApp({
         log, health: { report: health }, store, registry,
         templateOf: (id) => templates.get(id),
+        templates, ingest, broker: theBroker, site: config.site.id,
+        ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
+        sessions: {
+          ...(config.store.kind === 'embedded' && config.store.path !== ':memory:' ? { file: join(config.store.path, 'sessions.json') } : {}),
+          pseudonym: (value) => pseudonymizer.pseudonym(value),
+        },
       });
       await app.listen({ port: config.http.port, host: config.http.host });
       sweepTimer = setInterval(() => {
@@ -108,9 +125,45 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
       await app?.close();
+      await adapters.serial.stop();
+      await adapters.modbus.stop();
       await theBroker.stop();
       await store.stop();
+      await pseudonymizer.stop();
       await templates.stop();
     },
   };
+}
+
+/** Modbus and serial adapters, their devices registered and their output fed to ingest. */
+function createAdapters(
+  config: GatewayConfig,
+  deps: { log: Logger; templates: TemplateRegistry; registry: DeviceRegistry; ingest: Ingest },
+): { modbus: Adapter; serial: Adapter } {
+  const templateOf = new Map<string, string>();
+  for (const a of [...config.adapters.modbus, ...config.adapters.serial]) {
+    templateOf.set(a.deviceId, a.template);
+    deps.registry.upsert({ id: a.deviceId, template: a.template, provisioned: true, ...(a.room ? { room: a.room } : {}), ...(a.building ? { building: a.building } : {}) });
+  }
+  const log = deps.log.child({ component: 'adapters' });
+  const sink: AdapterSink = {
+    readings(rs) {
+      const first = rs[0];
+      if (!first) return;
+      deps.ingest.acceptReadings(first.template, rs).catch((err: unknown) => log.warn({ err, device: first.device }, 'adapter readings could not be stored'));
+    },
+    rejected: (r) => deps.ingest.reject(r),
+    deviceSeen(id, ok, error) {
+      const template = templateOf.get(id);
+      if (!template) return;
+      if (ok) {
+        deps.registry.seen(id, template, Date.now());
+        deps.registry.setError(id, template, null);
+      } else {
+        deps.registry.setError(id, template, error ?? 'no answer');
+      }
+    },
+  };
+  const adapterDeps = { log: deps.log, templates: deps.templates, sink };
+  return { modbus: createModbusAdapter(config.adapters.modbus, adapterDeps), serial: createSerialAdapter(config.adapters.serial, adapterDeps) };
 }

@@ -74,15 +74,17 @@ export function createIngest(deps: IngestDeps): Ingest {
 
   async function accept(template: Template, decoded: Reading[]): Promise<void> {
     if (decoded.length === 0) return;
-    const readings = deps.privacy ? deps.privacy.deidentify(decoded, template) : decoded;
-    const first = readings[0]!;
-    const device = deps.registry.get(first.device);
-    if (device?.room || device?.building) {
-      for (const r of readings) {
+    // Device metadata first (room, building, bound person), so the person tag is pseudonymized with the rest.
+    const device = deps.registry.get(decoded[0]!.device);
+    if (device?.room || device?.building || device?.person) {
+      for (const r of decoded) {
         if (device.room) r.tags.room ??= device.room;
         if (device.building) r.tags.building ??= device.building;
+        if (device.person) r.tags.person ??= device.person;
       }
     }
+    const readings = deps.privacy ? deps.privacy.deidentify(decoded, template) : decoded;
+    const first = readings[0]!;
     await Promise.all(deps.stores.map((s) => s.write(readings)));
     stats.readings[template.id] = (stats.readings[template.id] ?? 0) + readings.length;
     let newest = first;
