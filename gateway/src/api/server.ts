@@ -1,29 +1,58 @@
 /**
  * The HTTP API and dashboard (fastify). Route groups are plugins; schemas are
- * zod through fastify-type-provider-zod; one error handler maps validation
- * errors to 400 with the key path and hides 5xx details.
+ * zod through fastify-type-provider-zod (also feeding the OpenAPI document at
+ * /api/docs); one error handler maps validation errors to 400 with the key path
+ * and hides 5xx details; one onRequest hook checks role-scoped bearer tokens.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { createAuthenticator, installAuth, type TokenConfig } from './auth.js';
 import { ApiError } from './errors.js';
 import { devicesRoutes, type DevicesRoutesOptions } from './routes/devices.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { readingsRoutes } from './routes/readings.js';
+import { sessionsRoutes } from './routes/sessions.js';
+import { summariesRoutes, type SummarySource } from './routes/summaries.js';
+import { isPersonalTemplate, templatesRoutes, type TemplateSource } from './routes/templates.js';
+import { createGatewayMetrics, type GatewayMetrics, type MetricsSources } from '../metrics/metrics.js';
+import type { ReadingListener } from '../pipeline/ingest.js';
+import { createSessionManager, type SessionManager } from '../sessions/index.js';
 import type { ReadingStore } from '../store/types.js';
 
 export interface HttpServerDeps extends DevicesRoutesOptions {
   log: Logger;
   health: HealthSource;
   store: ReadingStore;
-  /** Extra route plugins (templates, metrics, sessions …) registered by main. */
+  /** `http.tokens`; none = open API (demo), flagged in /api/health. */
+  tokens?: readonly TokenConfig[];
+  /** Serves /api/templates and tells which devices carry personal data. */
+  templates?: TemplateSource;
+  /** Class sessions capture readings from ingest. */
+  ingest?: { addListener(listener: ReadingListener): void; stats(): { readings: Record<string, number>; rejected: Record<string, number> } };
+  broker?: { connectedClients(): number; stats(): { connections: number; published: number; ingestErrors: number } };
+  summaries?: SummarySource;
+  /** Class sessions: a ready manager, or options to make one (metadata file, pseudonym of the privacy layer). */
+  sessions?: SessionManager | { file?: string; pseudonym?: (value: string) => string };
+  /** A metrics registry made by main (e.g. with an instrumented store); made here from the deps when absent. */
+  metrics?: GatewayMetrics;
+  /** Extra metric providers (spool, outbox, Modbus) when metrics is made here. */
+  metricsSources?: Partial<MetricsSources>;
+  site?: string;
+  /** Extra route plugins registered by main. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
 
 export const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+
+function isManager(s: HttpServerDeps['sessions']): s is SessionManager {
+  return s !== undefined && 'create' in s;
+}
 
 export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
@@ -40,10 +69,47 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
     request.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'GW_ERR_INTERNAL', message: 'internal error' } });
   });
+
+  const auth = createAuthenticator(deps.tokens);
+  installAuth(app, auth);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'campus-gateway API', version: '0.1.0', description: 'Devices, readings, summaries and class sessions of one school site (contract.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: auth.enabled ? [{ bearer: [] }] : [],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const templates = deps.templates;
+  const privateFields = (id: string) => templates?.get(id)?.fields.filter((f) => f.privacy !== undefined).map((f) => f.name) ?? [];
+  const sessions = isManager(deps.sessions) ? deps.sessions : createSessionManager({ ...(deps.sessions?.file ? { file: deps.sessions.file } : {}) }, {
+    log: deps.log, deviceStatus: (id) => deps.registry.get(id)?.status,
+    ...(deps.sessions?.pseudonym ? { pseudonym: deps.sessions.pseudonym } : {}),
+  });
+  await sessions.start();
+  deps.ingest?.addListener({ readings: (readings) => sessions.readings(readings) });
+  app.addHook('onClose', async () => sessions.stop());
+
+  const broker = deps.broker;
+  const ingest = deps.ingest;
+  const metrics = deps.metrics ?? createGatewayMetrics({
+    ...(broker ? { broker: () => ({ clients: broker.connectedClients(), ...broker.stats() }) } : {}),
+    ...(ingest ? { ingest: () => ingest.stats() } : {}),
+    devices: () => deps.registry.counts(),
+    store: () => deps.store.health(),
+    ...deps.metricsSources,
+  }, { ...(deps.site ? { site: deps.site } : {}) });
+
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  await typed.register(healthRoutes, { health: deps.health });
-  await typed.register(devicesRoutes, { registry: deps.registry, templateOf: deps.templateOf });
-  await typed.register(readingsRoutes, { store: deps.store });
+  await typed.register(healthRoutes, { health: deps.health, authEnabled: auth.enabled });
+  await typed.register(devicesRoutes, { registry: deps.registry, privateFields, ...(deps.templateOf ? { templateOf: deps.templateOf } : {}) });
+  await typed.register(readingsRoutes, { store: deps.store, isPersonalDevice: (id) => isPersonalTemplate(templates?.get(deps.registry.get(id)?.template ?? '')) });
+  if (templates) await typed.register(templatesRoutes, { templates });
+  await typed.register(summariesRoutes, deps.summaries ? { summaries: deps.summaries } : {});
+  await typed.register(sessionsRoutes, { sessions });
+  await app.register(metricsRoutes, { metrics });
+  app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
   return app;

@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { DeviceRegistry } from '../../registry/device-registry.js';
+import type { FieldValue } from '../../core/reading.js';
+import { ROLES, type Role } from '../auth.js';
 import { apiErrors } from '../errors.js';
 
 export interface DevicesRoutesOptions {
   registry: DeviceRegistry;
   /** Template metadata shown with a device (name, category, transport). */
   templateOf?(id: string): { name: string; category: string; transport: string } | undefined;
+  /** Names of a template's personal fields (`id`/`health`): hidden from every role but admin. */
+  privateFields?(template: string): readonly string[];
 }
 
 const params = z.object({ id: z.string().min(1).max(128) });
@@ -23,23 +27,30 @@ export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async 
     status: d.status, lastSeen: d.lastSeen, lastError: d.lastError,
   });
 
-  app.get('/api/devices', { schema: { querystring: listQuery } }, async (req) => {
+  const config = { roles: ROLES.devices };
+  const visible = (template: string, fields: Record<string, FieldValue>, role: Role): Record<string, FieldValue> => {
+    const hidden = role === 'admin' ? [] : opts.privateFields?.(template) ?? [];
+    if (hidden.length === 0) return fields;
+    return Object.fromEntries(Object.entries(fields).filter(([k]) => !hidden.includes(k)));
+  };
+  app.get('/api/devices', { config, schema: { tags: ['devices'], querystring: listQuery } }, async (req) => {
     const q = req.query;
     return opts.registry.list()
       .filter((d) => (!q.status || d.status === q.status) && (!q.template || d.template === q.template) && (!q.room || d.room === q.room))
       .map(summary);
   });
 
-  app.get('/api/devices/:id', { schema: { params } }, async (req) => {
+  app.get('/api/devices/:id', { config, schema: { tags: ['devices'], params } }, async (req) => {
     const d = opts.registry.get(req.params.id);
     if (!d) throw apiErrors.deviceNotFound(req.params.id);
-    return { ...summary(d), templateInfo: opts.templateOf?.(d.template) ?? null, latest: d.latest };
+    const latest = d.latest && { ts: d.latest.ts, fields: visible(d.template, d.latest.fields, req.principal.role) };
+    return { ...summary(d), templateInfo: opts.templateOf?.(d.template) ?? null, latest };
   });
 
-  app.get('/api/devices/:id/latest', { schema: { params } }, async (req) => {
+  app.get('/api/devices/:id/latest', { config, schema: { tags: ['devices'], params } }, async (req) => {
     const d = opts.registry.get(req.params.id);
     if (!d) throw apiErrors.deviceNotFound(req.params.id);
     if (!d.latest) throw apiErrors.noLatest(req.params.id);
-    return { id: d.id, template: d.template, ts: d.latest.ts, ...d.latest.fields };
+    return { id: d.id, template: d.template, ts: d.latest.ts, ...visible(d.template, d.latest.fields, req.principal.role) };
   });
 };

@@ -12,10 +12,13 @@ export interface HealthSource {
   report(): HealthReport;
 }
 
-/** `GET /api/health` per contract.md. */
-export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthSource }> = async (app, opts) => {
-  app.get('/api/health', async (_req, reply) => {
+/** `GET /api/health` per contract.md; public, and says whether the API is open (no tokens configured). */
+export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthSource; authEnabled: boolean }> = async (app, opts) => {
+  app.get('/api/health', { config: { public: true }, schema: { tags: ['health'] } }, async (_req, reply) => {
     const report = opts.health.report();
-    return reply.status(report.status === 'ok' ? 200 : 503).send(report);
+    const warnings = Array.isArray(report.warnings) ? [...(report.warnings as unknown[])] : [];
+    if (!opts.authEnabled) warnings.push('http.tokens is not set: the API and dashboard are open to anyone on the network (demo mode)');
+    const body = { ...report, api: { auth: opts.authEnabled ? 'tokens' : 'open' }, warnings };
+    return reply.status(report.status === 'ok' ? 200 : 503).send(body);
   });
 };

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ReadingStore } from '../../store/types.js';
+import { ROLES } from '../auth.js';
 import { apiErrors } from '../errors.js';
+import { apiTime } from './time.js';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -14,20 +16,24 @@ export function parseDuration(text: string): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-const time = z.union([z.iso.datetime({ offset: true }), z.string().regex(/^\d+$/, 'epoch milliseconds')])
-  .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)));
-
 const query = z.object({
   device: z.string().min(1),
   field: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a snake_case field name'),
-  from: time.optional(),
-  to: time.optional(),
+  from: apiTime.optional(),
+  to: apiTime.optional(),
   every: z.string().refine((v) => parseDuration(v) !== undefined, 'a duration such as 10s, 5m, 1h').optional(),
 });
 
+export interface ReadingsRoutesOptions {
+  store: ReadingStore;
+  /** True when the device's template carries personal data: only admin may read its raw series. */
+  isPersonalDevice?(id: string): boolean;
+}
+
 /** `GET /api/readings?device=&field=&from=&to=&every=` per contract.md. */
-export const readingsRoutes: FastifyPluginAsyncZod<{ store: ReadingStore }> = async (app, opts) => {
-  app.get('/api/readings', { schema: { querystring: query } }, async (req) => {
+export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = async (app, opts) => {
+  app.get('/api/readings', { config: { roles: ROLES.devices }, schema: { tags: ['devices'], querystring: query } }, async (req) => {
+    if (req.principal.role !== 'admin' && opts.isPersonalDevice?.(req.query.device)) throw apiErrors.personalData(req.query.device);
     if (!opts.store.query) throw apiErrors.queryUnsupported();
     const to = req.query.to ?? Date.now();
     const from = req.query.from ?? to - 3_600_000;

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ROLES, type Principal } from '../auth.js';
+import { apiErrors } from '../errors.js';
+import { buildSessionExport, createSessionSchema, liveSessionSchema, sessionExportCsv, sessionSchema, type Session, type SessionManager } from '../../sessions/index.js';
+
+const params = z.object({ id: z.uuid() });
+const exportQuery = z.object({ format: z.enum(['csv', 'json']).default('json') });
+const config = { roles: ROLES.sessions };
+
+/** A teacher sees their own sessions; admin sees every session. */
+function ownerFilter(p: Principal): string | undefined {
+  return p.role === 'admin' ? undefined : p.name;
+}
+
+/** Class sessions per contract.md: create, list, live view, stop, export (csv|json). */
+export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; now?: () => number }> = async (app, opts) => {
+  const now = opts.now ?? Date.now;
+  const owned = (id: string, p: Principal): Session => {
+    const s = opts.sessions.get(id);
+    const owner = ownerFilter(p);
+    if (!s || (owner !== undefined && s.owner !== owner)) throw apiErrors.sessionNotFound(id);
+    return s;
+  };
+
+  app.post('/api/sessions', {
+    config, schema: { tags: ['sessions'], body: createSessionSchema, response: { 201: sessionSchema } },
+  }, async (req, reply) => reply.status(201).send(opts.sessions.create(req.body, req.principal.name)));
+
+  app.get('/api/sessions', { config, schema: { tags: ['sessions'], response: { 200: z.array(sessionSchema) } } },
+    async (req) => opts.sessions.list(ownerFilter(req.principal)));
+
+  app.get('/api/sessions/:id', { config, schema: { tags: ['sessions'], params, response: { 200: liveSessionSchema } } },
+    async (req) => opts.sessions.live(owned(req.params.id, req.principal)));
+
+  app.post('/api/sessions/:id/stop', { config, schema: { tags: ['sessions'], params, response: { 200: sessionSchema } } },
+    async (req) => opts.sessions.stopSession(owned(req.params.id, req.principal)));
+
+  app.get('/api/sessions/:id/export', { config, schema: { tags: ['sessions'], params, querystring: exportQuery } }, async (req, reply) => {
+    const s = owned(req.params.id, req.principal);
+    const data = buildSessionExport(opts.sessions.view(s), s.captured, now());
+    const base = `session-${s.class}-${s.subject}-${data.session.start.slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+    reply.header('cache-control', 'no-store');
+    if (req.query.format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}.csv"`).send(sessionExportCsv(data));
+    }
+    return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${base}.json"`).send(JSON.stringify(data));
+  });
+};

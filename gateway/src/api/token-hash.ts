@@ -1,0 +1,51 @@
+/**
+ * Bearer tokens for the HTTP API are configured hashed (`http.tokens[].tokenHash`),
+ * never in clear. Two formats:
+ * - `scrypt$<N>$<r>$<p>$<salt base64url>$<hash base64url>` (the default; salted, slow);
+ * - `sha256$<hex>`: only for long random tokens (≥ 128 bits of entropy), where a
+ *   fast hash is enough.
+ * Verification compares in constant time.
+ */
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+
+const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 };
+
+export function hashToken(token: string, opts: { salt?: Buffer } = {}): string {
+  const salt = opts.salt ?? randomBytes(16);
+  const hash = scryptSync(token, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+export function sha256Token(token: string): string {
+  return `sha256$${createHash('sha256').update(token, 'utf8').digest('hex')}`;
+}
+
+/** A new random bearer token (192 bits, base64url). */
+export function generateToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Throws on a malformed hash, so bad config fails at start-up, not at the first request. */
+export function assertTokenHash(stored: string): void {
+  const parts = stored.split('$');
+  if (parts[0] === 'sha256' && parts.length === 2 && /^[0-9a-f]{64}$/.test(parts[1]!)) return;
+  if (parts[0] === 'scrypt' && parts.length === 6 && parts.slice(1, 4).every((n) => /^\d+$/.test(n!))) return;
+  throw new Error(`GW_ERR_TOKEN_HASH: http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>", got "${stored.slice(0, 12)}…"`);
+}
+
+export function verifyToken(token: string, stored: string): boolean {
+  const parts = stored.split('$');
+  let expected: Buffer;
+  let actual: Buffer;
+  if (parts[0] === 'sha256' && parts.length === 2) {
+    expected = Buffer.from(parts[1]!, 'hex');
+    actual = createHash('sha256').update(token, 'utf8').digest();
+  } else if (parts[0] === 'scrypt' && parts.length === 6) {
+    const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+    expected = Buffer.from(parts[5]!, 'base64url');
+    actual = scryptSync(token, Buffer.from(parts[4]!, 'base64url'), expected.length, { N, r, p, maxmem: 256 * N * r });
+  } else {
+    return false;
+  }
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

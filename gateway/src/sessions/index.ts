@@ -1,0 +1,4 @@
+/** Class sessions for teachers: roster, live view, capture and export (never uplink). */
+export { createSessionManager, type SessionManager, type SessionManagerOptions, type SessionManagerDeps, type CapturedReading, type Session } from './session-manager.js';
+export { buildSessionExport, sessionExportCsv, type SessionExport, type StudentExport } from './export.js';
+export * from './schema.js';
