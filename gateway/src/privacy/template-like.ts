@@ -9,6 +9,8 @@ export interface FieldLike {
   readonly name: string;
   readonly type: string;
   readonly unit?: string | undefined;
+  /** Allowed values of an `enum` field. */
+  readonly values?: readonly string[] | undefined;
   readonly privacy?: PrivacyClass | undefined;
   readonly role: string;
   /** boolean field: `true` means alarm; enum field: the values that are alarms. */

@@ -1,0 +1,5 @@
+export { createUplink, topicOf } from './uplink.js';
+export type { Uplink, UplinkDeps, UplinkHealth, UplinkOptions } from './uplink.js';
+export { openOutbox } from './outbox.js';
+export type { Outbox, OutboxEntry } from './outbox.js';
+export { backoffDelay } from './backoff.js';

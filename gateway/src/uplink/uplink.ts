@@ -1,0 +1,208 @@
+/**
+ * The uplink: summaries and alarms from the outbox to the hub's MQTT broker, QoS 1,
+ * topics `<prefix>/<site>/summary/<kind>` and `<prefix>/<site>/alarm/<template>`
+ * (contract.md "Uplink"). Every message passes the privacy guard twice: before it is
+ * written to the outbox and again just before it is published.
+ *
+ * Delivery: at least once, in order. Up to `inflight` messages are on the wire; each
+ * leaves the outbox on its PUBACK. On any disconnect the client is dropped and, after
+ * a capped exponential backoff with jitter, a fresh one resends from the head of the
+ * outbox (the hub drops the duplicates by `id`).
+ */
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { GuardVerdict } from '../privacy/guard.js';
+import type { UplinkMessage } from '../summaries/types.js';
+import { backoffDelay } from './backoff.js';
+import { openOutbox, type Outbox } from './outbox.js';
+
+export interface UplinkOptions {
+  site: string;
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** CA certificate (PEM) that signed the hub broker's certificate, for mqtts://. */
+  caFile?: string | undefined;
+  topicPrefix?: string;
+  outboxPath: string;
+  maxMessages?: number;
+  inflight?: number;
+  clientId?: string;
+  backoff?: { initialMs?: number; maxMs?: number };
+  connectTimeoutMs?: number;
+  keepaliveSeconds?: number;
+}
+
+export interface UplinkHealth {
+  connected: boolean;
+  queued: number;
+  inflight: number;
+  sent: number;
+  dropped: number;
+  refused: number;
+  lastError?: string;
+}
+
+export interface Uplink {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Queues a message durably; false when the guard refused it (counted, never sent). */
+  send(message: UplinkMessage): boolean;
+  health(): UplinkHealth;
+}
+
+export interface UplinkDeps {
+  log: Logger;
+  guard: { check(message: unknown): GuardVerdict };
+}
+
+const PRIORITY = { window: 0, hour: 1, day: 2, alarm: 3 } as const;
+
+export function topicOf(prefix: string, site: string, m: UplinkMessage): string {
+  return m.kind === 'alarm' ? `${prefix}/${site}/alarm/${m.template}` : `${prefix}/${site}/summary/${m.kind}`;
+}
+
+export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
+  const log = deps.log.child({ component: 'uplink' });
+  const prefix = options.topicPrefix ?? 'hub';
+  const window = options.inflight ?? 32;
+  const initialMs = options.backoff?.initialMs ?? 1000;
+  const maxMs = options.backoff?.maxMs ?? 60_000;
+  let outbox: Outbox | undefined;
+  let client: MqttClient | undefined;
+  let connected = false;
+  let stopped = true;
+  let attempt = 0;
+  let retry: NodeJS.Timeout | undefined;
+  let lastSeq = 0;
+  const inflight = new Set<number>();
+  const counts = { sent: 0, refused: 0 };
+  let lastError: string | undefined;
+
+  function refuse(verdict: GuardVerdict, where: string): void {
+    counts.refused++;
+    // Never log the message itself: it is what the guard refused.
+    if (!verdict.ok) log.error({ reason: verdict.reason, path: verdict.path, where }, 'GW_ERR_PERSONAL_DATA: uplink guard refused a message');
+  }
+
+  function pump(): void {
+    if (!connected || client === undefined || outbox === undefined) return;
+    const c = client;
+    const room = window - inflight.size;
+    if (room <= 0) return;
+    for (const e of outbox.next(lastSeq, room)) {
+      lastSeq = e.seq;
+      const verdict = deps.guard.check(JSON.parse(e.payload));
+      if (!verdict.ok) {
+        refuse(verdict, 'send');
+        outbox.remove(e.seq);
+        continue;
+      }
+      inflight.add(e.seq);
+      c.publish(e.topic, e.payload, { qos: 1 }, (err) => {
+        if (err !== undefined && err !== null) return; // connection lost: resent from the outbox later
+        inflight.delete(e.seq);
+        outbox?.remove(e.seq);
+        counts.sent++;
+        if (c === client) pump();
+      });
+    }
+  }
+
+  function scheduleReconnect(reason: string): void {
+    if (stopped || retry !== undefined) return;
+    const delay = backoffDelay(attempt++, initialMs, maxMs);
+    log.warn({ reason, delayMs: delay, attempt }, 'uplink disconnected; reconnecting');
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect();
+    }, delay);
+  }
+
+  function drop(c: MqttClient, reason: string): void {
+    if (c !== client) return;
+    connected = false;
+    client = undefined;
+    inflight.clear();
+    lastSeq = 0;
+    c.removeAllListeners();
+    c.on('error', () => undefined);
+    c.end(true);
+    scheduleReconnect(reason);
+  }
+
+  function connect(): void {
+    const opts: IClientOptions = {
+      clientId: options.clientId ?? `campus-gateway-${options.site}`,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      keepalive: options.keepaliveSeconds ?? 30,
+      protocolVersion: 4,
+      ...(options.username !== undefined && { username: options.username }),
+      ...(options.password !== undefined && { password: options.password }),
+      ...(options.caFile !== undefined && { ca: readFileSync(options.caFile) }),
+    };
+    const c = mqtt.connect(options.url, opts);
+    client = c;
+    c.on('connect', () => {
+      if (c !== client) return;
+      connected = true;
+      attempt = 0;
+      lastError = undefined;
+      log.info({ url: options.url, queued: outbox?.size() }, 'uplink connected');
+      pump();
+    });
+    c.on('error', (err) => {
+      lastError = err.message;
+      drop(c, err.message);
+    });
+    c.on('close', () => drop(c, 'connection closed'));
+    c.on('offline', () => drop(c, 'offline'));
+  }
+
+  return {
+    async start() {
+      outbox = openOutbox(options.outboxPath, options.maxMessages ?? 100_000);
+      stopped = false;
+      connect();
+    },
+    async stop() {
+      stopped = true;
+      if (retry !== undefined) clearTimeout(retry);
+      retry = undefined;
+      const c = client;
+      client = undefined;
+      connected = false;
+      if (c !== undefined) {
+        c.removeAllListeners();
+        c.on('error', () => undefined);
+        await c.endAsync(true);
+      }
+      outbox?.close();
+      outbox = undefined;
+    },
+    send(message) {
+      const verdict = deps.guard.check(message);
+      if (!verdict.ok) {
+        refuse(verdict, 'enqueue');
+        return false;
+      }
+      if (outbox === undefined) throw new Error('GW_ERR_UPLINK_STOPPED: the uplink is not started');
+      const priority = message.kind === 'alarm' ? PRIORITY.alarm : PRIORITY[message.resolution];
+      outbox.push({ id: message.id, topic: topicOf(prefix, options.site, message), payload: JSON.stringify(message), priority });
+      pump();
+      return true;
+    },
+    health: () => ({
+      connected,
+      queued: outbox?.size() ?? 0,
+      inflight: inflight.size,
+      sent: counts.sent,
+      dropped: outbox?.dropped() ?? 0,
+      refused: counts.refused,
+      ...(lastError !== undefined && { lastError }),
+    }),
+  };
+}
