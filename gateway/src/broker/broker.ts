@@ -1,18 +1,46 @@
 /**
- * The embedded MQTT 3.1.1 broker (aedes) on a TCP listener. Device telemetry and
- * events are handed to ingest from `authorizePublish`, which runs before aedes
- * sends PUBACK [MQTT-4.3.2]: for QoS 1 the callback waits until the readings are
- * stored, so an acknowledged reading is a stored reading. Status messages
- * (including last wills) are taken from the `publish` event.
+ * The embedded MQTT 3.1.1 broker (aedes; no MQTT 5) on TCP, and optionally TLS
+ * and WebSocket. Device telemetry and events are handed to ingest from
+ * `authorizePublish`, which runs before aedes sends PUBACK [MQTT-4.3.2]: for
+ * QoS 1 the callback waits until the readings are stored, so an acknowledged
+ * reading is a stored reading. Status messages (including last wills) are taken
+ * from the `publish` event.
+ *
+ * Hardening (see README.md): authentication and topic ACLs (access-hooks.ts,
+ * acl.ts), connection/packet-size/publish-rate/queue limits (limits.ts). A
+ * publish the ACL or the rate limit refuses closes the connection: MQTT 3.1.1
+ * cannot tell a client why, and closing is one of the two allowed answers
+ * [MQTT-3.3.5-2]; a QoS 1 message so refused is resent after the reconnect.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { parseDeviceTopic, type DeviceTopic } from '../core/topics.js';
+import { checkPublish, type DenyRule } from './acl.js';
+import { createAccessHooks, type AccessCounters } from './access-hooks.js';
+import { createDeviceAuth, type DeviceAuth } from './device-auth.js';
+import { boundOutgoingQueues, createTokenBucket, guardPacketSize, type TokenBucket } from './limits.js';
+import { listenTcp, listenTls, listenWebSocket, type Listener, type ListenerKind } from './listeners.js';
+import { createLogLimiter } from './log-limiter.js';
+
+export interface BrokerLimits {
+  maxPacketBytes: number;
+  maxConnections: number;
+  publishesPerSecond: number;
+  offlineQueueLength: number;
+  connectTimeoutMs: number;
+}
 
 export interface BrokerOptions {
   port: number;
   host: string;
+  tls?: { port: number; certFile: string; keyFile: string; caFile?: string | undefined; requestClientCert: boolean } | undefined;
+  websocket?: { port: number; path: string } | undefined;
+  /** Used only when `deps.auth` is not given (then no device can log in with auth on). */
+  auth?: { enabled: boolean; maxFailures: number; lockoutSeconds: number } | undefined;
+  deny?: readonly DenyRule[] | undefined;
+  limits?: Partial<BrokerLimits> | undefined;
 }
 
 export interface BrokerDeps {
@@ -21,8 +49,29 @@ export interface BrokerDeps {
   onDevicePublish(topic: DeviceTopic, payload: Buffer, receivedAt: number): Promise<void>;
   /** Called for device status publishes (retained status and last wills). */
   onDeviceStatus(topic: DeviceTopic, payload: Buffer, receivedAt: number): void;
-  /** Extra authorization hooks (issue: broker hardening). */
+  /** An authenticated device connected (auth on only): it is alive. */
+  onDeviceConnect?(device: string, template: string, at: number): void;
+  /** Extra authorization hook, after the ACL. */
   authorizePublish?(client: Client, packet: PublishPacket): Error | null;
+  /** Credentials (shared with the admin devices API); defaults to one built from `options.auth` with no devices. */
+  auth?: DeviceAuth;
+}
+
+export interface BrokerStats {
+  /** Connections accepted since start, on all listeners. */
+  connections: number;
+  connectionsOpen: number;
+  connectionsRefused: number;
+  published: number;
+  ingestErrors: number;
+  authFailures: number;
+  lockouts: number;
+  lockoutRejections: number;
+  identifierRejected: number;
+  aclDenials: number;
+  oversizePackets: number;
+  rateLimitDisconnects: number;
+  queueDrops: number;
 }
 
 export interface Broker {
@@ -30,23 +79,63 @@ export interface Broker {
   stop(): Promise<void>;
   /** The port actually bound (useful with port 0). */
   port(): number;
+  /** Bound ports of every listener. */
+  ports(): Partial<Record<ListenerKind, number>>;
   publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   connectedClients(): number;
-  stats(): { connections: number; published: number; ingestErrors: number };
+  /** Closes the connections of an authenticated device (after its credentials changed or were removed). */
+  disconnectDevice(id: string): number;
+  stats(): BrokerStats;
   aedes(): Aedes;
 }
 
+export const DEFAULT_LIMITS: BrokerLimits = {
+  maxPacketBytes: 256 * 1024, maxConnections: 10_000, publishesPerSecond: 2_000, offlineQueueLength: 1_000, connectTimeoutMs: 10_000,
+};
+
 export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const log = deps.log.child({ component: 'broker' });
+  const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const deny = options.deny ?? [];
+  const auth = deps.auth ?? createDeviceAuth({ enabled: false, maxFailures: 5, lockoutSeconds: 300, ...options.auth, devices: [] });
+  const warnLimited = createLogLimiter(log, 60_000);
   let aedes: Aedes | undefined;
-  let server: Server | undefined;
-  const sockets = new Set<Socket>();
-  const counters = { connections: 0, published: 0, ingestErrors: 0 };
+  let listeners: Listener[] = [];
+  const open = new Set<Duplex>();
+  const addresses = new WeakMap<object, string>();
+  const buckets = new WeakMap<Client, TokenBucket>();
+  const counters = {
+    connections: 0, connectionsRefused: 0, published: 0, ingestErrors: 0, oversizePackets: 0, rateLimitDisconnects: 0, queueDrops: 0,
+  };
+  const access: AccessCounters = { authFailures: 0, identifierRejected: 0, aclDenials: 0 };
+  const hooks = createAccessHooks({
+    log, auth, deny: () => deny, counters: access, warnLimited, aedes: () => aedes,
+    addressOf: (client) => addresses.get(client.conn) ?? 'unknown',
+  });
 
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (err?: Error | null) => void): void {
-    if (client && deps.authorizePublish) {
-      const denied = deps.authorizePublish(client, packet);
-      if (denied) return callback(denied);
+    if (client) {
+      const who = hooks.identityOf(client);
+      const refused = checkPublish(who, packet.topic, deny);
+      if (refused) {
+        access.aclDenials += 1;
+        warnLimited(`acl:${client.id}`, { client: client.id, topic: packet.topic, reason: refused }, 'MQTT publish refused; closing the connection');
+        return callback(new Error(`GW_ERR_ACL: publish to ${packet.topic} refused: ${refused}`));
+      }
+      if (deps.authorizePublish) {
+        const denied = deps.authorizePublish(client, packet);
+        if (denied) return callback(denied);
+      }
+      const isWill = (client as unknown as { will?: unknown }).will === packet;
+      if (!isWill) {
+        let bucket = buckets.get(client);
+        if (!bucket) buckets.set(client, (bucket = createTokenBucket(limits.publishesPerSecond, limits.publishesPerSecond)));
+        if (!bucket.take()) {
+          counters.rateLimitDisconnects += 1;
+          warnLimited(`rate:${client.id}`, { client: client.id, limit: limits.publishesPerSecond }, 'publish rate limit exceeded; closing the connection');
+          return callback(new Error(`GW_ERR_RATE_LIMIT: more than ${limits.publishesPerSecond} publishes per second`));
+        }
+      }
     }
     const topic = parseDeviceTopic(packet.topic);
     if (!topic || (topic.channel !== 'telemetry' && topic.channel !== 'event')) return callback(null);
@@ -79,42 +168,70 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     }
   }
 
+  function onConnection(conn: Duplex, address: string, kind: ListenerKind, req?: IncomingMessage): void {
+    const a = aedes;
+    if (!a || open.size >= limits.maxConnections) {
+      counters.connectionsRefused += 1;
+      warnLimited('maxConnections', { address, kind, open: open.size, max: limits.maxConnections }, 'connection refused: too many connections');
+      conn.destroy();
+      return;
+    }
+    counters.connections += 1;
+    open.add(conn);
+    addresses.set(conn, address);
+    conn.once('close', () => open.delete(conn));
+    const client = a.handle(conn, req);
+    guardPacketSize(client, limits.maxPacketBytes, (length) => {
+      counters.oversizePackets += 1;
+      warnLimited(`size:${address}`, { address, length, max: limits.maxPacketBytes }, 'oversize MQTT packet; closing the connection');
+    });
+  }
+
   return {
     async start() {
-      aedes = await Aedes.createBroker({ authorizePublish });
-      aedes.on('publish', onPublish);
-      aedes.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
-      aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+      aedes = await Aedes.createBroker({
+        authorizePublish,
+        preConnect: hooks.preConnect,
+        authenticate: hooks.authenticate,
+        authorizeSubscribe: hooks.authorizeSubscribe,
+        connectTimeout: limits.connectTimeoutMs,
+      });
       const a = aedes;
-      server = createServer((socket) => {
-        socket.setNoDelay(true);
-        counters.connections += 1;
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        a.handle(socket);
+      const persistence = (a as unknown as { persistence: object }).persistence;
+      boundOutgoingQueues(persistence, limits.offlineQueueLength, (clientId) => {
+        counters.queueDrops += 1;
+        warnLimited(`queue:${clientId}`, { client: clientId, max: limits.offlineQueueLength }, 'session queue full; dropping messages');
       });
-      const srv = server;
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(options.port, options.host, () => {
-          srv.off('error', reject);
-          resolve();
-        });
+      a.on('publish', onPublish);
+      a.on('clientReady', (client) => {
+        const who = hooks.identityOf(client);
+        if (who.kind === 'device') deps.onDeviceConnect?.(who.id, who.template, Date.now());
       });
-      log.info({ port: (srv.address() as AddressInfo).port, host: options.host }, 'MQTT broker listening');
+      a.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
+      a.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+      try {
+        listeners.push(await listenTcp(options.port, options.host, onConnection));
+        if (options.tls) listeners.push(await listenTls({ ...options.tls, handshakeTimeoutMs: limits.connectTimeoutMs }, options.host, onConnection));
+        if (options.websocket) {
+          listeners.push(await listenWebSocket({ ...options.websocket, maxPayloadBytes: limits.maxPacketBytes + 8 }, options.host, onConnection));
+        }
+      } catch (err) {
+        await this.stop();
+        throw err;
+      }
+      log.info({ host: options.host, ports: this.ports(), auth: auth.enabled ? 'on' : 'off' }, 'MQTT broker listening');
     },
     async stop() {
-      const srv = server;
       const a = aedes;
-      server = undefined;
+      const ls = listeners;
       aedes = undefined;
-      for (const s of sockets) s.destroy();
-      if (srv) await new Promise<void>((resolve) => srv.close(() => resolve()));
+      listeners = [];
+      for (const s of open) s.destroy();
+      await Promise.all(ls.map((l) => l.close()));
       if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
     },
-    port() {
-      return server ? (server.address() as AddressInfo).port : 0;
-    },
+    port: () => listeners.find((l) => l.kind === 'mqtt')?.port() ?? 0,
+    ports: () => Object.fromEntries(listeners.map((l) => [l.kind, l.port()])),
     publish(topic, payload, opts = {}) {
       const a = aedes;
       if (!a) return Promise.reject(new Error('GW_ERR_BROKER_CLOSED: broker is not started'));
@@ -126,7 +243,22 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       });
     },
     connectedClients: () => aedes?.connectedClients ?? 0,
-    stats: () => ({ ...counters }),
+    disconnectDevice(id) {
+      const clients = (aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients ?? {};
+      let closed = 0;
+      for (const c of Object.values(clients)) {
+        const who = hooks.identityOf(c);
+        if (who.kind === 'device' && who.id === id) {
+          c.close();
+          closed += 1;
+        }
+      }
+      return closed;
+    },
+    stats() {
+      const a = auth.stats();
+      return { ...counters, ...access, connectionsOpen: open.size, lockouts: a.lockouts, lockoutRejections: a.lockoutRejections };
+    },
     aedes() {
       if (!aedes) throw new Error('GW_ERR_BROKER_CLOSED: broker is not started');
       return aedes;

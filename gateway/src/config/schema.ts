@@ -25,12 +25,35 @@ export const brokerSchema = z.strictObject({
     enabled: z.boolean().default(false),
     maxFailures: z.number().int().min(1).default(5),
     lockoutSeconds: z.number().int().min(1).default(300),
+    /** Gateway-internal and admin MQTT users; their topic filters default to everything. */
+    internalUsers: z.array(z.strictObject({
+      username: z.string().min(1),
+      /** scrypt hash (see `campus-gateway devices hash-secret`). */
+      secretHash: z.string().regex(/^scrypt\$/, 'an scrypt$N$r$p$salt$hash string'),
+      publish: z.array(z.string().min(1)).default(['#']),
+      subscribe: z.array(z.string().min(1)).default(['#']),
+    })).default([]),
   }).prefault({}),
+  /** Refused for every client: a subscription overlapping `topic` gets SUBACK 0x80; a publish matching it disconnects. */
+  deny: z.array(z.strictObject({
+    topic: z.string().min(1),
+    action: z.enum(['publish', 'subscribe', 'all']).default('subscribe'),
+  })).default([]),
   limits: z.strictObject({
     maxPacketBytes: z.number().int().min(1024).default(256 * 1024),
     maxConnections: z.number().int().min(1).default(10_000),
+    /** Per client; a client over it (after a burst of the same size) is disconnected. */
     publishesPerSecond: z.number().int().min(1).default(2_000),
+    /** Per persistent session: QoS 1/2 messages beyond it are dropped and counted. */
     offlineQueueLength: z.number().int().min(0).default(1_000),
+    /** A connection that sends no CONNECT (or TLS handshake) within this time is closed. */
+    connectTimeoutMs: z.number().int().min(100).default(10_000),
+  }).prefault({}),
+  lifecycle: z.strictObject({
+    /** A polled device is offline after this many missed polls. */
+    missedPolls: z.number().int().min(1).default(3),
+    /** An `offline-alarm` is raised when a device stays offline this long. */
+    offlineAlarmAfterSeconds: z.number().int().min(0).default(900),
   }).prefault({}),
 });
 
