@@ -1,0 +1,75 @@
+/**
+ * `query()` and `latest()` of the influx store, in InfluxQL (the dashboards' language, which
+ * 1.x, 2.x through its v1 compatibility API, and 3.x all answer).
+ * A device's template is not part of a SeriesQuery, so the measurement is matched by regex
+ * (`FROM /.*\/`) and filtered by the `device` tag.
+ */
+import type { FieldValue } from '../core/reading.js';
+import type { SeriesPoint, SeriesQuery } from './types.js';
+import { influxQl, type FetchLike, type InfluxTarget } from './influx-http.js';
+
+/** InfluxQL identifier: double quotes, backslash-escaped. */
+export function quoteIdent(s: string): string {
+  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/** InfluxQL string literal: single quotes, backslash-escaped. */
+export function quoteString(s: string): string {
+  return `'${s.replace(/[\\']/g, '\\$&')}'`;
+}
+
+export function seriesStatement(q: SeriesQuery, fn: 'mean' | 'last' | undefined): string {
+  const where = `WHERE "device" = ${quoteString(q.device)} AND time >= ${Math.floor(q.from)}ms AND time < ${Math.floor(q.to)}ms`;
+  if (fn === undefined || q.everyMs === undefined) {
+    return `SELECT ${quoteIdent(q.field)} AS "value" FROM /.*/ ${where} LIMIT 100000`;
+  }
+  return `SELECT ${fn}(${quoteIdent(q.field)}) AS "value" FROM /.*/ ${where} GROUP BY time(${Math.max(1, Math.floor(q.everyMs))}ms) fill(none)`;
+}
+
+function points(series: Awaited<ReturnType<typeof influxQl>>): SeriesPoint[] {
+  const out: SeriesPoint[] = [];
+  for (const s of series) {
+    const ti = s.columns.indexOf('time');
+    const vi = s.columns.indexOf('value');
+    for (const row of s.values) {
+      const ts = row[ti];
+      const v = row[vi];
+      if (typeof ts === 'number' && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string')) out.push({ ts, value: v });
+    }
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
+export async function querySeries(target: InfluxTarget, q: SeriesQuery, timeoutMs: number, f: FetchLike): Promise<SeriesPoint[]> {
+  if (q.everyMs === undefined) return points(await influxQl(target, seriesStatement(q, undefined), timeoutMs, f));
+  try {
+    return points(await influxQl(target, seriesStatement(q, 'mean'), timeoutMs, f));
+  } catch (err) {
+    // mean() of a string or boolean field is an error: those get the last value per bucket.
+    if (!/mean|unsupported|iterator/i.test(String(err))) throw err;
+    return points(await influxQl(target, seriesStatement(q, 'last'), timeoutMs, f));
+  }
+}
+
+export type LatestMap = Map<string, { template: string; ts: number; fields: Record<string, FieldValue> }>;
+
+export async function queryLatest(target: InfluxTarget, timeoutMs: number, f: FetchLike): Promise<LatestMap> {
+  const series = await influxQl(target, 'SELECT *::field FROM /.*/ GROUP BY "device", "template" ORDER BY time DESC LIMIT 1', timeoutMs, f);
+  const out: LatestMap = new Map();
+  for (const s of series) {
+    const device = s.tags?.device;
+    const template = s.tags?.template;
+    const row = s.values[0];
+    if (!device || !template || !row) continue;
+    const fields: Record<string, FieldValue> = {};
+    let ts = 0;
+    s.columns.forEach((c, i) => {
+      const v = row[i];
+      if (c === 'time') ts = typeof v === 'number' ? v : 0;
+      else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') fields[c] = v;
+    });
+    const prev = out.get(device);
+    if (!prev || prev.ts < ts) out.set(device, { template, ts, fields });
+  }
+  return out;
+}

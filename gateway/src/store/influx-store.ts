@@ -1,0 +1,321 @@
+/**
+ * `store.kind: influx`: readings → line protocol → batches (size or age) → gzip → POST, with
+ * at most `maxInFlight` requests. A batch that cannot be written now (network error, 5xx,
+ * 429, timeout, InfluxDB too slow to take it) goes to the durable spool, and `write()`
+ * resolves once every batch holding its readings is written or spooled. The spool replays
+ * oldest first, one batch at a time, with capped exponential backoff and jitter (or the
+ * server's Retry-After) while InfluxDB is down; once it answers again, live batches go
+ * straight out and the spool drains beside them.
+ */
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { Reading } from '../core/reading.js';
+import type { ReadingStore, StoreHealth } from './types.js';
+import { encodeReading } from './line-protocol.js';
+import { influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
+import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
+import { queryLatest, querySeries } from './influx-query.js';
+import { createLatencyWindow } from './influx-latency.js';
+import { createSpool, type SpoolOptions } from './spool.js';
+
+const gzip = promisify(gzipCb);
+const gunzip = promisify(gunzipCb);
+
+export interface InfluxStoreOptions {
+  config: InfluxStoreConfig;
+  site: string;
+  /** Where the spool lives (the gateway passes `store.spoolPath` or `<data dir>/influx-spool`). */
+  spoolDir: string;
+  spool?: Omit<SpoolOptions, 'dir'>;
+  maxInFlight?: number;
+  /** Sealed batches that may wait in memory for a request slot before going to the spool. */
+  maxQueuedBatches?: number;
+  requestTimeoutMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  gzipLevel?: number;
+  /** Fields of a template written as integers (`i`); the rest of the numbers are floats. */
+  integerFieldsOf?: (template: string) => ReadonlySet<string> | undefined;
+}
+
+export interface InfluxStoreDeps {
+  log: Logger;
+  fetch?: FetchLike;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface InfluxStore extends ReadingStore {
+  /** Raw line protocol (already escaped), batched like readings. */
+  writeLines(lines: readonly string[]): Promise<void>;
+  /** Seals the open batch now instead of waiting for `flushMs`. */
+  flush(): void;
+}
+
+interface Batch {
+  lines: string[];
+  createdMs: number;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStoreDeps): InfluxStore {
+  const cfg = options.config;
+  const log = deps.log.child({ component: 'influx-store' });
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const fetchImpl = deps.fetch ?? fetch;
+  const target = influxTarget(cfg);
+  const maxInFlight = options.maxInFlight ?? 2;
+  const maxQueued = options.maxQueuedBatches ?? 2;
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  const retryBaseMs = options.retryBaseMs ?? 250;
+  const retryMaxMs = options.retryMaxMs ?? 30_000;
+  const gzipLevel = options.gzipLevel ?? 1;
+  const extraTags = { site: options.site };
+  const spool = createSpool({ dir: options.spoolDir, ...options.spool }, { log: deps.log, now });
+  const latency = createLatencyWindow(1024);
+  const drops: Record<string, number> = {};
+  const live = new Set<Batch>();
+  const queue: Batch[] = [];
+  let current: Batch | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight = 0;
+  let written = 0;
+  let down = false;
+  let failures = 0;
+  let nextAttemptAt = 0;
+  let lastError: string | undefined;
+  let stopping = false;
+  let replayDone: Promise<void> = Promise.resolve();
+  let wakeUp: (() => void) | undefined;
+
+  const deliverDeps: DeliverDeps = {
+    post: async (body) => {
+      const t0 = performance.now();
+      const out = await postWrite(target, body, timeoutMs, fetchImpl);
+      if (out.kind !== 'retry') latency.add(performance.now() - t0);
+      return out;
+    },
+    gzip: (text) => gzip(text, { level: gzipLevel }),
+    drop: (reason, count, line) => {
+      drops[reason] = (drops[reason] ?? 0) + count;
+      log.warn({ reason, count, line: line?.slice(0, 300) }, 'InfluxDB refused lines');
+    },
+  };
+
+  function wake(): void {
+    wakeUp?.();
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  function markDown(r: Extract<DeliverResult, { kind: 'retry' }>): void {
+    failures++;
+    const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 20));
+    const jittered = backoff / 2 + (random() * backoff) / 2;
+    nextAttemptAt = now() + Math.max(jittered, Math.min(r.retryAfterMs ?? 0, 10 * retryMaxMs));
+    if (!down || failures % 10 === 0) log.warn({ reason: r.reason, failures, retry_in_ms: nextAttemptAt - now() }, 'InfluxDB write failed; spooling');
+    down = true;
+    lastError = r.reason;
+  }
+
+  function markUp(): void {
+    if (down) log.info({ after_failures: failures }, 'InfluxDB writes again');
+    down = false;
+    failures = 0;
+  }
+
+  function newBatch(): Batch {
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    done.catch(() => undefined); // the writers get the rejection; never an unhandled one
+    const b: Batch = { lines: [], createdMs: now(), done, resolve, reject };
+    live.add(b);
+    void done.finally(() => live.delete(b)).catch(() => undefined);
+    return b;
+  }
+
+  async function toSpool(b: Batch, body?: Buffer): Promise<void> {
+    try {
+      const gz = body ?? await gzip(b.lines.join('\n'), { level: gzipLevel });
+      if (await spool.append({ createdMs: b.createdMs, lines: b.lines.length, body: gz })) b.resolve();
+      else b.reject(new Error('GW_ERR_STORE_SPOOL_FULL: InfluxDB unreachable and the spool is full (drop-newest)'));
+    } catch (err) {
+      log.error({ err }, 'could not spool a batch');
+      b.reject(new Error(`GW_ERR_STORE_SPOOL_WRITE: ${String(err)}`));
+    }
+    wake();
+  }
+
+  async function sendLive(b: Batch): Promise<void> {
+    inFlight++;
+    let body: Buffer | undefined;
+    try {
+      body = await gzip(b.lines.join('\n'), { level: gzipLevel });
+      const r = await deliver(body, b.lines.length, () => Promise.resolve(b.lines), deliverDeps);
+      if (r.kind === 'ok') {
+        written += r.written;
+        markUp();
+        b.resolve();
+      } else {
+        markDown(r);
+        await toSpool(b, body);
+      }
+    } catch (err) {
+      log.error({ err }, 'unexpected error sending a batch');
+      await toSpool(b, body);
+    } finally {
+      inFlight--;
+      pump();
+    }
+  }
+
+  function pump(): void {
+    while (queue.length > 0) {
+      const b = queue[0] as Batch;
+      if (down) void toSpool(b);
+      else if (inFlight < maxInFlight) void sendLive(b);
+      else if (queue.length > maxQueued) void toSpool(b); // InfluxDB is slower than the input
+      else break;
+      queue.shift();
+    }
+  }
+
+  function seal(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!current) return;
+    queue.push(current);
+    current = undefined;
+    pump();
+  }
+
+  function addLines(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    if (stopping) return Promise.reject(new Error('GW_ERR_STORE_STOPPED: write after stop()'));
+    const touched: Promise<void>[] = [];
+    for (const line of lines) {
+      if (!current) {
+        current = newBatch();
+        timer = setTimeout(seal, cfg.flushMs);
+      }
+      current.lines.push(line);
+      if (touched.at(-1) !== current.done) touched.push(current.done);
+      if (current.lines.length >= cfg.batchSize) seal();
+    }
+    return touched.length === 1 ? (touched[0] as Promise<void>) : Promise.all(touched).then(() => undefined);
+  }
+
+  async function replayLoop(): Promise<void> {
+    while (!stopping) {
+      const wait = nextAttemptAt - now();
+      if (spool.depth().batches === 0) await sleep(1_000);
+      else if (down && wait > 0) await sleep(Math.min(wait, 1_000));
+      else if (inFlight >= maxInFlight || queue.length > 0) await sleep(20); // live data first
+      else await replayOne();
+    }
+  }
+
+  async function replayOne(): Promise<void> {
+    const e = await spool.peek();
+    if (!e) return;
+    inFlight++;
+    try {
+      const r = await deliver(e.body, e.lines, async () => (await gunzip(e.body)).toString('utf8').split('\n'), deliverDeps);
+      if (r.kind === 'ok') {
+        written += r.written;
+        markUp();
+        await spool.ack(e.id);
+      } else {
+        spool.release(e.id);
+        markDown(r);
+      }
+    } catch (err) {
+      spool.release(e.id);
+      markDown({ kind: 'retry', reason: `replay: ${String(err)}` });
+    } finally {
+      inFlight--;
+      pump();
+    }
+  }
+
+  function oldestUnsentMs(): number | undefined {
+    let oldest = spool.depth().oldest_created_ms;
+    for (const b of live) if (b !== current && (oldest === undefined || b.createdMs < oldest)) oldest = b.createdMs;
+    return oldest;
+  }
+
+  return {
+    async start() {
+      await spool.start();
+      stopping = false;
+      replayDone = replayLoop();
+      log.info({ target: target.describe, spooled_batches: spool.depth().batches }, 'influx store started');
+    },
+
+    async stop() {
+      seal();
+      await Promise.allSettled([...live].map((b) => b.done));
+      stopping = true;
+      wake();
+      await replayDone;
+      await spool.stop();
+    },
+
+    write(readings: readonly Reading[]) {
+      const lines: string[] = [];
+      for (const r of readings) {
+        const res = encodeReading(r, { integerFields: options.integerFieldsOf?.(r.template), extraTags });
+        if (res.ok) lines.push(res.line);
+        else {
+          const reason = `invalid_${res.reason}`;
+          drops[reason] = (drops[reason] ?? 0) + 1;
+          log.debug({ device: r.device, template: r.template, reason, detail: res.detail }, 'reading cannot be stored in InfluxDB');
+        }
+      }
+      return addLines(lines);
+    },
+
+    writeLines: addLines,
+    flush: seal,
+    query: (q) => querySeries(target, q, timeoutMs, fetchImpl),
+    latest: () => queryLatest(target, timeoutMs, fetchImpl),
+
+    health(): StoreHealth {
+      const depth = spool.depth();
+      const oldest = oldestUnsentMs();
+      return {
+        kind: 'influx',
+        ok: !down,
+        written,
+        dropped: { ...drops, ...Object.fromEntries(Object.entries(spool.dropped()).filter(([, n]) => n > 0)) },
+        detail: {
+          target: target.describe,
+          influx_reachable: !down,
+          last_error: lastError,
+          spool_batches: depth.batches,
+          spool_bytes: depth.bytes,
+          spool_lines: depth.lines,
+          oldest_unsent_age_ms: oldest === undefined ? 0 : Math.max(0, now() - oldest),
+          write_latency_ms: latency.summary(),
+          in_flight: inFlight,
+          queued_batches: queue.length,
+        },
+      };
+    },
+  };
+}
