@@ -1,0 +1,159 @@
+/**
+ * The hub role: subscribes to every school's summaries and alarms on the hub broker,
+ * drops duplicates by message `id`, writes the rest to the district InfluxDB.
+ *
+ * - Shared subscriptions (`$share/<group>/…`) when the broker offers them (MQTT 5
+ *   CONNACK "Shared Subscription Available", absent = available [MQTT-3.2.2.3.18]), so
+ *   several hub processes share the load; plain subscriptions otherwise.
+ * - A persistent session (clean start off, session expiry) so the broker keeps
+ *   messages for the hub while it restarts.
+ * - The PUBACK for a message is sent only after it is stored (or known to be a
+ *   duplicate or invalid): mqtt.js calls `handleMessage` one message at a time and
+ *   acknowledges when its callback runs, so an InfluxDB outage backs up into the broker
+ *   instead of losing data.
+ * Duplicates that reach two hub processes are harmless: the same point is overwritten.
+ */
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { backoffDelay } from '../uplink/backoff.js';
+import type { HubConfig } from './config.js';
+import { openSeenIds, type SeenIds } from './dedup.js';
+import { createDatabase, InfluxWriteError, writeLines } from './influx-writer.js';
+import { hubMessageSchema, toLines } from './points.js';
+
+export interface HubStats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  invalid: number;
+  writeRetries: number;
+  shared: boolean;
+  connected: boolean;
+}
+
+export interface Hub {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stats(): HubStats;
+}
+
+export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
+  const log = deps.log.child({ component: 'hub' });
+  const b = config.broker;
+  const stats: HubStats = { received: 0, stored: 0, duplicates: 0, invalid: 0, writeRetries: 0, shared: false, connected: false };
+  let client: MqttClient | undefined;
+  let seen: SeenIds | undefined;
+  let stopping = false;
+
+  function parseTopic(topic: string): { site: string; channel: string } | undefined {
+    const parts = topic.split('/');
+    if (parts.length !== 4 || parts[0] !== b.topicPrefix || (parts[2] !== 'summary' && parts[2] !== 'alarm')) return undefined;
+    return { site: parts[1]!, channel: parts[2] };
+  }
+
+  async function store(lines: string[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await writeLines(config.influx, lines);
+        return;
+      } catch (err) {
+        if (!(err instanceof InfluxWriteError) || !err.retryable || stopping) throw err;
+        stats.writeRetries++;
+        const delay = backoffDelay(attempt, 200, 30_000);
+        log.warn({ err: err.message, delayMs: delay }, 'district InfluxDB write failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async function handle(packet: IPublishPacket): Promise<void> {
+    stats.received++;
+    const where = parseTopic(packet.topic);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(packet.payload.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    const msg = hubMessageSchema.safeParse(parsed);
+    if (where === undefined || !msg.success || msg.data.site !== where.site || (msg.data.kind === 'alarm') !== (where.channel === 'alarm')) {
+      stats.invalid++;
+      log.warn({ topic: packet.topic }, 'dropped an invalid hub message');
+      return;
+    }
+    if (seen!.has(msg.data.id)) {
+      stats.duplicates++;
+      return;
+    }
+    let lines: string[];
+    try {
+      lines = toLines(msg.data);
+    } catch (err) {
+      stats.invalid++;
+      log.warn({ topic: packet.topic, err: (err as Error).message }, 'dropped a hub message that cannot be stored');
+      return;
+    }
+    await store(lines);
+    seen!.add(msg.data.id);
+    stats.stored++;
+  }
+
+  return {
+    async start() {
+      stopping = false;
+      seen = openSeenIds(config.dedup.path, config.dedup.capacity);
+      if (config.influx.createDatabase) await createDatabase(config.influx);
+      const opts: IClientOptions = {
+        clientId: b.clientId,
+        clean: false,
+        protocolVersion: b.protocolVersion,
+        reconnectPeriod: 1000,
+        ...(b.protocolVersion === 5 && { properties: { sessionExpiryInterval: b.sessionExpirySeconds } }),
+        ...(b.username !== undefined && { username: b.username }),
+        ...(b.password !== undefined && { password: b.password }),
+        ...(b.caFile !== undefined && { ca: readFileSync(b.caFile) }),
+      };
+      const c = mqtt.connect(b.url, opts);
+      client = c;
+      c.handleMessage = (packet, done) => {
+        handle(packet).then(() => done(), (err: Error) => {
+          // Only when stopping or on a non-retryable write error: leave it unacknowledged.
+          log.error({ err: err.message, topic: packet.topic }, 'could not store a hub message; not acknowledged');
+          if (!stopping) done();
+        });
+      };
+      c.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
+      c.on('close', () => {
+        stats.connected = false;
+      });
+      c.on('connect', (connack) => {
+        stats.connected = true;
+        const offered = connack.properties?.sharedSubscriptionAvailable !== false;
+        stats.shared = b.sharedGroup !== null && offered;
+        const base = [`${b.topicPrefix}/+/summary/#`, `${b.topicPrefix}/+/alarm/#`];
+        const topics = stats.shared ? base.map((t) => `$share/${b.sharedGroup}/${t}`) : base;
+        if (connack.sessionPresent) return; // the broker kept our subscriptions
+        c.subscribe(topics, { qos: 1 }, (err) => {
+          if (err) log.error({ err: err.message }, 'hub could not subscribe');
+          else log.info({ topics, url: b.url }, 'hub subscribed');
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`GW_ERR_HUB_CONNECT: no connection to ${b.url} within 20 s`)), 20_000);
+        c.once('connect', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    },
+    async stop() {
+      stopping = true;
+      await client?.endAsync();
+      client = undefined;
+      seen?.close();
+      seen = undefined;
+    },
+    stats: () => ({ ...stats }),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * A tiny InfluxDB v1 `/write` client (precision ms): accepted by InfluxDB 1.x, by 2.x
+ * through its v1 compatibility API and by 3.x (machine-notes.md). A 4xx answer is a
+ * bad point (not retried); anything else is retryable.
+ */
+export class InfluxWriteError extends Error {
+  readonly code = 'GW_ERR_INFLUX_WRITE';
+  constructor(message: string, readonly retryable: boolean) {
+    super(message);
+  }
+}
+
+export interface InfluxTarget {
+  url: string;
+  database: string;
+  retentionPolicy?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+function auth(t: InfluxTarget): Record<string, string> {
+  if (t.username === undefined) return {};
+  return { authorization: `Basic ${Buffer.from(`${t.username}:${t.password ?? ''}`).toString('base64')}` };
+}
+
+export async function writeLines(t: InfluxTarget, lines: readonly string[], timeoutMs = 10_000): Promise<void> {
+  if (lines.length === 0) return;
+  const params = new URLSearchParams({ db: t.database, precision: 'ms' });
+  if (t.retentionPolicy !== undefined) params.set('rp', t.retentionPolicy);
+  let res: Response;
+  try {
+    res = await fetch(`${t.url.replace(/\/$/, '')}/write?${params.toString()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=utf-8', ...auth(t) },
+      body: lines.join('\n'),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new InfluxWriteError(`InfluxDB write failed: ${(err as Error).message}`, true);
+  }
+  if (res.status === 204) return;
+  const text = (await res.text()).slice(0, 300);
+  throw new InfluxWriteError(`InfluxDB write failed (HTTP ${res.status}): ${text}`, res.status >= 500 || res.status === 404 || res.status === 429);
+}
+
+export async function createDatabase(t: InfluxTarget): Promise<void> {
+  const body = new URLSearchParams({ q: `CREATE DATABASE "${t.database.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` });
+  const res = await fetch(`${t.url.replace(/\/$/, '')}/query`, { method: 'POST', body, headers: auth(t), signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new InfluxWriteError(`CREATE DATABASE ${t.database} failed (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`, true);
+}
