@@ -13,7 +13,7 @@ export const MODBUS_SIM_TEMPLATES = [
 ] as const;
 export type ModbusSimTemplate = (typeof MODBUS_SIM_TEMPLATES)[number];
 
-export interface SimDevice extends PduTarget {
+export interface ModbusSimDevice extends PduTarget {
   template: ModbusSimTemplate;
 }
 
@@ -165,7 +165,7 @@ export interface SimDeviceOptions {
   now?: () => number;
 }
 
-export function createSimDevice(template: ModbusSimTemplate, { seed = 1, now = Date.now }: SimDeviceOptions = {}): SimDevice {
+export function createSimDevice(template: ModbusSimTemplate, { seed = 1, now = Date.now }: SimDeviceOptions = {}): ModbusSimDevice {
   const def = MODELS[template];
   const t = tables(...def.size);
   const rnd = seededRandom(seed);
@@ -173,7 +173,7 @@ export function createSimDevice(template: ModbusSimTemplate, { seed = 1, now = D
   const phase = rnd() * Math.PI * 2;
   def.init?.(t, rnd);
   let last = now();
-  const device: SimDevice = {
+  const device: ModbusSimDevice = {
     template,
     tables: t,
     mode: 'normal' as UnitMode,

@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import { createReopeningPort, type ReopeningPort } from '../serial/port.js';
-import { createSimDevice, type ModbusSimTemplate, type SimDevice } from './devices.js';
+import { createSimDevice, type ModbusSimTemplate, type ModbusSimDevice } from './devices.js';
 import { crc16, exception, handlePdu, type UnitMode } from './pdu.js';
 
 export interface SimUnitSpec {
@@ -26,7 +26,7 @@ export interface ModbusSimServer {
   stop(): Promise<void>;
   /** The TCP port actually bound (after start), or undefined for RTU. */
   readonly port: number | undefined;
-  unit(unitId: number): SimDevice;
+  unit(unitId: number): ModbusSimDevice;
   /** normal | silent (never answers) | exception (answers every request with exception 02). */
   setMode(unitId: number, mode: UnitMode): void;
   /** Answer this unit's requests after a delay (a slow device). */
@@ -36,7 +36,7 @@ export interface ModbusSimServer {
 }
 
 export function createModbusSimServer(options: ModbusSimServerOptions): ModbusSimServer {
-  const units = new Map<number, SimDevice>();
+  const units = new Map<number, ModbusSimDevice>();
   const delays = new Map<number, number>();
   const requests = new Map<number, number>();
   for (const u of options.units) units.set(u.unitId, createSimDevice(u.template, { seed: u.seed ?? u.unitId, now: options.now }));

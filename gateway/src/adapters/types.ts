@@ -76,6 +76,11 @@ export interface DeviceStats {
   lateness_p99_ms: number | null;
   last_error: string | null;
   last_ok_at: number | null;
+  /** Serial only: lines received, lines rejected, port reopenings after a loss. */
+  lines?: number;
+  rejected?: number;
+  reconnects?: number;
+  open?: boolean;
 }
 
 export interface Adapter {

@@ -29,7 +29,7 @@ export interface PortDeviceDeps {
 export interface PortDevice {
   start(): Promise<void>;
   stop(): Promise<void>;
-  stats(): DeviceStats & { lines: number; rejected: number; reconnects: number; open: boolean };
+  stats(): DeviceStats;
 }
 
 type Waiter = { prefix: string; resolve: (line: string | undefined) => void; timer: NodeJS.Timeout };
