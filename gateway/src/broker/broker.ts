@@ -103,6 +103,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   let listeners: Listener[] = [];
   const open = new Set<Duplex>();
   const addresses = new WeakMap<object, string>();
+  const oversized = new WeakSet<Duplex>();
   const buckets = new WeakMap<Client, TokenBucket>();
   const counters = {
     connections: 0, connectionsRefused: 0, published: 0, ingestErrors: 0, oversizePackets: 0, rateLimitDisconnects: 0, queueDrops: 0,
@@ -181,10 +182,14 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     addresses.set(conn, address);
     conn.once('close', () => open.delete(conn));
     const client = a.handle(conn, req);
-    guardPacketSize(client, limits.maxPacketBytes, (length) => {
-      counters.oversizePackets += 1;
-      warnLimited(`size:${address}`, { address, length, max: limits.maxPacketBytes }, 'oversize MQTT packet; closing the connection');
-    });
+    guardPacketSize(client, limits.maxPacketBytes, (length) => onOversize(conn, address, length));
+  }
+
+  function onOversize(conn: Duplex, address: string, length?: number): void {
+    if (oversized.has(conn)) return; // counted once per connection (WebSocket frame limit and MQTT header guard)
+    oversized.add(conn);
+    counters.oversizePackets += 1;
+    warnLimited(`size:${address}`, { address, length, max: limits.maxPacketBytes }, 'oversize MQTT packet; closing the connection');
   }
 
   return {
@@ -213,7 +218,8 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
         listeners.push(await listenTcp(options.port, options.host, onConnection));
         if (options.tls) listeners.push(await listenTls({ ...options.tls, handshakeTimeoutMs: limits.connectTimeoutMs }, options.host, onConnection));
         if (options.websocket) {
-          listeners.push(await listenWebSocket({ ...options.websocket, maxPayloadBytes: limits.maxPacketBytes + 8 }, options.host, onConnection));
+          const ws = { ...options.websocket, maxPayloadBytes: limits.maxPacketBytes + 8 };
+          listeners.push(await listenWebSocket(ws, options.host, onConnection, onOversize));
         }
       } catch (err) {
         await this.stop();

@@ -83,6 +83,8 @@ export async function listenWebSocket(
   options: { port: number; path: string; maxPayloadBytes: number },
   host: string,
   onConnection: OnConnection,
+  /** A WebSocket message over maxPayloadBytes (the socket is closed with 1009). */
+  onOversize?: (conn: Duplex, address: string) => void,
 ): Promise<Listener> {
   const http = createHttpServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
@@ -97,6 +99,9 @@ export async function listenWebSocket(
   wss.on('connection', (ws, req) => {
     req.socket.setNoDelay(true);
     const stream = createWebSocketStream(ws);
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') onOversize?.(stream, req.socket.remoteAddress ?? 'unknown');
+    });
     stream.on('error', () => undefined);
     onConnection(stream, req.socket.remoteAddress ?? 'unknown', 'ws', req);
   });

@@ -1,0 +1,113 @@
+/**
+ * Broker limits with real clients: oversize packets, a connection flood, the
+ * per-client publish rate and the bounded queue of a persistent session.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closed, connectClient, connectPacket, ensureMosquittoClients, run, startTestBroker, waitFor, type TestBroker } from './broker-fixture.js';
+
+describe('broker limits', () => {
+  let t: TestBroker;
+
+  beforeAll(async () => {
+    await ensureMosquittoClients();
+    t = await startTestBroker({
+      limits: { maxPacketBytes: 4096, maxConnections: 30, publishesPerSecond: 50, offlineQueueLength: 10, connectTimeoutMs: 10_000 },
+    });
+  });
+  afterAll(async () => t?.stop());
+
+  it('closes a connection that sends a packet over maxPacketBytes, before buffering its body', async () => {
+    const c = await connectClient(t.url);
+    const gone = closed(c);
+    c.publish('campus/classroom-light/l1/telemetry', Buffer.alloc(10_000, 0x41), { qos: 0 });
+    await gone;
+    expect(t.broker.stats().oversizePackets).toBe(1);
+    expect(t.ingested).toHaveLength(0);
+    // a packet under the limit is fine
+    const ok = await connectClient(t.url);
+    await ok.publishAsync('campus/classroom-light/l1/telemetry', Buffer.alloc(3000, 0x41), { qos: 1 });
+    expect(t.ingested).toHaveLength(1);
+    await ok.endAsync();
+  });
+
+  it('refuses an oversize publish from mosquitto_pub too', async () => {
+    const before = t.broker.stats().oversizePackets;
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.port), '-q', '1', '-t', 'campus/classroom-light/l2/telemetry', '-m', 'x'.repeat(8000)]);
+    await waitFor('oversize counted', () => t.broker.stats().oversizePackets === before + 1);
+    expect(t.ingested.some((r) => r.topic.device === 'l2')).toBe(false);
+  });
+
+  it('keeps a connection flood bounded by maxConnections and serves again afterwards', async () => {
+    const sockets: Socket[] = [];
+    const closedByServer = new Set<Socket>();
+    const refusedBefore = t.broker.stats().connectionsRefused;
+    for (let i = 0; i < 80; i++) {
+      const s = netConnect(t.port, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.on('close', () => closedByServer.add(s));
+      sockets.push(s);
+    }
+    await waitFor('every flood socket accepted or refused', () => t.broker.stats().connectionsRefused - refusedBefore + t.broker.stats().connectionsOpen >= 80);
+    expect(t.broker.stats().connectionsOpen).toBeLessThanOrEqual(30);
+    expect(t.broker.stats().connectionsRefused - refusedBefore).toBeGreaterThanOrEqual(50);
+    await waitFor('refused sockets closed', () => closedByServer.size >= 50);
+    for (const s of sockets) s.destroy();
+    await waitFor('flood sockets gone', () => t.broker.stats().connectionsOpen === 0);
+    const c = await connectClient(t.url);
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+  });
+
+  it('disconnects a client that publishes faster than publishesPerSecond; what got through stays within the bucket', async () => {
+    const c = await connectClient(t.url, { clientId: 'flooder' });
+    const gone = closed(c);
+    const before = t.ingested.length;
+    const started = Date.now();
+    for (let i = 0; i < 1000; i++) c.publish('campus/classroom-light/flood/telemetry', `{"n":${i}}`, { qos: 0 });
+    await gone;
+    const elapsedS = (Date.now() - started) / 1000;
+    const through = t.ingested.length - before;
+    expect(t.broker.stats().rateLimitDisconnects).toBe(1);
+    // burst (50) + 50/s for the time it took; never the 1000 sent
+    expect(through).toBeLessThanOrEqual(50 + Math.ceil(50 * elapsedS) + 1);
+    expect(through).toBeGreaterThanOrEqual(50);
+  });
+
+  it('bounds the queue of an offline persistent session and counts the drops', async () => {
+    const sub = await connectClient(t.url, { clientId: 'slow-dashboard', clean: false });
+    await sub.subscribeAsync('campus/classroom-light/q1/event', { qos: 1 });
+    await sub.endAsync();
+    const pub = await connectClient(t.url, { clientId: 'queue-publisher' });
+    for (let i = 0; i < 25; i++) await pub.publishAsync('campus/classroom-light/q1/event', `{"n":${i}}`, { qos: 1 });
+    await pub.endAsync();
+    expect(t.broker.stats().queueDrops).toBe(15);
+    const got: string[] = [];
+    const again = await connectClient(t.url, { clientId: 'slow-dashboard', clean: false });
+    again.on('message', (_topic, payload) => got.push(payload.toString()));
+    await waitFor('queued messages delivered', () => got.length >= 10);
+    // the ten oldest were kept, the newer ones dropped
+    expect(got).toEqual(Array.from({ length: 10 }, (_, i) => `{"n":${i}}`));
+    // once acknowledged, the queue has room again: a new message is delivered live
+    await again.publishAsync('campus/classroom-light/q1/event', '{"n":99}', { qos: 1 });
+    await waitFor('live message', () => got.includes('{"n":99}'));
+    expect(t.broker.stats().queueDrops).toBe(15);
+    await again.endAsync();
+  });
+
+  it('closes a connection that never sends CONNECT within connectTimeoutMs', async () => {
+    const short = await startTestBroker({ limits: { connectTimeoutMs: 300 } });
+    try {
+      const s = netConnect(short.port, '127.0.0.1');
+      const closedAt = await new Promise<number>((resolve) => s.on('close', () => resolve(Date.now())));
+      expect(closedAt).toBeGreaterThan(0);
+      // a real CONNECT in time is served
+      const s2 = netConnect(short.port, '127.0.0.1', () => s2.write(connectPacket('on-time', true)));
+      const answer = await new Promise<Buffer>((resolve) => s2.once('data', resolve));
+      expect([...answer.subarray(0, 4)]).toEqual([0x20, 0x02, 0x00, 0x00]);
+      s2.destroy();
+    } finally {
+      await short.stop();
+    }
+  });
+});
