@@ -2,6 +2,8 @@
  * Device models for the MQTT templates: each keeps a little state and produces
  * the vendor payload of device-catalog.md from the room's situation.
  */
+import { clamp, jitter, round } from './util.js';
+
 export interface RoomSituation {
   /** A class is in the room now. */
   inClass: boolean;
@@ -9,13 +11,20 @@ export interface RoomSituation {
   minute: number;
   /** Real seconds since the previous tick of this device. */
   dtSeconds: number;
+  /** What kind of lesson is on (scenario runs); absent in the demo school. */
+  lesson?: LessonKind;
+  /** Students in the room now (scenario runs). */
+  students?: number;
+  /** Clock speed-up: simulated seconds per real second (default 30). */
+  speed?: number;
 }
 
-export type DeviceModel = (s: RoomSituation) => Record<string, unknown>;
+export type LessonKind = 'none' | 'normal' | 'writing' | 'pe';
 
-const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
-const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-const jitter = (scale: number) => (Math.random() - 0.5) * 2 * scale;
+/** A model that may skip a tick (returns undefined: nothing to report). */
+export type MaybeModel = (s: RoomSituation) => Record<string, unknown> | undefined;
+
+export type DeviceModel = (s: RoomSituation) => Record<string, unknown>;
 
 /** classroom-light: on during lessons (and the odd forgotten light after), dims by daylight. */
 export function classroomLight(seed: number): DeviceModel {
@@ -65,3 +74,6 @@ export function airQualityMonitor(): DeviceModel {
     };
   };
 }
+
+export * from './models-room.js';
+export * from './models-people.js';
