@@ -1,0 +1,135 @@
+// The influx store's v2 path and its HTTP behaviour, against a recording HTTP endpoint (no v2
+// server is available here): request shape, Retry-After, 413 splitting, bisecting a 400 that
+// names no line, and the bound on requests in flight.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeSchema } from '../../src/config/schema.js';
+import { createInfluxStore, type InfluxStore } from '../../src/store/influx-store.js';
+
+interface Recorded { at: number; method: string; url: URL; headers: IncomingMessage['headers']; lines: string[] }
+type Reply = (req: Recorded, res: ServerResponse) => void | Promise<void>;
+
+const log = pino({ level: 'silent' });
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+
+async function recordingServer(reply: Reply): Promise<{ url: string; requests: Recorded[]; concurrent: { now: number; max: number } }> {
+  const requests: Recorded[] = [];
+  const concurrent = { now: 0, max: 0 };
+  const server: Server = createServer((req, res) => {
+    concurrent.now++;
+    concurrent.max = Math.max(concurrent.max, concurrent.now);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      const rec = { at: Date.now(), method: req.method ?? '', url: new URL(req.url ?? '/', 'http://x'), headers: req.headers, lines: body.toString().split('\n') };
+      requests.push(rec);
+      res.on('finish', () => { concurrent.now--; });
+      void reply(rec, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, concurrent };
+}
+
+async function v2Store(url: string, over: Record<string, unknown> = {}): Promise<InfluxStore> {
+  const config = storeSchema.parse({ kind: 'influx', url, apiVersion: 2, org: 'school org', bucket: 'campus', token: 's3cr3t', batchSize: 100, flushMs: 20, ...over });
+  if (config.kind !== 'influx') throw new Error('not influx');
+  const spoolDir = await mkdtemp(join(tmpdir(), 'influx-v2-spool-'));
+  const store = createInfluxStore({ config, site: 'north-high', spoolDir, retryBaseMs: 50, retryMaxMs: 500 }, { log });
+  await store.start();
+  cleanup.push(async () => { await store.stop(); await rm(spoolDir, { recursive: true, force: true }); });
+  return store;
+}
+
+const ok: Reply = (_req, res) => { res.writeHead(204).end(); };
+const lines = (n: number, tag = 'a'): string[] => Array.from({ length: n }, (_, i) => `m,t=${tag} v=${i} ${1_700_000_000_000 + i}`);
+const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('influx store, v2 API and HTTP behaviour', () => {
+  it('posts gzip line protocol to /api/v2/write with org, bucket, ms precision and the token', async () => {
+    const srv = await recordingServer(ok);
+    const store = await v2Store(srv.url);
+    await store.write([{ template: 'classroom-light', device: 'l-1', ts: 1_700_000_000_000, fields: { on: true, lux: 320 }, tags: { room: 'B 12' } }]);
+    expect(srv.requests).toHaveLength(1);
+    const r = srv.requests[0];
+    expect(r?.method).toBe('POST');
+    expect(r?.url.pathname).toBe('/api/v2/write');
+    expect(Object.fromEntries(r?.url.searchParams ?? [])).toEqual({ org: 'school org', bucket: 'campus', precision: 'ms' });
+    expect(r?.headers.authorization).toBe('Token s3cr3t');
+    expect(r?.headers['content-encoding']).toBe('gzip');
+    expect(r?.lines).toEqual(['classroom_light,device=l-1,room=B\\ 12,site=north-high,template=classroom-light on=true,lux=320 1700000000000']);
+    expect(store.health()).toMatchObject({ ok: true, written: 1, dropped: {} });
+  });
+
+  it('honours Retry-After: the batch is spooled and sent again no sooner than asked', async () => {
+    let first = true;
+    const srv = await recordingServer((_req, res) => {
+      if (first) {
+        first = false;
+        res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"code":"unavailable","message":"busy"}');
+      } else ok(_req, res);
+    });
+    const store = await v2Store(srv.url);
+    await store.writeLines(lines(10)); // resolves once spooled
+    expect(store.health().detail).toMatchObject({ spool_batches: 1, influx_reachable: false, last_error: 'http_503: busy' });
+    await until(() => store.health().detail?.spool_batches === 0);
+    expect(srv.requests).toHaveLength(2);
+    expect((srv.requests[1]?.at ?? 0) - (srv.requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(srv.requests[1]?.lines).toEqual(lines(10));
+  });
+
+  it('bisects a 400 that names no line until only the bad line is dropped', async () => {
+    const srv = await recordingServer((req, res) => {
+      if (req.lines.includes('poison v=1 1')) res.writeHead(400).end('{"code":"invalid","message":"something is wrong"}');
+      else ok(req, res);
+    });
+    const store = await v2Store(srv.url);
+    const batch = [...lines(7), 'poison v=1 1', ...lines(8, 'b')];
+    await store.writeLines(batch);
+    const accepted = srv.requests.filter((r) => !r.lines.includes('poison v=1 1')).flatMap((r) => r.lines);
+    expect(accepted.sort()).toEqual(batch.filter((l) => l !== 'poison v=1 1').sort());
+    expect(store.health().dropped).toEqual({ 'influx_rejected: something is wrong': 1 });
+  });
+
+  it('halves a batch the server finds too large (413)', async () => {
+    const srv = await recordingServer((req, res) => {
+      if (req.lines.length > 30) res.writeHead(413).end();
+      else ok(req, res);
+    });
+    const store = await v2Store(srv.url);
+    await store.writeLines(lines(100));
+    const accepted = srv.requests.filter((r) => r.lines.length <= 30).flatMap((r) => r.lines);
+    expect(accepted.sort()).toEqual(lines(100).sort());
+    expect(store.health().written).toBe(100);
+  });
+
+  it('keeps at most two requests in flight; what cannot wait goes to the spool, nothing is lost', async () => {
+    const srv = await recordingServer(async (req, res) => {
+      await new Promise((r) => setTimeout(r, 150));
+      ok(req, res);
+    });
+    const store = await v2Store(srv.url, { batchSize: 10 });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => store.writeLines(lines(10, `s${i}`))));
+    await until(() => store.health().detail?.spool_batches === 0 && store.health().detail?.in_flight === 0);
+    expect(srv.concurrent.max).toBe(2);
+    const got = srv.requests.flatMap((r) => r.lines);
+    expect(new Set(got).size).toBe(120);
+    expect(store.health().written).toBe(120);
+  });
+});
