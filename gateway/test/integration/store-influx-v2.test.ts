@@ -51,7 +51,7 @@ async function v2Store(url: string, over: Record<string, unknown> = {}): Promise
   return store;
 }
 
-const ok: Reply = (_req, res) => { res.writeHead(204).end(); };
+const ok = (_req: Recorded, res: ServerResponse): void => { res.writeHead(204).end(); };
 const lines = (n: number, tag = 'a'): string[] => Array.from({ length: n }, (_, i) => `m,t=${tag} v=${i} ${1_700_000_000_000 + i}`);
 const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
   const end = Date.now() + ms;
