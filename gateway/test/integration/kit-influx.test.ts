@@ -5,16 +5,16 @@ import { startInflux, type InfluxServer } from '../kit/index.js';
 const DB = 'kit_probe';
 const T0_MS = Date.UTC(2026, 0, 5, 8, 0, 0);
 const LINES = [
-  `kit_climate,site_id=s1,device_id=d1 temperature_c=21.5,co2_ppm=640i ${T0_MS}`,
-  `kit_climate,site_id=s1,device_id=d1 temperature_c=21.75,co2_ppm=655i ${T0_MS + 1_500}`,
-  `kit_climate,site_id=s1,device_id=d2 temperature_c=19,co2_ppm=420i ${T0_MS + 60_000}`,
+  `kit_climate,site=s1,device=d1 temperature_c=21.5,co2_ppm=640i ${T0_MS}`,
+  `kit_climate,site=s1,device=d1 temperature_c=21.75,co2_ppm=655i ${T0_MS + 1_500}`,
+  `kit_climate,site=s1,device=d2 temperature_c=19,co2_ppm=420i ${T0_MS + 60_000}`,
 ].join('\n');
 const EXPECTED = [
   ['2026-01-05T08:00:00Z', 'd1', 21.5, 640],
   ['2026-01-05T08:00:01.5Z', 'd1', 21.75, 655],
   ['2026-01-05T08:01:00Z', 'd2', 19, 420],
 ];
-const SELECT = 'SELECT device_id, temperature_c, co2_ppm FROM kit_climate ORDER BY time';
+const SELECT = 'SELECT device, temperature_c, co2_ppm FROM kit_climate ORDER BY time';
 
 async function pingStatus(url: string): Promise<number | string> {
   try {
@@ -44,7 +44,7 @@ describe('kit: startInflux', () => {
     await influx.createDatabase(DB);
     await influx.write(LINES, DB, 'ms');
     const res = await influx.query(SELECT, DB);
-    expect(res.results[0]?.series?.[0]?.columns).toEqual(['time', 'device_id', 'temperature_c', 'co2_ppm']);
+    expect(res.results[0]?.series?.[0]?.columns).toEqual(['time', 'device', 'temperature_c', 'co2_ppm']);
     expect(res.results[0]?.series?.[0]?.values).toEqual(EXPECTED);
   });
 
@@ -59,10 +59,10 @@ describe('kit: startInflux', () => {
   });
 
   it('recovers acknowledged writes from the WAL after kill9()', async () => {
-    await influx.write(`kit_climate,site_id=s1,device_id=d3 temperature_c=23,co2_ppm=800i ${T0_MS + 120_000}`, DB, 'ms');
+    await influx.write(`kit_climate,site=s1,device=d3 temperature_c=23,co2_ppm=800i ${T0_MS + 120_000}`, DB, 'ms');
     await influx.kill9();
     await influx.start();
-    const res = await influx.query(`SELECT temperature_c FROM kit_climate WHERE device_id = 'd3'`, DB);
+    const res = await influx.query(`SELECT temperature_c FROM kit_climate WHERE device = 'd3'`, DB);
     expect(res.results[0]?.series?.[0]?.values).toEqual([['2026-01-05T08:02:00Z', 23]]);
   });
 

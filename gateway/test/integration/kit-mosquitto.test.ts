@@ -86,4 +86,22 @@ describe('kit: startMosquitto', () => {
     await pub.publishAsync('kit/probe/again', 'back', { qos: 1 });
     expect((await received).payload).toBe('back');
   });
+
+  it('keeps retained messages across stop() and start() when configExtra turns persistence on', async () => {
+    const persistent = await startMosquitto({ configExtra: 'persistence true' });
+    try {
+      const pub = await mqtt.connectAsync(persistent.url, { clientId: 'kit-retain-pub', reconnectPeriod: 0 });
+      await pub.publishAsync('kit/probe/retained', 'kept', { qos: 1, retain: true });
+      await pub.endAsync();
+      await persistent.stop();
+      await persistent.start();
+      const sub = await mqtt.connectAsync(persistent.url, { clientId: 'kit-retain-sub', reconnectPeriod: 0 });
+      clients.push(sub);
+      const received = nextMessage(sub, 'kit/probe/retained');
+      await sub.subscribeAsync('kit/probe/retained', { qos: 1 });
+      expect((await received).payload).toBe('kept');
+    } finally {
+      await persistent.stop();
+    }
+  });
 });

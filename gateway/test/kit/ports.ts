@@ -5,7 +5,7 @@
 // one between freePort() and the server's bind, or while a server is stopped for
 // a restart on the same port. Each port is reserved across processes by a file
 // created with O_EXCL (content: our pid) and released when the process exits.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,15 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
+/** Removes reservations left by processes that died without their exit hook (SIGKILL). */
+function reapDeadReservations(): void {
+  for (const name of readdirSync(RESERVATIONS_DIR)) {
+    const file = join(RESERVATIONS_DIR, name);
+    const owner = Number.parseInt(readFileSafe(file), 10);
+    if (Number.isInteger(owner) && !isAlive(owner)) unlinkSafe(file);
+  }
+}
+
 let exitHookInstalled = false;
 
 /** A TCP port on 127.0.0.1 that nothing listens on and no other kit user holds. */
@@ -89,6 +98,7 @@ export async function freePort(): Promise<number> {
   mkdirSync(RESERVATIONS_DIR, { recursive: true });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
+    reapDeadReservations();
     onKitExit(() => {
       for (const port of [...reserved]) release(port);
     });

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 
 const KIT_STATE_DIR = join(tmpdir(), 'campus-gateway-kit');
@@ -196,6 +197,8 @@ export function spawnTracked(cmd: string, args: string[], options: { cwd?: strin
   }
   // A server the test forgot to stop must not keep the worker alive; the exit hook kills it.
   child.unref();
+  (child.stdout as Socket | null)?.unref();
+  (child.stderr as Socket | null)?.unref();
   return {
     pid,
     child,
