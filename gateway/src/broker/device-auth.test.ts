@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { createDeviceAuth, deviceAuthFromConfig } from './device-auth.js';
+import { hashSecret } from './secrets.js';
+
+const CHEAP = { N: 1024, r: 4, p: 1 };
+
+describe('device auth', () => {
+  it('is anonymous when disabled', async () => {
+    const auth = createDeviceAuth({ enabled: false, maxFailures: 3, lockoutSeconds: 60, devices: [] });
+    expect(await auth.authenticate(undefined, undefined, 'a')).toEqual({ ok: true, identity: { kind: 'anonymous' } });
+  });
+
+  it('logs a device in by id and secret, and an internal user with its filters', async () => {
+    const auth = createDeviceAuth({
+      enabled: true, maxFailures: 3, lockoutSeconds: 60,
+      devices: [{ id: 'm1', template: 'energy-meter-1p', secretHash: await hashSecret('s1', CHEAP) }],
+      internalUsers: [{ username: 'ops', secretHash: await hashSecret('s2', CHEAP), publish: ['#'], subscribe: ['campus/#'] }],
+    });
+    expect(await auth.authenticate('m1', Buffer.from('s1'), 'a')).toEqual({ ok: true, identity: { kind: 'device', id: 'm1', template: 'energy-meter-1p' } });
+    expect(await auth.authenticate('ops', Buffer.from('s2'), 'a')).toMatchObject({ ok: true, identity: { kind: 'internal', username: 'ops' } });
+    expect(await auth.authenticate('m1', Buffer.from('s2'), 'a')).toEqual({ ok: false, reason: 'bad_credentials' });
+  });
+
+  it('locks an address out after maxFailures until the lockout expires', async () => {
+    let now = 0;
+    const auth = createDeviceAuth({ enabled: true, maxFailures: 2, lockoutSeconds: 10, devices: [{ id: 'm1', template: 't', secretHash: await hashSecret('ok', CHEAP) }] }, { now: () => now });
+    await auth.authenticate('m1', Buffer.from('no'), '10.0.0.1');
+    await auth.authenticate('m1', Buffer.from('no'), '10.0.0.1');
+    expect(await auth.authenticate('m1', Buffer.from('ok'), '10.0.0.1')).toEqual({ ok: false, reason: 'locked_out' });
+    expect(await auth.authenticate('m1', Buffer.from('ok'), '10.0.0.2')).toMatchObject({ ok: true });
+    expect(auth.stats()).toMatchObject({ authFailures: 2, lockouts: 1, lockoutRejections: 1, lockedAddresses: 1 });
+    now = 10_001;
+    expect(await auth.authenticate('m1', Buffer.from('ok'), '10.0.0.1')).toMatchObject({ ok: true });
+    expect(auth.stats().lockedAddresses).toBe(0);
+  });
+
+  it('forgets old failures, and bounds the addresses it remembers', async () => {
+    let now = 0;
+    const auth = createDeviceAuth({ enabled: true, maxFailures: 2, lockoutSeconds: 10, maxTrackedAddresses: 3, devices: [] }, { now: () => now });
+    await auth.authenticate('x', undefined, 'a');
+    now = 20_000;
+    await auth.authenticate('x', undefined, 'a');
+    expect(auth.isLockedOut('a')).toBe(false);
+    for (const addr of ['b', 'c', 'd', 'e']) await auth.authenticate('x', undefined, addr);
+    await auth.authenticate('x', undefined, 'e');
+    expect(auth.isLockedOut('e')).toBe(true);
+  });
+
+  it('adds and removes devices at run time, refusing malformed hashes', async () => {
+    const auth = createDeviceAuth({ enabled: true, maxFailures: 5, lockoutSeconds: 10, devices: [] });
+    auth.addDevice({ id: 'n1', template: 't', secretHash: await hashSecret('new', CHEAP) });
+    expect(await auth.authenticate('n1', Buffer.from('new'), 'a')).toMatchObject({ ok: true });
+    expect(auth.removeDevice('n1')).toBe(true);
+    expect(await auth.authenticate('n1', Buffer.from('new'), 'a')).toMatchObject({ ok: false });
+    expect(() => auth.addDevice({ id: 'n2', template: 't', secretHash: 'plain-text' })).toThrow(/GW_ERR_BAD_SECRET_HASH/);
+  });
+
+  it('fails at start-up on a config hash that is not scrypt', () => {
+    const config = { broker: { auth: { enabled: true, maxFailures: 5, lockoutSeconds: 60, internalUsers: [] } }, devices: [{ id: 'd1', template: 't', secretHash: 'md5$abc' }] };
+    expect(() => deviceAuthFromConfig(config)).toThrow(/devices\[id=d1\]\.secretHash/);
+  });
+});

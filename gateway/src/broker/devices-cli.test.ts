@@ -1,0 +1,30 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runDevicesCli } from './devices-cli.js';
+import { verifySecret } from './secrets.js';
+
+function sink(): { write(t: string): void; text: () => string } {
+  let text = '';
+  return { write: (t: string) => void (text += t), text: () => text };
+}
+
+describe('campus-gateway devices hash-secret', () => {
+  it('hashes --secret', async () => {
+    const out = sink();
+    expect(await runDevicesCli(['hash-secret', '--secret', 's3cret'], out)).toBe(0);
+    expect(await verifySecret('s3cret', out.text().trim())).toBe(true);
+  });
+
+  it('reads the secret from stdin when --secret is absent', async () => {
+    const out = sink();
+    expect(await runDevicesCli(['hash-secret'], out, { stdin: Readable.from(['from-stdin\n', 'ignored\n']) })).toBe(0);
+    expect(await verifySecret('from-stdin', out.text().trim())).toBe(true);
+  });
+
+  it('refuses an empty secret and an unknown subcommand', async () => {
+    const err = sink();
+    expect(await runDevicesCli(['hash-secret'], sink(), { stdin: Readable.from(['\n']), err })).toBe(1);
+    expect(await runDevicesCli(['frobnicate'], sink(), { err })).toBe(2);
+    expect(err.text()).toContain('usage: campus-gateway devices hash-secret');
+  });
+});
