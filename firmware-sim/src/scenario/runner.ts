@@ -13,8 +13,8 @@ import { createTally, type DeviceCount, type Tally } from './tally.js';
 import { createWiredSchool, type GatewayFragment, type WiredSchool } from './wired.js';
 
 export interface ScenarioRunOptions {
-  /** The gateway's MQTT URL. */
-  url: string;
+  /** The gateway's MQTT URL (or give it to `start`). */
+  url?: string;
   username?: string;
   password?: string;
   /** Real run length; default: the simulated day at the scenario's speed. */
@@ -39,8 +39,8 @@ export interface ScenarioRun {
   readonly plan: SchoolPlan;
   /** Starts the Modbus servers and ptys; returns the gateway's devices + adapters config. */
   prepare(): Promise<GatewayFragment>;
-  /** Connects the MQTT devices and starts the school clock. */
-  start(): Promise<void>;
+  /** Connects the MQTT devices (to `url`, default the option's) and starts the school clock. */
+  start(url?: string): Promise<void>;
   /** Resolves when the simulated day is over (then call stop). */
   readonly finished: Promise<void>;
   stop(): Promise<void>;
@@ -61,7 +61,7 @@ export function createScenarioRun(scenario: Scenario, o: ScenarioRunOptions): Sc
   let t0 = 0;
   const minute = () => (t0 === 0 ? start : Math.min(end, start + (Date.now() - t0) / realMsPerSimMinute));
   const wired: WiredSchool = createWiredSchool({ plan, scenario, tally, ...(o.ptyDir ? { ptyDir: o.ptyDir } : {}) });
-  const fleet: MqttFleet = createMqttFleet({ plan, scenario, tally, minute, url: o.url, ...(o.username ? { username: o.username, password: o.password } : {}) });
+  let fleet: MqttFleet | undefined;
   const applied: AppliedFault[] = [];
   const timers: NodeJS.Timeout[] = [];
   let finish!: () => void;
@@ -72,7 +72,10 @@ export function createScenarioRun(scenario: Scenario, o: ScenarioRunOptions): Sc
   return {
     plan, finished, minute,
     prepare: () => wired.start(),
-    async start() {
+    async start(url) {
+      const target = url ?? o.url;
+      if (!target) throw new Error('SIM_ERR_NO_URL: give the gateway MQTT URL to createScenarioRun or start');
+      fleet = createMqttFleet({ plan, scenario, tally, minute, url: target, ...(o.username ? { username: o.username, password: o.password } : {}) });
       await fleet.start();
       t0 = Date.now();
       startedAt = new Date(t0).toISOString();
@@ -85,8 +88,9 @@ export function createScenarioRun(scenario: Scenario, o: ScenarioRunOptions): Sc
       timers.push(setTimeout(finish, durationMs));
     },
     async stop() {
+      if (endedAt) return;
       for (const t of timers) clearTimeout(t);
-      await fleet.stop();
+      await fleet?.stop();
       wired.collect();
       await wired.stop();
       endedAt = new Date().toISOString();
