@@ -12,7 +12,7 @@ import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { ReadingStore, StoreHealth } from './types.js';
-import { encodeReading } from './line-protocol.js';
+import { createLineEncoder } from './line-protocol.js';
 import { influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
 import { queryLatest, querySeries } from './influx-query.js';
@@ -75,6 +75,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const retryMaxMs = options.retryMaxMs ?? 30_000;
   const gzipLevel = options.gzipLevel ?? 1;
   const extraTags = { site: options.site };
+  const encoder = createLineEncoder();
   const spool = createSpool({ dir: options.spoolDir, ...options.spool }, { log: deps.log, now });
   const latency = createLatencyWindow(1024);
   const drops: Record<string, number> = {};
@@ -279,7 +280,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     write(readings: readonly Reading[]) {
       const lines: string[] = [];
       for (const r of readings) {
-        const res = encodeReading(r, { integerFields: options.integerFieldsOf?.(r.template), extraTags });
+        const res = encoder.encode(r, { integerFields: options.integerFieldsOf?.(r.template), extraTags });
         if (res.ok) lines.push(res.line);
         else {
           const reason = `invalid_${res.reason}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../core/reading.js';
-import { encodeReading, escapeKey, escapeMeasurement, quoteString } from './line-protocol.js';
+import { createLineEncoder, encodeReading, escapeKey, escapeMeasurement, quoteString } from './line-protocol.js';
 
 function reading(over: Partial<Reading> = {}): Reading {
   return { template: 'energy-meter-1p', device: 'em-1', ts: 1_700_000_000_123, fields: { power_w: 12.5 }, tags: {}, ...over };
@@ -116,5 +116,27 @@ describe('rejections with a reason', () => {
     expect(reason(reading({ tags: { time: 'x' } }))).toBe('reserved_key_time');
     expect(reason(reading({ ts: Number.NaN }))).toBe('bad_timestamp');
     expect(reason(reading({ fields: { s: 'x'.repeat(70_000) } }))).toBe('string_too_long');
+  });
+});
+
+describe('createLineEncoder (cached plans per reading shape)', () => {
+  it('gives the same lines as a fresh encoder whatever the order of shapes', () => {
+    const shapes: Reading[] = [
+      reading(),
+      reading({ tags: { phase: 'L1' } }),
+      reading({ fields: { energy_wh: 5, power_w: 1 } }),
+      reading({ event: 'alarm' }),
+      reading({ tags: { phase: '' } }),
+      reading({ tags: { site: 'from-reading' } }),
+      reading({ fields: { time: 1 } }),
+    ];
+    const cached = createLineEncoder();
+    const opts = { integerFields: new Set(['energy_wh']), extraTags: { site: 's1', room: undefined } };
+    for (let round = 0; round < 3; round++) {
+      for (const r of shapes) expect(cached.encode(r, opts)).toEqual(createLineEncoder().encode(r, opts));
+    }
+    expect(cached.encode(shapes[5] as Reading, { extraTags: { site: '' } })).toMatchObject({ ok: true, line: expect.stringContaining('site=from-reading') });
+    expect(cached.encode(shapes[2] as Reading, opts)).toMatchObject({ line: expect.stringContaining('energy_wh=5i,power_w=1 ') });
+    expect(cached.encode(shapes[2] as Reading, {})).toMatchObject({ line: expect.stringContaining('energy_wh=5,power_w=1 ') });
   });
 });

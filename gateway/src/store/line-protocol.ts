@@ -110,64 +110,133 @@ function fieldValue(key: string, v: unknown, integer: boolean): string {
   throw new Reject('bad_field_type', `field ${key} has type ${typeof v}`);
 }
 
-const measurementCache = new Map<string, string>();
-
-function measurement(template: string): string {
-  let m = measurementCache.get(template);
-  if (m === undefined) {
-    m = escapeMeasurement(measurementOf(template));
-    if (measurementCache.size < 10_000) measurementCache.set(template, m);
-  }
-  return m;
+/**
+ * How to encode readings of one shape (template, tag keys, extra tag keys, field keys,
+ * integer set): the sorted tag slots and field keys escaped once, checked on each reading
+ * by comparing key lists (no sort, no escaping of names on the hot path).
+ */
+interface Plan {
+  tagKeys: string[];
+  extraKeys: string[];
+  fieldKeys: string[];
+  hasEvent: boolean;
+  ints: ReadonlySet<string> | undefined;
+  measurement: string;
+  /** `,key=` and where the value comes from, sorted by key. */
+  slots: { prefix: string; from: 'tag' | 'extra' | 'extra-or-tag' | 'device' | 'template' | 'event'; name: string }[];
+  /** `key=` (first one with a leading space, the rest with a comma) and integer flags. */
+  fieldPrefix: string[];
+  fieldInt: boolean[];
 }
 
-function byKey(a: [string, string], b: [string, string]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+function sameKeys(obj: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const k in obj) if (keys[i++] !== k) return false;
+  return i === keys.length;
 }
 
-/** Encodes one reading as one line (no trailing newline), or says why it cannot be stored. */
-export function encodeReading(r: Reading, opts: EncodeOptions = {}): EncodeResult {
-  try {
-    return { ok: true, line: encodeOrThrow(r, opts) };
-  } catch (err) {
-    if (err instanceof Reject) return { ok: false, reason: err.reason, detail: err.message };
-    throw err;
-  }
+function checkTimeKey(k: string, what: string): void {
+  if (k === 'time') throw new Reject('reserved_key_time', `${what} "time" is not allowed`);
 }
 
-const SCHEMA_TAGS = new Set(['device', 'template', 'event']);
-
-function addTag(pairs: [string, string][], k: string, v: string | undefined): void {
-  if (v === undefined || v === '') return; // "Tag values cannot be empty; instead, omit the tag"
-  if (k === 'time') throw new Reject('reserved_key_time', 'tag key "time" is not allowed');
-  pairs.push([k, v]);
-}
-
-function encodeOrThrow(r: Reading, opts: EncodeOptions): string {
-  if (!Number.isFinite(r.ts)) throw new Reject('bad_timestamp', `timestamp ${r.ts}`);
-  // Precedence: device/template/event > the pipeline's extra tags > the reading's own tags.
-  const pairs: [string, string][] = [['device', r.device], ['template', r.template]];
-  if (r.event !== undefined && r.event !== '') pairs.push(['event', r.event]);
-  const extra = opts.extraTags;
-  if (extra !== undefined) {
-    for (const k of Object.keys(extra)) if (!SCHEMA_TAGS.has(k)) addTag(pairs, k, extra[k]);
-  }
-  for (const k of Object.keys(r.tags)) {
-    if (SCHEMA_TAGS.has(k)) continue;
-    if (extra !== undefined && extra[k] !== undefined && extra[k] !== '') continue;
-    addTag(pairs, k, r.tags[k]);
-  }
-  pairs.sort(byKey);
-  let line = measurement(r.template);
-  for (const [k, v] of pairs) line += `,${escapeKey(k)}=${escapeKey(v, 'tag value')}`;
+function makePlan(r: Reading, opts: EncodeOptions): Plan {
+  const tagKeys = Object.keys(r.tags);
+  const extraKeys = opts.extraTags ? Object.keys(opts.extraTags) : [];
+  const fieldKeys = Object.keys(r.fields);
+  const hasEvent = r.event !== undefined && r.event !== '';
+  const from = new Map<string, Plan['slots'][number]['from']>();
+  for (const k of tagKeys) from.set(k, 'tag');
+  for (const k of extraKeys) from.set(k, from.has(k) ? 'extra-or-tag' : 'extra');
+  from.set('device', 'device');
+  from.set('template', 'template');
+  if (hasEvent) from.set('event', 'event');
+  else from.delete('event');
+  const slots = [...from.keys()].sort().map((k) => {
+    checkTimeKey(k, 'tag key');
+    return { prefix: `,${escapeKey(k)}=`, from: from.get(k) ?? 'tag', name: k };
+  });
+  if (fieldKeys.length === 0) throw new Reject('no_fields', 'a point needs at least one field');
+  const fieldPrefix = fieldKeys.map((k, i) => {
+    checkTimeKey(k, 'field key');
+    return `${i === 0 ? ' ' : ','}${escapeKey(k, 'field key')}=`;
+  });
   const ints = opts.integerFields;
-  let sep = ' ';
-  const fields = r.fields;
-  for (const k of Object.keys(fields)) {
-    if (k === 'time') throw new Reject('reserved_key_time', 'field key "time" is not allowed');
-    line += `${sep}${escapeKey(k, 'field key')}=${fieldValue(k, fields[k], ints !== undefined && ints.has(k))}`;
-    sep = ',';
+  return {
+    tagKeys, extraKeys, fieldKeys, hasEvent, ints, slots, fieldPrefix,
+    measurement: escapeMeasurement(measurementOf(r.template)),
+    fieldInt: fieldKeys.map((k) => ints !== undefined && ints.has(k)),
+  };
+}
+
+export interface LineEncoder {
+  encode(r: Reading, opts?: EncodeOptions): EncodeResult;
+}
+
+/** An encoder with its own bounded plan cache (one per store). */
+export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
+  const plans = new Map<string, Plan[]>();
+
+  function planFor(r: Reading, opts: EncodeOptions): Plan {
+    const list = plans.get(r.template);
+    const hasEvent = r.event !== undefined && r.event !== '';
+    if (list) {
+      for (const p of list) {
+        if (p.ints === opts.integerFields && p.hasEvent === hasEvent && sameKeys(r.tags, p.tagKeys)
+          && sameKeys(r.fields, p.fieldKeys) && sameKeys(opts.extraTags ?? {}, p.extraKeys)) return p;
+      }
+    }
+    const p = makePlan(r, opts);
+    if (list) {
+      if (list.length >= 4) list.shift();
+      list.push(p);
+    } else if (plans.size < maxTemplates) plans.set(r.template, [p]);
+    return p;
   }
-  if (sep === ' ') throw new Reject('no_fields', 'a point needs at least one field');
-  return `${line} ${Math.floor(r.ts)}`;
+
+  function encodeOrThrow(r: Reading, opts: EncodeOptions): string {
+    if (!Number.isFinite(r.ts)) throw new Reject('bad_timestamp', `timestamp ${r.ts}`);
+    const p = planFor(r, opts);
+    const extra = opts.extraTags;
+    let line = p.measurement;
+    for (const slot of p.slots) {
+      let v: string | undefined;
+      switch (slot.from) {
+        case 'device': v = r.device; break;
+        case 'template': v = r.template; break;
+        case 'event': v = r.event; break;
+        case 'tag': v = r.tags[slot.name]; break;
+        case 'extra': v = extra?.[slot.name]; break;
+        case 'extra-or-tag': v = extra?.[slot.name] || r.tags[slot.name]; break;
+      }
+      // "Tag values cannot be empty; instead, omit the tag from the tag set."
+      if (v !== undefined && v !== '') line += slot.prefix + escapeKey(v, 'tag value');
+    }
+    const keys = p.fieldKeys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      line += (p.fieldPrefix[i] as string) + fieldValue(k, r.fields[k], p.fieldInt[i] === true);
+    }
+    return `${line} ${Math.floor(r.ts)}`;
+  }
+
+  return {
+    encode(r, opts = {}) {
+      try {
+        return { ok: true, line: encodeOrThrow(r, opts) };
+      } catch (err) {
+        if (err instanceof Reject) return { ok: false, reason: err.reason, detail: err.message };
+        throw err;
+      }
+    },
+  };
+}
+
+const defaultEncoder = createLineEncoder();
+
+/**
+ * Encodes one reading as one line (no trailing newline), or says why it cannot be stored.
+ * Uses a shared encoder whose only state is a bounded cache of pure encoding plans.
+ */
+export function encodeReading(r: Reading, opts: EncodeOptions = {}): EncodeResult {
+  return defaultEncoder.encode(r, opts);
 }

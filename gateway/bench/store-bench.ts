@@ -1,0 +1,125 @@
+/**
+ * Influx store benchmark: influxd's own write ceiling for the same smart-pen lines (direct
+ * POSTs of 5,000-line batches, 1 and 2 requests in flight) against the store's rate
+ * (readings → encode → batch → gzip → POST, 2 in flight), each into a fresh database.
+ * Also the encoder alone. Prints a table and one JSON line.
+ * Run: node --import tsx gateway/bench/store-bench.ts [readings]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { storeSchema } from '../src/config/schema.js';
+import type { Reading } from '../src/core/reading.js';
+import { encodeReading } from '../src/store/line-protocol.js';
+import { createInfluxStore } from '../src/store/influx-store.js';
+import { startInflux, type InfluxServer } from '../test/kit/index.js';
+
+const N = Number(process.argv[2] ?? 300_000);
+const BATCH = 5_000;
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+const integerFields = new Set(['pressure', 'page', 'stroke_seq']);
+
+/** A classroom of 30 pens, points at 100 Hz each, in strokes of 200 points. */
+function penReading(i: number): Reading {
+  const pen = i % 30;
+  const n = Math.floor(i / 30);
+  return {
+    template: 'smart-pen', device: `pen-${String(pen).padStart(2, '0')}`, ts: T0 + n * 10,
+    fields: { x_mm: 20 + (n % 170) * 0.85, y_mm: 30 + ((n * 7) % 240) * 0.9, pressure: 300 + (n % 500), stroke_seq: n % 200 },
+    tags: { page: String(Math.floor(n / 2000) % 40), room: 'B12', building: 'north', person: `p-${pen.toString(16)}` },
+  };
+}
+
+async function count(influx: InfluxServer, db: string): Promise<number> {
+  const r = await influx.query('SELECT count("x_mm") FROM "smart_pen"', db);
+  return Number(r.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+}
+
+async function ceiling(influx: InfluxServer, db: string, lines: string[], inFlight: number): Promise<number> {
+  await influx.createDatabase(db);
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i += BATCH) bodies.push(lines.slice(i, i + BATCH).join('\n'));
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body });
+      if (res.status !== 204) throw new Error(`write failed: ${res.status} ${await res.text()}`);
+    }
+  }));
+  const s = (performance.now() - t) / 1000;
+  if ((await count(influx, db)) !== lines.length) throw new Error(`ceiling ${db}: count mismatch`);
+  return lines.length / s;
+}
+
+async function storeRate(influx: InfluxServer, db: string, readings: Reading[]): Promise<{ rate: number; spooled_max: number; p50: number; p99: number }> {
+  await influx.createDatabase(db);
+  const config = storeSchema.parse({ kind: 'influx', url: influx.url, database: db });
+  if (config.kind !== 'influx') throw new Error('unreachable');
+  const spoolDir = await mkdtemp(join(tmpdir(), 'store-bench-spool-'));
+  const store = createInfluxStore({ config, site: 'north-high', spoolDir, integerFieldsOf: () => integerFields }, { log: pino({ level: 'silent' }) });
+  await store.start();
+  let spooledMax = 0;
+  const watch = setInterval(() => { spooledMax = Math.max(spooledMax, Number(store.health().detail?.spool_batches ?? 0)); }, 50);
+  const t = performance.now();
+  const outstanding = new Set<Promise<void>>();
+  for (let i = 0; i < readings.length; i += 500) {
+    const p = store.write(readings.slice(i, i + 500));
+    outstanding.add(p);
+    void p.finally(() => outstanding.delete(p));
+    // write() returns one promise per batch, shared by the writes in it: at most 4 batches open.
+    if (outstanding.size >= 4) await Promise.race(outstanding);
+  }
+  store.flush();
+  await Promise.all(outstanding);
+  while (Number(store.health().detail?.spool_batches ?? 0) > 0) await new Promise((r) => setTimeout(r, 20));
+  const s = (performance.now() - t) / 1000;
+  clearInterval(watch);
+  const lat = store.health().detail?.write_latency_ms as { p50: number; p99: number };
+  if (process.env.BENCH_DEBUG) console.error(JSON.stringify(store.health()));
+  await store.stop();
+  await rm(spoolDir, { recursive: true, force: true });
+  if ((await count(influx, db)) !== readings.length) throw new Error(`store ${db}: count mismatch`);
+  return { rate: readings.length / s, spooled_max: spooledMax, p50: lat.p50, p99: lat.p99 };
+}
+
+const readings = Array.from({ length: N }, (_, i) => penReading(i));
+const te = performance.now();
+const lines = readings.map((r) => {
+  const res = encodeReading(r, { integerFields, extraTags: { site: 'north-high' } });
+  if (!res.ok) throw new Error(res.detail);
+  return res.line;
+});
+const encodeRate = N / ((performance.now() - te) / 1000);
+const tj = performance.now();
+for (const r of readings) JSON.stringify(r);
+const jsonRate = N / ((performance.now() - tj) / 1000);
+
+const influx = await startInflux();
+try {
+  const c1 = await ceiling(influx, 'ceiling_1', lines, 1);
+  const c2 = await ceiling(influx, 'ceiling_2', lines, 2);
+  const st = await storeRate(influx, 'store_run', readings);
+  const round = (x: number): number => Math.round(x);
+  const rows = [
+    ['encoder alone (lines/s)', round(encodeRate)],
+    ['JSON.stringify, same readings (for scale)', round(jsonRate)],
+    ['influxd ceiling, 5,000-line POSTs, 1 in flight (points/s)', round(c1)],
+    ['influxd ceiling, 5,000-line POSTs, 2 in flight (points/s)', round(c2)],
+    ['influx store, gzip, 2 in flight (readings/s)', round(st.rate)],
+  ] as const;
+  console.log(`smart-pen points, ${N} readings (${lines[0]?.length ?? 0} bytes/line)`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(60)} ${String(v).padStart(10)}`);
+  console.log(`store / 2-in-flight ceiling: ${((st.rate / c2) * 100).toFixed(1)}%  (max spooled batches during run: ${st.spooled_max}; write latency p50 ${st.p50} ms, p99 ${st.p99} ms)`);
+  console.log(JSON.stringify({
+    bench: 'store-influx', readings: N, batch_lines: BATCH,
+    encode_lines_per_s: round(encodeRate), json_stringify_per_s: round(jsonRate),
+    influxd_ceiling_1_in_flight: round(c1), influxd_ceiling_2_in_flight: round(c2),
+    store_readings_per_s: round(st.rate), store_vs_ceiling_2: Number((st.rate / c2).toFixed(3)),
+    store_spooled_batches_max: st.spooled_max, write_latency_p50_ms: st.p50, write_latency_p99_ms: st.p99,
+  }));
+} finally {
+  await influx.stop();
+}
