@@ -8,7 +8,7 @@ import { connect as netConnect } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { createBroker, type Broker, type BrokerOptions } from '../../src/broker/broker.js';
-import { createDeviceAuth, type DeviceCredential, type InternalUser } from '../../src/broker/device-auth.js';
+import { createDeviceAuth, type DeviceAuth, type DeviceCredential, type InternalUser } from '../../src/broker/device-auth.js';
 import type { DeviceTopic } from '../../src/core/topics.js';
 import { ensurePackages } from '../kit/index.js';
 
@@ -19,6 +19,7 @@ export interface Recorded {
 
 export interface TestBroker {
   broker: Broker;
+  auth: DeviceAuth;
   url: string;
   port: number;
   /** Device telemetry/event publishes that reached ingest. */
@@ -50,7 +51,7 @@ export async function startTestBroker(
   });
   await broker.start();
   const port = broker.port();
-  return { broker, port, url: `mqtt://127.0.0.1:${port}`, ingested, statuses, connects, stop: () => broker.stop() };
+  return { broker, auth: deviceAuth, port, url: `mqtt://127.0.0.1:${port}`, ingested, statuses, connects, stop: () => broker.stop() };
 }
 
 export type ClientOptions = IClientOptions & { localAddress?: string };
