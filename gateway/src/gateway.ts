@@ -12,6 +12,7 @@ import { createBroker, type Broker } from './broker/broker.js';
 import { createIngest, type Ingest } from './pipeline/ingest.js';
 import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.js';
 import { createEmbeddedStore } from './store/embedded-store.js';
+import { createInfluxStore } from './store/influx-store.js';
 import type { ReadingStore } from './store/types.js';
 import { createTemplateRegistry, type TemplateRegistry } from './templates/index.js';
 import { buildHttpApp } from './api/server.js';
@@ -39,12 +40,27 @@ export interface Gateway {
 const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
 const SWEEP_EVERY_MS = 5_000;
 
-export function createStore(config: GatewayConfig, log: Logger): ReadingStore {
+export function createStore(config: GatewayConfig, log: Logger, templates?: TemplateRegistry): ReadingStore {
   const s = config.store;
   if (s.kind === 'embedded') {
     return createEmbeddedStore({ path: s.path, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
   }
-  throw new Error('GW_ERR_STORE_KIND: store.kind "influx" is not available in this build yet');
+  const integerFields = new Map<string, ReadonlySet<string>>();
+  return createInfluxStore({
+    config: s,
+    site: config.site.id,
+    spoolDir: s.spoolPath ?? join(process.env.GATEWAY_DATA_DIR ?? './data', 'influx-spool'),
+    integerFieldsOf(templateId) {
+      let set = integerFields.get(templateId);
+      if (!set) {
+        const t = templates?.get(templateId);
+        if (!t) return undefined;
+        set = new Set(t.fields.filter((f) => f.type === 'integer').map((f) => f.name));
+        integerFields.set(templateId, set);
+      }
+      return set;
+    },
+  }, { log });
 }
 
 export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gateway {
@@ -52,7 +68,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log: log.child({ component: 'templates' }) });
   const registry = createDeviceRegistry();
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
-  const store = createStore(config, log);
+  const store = createStore(config, log, templates);
   const pseudonymizer = createPseudonymizer({ keyFile: config.privacy.pseudonymKeyFile }, { log });
   // The two closures below refer to each other's component; both run only after start().
   const theBroker: Broker = createBroker(config.broker, {
