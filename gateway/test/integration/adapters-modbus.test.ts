@@ -129,13 +129,15 @@ describe.each(['tcp', 'rtu'] as const)('every Modbus template over %s', (transpo
 });
 
 describe('failure isolation', () => {
-  it('a silent device and an exception-answering device do not stop the others', async () => {
+  it('silent, slow and exception-answering devices do not stop the others', async () => {
     const pair = await pty();
     const rtu = await startSim({ transport: 'rtu', path: pair.b, units: [
       { unitId: 1, template: 'water-meter' }, { unitId: 2, template: 'energy-meter-1p' }, { unitId: 3, template: 'solar-inverter' }] });
     const shared = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'env-sensor-rs485' }, { unitId: 2, template: 'fresh-air-unit' }] });
     const lone = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'energy-meter-3p' }] });
     const failing = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'lab-fume-hood' }] });
+    const slow = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'water-leak-sensor' }] });
+    slow.setDelay(1, 150); // answers, but slowly (within the 400 ms timeout)
     rtu.setMode(2, 'silent');
     rtu.setMode(3, 'exception');
     shared.setMode(2, 'silent');
@@ -150,10 +152,11 @@ describe('failure isolation', () => {
       device({ ...tcp(shared.port), unitId: 2, template: 'fresh-air-unit', deviceId: 'tcp-silent' }),
       device({ ...tcp(lone.port), unitId: 1, template: 'energy-meter-3p', deviceId: 'tcp-ok' }),
       device({ ...tcp(failing.port), unitId: 1, template: 'lab-fume-hood', deviceId: 'tcp-exception' }),
+      device({ ...tcp(slow.port), unitId: 1, template: 'water-leak-sensor', deviceId: 'tcp-slow' }),
     ], c.sink);
 
     await waitFor('the silent devices to time out twice', () => (c.failures.get('rtu-silent') ?? 0) >= 2 && (c.failures.get('tcp-silent') ?? 0) >= 2);
-    await waitFor('readings from the healthy devices', () => ['rtu-ok', 'tcp-shared-ok', 'tcp-ok'].every((d) => c.count(d) >= 8));
+    await waitFor('readings from the healthy devices', () => ['rtu-ok', 'tcp-shared-ok', 'tcp-ok', 'tcp-slow'].every((d) => c.count(d) >= 8));
     expect(c.count('rtu-silent') + c.count('tcp-silent') + c.count('rtu-exception') + c.count('tcp-exception')).toBe(0);
 
     const byDevice = new Map(adapter.stats().map((s) => [s.device, s]));
@@ -166,7 +169,8 @@ describe('failure isolation', () => {
     }
     // A dead device backs off: far fewer polls than a healthy neighbour on the same bus.
     expect(byDevice.get('rtu-silent')!.polls).toBeLessThan(byDevice.get('rtu-ok')!.polls);
-    for (const d of ['rtu-ok', 'tcp-shared-ok', 'tcp-ok']) expect(byDevice.get(d)!.errors + byDevice.get(d)!.timeouts, d).toBe(0);
+    expect(byDevice.get('tcp-slow')!.latency_p50_ms).toBeGreaterThanOrEqual(140);
+    for (const d of ['rtu-ok', 'tcp-shared-ok', 'tcp-ok', 'tcp-slow']) expect(byDevice.get(d)!.errors + byDevice.get(d)!.timeouts, d).toBe(0);
 
     // Recovery: the device comes back and is read again.
     rtu.setMode(3, 'normal');

@@ -54,7 +54,7 @@ export function classify(err: unknown): LineError {
   return new LineError('connection', e?.message ?? String(err));
 }
 
-export function createModbusLine(spec: LineSpec, { log }: { log: Logger }): ModbusLine {
+export function createModbusLine(spec: LineSpec, { log, connectTimeoutMs = 3_000 }: { log: Logger; connectTimeoutMs?: number }): ModbusLine {
   const key = lineKey(spec);
   const gapMs = spec.transport === 'rtu' ? interFrameGapMs(spec.baudRate) : 0;
   const queue: Job[] = [];
@@ -80,9 +80,11 @@ export function createModbusLine(spec: LineSpec, { log }: { log: Logger }): Modb
     const c = new ModbusRTU();
     c.on('error', (err: unknown) => { if (client === c) drop(String((err as Error)?.message ?? err)); });
     c.on('close', () => { if (client === c) client = undefined; });
+    let connectTimer: NodeJS.Timeout | undefined;
     try {
-      if (spec.transport === 'tcp') await c.connectTCP(spec.host, { port: spec.port });
-      else await c.connectRTUBuffered(spec.path, { baudRate: spec.baudRate });
+      const opening = spec.transport === 'tcp' ? c.connectTCP(spec.host, { port: spec.port }) : c.connectRTUBuffered(spec.path, { baudRate: spec.baudRate });
+      // A host that drops SYNs would hold this line's queue for minutes: bound the connect.
+      await Promise.race([opening, new Promise<never>((_, reject) => { connectTimer = setTimeout(() => reject(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs); })]);
     } catch (err) {
       failures++;
       retryAt = Date.now() + backoffDelay(failures, { baseMs: 250, capMs: 15_000 });
@@ -92,6 +94,8 @@ export function createModbusLine(spec: LineSpec, { log }: { log: Logger }): Modb
       }
       c.close(() => undefined);
       throw new LineError('connection', `connect ${key}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(connectTimer);
     }
     if (closed) { c.close(() => undefined); throw new LineError('connection', 'line closed'); }
     if (failures > 0) log.info({ line: key, after_failures: failures }, 'modbus connection restored');
