@@ -18,8 +18,15 @@ export const hubConfigSchema = z.strictObject({
     /** Stable per hub process: the broker keeps its session (and queued messages) across restarts. */
     clientId: z.string().min(1).default(`campus-hub-${hostname()}`),
     topicPrefix: z.string().default('hub'),
-    /** Shared-subscription group, so several hub processes share the load; null subscribes plainly. */
-    sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').nullable().default('campus-hub'),
+    /**
+     * Shared-subscription group (`$share/<group>/…`) so several hub processes share the load, used
+     * when the broker offers it. Off (null) by default: mosquitto 2.0.11 does not keep shared
+     * subscriptions across its own restart (measured), so summaries published between the broker's
+     * restart and the hub's resubscription would be lost; a plain subscription in a persistent
+     * session is kept and queued for. Turn it on for several hub processes, or with a broker that
+     * persists shared subscriptions.
+     */
+    sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').nullable().default(null),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
     sessionExpirySeconds: z.number().int().min(0).default(7 * 86_400),
   }),

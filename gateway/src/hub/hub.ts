@@ -2,9 +2,10 @@
  * The hub role: subscribes to every school's summaries and alarms on the hub broker,
  * drops duplicates by message `id`, writes the rest to the district InfluxDB.
  *
- * - Shared subscriptions (`$share/<group>/…`) when the broker offers them (MQTT 5
- *   CONNACK "Shared Subscription Available", absent = available [MQTT-3.2.2.3.18]), so
- *   several hub processes share the load; plain subscriptions otherwise.
+ * - Shared subscriptions (`$share/<group>/…`) when configured and the broker offers them
+ *   (MQTT 5 CONNACK "Shared Subscription Available", absent = available), so several hub
+ *   processes share the load; plain subscriptions otherwise (the default: see config.ts
+ *   for why a broker restart makes shared subscriptions lossy on mosquitto 2.0.11).
  * - A persistent session (clean start off, session expiry) so the broker keeps
  *   messages for the hub while it restarts.
  * - The PUBACK for a message is sent only after it is stored (or known to be a
@@ -133,7 +134,7 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
         stats.shared = b.sharedGroup !== null && offered;
         const base = [`${b.topicPrefix}/+/summary/#`, `${b.topicPrefix}/+/alarm/#`];
         const topics = stats.shared ? base.map((t) => `$share/${b.sharedGroup}/${t}`) : base;
-        if (connack.sessionPresent) return; // the broker kept our subscriptions
+        // Subscribing again is harmless when the broker kept the session, and needed when it did not.
         c.subscribe(topics, { qos: 1 }, (err) => {
           if (err) log.error({ err: err.message }, 'hub could not subscribe');
           else log.info({ topics, url: b.url }, 'hub subscribed');
