@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { rejectedTopic } from './core/topics.js';
 import type { GatewayConfig } from './config/schema.js';
 import { createBroker, type Broker } from './broker/broker.js';
+import { deviceAuthFromConfig } from './broker/device-auth.js';
+import { adminDevicesRoutes } from './api/routes/admin-devices.js';
 import { createIngest, type Ingest } from './pipeline/ingest.js';
 import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.js';
 import { createEmbeddedStore } from './store/embedded-store.js';
@@ -66,13 +68,17 @@ export function createStore(config: GatewayConfig, log: Logger, templates?: Temp
 export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gateway {
   const log = deps.log;
   const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log: log.child({ component: 'templates' }) });
-  const registry = createDeviceRegistry();
+  const lifecycle = config.broker.lifecycle;
+  const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
+  const brokerAuth = deviceAuthFromConfig(config);
   const store = createStore(config, log, templates);
   const pseudonymizer = createPseudonymizer({ keyFile: config.privacy.pseudonymKeyFile }, { log });
   // The two closures below refer to each other's component; both run only after start().
   const theBroker: Broker = createBroker(config.broker, {
     log,
+    auth: brokerAuth,
+    onDeviceConnect: (id, template, at) => registry.seen(id, template, at),
     onDevicePublish: (topic, payload, at) => ingest.handleMqtt(topic, payload, at),
     onDeviceStatus: (topic, payload, at) => void ingest.handleMqtt(topic, payload, at),
   });
@@ -125,6 +131,9 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
         log, health: { report: health }, store, registry,
         templateOf: (id) => templates.get(id),
         templates, ingest, broker: theBroker, site: config.site.id,
+        plugins: [async (a) => {
+          await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, disconnect: (id) => theBroker.disconnectDevice(id), hasTemplate: (id) => templates.get(id) !== undefined });
+        }],
         ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
         sessions: {
           ...(config.store.kind === 'embedded' && config.store.path !== ':memory:' ? { file: join(config.store.path, 'sessions.json') } : {}),
