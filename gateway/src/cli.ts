@@ -4,6 +4,8 @@
  *   campus-gateway start [--config FILE] [--simulate]
  *   campus-gateway config check FILE
  *   campus-gateway templates check [--json]
+ *   campus-gateway hub --config FILE
+ *   campus-gateway devices hash-secret [--secret S]   (reads stdin without --secret)
  */
 import { parseArgs } from 'node:util';
 import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
@@ -11,11 +13,43 @@ import { ConfigError, loadConfigFile } from './config/load.js';
 import { createGateway } from './gateway.js';
 import { createRootLogger } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
+import { runDevicesCli } from './broker/devices-cli.js';
+import { createHub, loadHubConfig } from './hub/index.js';
 
 const USAGE = `usage:
   campus-gateway start [--config FILE] [--simulate]
   campus-gateway config check FILE
-  campus-gateway templates check [--json]`;
+  campus-gateway templates check [--json]
+  campus-gateway hub --config FILE
+  campus-gateway devices hash-secret [--secret S]`;
+
+function waitForSignal(log: { info(o: object, m: string): void }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+}
+
+async function hub(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  const file = values.config ?? process.env.GATEWAY_CONFIG;
+  if (!file) {
+    process.stderr.write('usage: campus-gateway hub --config FILE\n');
+    return 2;
+  }
+  const config = loadHubConfig(file);
+  const log = createRootLogger(config.log.level);
+  const theHub = createHub(config, { log });
+  await theHub.start();
+  log.info('hub role running');
+  await waitForSignal(log);
+  await theHub.stop();
+  return 0;
+}
 
 async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, simulate: { type: 'boolean', default: false } } });
@@ -32,14 +66,7 @@ async function start(args: string[]): Promise<number> {
     log.info({ devices: school.devices().length }, 'simulated school running');
   }
   log.info(`dashboard: http://localhost:${gateway.ports().http}/`);
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
+  await waitForSignal(log);
   await sim?.stop();
   await gateway.stop();
   return 0;
@@ -62,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'start') return await start(argv.slice(1));
     if (command === 'config' && sub === 'check') return configCheck(rest);
     if (command === 'templates' && sub === 'check') return await runTemplatesCheckCli(rest, process.stdout);
+    if (command === 'hub') return await hub(argv.slice(1));
+    if (command === 'devices') return await runDevicesCli(argv.slice(1), process.stdout);
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
   } catch (err) {
