@@ -116,6 +116,12 @@ export const storeSchema = z.discriminatedUnion('kind', [
     batchSize: z.number().int().min(1).default(5_000),
     flushMs: z.number().int().min(10).default(1_000),
     spoolPath: z.string().optional(),
+    /** The durable spool used while InfluxDB is unreachable or slow (gateway/src/store/README.md). */
+    spool: z.strictObject({
+      maxBytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
+      maxAgeHours: z.number().positive().default(7 * 24),
+      whenFull: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+    }).prefault({}),
   }).superRefine((s, ctx) => {
     if (s.apiVersion === 1 && !s.database) ctx.addIssue({ code: 'custom', path: ['database'], message: 'database is required for apiVersion 1' });
     if (s.apiVersion === 2) {
@@ -132,7 +138,25 @@ export const uplinkSchema = z.strictObject({
   password: z.string().optional(),
   caFile: z.string().optional(),
   topicPrefix: z.string().default('hub'),
-  windowSeconds: z.number().int().min(1).default(60),
+  windowSeconds: z.number().int().min(1).refine((n) => 3600 % n === 0, 'a number of seconds that divides an hour').default(60),
+  /** A window is closed (and sent, once) this long after its end; later readings for it are counted as late. */
+  graceSeconds: z.number().int().min(0).max(3600).default(30),
+  /** The durable outbox (SQLite) holding summaries and alarms until the hub broker acknowledges them. */
+  outboxPath: z.string().default('./data/uplink-outbox.db'),
+  /** Bound of the outbox; when full the oldest lowest-priority message is dropped and counted. */
+  outboxMaxMessages: z.number().int().min(100).default(200_000),
+  /** A device offline longer than this raises an `offline` alarm. */
+  offlineAlarmSeconds: z.number().int().min(10).default(600),
+  /** The site's offset from UTC: hour/day roll-ups, school hours and lesson periods are local. */
+  utcOffsetMinutes: z.number().int().min(-720).max(840).refine((n) => n % 15 === 0, 'a multiple of 15 minutes').default(0),
+  /** Lights on outside these hours (and on non-school days, 0 = Sunday) count as left on. */
+  schoolHours: z.strictObject({
+    start: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('07:00'),
+    end: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('18:00'),
+    days: z.array(z.number().int().min(0).max(6)).default([1, 2, 3, 4, 5]),
+  }).prefault({}),
+  /** Lesson periods (`HH:MM-HH:MM`, local) for class sessions until teachers' sessions are known. */
+  lessonPeriods: z.array(z.string().regex(/^\d{1,2}:\d{2}-\d{1,2}:\d{2}$/, 'a period HH:MM-HH:MM')).default([]),
 });
 
 export const privacySchema = z.strictObject({

@@ -27,6 +27,7 @@ export interface InfluxStoreOptions {
   site: string;
   /** Where the spool lives (the gateway passes `store.spoolPath` or `<data dir>/influx-spool`). */
   spoolDir: string;
+  /** Overrides `config.spool` (tests, benchmarks). */
   spool?: Omit<SpoolOptions, 'dir'>;
   maxInFlight?: number;
   /** Sealed batches that may wait in memory for a request slot before going to the spool. */
@@ -76,7 +77,10 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const gzipLevel = options.gzipLevel ?? 1;
   const extraTags = { site: options.site };
   const encoder = createLineEncoder();
-  const spool = createSpool({ dir: options.spoolDir, ...options.spool }, { log: deps.log, now });
+  const spoolOptions = options.spool ?? {
+    maxBytes: cfg.spool.maxBytes, maxAgeMs: cfg.spool.maxAgeHours * 3_600_000, whenFull: cfg.spool.whenFull,
+  };
+  const spool = createSpool({ dir: options.spoolDir, ...spoolOptions }, { log: deps.log, now });
   const latency = createLatencyWindow(1024);
   const drops: Record<string, number> = {};
   const live = new Set<Batch>();

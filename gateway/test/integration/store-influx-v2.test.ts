@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -131,5 +132,27 @@ describe('influx store, v2 API and HTTP behaviour', () => {
     const got = srv.requests.flatMap((r) => r.lines);
     expect(new Set(got).size).toBe(120);
     expect(store.health().written).toBe(120);
+  });
+
+  it('when the spool is full, drop-newest refuses the write and drop-oldest makes room, both counted', async () => {
+    const srv = await recordingServer((_req, res) => { res.writeHead(503).end('{"error":"down"}'); });
+    const newest = await v2Store(srv.url, { spool: { maxBytes: 1024 * 1024, whenFull: 'drop-newest' } });
+    const big = (tag: string): string[] => Array.from({ length: 100 }, (_, i) => `m,t=${tag} s="${randomBytes(3000).toString('base64')}" ${i}`);
+    let refused = 0;
+    for (let i = 0; i < 6; i++) await newest.writeLines(big(`n${i}`)).catch((err: Error) => { expect(err.message).toMatch(/GW_ERR_STORE_SPOOL_FULL/); refused++; });
+    expect(refused).toBeGreaterThan(0);
+    expect(newest.health().dropped).toEqual({ spool_full_dropped_newest: refused * 100 });
+    expect(newest.health().detail?.spool_bytes).toBeLessThanOrEqual(1024 * 1024);
+
+    const oldest = await v2Store(srv.url, { spool: { maxBytes: 1024 * 1024, whenFull: 'drop-oldest' } });
+    for (let i = 0; i < 6; i++) await oldest.writeLines(big(`o${i}`));
+    // A batch pushed out while its replay is in flight is counted when that send fails.
+    const accounted = (): boolean => (oldest.health().dropped.spool_full_dropped_oldest ?? 0) + Number(oldest.health().detail?.spool_lines) === 600;
+    await until(accounted);
+    const h = oldest.health();
+    const kept = Number(h.detail?.spool_lines);
+    expect(h.dropped).toEqual({ spool_full_dropped_oldest: 600 - kept });
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(600);
   });
 });
