@@ -44,6 +44,8 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   /** Extra metric providers (spool, outbox, Modbus) when metrics is made here. */
   metricsSources?: Partial<MetricsSources>;
   site?: string;
+  /** Shown on the dashboard. */
+  siteName?: string;
   /** Extra route plugins registered by main. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -102,7 +104,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   }, { ...(deps.site ? { site: deps.site } : {}) });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  await typed.register(healthRoutes, { health: deps.health, authEnabled: auth.enabled });
+  await typed.register(healthRoutes, { health: deps.health, authEnabled: auth.enabled, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site } } : {}) });
   await typed.register(devicesRoutes, { registry: deps.registry, privateFields, ...(deps.templateOf ? { templateOf: deps.templateOf } : {}) });
   await typed.register(readingsRoutes, { store: deps.store, isPersonalDevice: (id) => isPersonalTemplate(templates?.get(deps.registry.get(id)?.template ?? '')) });
   if (templates) await typed.register(templatesRoutes, { templates });

@@ -164,11 +164,11 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     live(s) {
       const t = now();
       const counts = new Map<string, number>();
-      for (const c of s.captured) counts.set(c.student, (counts.get(c.student) ?? 0) + 1);
+      for (const c of s.captured) counts.set(c.key, (counts.get(c.key) ?? 0) + 1);
       const live = s.roster.map((r) => {
         const seen = s.lastSeen.get(r.device);
         const connected = deps.deviceStatus?.(r.device) === 'online' || (seen !== undefined && t - seen <= window);
-        return { device: r.device, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.student) ?? 0 };
+        return { device: r.device, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
       });
       return { ...manager.view(s), live, connected: live.filter((l) => l.connected).length, captured: s.captured.length, droppedReadings: s.dropped };
     },

@@ -18,6 +18,8 @@ const listQuery = z.object({
   status: z.enum(['online', 'offline', 'never']).optional(),
   template: z.string().optional(),
   room: z.string().optional(),
+  /** `latest=true` includes each device's latest fields (personal fields hidden except for admin). */
+  latest: z.enum(['true', 'false']).optional(),
 });
 
 /** `GET /api/devices`, `/api/devices/:id`, `/api/devices/:id/latest` per contract.md. */
@@ -37,7 +39,9 @@ export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async 
     const q = req.query;
     return opts.registry.list()
       .filter((d) => (!q.status || d.status === q.status) && (!q.template || d.template === q.template) && (!q.room || d.room === q.room))
-      .map(summary);
+      .map((d) => (q.latest === 'true'
+        ? { ...summary(d), latest: d.latest && { ts: d.latest.ts, fields: visible(d.template, d.latest.fields, req.principal.role) } }
+        : summary(d)));
   });
 
   app.get('/api/devices/:id', { config, schema: { tags: ['devices'], params } }, async (req) => {

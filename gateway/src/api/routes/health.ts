@@ -13,12 +13,12 @@ export interface HealthSource {
 }
 
 /** `GET /api/health` per contract.md; public, and says whether the API is open (no tokens configured). */
-export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthSource; authEnabled: boolean }> = async (app, opts) => {
+export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthSource; authEnabled: boolean; site?: { id: string; name: string } }> = async (app, opts) => {
   app.get('/api/health', { config: { public: true }, schema: { tags: ['health'] } }, async (_req, reply) => {
     const report = opts.health.report();
     const warnings = Array.isArray(report.warnings) ? [...(report.warnings as unknown[])] : [];
     if (!opts.authEnabled) warnings.push('http.tokens is not set: the API and dashboard are open to anyone on the network (demo mode)');
-    const body = { ...report, api: { auth: opts.authEnabled ? 'tokens' : 'open' }, warnings };
+    const body = { ...report, ...(opts.site ? { site: opts.site } : {}), api: { auth: opts.authEnabled ? 'tokens' : 'open' }, warnings };
     return reply.status(report.status === 'ok' ? 200 : 503).send(body);
   });
 };

@@ -1,0 +1,59 @@
+/** The dashboard's API client: bearer token from localStorage, 401 asks for one. */
+const TOKEN_KEY = 'campus-gateway-token';
+
+export class AuthRequired extends Error {}
+
+export function token(): string | null {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value: string | null): void {
+  if (value) localStorage.setItem(TOKEN_KEY, value);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const t = token();
+  if (t) headers.set('authorization', `Bearer ${t}`);
+  if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  const res = await fetch(path, { ...init, headers });
+  if (res.status === 401) throw new AuthRequired('a token is required');
+  return res;
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  const res = await request(path);
+  if (!res.ok) throw new Error(await errorText(res));
+  return (await res.json()) as T;
+}
+
+export async function errorText(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: { message?: string } };
+    return body.error?.message ?? `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}
+
+export type FieldValue = number | boolean | string;
+
+export interface Device {
+  id: string;
+  template: string;
+  room: string | null;
+  building: string | null;
+  status: 'online' | 'offline' | 'never';
+  lastSeen: string | null;
+  lastError: string | null;
+  latest?: { ts: string; fields: Record<string, FieldValue> } | null;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  site?: { id: string; name: string };
+  devices?: Record<string, number>;
+  api?: { auth: 'tokens' | 'open' };
+  warnings?: string[];
+}

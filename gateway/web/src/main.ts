@@ -1,0 +1,98 @@
+/**
+ * The campus-gateway dashboard: a small hash-routed app (#/facilities,
+ * #/device/<id>, #/teacher, #/district) that polls the API for live data.
+ * Bundled by build.mjs into app.js; works offline on a closed school network.
+ */
+import { AuthRequired, getJson, setToken, token, type Health } from './api.js';
+import { clear, h } from './dom.js';
+import type { View } from './view.js';
+import { deviceView } from './views/device.js';
+import { districtView } from './views/district.js';
+import { facilitiesView } from './views/facilities.js';
+import { teacherView } from './views/teacher.js';
+
+const root = document.getElementById('view')!;
+const healthEl = document.getElementById('health')!;
+const siteEl = document.getElementById('site')!;
+const authEl = document.getElementById('auth')!;
+let current: { view: View; timer: number } | undefined;
+
+function route(): View {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [page, ...rest] = hash.split('/');
+  if (page === 'device' && rest.length > 0) return deviceView(decodeURIComponent(rest.join('/')));
+  if (page === 'teacher') return teacherView();
+  if (page === 'district') return districtView();
+  return facilitiesView();
+}
+
+function tokenForm(message: string): HTMLElement {
+  const input = h('input', { type: 'password', id: 'token-input', placeholder: 'access token', autocomplete: 'off' });
+  const form = h('form', { class: 'card token-card', id: 'token-form' },
+    h('h2', {}, 'Sign in'),
+    h('p', { class: 'muted' }, message),
+    input,
+    h('button', { type: 'submit', class: 'primary' }, 'Continue'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    setToken(input.value.trim() || null);
+    show();
+  });
+  return form;
+}
+
+async function tick(view: View): Promise<void> {
+  try {
+    await view.refresh();
+  } catch (err) {
+    if (err instanceof AuthRequired) {
+      stop();
+      clear(root, tokenForm(token() ? 'That token was not accepted, or its role may not open this page.' : 'This gateway requires an access token (ask the school\'s IT administrator).'));
+      return;
+    }
+    root.dataset.error = String(err);
+    console.warn(err);
+  }
+}
+
+function stop(): void {
+  if (current) window.clearInterval(current.timer);
+  current = undefined;
+}
+
+function show(): void {
+  stop();
+  const view = route();
+  document.title = `${view.title} · campus-gateway`;
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-page]')) {
+    a.classList.toggle('active', (location.hash || '#/facilities').startsWith(a.getAttribute('href') ?? '-') || (a.dataset.page === 'facilities' && location.hash.startsWith('#/device')));
+  }
+  delete root.dataset.error;
+  clear(root);
+  view.mount(root);
+  current = { view, timer: window.setInterval(() => void tick(view), view.everyMs) };
+  void tick(view);
+}
+
+async function refreshHealth(): Promise<void> {
+  try {
+    const health = await getJson<Health>('/api/health').catch(async () => (await fetch('/api/health')).json() as Promise<Health>);
+    healthEl.textContent = health.status === 'ok' ? 'healthy' : 'degraded';
+    healthEl.className = `pill ${health.status}`;
+    if (health.site) siteEl.textContent = health.site.name;
+    authEl.replaceChildren(
+      health.api?.auth === 'open'
+        ? h('span', { class: 'pill warn', title: 'http.tokens is not set: anyone on the network can use the API' }, 'open demo mode')
+        : h('button', { class: 'link', onclick: () => { setToken(null); show(); } }, token() ? 'sign out' : 'sign in'),
+    );
+  } catch {
+    healthEl.textContent = 'unreachable';
+    healthEl.className = 'pill degraded';
+  }
+}
+
+window.addEventListener('hashchange', show);
+show();
+void refreshHealth();
+window.setInterval(() => void refreshHealth(), 5000);
