@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { parseDeviceTopic, type DeviceTopic } from '../core/topics.js';
-import { checkPublish, type DenyRule } from './acl.js';
+import { checkPublish, type DenyRule, type Identity } from './acl.js';
 import { createAccessHooks, type AccessCounters } from './access-hooks.js';
 import { createDeviceAuth, type DeviceAuth } from './device-auth.js';
 import { boundOutgoingQueues, createTokenBucket, guardPacketSize, type TokenBucket } from './limits.js';
@@ -104,7 +104,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const open = new Set<Duplex>();
   const addresses = new WeakMap<object, string>();
   const oversized = new WeakSet<Duplex>();
-  const buckets = new WeakMap<Client, TokenBucket>();
+  // Keyed by identity (device, user) or, when anonymous, client id: reconnecting does not refill a drained bucket.
+  const buckets = new Map<string, TokenBucket>();
+  const maxBuckets = Math.max(1_000, 2 * limits.maxConnections);
   const counters = {
     connections: 0, connectionsRefused: 0, published: 0, ingestErrors: 0, oversizePackets: 0, rateLimitDisconnects: 0, queueDrops: 0,
   };
@@ -113,6 +115,23 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     log, auth, deny: () => deny, counters: access, warnLimited, aedes: () => aedes,
     addressOf: (client) => addresses.get(client.conn) ?? 'unknown',
   });
+
+  function bucketFor(client: Client, who: Identity): TokenBucket {
+    const key = who.kind === 'device' ? `d:${who.id}` : who.kind === 'internal' ? `u:${who.username}` : `c:${client.id}`;
+    let bucket = buckets.get(key);
+    if (bucket) {
+      buckets.delete(key); // re-insert: Map order = least recently used first
+    } else {
+      bucket = createTokenBucket(limits.publishesPerSecond, limits.publishesPerSecond);
+      while (buckets.size >= maxBuckets) {
+        const oldest = buckets.keys().next().value;
+        if (oldest === undefined) break;
+        buckets.delete(oldest);
+      }
+    }
+    buckets.set(key, bucket);
+    return bucket;
+  }
 
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (err?: Error | null) => void): void {
     if (client) {
@@ -129,9 +148,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       }
       const isWill = (client as unknown as { will?: unknown }).will === packet;
       if (!isWill) {
-        let bucket = buckets.get(client);
-        if (!bucket) buckets.set(client, (bucket = createTokenBucket(limits.publishesPerSecond, limits.publishesPerSecond)));
-        if (!bucket.take()) {
+        if (!bucketFor(client, who).take()) {
           counters.rateLimitDisconnects += 1;
           warnLimited(`rate:${client.id}`, { client: client.id, limit: limits.publishesPerSecond }, 'publish rate limit exceeded; closing the connection');
           return callback(new Error(`GW_ERR_RATE_LIMIT: more than ${limits.publishesPerSecond} publishes per second`));

@@ -72,6 +72,16 @@ describe('broker limits', () => {
     // burst (50) + 50/s for the time it took; never the 1000 sent
     expect(through).toBeLessThanOrEqual(50 + Math.ceil(50 * elapsedS) + 1);
     expect(through).toBeGreaterThanOrEqual(50);
+    // reconnecting does not refill the bucket: the same client id is cut off again long before another burst of 50
+    const again = await connectClient(t.url, { clientId: 'flooder' });
+    const goneAgain = closed(again);
+    const before2 = t.ingested.length;
+    const started2 = Date.now();
+    for (let i = 0; i < 200; i++) again.publish('campus/classroom-light/flood/telemetry', `{"m":${i}}`, { qos: 0 });
+    await goneAgain;
+    expect(t.broker.stats().rateLimitDisconnects).toBe(2);
+    expect(t.ingested.length - before2).toBeLessThanOrEqual(Math.ceil(50 * ((Date.now() - started) / 1000)) + 1);
+    expect(t.ingested.length - before2).toBeLessThan(50 + Math.ceil(50 * ((Date.now() - started2) / 1000)));
   });
 
   it('bounds the queue of an offline persistent session and counts the drops', async () => {
