@@ -1,0 +1,35 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../config/schema.js';
+import { silentLogger } from '../log.js';
+import { TEST_TEMPLATES as T } from '../summaries/test-templates.js';
+import type { UplinkMessage } from '../summaries/types.js';
+import { createSchoolUplink, summariesOptionsFrom } from './school-uplink.js';
+
+describe('createSchoolUplink', () => {
+  it('takes its options from the config sections uplink, privacy and site', () => {
+    const config = configSchema.parse({ site: { id: 'school-9' }, uplink: { url: 'mqtt://hub:1883', utcOffsetMinutes: 480, lessonPeriods: ['08:00-08:45'] }, privacy: { minGroupSize: 6 } });
+    expect(summariesOptionsFrom(config)).toEqual({
+      site: 'school-9', minGroupSize: 6, windowSeconds: 60, graceSeconds: 30, offlineAlarmSeconds: 600, utcOffsetMinutes: 480,
+      schoolHours: { start: '07:00', end: '18:00', days: [1, 2, 3, 4, 5] }, lessonPeriods: ['08:00-08:45'],
+    });
+    expect(summariesOptionsFrom(configSchema.parse({}))).toEqual({ site: 'demo-school', minGroupSize: 5 });
+  });
+
+  it('without an uplink still de-identifies and hands alarms to onMessage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'school-'));
+    const config = configSchema.parse({ privacy: { pseudonymKeyFile: join(dir, 'k', 'pseudonym.key') } });
+    const seen: UplinkMessage[] = [];
+    const school = createSchoolUplink(config, { log: silentLogger(), templates: { list: () => Object.values(T) }, onMessage: (m) => seen.push(m) });
+    await school.start();
+    const [r] = school.pseudonymizer.deidentify([{ template: 'door-access', device: 'd1', ts: Date.now(), fields: { card: 'S2023001' }, tags: {} }], T.door);
+    expect(r!.fields.card).toMatch(/^p-[0-9a-f]{24}$/);
+    school.summaries.ingest([{ template: 'door-access', device: 'd1', ts: Date.now(), fields: { door: 'forced' }, tags: {} }], T.door);
+    expect(seen.map((m) => m.kind)).toEqual(['alarm']);
+    expect(school.guard.check({ note: 'S2023001' })).toMatchObject({ ok: false });
+    expect(school.health()).toBeUndefined();
+    await school.stop();
+  });
+});

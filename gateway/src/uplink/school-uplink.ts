@@ -1,0 +1,88 @@
+/**
+ * Wiring for `campus-gateway start`: the pseudonymizer, the summaries, the privacy
+ * guard and (when `uplink` is configured) the uplink, from the gateway config.
+ * Start order: pseudonymizer (ingest needs it) → uplink → summaries; stop in reverse.
+ *
+ *   const school = createSchoolUplink(config, { log, templates });
+ *   await school.start();
+ *   createIngest({ …, privacy: school.pseudonymizer, listeners: [school.summaries.asListener()] });
+ *   registry status changes → school.summaries.deviceStatus(id, template, status, at)
+ */
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/schema.js';
+import { createPseudonymizer, type Pseudonymizer } from '../privacy/pseudonymizer.js';
+import { createUplinkGuard, type UplinkGuard } from '../privacy/guard.js';
+import type { TemplateLike } from '../privacy/template-like.js';
+import { createSummaries, type Summaries, type SummariesOptions } from '../summaries/engine.js';
+import type { UplinkMessage } from '../summaries/types.js';
+import { createUplink, type Uplink, type UplinkHealth } from './uplink.js';
+
+export function summariesOptionsFrom(config: GatewayConfig): SummariesOptions {
+  const u = config.uplink;
+  return {
+    site: config.site.id,
+    minGroupSize: config.privacy.minGroupSize,
+    ...(u !== undefined && {
+      windowSeconds: u.windowSeconds,
+      graceSeconds: u.graceSeconds,
+      offlineAlarmSeconds: u.offlineAlarmSeconds,
+      utcOffsetMinutes: u.utcOffsetMinutes,
+      schoolHours: u.schoolHours,
+      lessonPeriods: u.lessonPeriods,
+    }),
+  };
+}
+
+export interface SchoolUplink {
+  pseudonymizer: Pseudonymizer;
+  summaries: Summaries;
+  guard: UplinkGuard;
+  uplink: Uplink | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** For GET /api/health `uplink`: undefined when no uplink is configured. */
+  health(): (UplinkHealth & { refusedByReason: Record<string, number> }) | undefined;
+}
+
+export interface SchoolUplinkDeps {
+  log: Logger;
+  templates: { list(): readonly TemplateLike[] };
+  /** Also called with every summary and alarm (e.g. to keep them for GET /api/summaries). */
+  onMessage?(message: UplinkMessage): void;
+  placeOf?(device: string): { room?: string; building?: string } | undefined;
+}
+
+export function createSchoolUplink(config: GatewayConfig, deps: SchoolUplinkDeps): SchoolUplink {
+  const pseudonymizer = createPseudonymizer({ keyFile: config.privacy.pseudonymKeyFile }, { log: deps.log });
+  const guard = createUplinkGuard({ templates: () => deps.templates.list(), identifiers: pseudonymizer.identifiers });
+  const u = config.uplink;
+  const uplink = u === undefined ? undefined : createUplink({
+    site: config.site.id, url: u.url, username: u.username, password: u.password, caFile: u.caFile,
+    topicPrefix: u.topicPrefix, outboxPath: u.outboxPath, maxMessages: u.outboxMaxMessages,
+  }, { log: deps.log, guard });
+  const summaries = createSummaries(summariesOptionsFrom(config), {
+    log: deps.log,
+    emit(m) {
+      deps.onMessage?.(m);
+      uplink?.send(m);
+    },
+    ...(deps.placeOf !== undefined && { placeOf: deps.placeOf }),
+  });
+  return {
+    pseudonymizer,
+    summaries,
+    guard,
+    uplink,
+    async start() {
+      await pseudonymizer.start();
+      await uplink?.start();
+      await summaries.start();
+    },
+    async stop() {
+      await summaries.stop();
+      await uplink?.stop();
+      await pseudonymizer.stop();
+    },
+    health: () => (uplink === undefined ? undefined : { ...uplink.health(), refusedByReason: guard.refused() }),
+  };
+}
