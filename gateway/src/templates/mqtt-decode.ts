@@ -10,8 +10,13 @@ import type { FieldDef, JsonSource, MqttTemplate, Template } from './schema.js';
 interface KeyPlan { path: string[]; value: ValuePlan; optional: boolean; join: string | undefined }
 interface ExpandPlan {
   array: string; indexTag: string; t0: string; points: string; dtColumn: number; width: number;
-  columns: { index: number; value: ValuePlan }[];
+  /** `fast`: a plain number column (no map) checked inline. */
+  columns: { index: number; value: ValuePlan; fast: boolean }[];
+  /** Builds one point's reading with fixed-shape object literals (see pointMaker). */
+  make: PointMaker | undefined;
 }
+type PointMaker = (template: string, device: string, ts: number, base: Record<string, FieldValue>,
+  baseTags: Record<string, string>, index: string, vals: FieldValue[]) => Reading;
 interface MqttPlan {
   id: string; tsKey: string; many: boolean; eventKey: string;
   fields: KeyPlan[]; tags: { tag: string; path: string[] }[];
@@ -36,7 +41,10 @@ function keyPlans(t: Template, sources: Record<string, JsonSource>): KeyPlan[] {
 export function compileMqtt(t: MqttTemplate): MqttPlan {
   const m = t.mqtt;
   const ex = m.expand;
-  const columns = ex ? Object.entries(ex.columns).map(([field, c]) => ({ index: c.index, value: planValue(fieldDef(t, field), `${ex.points}[${c.index}]`, c) })) : [];
+  const columns = ex ? Object.entries(ex.columns).map(([field, c]) => {
+    const value = planValue(fieldDef(t, field), `${ex.points}[${c.index}]`, c);
+    return { index: c.index, value, fast: value.map === undefined && (value.type === 'number' || value.type === 'integer') };
+  }) : [];
   return {
     id: t.id, tsKey: m.tsKey, many: m.many, eventKey: m.eventKey,
     fields: keyPlans(t, m.fields),
@@ -45,8 +53,25 @@ export function compileMqtt(t: MqttTemplate): MqttPlan {
     expand: ex && {
       array: ex.array, indexTag: ex.indexTag, t0: ex.t0, points: ex.points, dtColumn: ex.dtColumn,
       width: Math.max(ex.dtColumn, ...columns.map((c) => c.index)) + 1, columns,
+      make: Object.values(m.fields).some((src) => typeof src !== 'string' && src.optional)
+        ? undefined
+        : pointMaker(Object.keys(m.fields), Object.keys(m.tags ?? {}), ex.indexTag, columns.map((c) => c.value.field)),
     },
   };
+}
+
+/**
+ * Generates a function that builds a point's Reading as object literals with a
+ * fixed shape: V8 then allocates each point with one hidden class instead of
+ * going through megamorphic keyed stores (about twice the throughput). Keys are
+ * emitted with JSON.stringify, so no field name can inject code.
+ */
+function pointMaker(baseKeys: string[], tagKeys: string[], indexTag: string, columns: string[]): PointMaker {
+  const q = (k: string): string => JSON.stringify(k);
+  const fields = [...baseKeys.map((k) => `${q(k)}: base[${q(k)}]`), ...columns.map((k, i) => `${q(k)}: vals[${i}]`)];
+  const tags = [...tagKeys.map((k) => `${q(k)}: baseTags[${q(k)}]`), `${q(indexTag)}: index`];
+  const body = `return { template, device, ts, fields: { ${fields.join(', ')} }, tags: { ${tags.join(', ')} } };`;
+  return new Function('template', 'device', 'ts', 'base', 'baseTags', 'index', 'vals', body) as PointMaker;
 }
 
 function planOf(t: Template): MqttPlan {
@@ -139,9 +164,10 @@ function expand(p: MqttPlan, e: ExpandPlan, obj: Record<string, unknown>, device
   base: Record<string, FieldValue>, baseTags: Record<string, string>, out: Reading[]): Rejection | undefined {
   const groups = obj[e.array];
   if (!Array.isArray(groups)) return reject(groups === undefined ? 'missing_field' : 'wrong_type', `${e.array}: expected an array, got ${show(groups)}`);
+  const cols = e.columns;
   const baseKeys = Object.keys(base);
   const tagKeys = Object.keys(baseTags);
-  const cols = e.columns;
+  const vals: FieldValue[] = new Array<FieldValue>(cols.length).fill(0);
   for (let g = 0; g < groups.length; g++) {
     const group: unknown = groups[g];
     if (!isObject(group)) return reject('wrong_type', `${e.array}[${g}]: expected an object, got ${show(group)}`);
@@ -156,14 +182,22 @@ function expand(p: MqttPlan, e: ExpandPlan, obj: Record<string, unknown>, device
       const dt: unknown = pt[e.dtColumn];
       if (typeof dt !== 'number' || !(dt >= 0)) return reject('wrong_type', `${e.array}[${g}].${e.points}[${i}] dt: expected milliseconds ≥ 0, got ${show(dt)}`);
       t += dt;
-      const fields: Record<string, FieldValue> = {};
-      for (let k = 0; k < baseKeys.length; k++) { const key = baseKeys[k] as string; fields[key] = base[key] as FieldValue; }
       for (let c = 0; c < cols.length; c++) {
         const col = cols[c] as ExpandPlan['columns'][number];
-        const v = convert(col.value, pt[col.index]);
-        if (isRejection(v)) return { ...v, reason: `${e.array}[${g}].${e.points}[${i}]: ${v.reason}` };
-        fields[col.value.field] = v;
+        const raw: unknown = pt[col.index];
+        const v = col.fast && typeof raw === 'number' ? fastNumber(col.value, raw) : convert(col.value, raw);
+        if (typeof v === 'object') return { ...v, reason: `${e.array}[${g}].${e.points}[${i}]: ${v.reason}` };
+        vals[c] = v;
       }
+      if (e.make !== undefined) {
+        out.push(e.make(p.id, device, t, base, baseTags, index, vals));
+        continue;
+      }
+      // Generic path (a template with optional base fields): copy loops, not {...base},
+      // since spreading then adding keys is ~30× slower on V8 (Node 20).
+      const fields: Record<string, FieldValue> = {};
+      for (let k = 0; k < baseKeys.length; k++) { const key = baseKeys[k] as string; fields[key] = base[key] as FieldValue; }
+      for (let c = 0; c < cols.length; c++) fields[(cols[c] as ExpandPlan['columns'][number]).value.field] = vals[c] as FieldValue;
       const tags: Record<string, string> = {};
       for (let k = 0; k < tagKeys.length; k++) { const key = tagKeys[k] as string; tags[key] = baseTags[key] as string; }
       tags[e.indexTag] = index;
@@ -171,6 +205,14 @@ function expand(p: MqttPlan, e: ExpandPlan, obj: Record<string, unknown>, device
     }
   }
   return undefined;
+}
+
+/** The number path of convert() inlined: scale, offset, integer and range checks. */
+function fastNumber(v: ValuePlan, raw: number): number | Rejection {
+  const n = v.divisor !== 0 ? raw / v.divisor : v.scale === 1 ? raw : raw * v.scale;
+  const x = v.offset === 0 ? n : n + v.offset;
+  if (x >= v.min && x <= v.max && (v.type === 'number' || Number.isInteger(x)) && Number.isFinite(x)) return x;
+  return convert(v, raw) as number | Rejection;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
