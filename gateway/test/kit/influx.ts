@@ -109,7 +109,7 @@ async function ping(url: string): Promise<boolean> {
 async function launch(configFile: string, url: string): Promise<TrackedProcess> {
   const proc = spawnTracked('influxd', ['run', '-config', configFile]);
   try {
-    await waitUntil(`influxd (${url}, config ${configFile}) did not answer GET /ping with 204`, () => ping(url), {
+    await waitUntil(`influxd (${url}, config ${configFile}; waiting for GET /ping to answer 204)`, () => ping(url), {
       timeoutMs: START_TIMEOUT_MS,
       proc,
     });

@@ -55,7 +55,7 @@ function acceptsTcp(port: number): Promise<boolean> {
 async function launch(configFile: string, port: number): Promise<TrackedProcess> {
   const proc = spawnTracked('mosquitto', ['-c', configFile]);
   try {
-    await waitUntil(`mosquitto (127.0.0.1:${port}, config ${configFile}) did not accept TCP connections`, () => acceptsTcp(port), {
+    await waitUntil(`mosquitto (127.0.0.1:${port}, config ${configFile}; waiting for it to accept TCP)`, () => acceptsTcp(port), {
       timeoutMs: START_TIMEOUT_MS,
       proc,
     });

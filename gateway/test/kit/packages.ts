@@ -12,6 +12,7 @@ const execFileP = promisify(execFile);
 export const APT_LOCK_FILE = '/tmp/campus-gateway-kit-apt.lock';
 const LOCK_TIMEOUT_MS = 20 * 60_000;
 let aptUpdated = false;
+const knownInstalled = new Set<string>();
 
 async function isInstalled(pkg: string): Promise<boolean> {
   try {
@@ -26,8 +27,10 @@ async function isInstalled(pkg: string): Promise<boolean> {
 }
 
 async function missingPackages(pkgs: string[]): Promise<string[]> {
-  const installed = await Promise.all(pkgs.map(isInstalled));
-  return pkgs.filter((_, i) => !installed[i]);
+  const unknown = pkgs.filter((pkg) => !knownInstalled.has(pkg));
+  const installed = await Promise.all(unknown.map(isInstalled));
+  unknown.forEach((pkg, i) => installed[i] && knownInstalled.add(pkg));
+  return unknown.filter((_, i) => !installed[i]);
 }
 
 /** Takes the cross-process apt lock; resolves to a function that releases it. */
