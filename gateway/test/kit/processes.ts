@@ -82,7 +82,7 @@ function reapDeadOwners(): void {
       const record = JSON.parse(readFileSync(file, 'utf8')) as OwnerRecord;
       for (const { pid, cmd } of record.pids) {
         // Guard against pid reuse: only kill it if it is still the command we started.
-        if (procCmd(pid)?.startsWith(cmd)) process.kill(pid, 'SIGKILL');
+        if (procCmd(pid)?.startsWith(cmd)) killQuietly(pid);
       }
       for (const dir of record.dirs) rmSync(dir, { recursive: true, force: true });
     } catch {
@@ -96,6 +96,14 @@ function reapDeadOwners(): void {
   }
 }
 
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already exited.
+  }
+}
+
 function procCmd(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
@@ -106,13 +114,7 @@ function procCmd(pid: number): string | undefined {
 
 /** Synchronous: runs in the 'exit' handler, where no promise can settle. */
 function cleanupNow(): void {
-  for (const [pid] of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already exited.
-    }
-  }
+  for (const [pid] of live) killQuietly(pid);
   live.clear();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs.clear();
