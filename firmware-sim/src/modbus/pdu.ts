@@ -11,7 +11,8 @@ export interface RegisterTables {
   holding: Uint16Array;
 }
 
-export type UnitMode = 'normal' | 'silent' | 'exception';
+/** garbage: answers with a corrupted frame (bad CRC on RTU, a truncated PDU on TCP). */
+export type UnitMode = 'normal' | 'silent' | 'exception' | 'garbage';
 
 export interface PduTarget {
   tables: RegisterTables;

@@ -27,7 +27,7 @@ export interface ModbusSimServer {
   /** The TCP port actually bound (after start), or undefined for RTU. */
   readonly port: number | undefined;
   unit(unitId: number): ModbusSimDevice;
-  /** normal | silent (never answers) | exception (answers every request with exception 02). */
+  /** normal | silent (never answers) | exception (answers every request with exception 02) | garbage (corrupted frames). */
   setMode(unitId: number, mode: UnitMode): void;
   /** Answer this unit's requests after a delay (a slow device). */
   setDelay(unitId: number, ms: number): void;
@@ -41,14 +41,15 @@ export function createModbusSimServer(options: ModbusSimServerOptions): ModbusSi
   const requests = new Map<number, number>();
   for (const u of options.units) units.set(u.unitId, createSimDevice(u.template, { seed: u.seed ?? u.unitId, now: options.now }));
 
-  const answer = (unitId: number, pdu: Buffer, reply: (res: Buffer) => void, unknownUnit: Buffer | null): void => {
+  const answer = (unitId: number, pdu: Buffer, reply: (res: Buffer, garbled: boolean) => void, unknownUnit: Buffer | null): void => {
     requests.set(unitId, (requests.get(unitId) ?? 0) + 1);
     const dev = units.get(unitId);
     const res = dev ? handlePdu(dev, pdu) : unknownUnit;
     if (!res) return;
+    const garbled = dev?.mode === 'garbage';
     const delay = delays.get(unitId) ?? 0;
-    if (delay > 0) setTimeout(() => reply(res), delay);
-    else reply(res);
+    if (delay > 0) setTimeout(() => reply(res, garbled), delay);
+    else reply(res, garbled);
   };
 
   let tcp: net.Server | undefined;
@@ -73,8 +74,9 @@ export function createModbusSimServer(options: ModbusSimServerOptions): ModbusSi
         const pdu = Buffer.from(buf.subarray(7, 6 + len));
         buf = buf.subarray(6 + len);
         // [MBAP] an unknown unit behind a gateway: exception 0x0B (target device failed to respond)
-        answer(unitId, pdu, (res) => {
+        answer(unitId, pdu, (full, garbled) => {
           if (sock.destroyed) return;
+          const res = garbled ? full.subarray(0, Math.max(1, full.length - 1)) : full; // a truncated PDU
           const head = Buffer.alloc(7);
           head.writeUInt16BE(tid, 0); head.writeUInt16BE(0, 2); head.writeUInt16BE(res.length + 1, 4); head[6] = unitId;
           sock.write(Buffer.concat([head, res]));
@@ -108,11 +110,11 @@ export function createModbusSimServer(options: ModbusSimServerOptions): ModbusSi
       rtuBuf = rtuBuf.subarray(need);
       const unitId = frame[0]!;
       if (!units.has(unitId)) continue; // not for a unit on this bus: stay quiet
-      answer(unitId, Buffer.from(frame.subarray(1, need - 2)), (res) => {
+      answer(unitId, Buffer.from(frame.subarray(1, need - 2)), (res, garbled) => {
         const out = Buffer.alloc(res.length + 3);
         out[0] = unitId;
         res.copy(out, 1);
-        out.writeUInt16LE(crc16(out.subarray(0, res.length + 1)), res.length + 1);
+        out.writeUInt16LE(crc16(out.subarray(0, res.length + 1)) ^ (garbled ? 0x5a5a : 0), res.length + 1); // garbage: a wrong CRC
         rtu?.write(out);
       }, null);
     }

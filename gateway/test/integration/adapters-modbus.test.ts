@@ -129,15 +129,19 @@ describe.each(['tcp', 'rtu'] as const)('every Modbus template over %s', (transpo
 });
 
 describe('failure isolation', () => {
-  it('silent, slow and exception-answering devices do not stop the others', async () => {
+  it('silent, slow, exception- and garbage-answering devices do not stop the others', async () => {
     const pair = await pty();
     const rtu = await startSim({ transport: 'rtu', path: pair.b, units: [
-      { unitId: 1, template: 'water-meter' }, { unitId: 2, template: 'energy-meter-1p' }, { unitId: 3, template: 'solar-inverter' }] });
+      { unitId: 1, template: 'water-meter' }, { unitId: 2, template: 'energy-meter-1p' }, { unitId: 3, template: 'solar-inverter' },
+      { unitId: 4, template: 'fresh-air-unit' }] });
     const shared = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'env-sensor-rs485' }, { unitId: 2, template: 'fresh-air-unit' }] });
     const lone = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'energy-meter-3p' }] });
     const failing = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'lab-fume-hood' }] });
     const slow = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'water-leak-sensor' }] });
     slow.setDelay(1, 150); // answers, but slowly (within the 400 ms timeout)
+    const garbled = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'energy-meter-1p' }] });
+    garbled.setMode(1, 'garbage'); // truncated PDUs
+    rtu.setMode(4, 'garbage'); // wrong CRCs on the shared bus
     rtu.setMode(2, 'silent');
     rtu.setMode(3, 'exception');
     shared.setMode(2, 'silent');
@@ -153,11 +157,17 @@ describe('failure isolation', () => {
       device({ ...tcp(lone.port), unitId: 1, template: 'energy-meter-3p', deviceId: 'tcp-ok' }),
       device({ ...tcp(failing.port), unitId: 1, template: 'lab-fume-hood', deviceId: 'tcp-exception' }),
       device({ ...tcp(slow.port), unitId: 1, template: 'water-leak-sensor', deviceId: 'tcp-slow' }),
+      device({ transport: 'rtu', path: pair.a, unitId: 4, template: 'fresh-air-unit', deviceId: 'rtu-garbage' }),
+      device({ ...tcp(garbled.port), unitId: 1, template: 'energy-meter-1p', deviceId: 'tcp-garbage' }),
     ], c.sink);
 
     await waitFor('the silent devices to time out twice', () => (c.failures.get('rtu-silent') ?? 0) >= 2 && (c.failures.get('tcp-silent') ?? 0) >= 2);
     await waitFor('readings from the healthy devices', () => ['rtu-ok', 'tcp-shared-ok', 'tcp-ok', 'tcp-slow'].every((d) => c.count(d) >= 8));
+    await waitFor('garbled answers rejected', () => c.rejected.some((r) => r.device === 'rtu-garbage') && c.rejected.some((r) => r.device === 'tcp-garbage'));
     expect(c.count('rtu-silent') + c.count('tcp-silent') + c.count('rtu-exception') + c.count('tcp-exception')).toBe(0);
+    expect(c.count('rtu-garbage') + c.count('tcp-garbage')).toBe(0);
+    expect(c.rejected.find((r) => r.device === 'rtu-garbage')).toMatchObject({ code: 'bad_checksum', reason: expect.stringMatching(/CRC/) });
+    expect(c.rejected.find((r) => r.device === 'tcp-garbage')!.reason).toMatch(/bad frame/);
 
     const byDevice = new Map(adapter.stats().map((s) => [s.device, s]));
     expect(byDevice.get('rtu-silent')!.timeouts).toBeGreaterThanOrEqual(2);

@@ -88,9 +88,9 @@ export function createDevicePoller(cfg: ModbusAdapterConfig, deps: DevicePollerD
       failures++;
       s.last_error = e.message;
       sink.deviceSeen(cfg.deviceId, false, e.message);
-      if (e.kind === 'exception') {
-        sink.rejected({ device: cfg.deviceId, template: template.id, code: 'device_error', reason: `modbus ${e.message}` });
-      }
+      // The device answered, but not with data: an exception, or a garbled frame.
+      if (e.kind === 'exception') sink.rejected({ device: cfg.deviceId, template: template.id, code: 'device_error', reason: `modbus ${e.message}` });
+      if (e.kind === 'frame') sink.rejected({ device: cfg.deviceId, template: template.id, code: /CRC/.test(e.message) ? 'bad_checksum' : 'device_error', reason: `modbus ${e.message}` });
       if (now() - lastWarn > 60_000) {
         lastWarn = now();
         log.warn({ err: e.message, failures }, 'modbus poll failed');
@@ -166,7 +166,7 @@ export function createDevicePoller(cfg: ModbusAdapterConfig, deps: DevicePollerD
         const e = classify(err);
         if (e.kind === 'timeout') s.timeouts++;
         else s.errors++;
-        return { ok: false, code: e.kind === 'exception' ? 'device_error' : e.kind === 'timeout' ? 'timeout' : 'unreachable', reason: `write ${field}: ${e.message}` };
+        return { ok: false, code: e.kind === 'exception' || e.kind === 'frame' ? 'device_error' : e.kind === 'timeout' ? 'timeout' : 'unreachable', reason: `write ${field}: ${e.message}` };
       }
       log.info({ field, value }, 'modbus write done');
       setTimeout(() => this.pollSoon(), 0);

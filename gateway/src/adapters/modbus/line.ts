@@ -18,7 +18,8 @@ export type { ModbusClient };
 const ModbusRTU = modbusSerial as unknown as new () => ModbusClient;
 
 export class LineError extends Error {
-  constructor(readonly kind: 'timeout' | 'exception' | 'connection', message: string, readonly modbusCode?: number) {
+  /** timeout: no answer; exception: a Modbus exception answer; frame: a garbled answer (CRC, length, address) — the line stays up; connection: the socket/port is gone. */
+  constructor(readonly kind: 'timeout' | 'exception' | 'frame' | 'connection', message: string, readonly modbusCode?: number) {
     super(message);
   }
 }
@@ -51,6 +52,7 @@ export function classify(err: unknown): LineError {
   const e = err as { message?: string; errno?: string; modbusCode?: number } | undefined;
   if (typeof e?.modbusCode === 'number') return new LineError('exception', `exception ${e.modbusCode}: ${e.message ?? ''}`.trim(), e.modbusCode);
   if (e?.errno === 'ETIMEDOUT' || /timed out/i.test(e?.message ?? '')) return new LineError('timeout', 'timed out');
+  if (/^(CRC error|Data length error|Unexpected data error)/.test(e?.message ?? '')) return new LineError('frame', `bad frame: ${e?.message ?? ''}`);
   return new LineError('connection', e?.message ?? String(err));
 }
 
