@@ -51,7 +51,7 @@ const CACHE_LIMIT = 256;
 export interface Authenticator {
   readonly enabled: boolean;
   /** Resolves a bearer token to a principal, or undefined when it matches no configured token. */
-  resolve(token: string): Principal | undefined;
+  resolve(token: string): Promise<Principal | undefined>;
 }
 
 export function createAuthenticator(tokens: readonly TokenConfig[] | undefined): Authenticator {
@@ -61,13 +61,16 @@ export function createAuthenticator(tokens: readonly TokenConfig[] | undefined):
   const cache = new Map<string, Principal | undefined>();
   return {
     enabled: list.length > 0,
-    resolve(token) {
+    async resolve(token) {
       const key = createHash('sha256').update(token, 'utf8').digest('hex');
       if (cache.has(key)) return cache.get(key);
       let found: Principal | undefined;
-      list.forEach((t, i) => {
-        if (!found && verifyToken(token, t.tokenHash)) found = { role: t.role, name: t.name ?? `${t.role}#${i}`, authenticated: true };
-      });
+      for (const [i, t] of list.entries()) {
+        if (await verifyToken(token, t.tokenHash)) {
+          found = { role: t.role, name: t.name ?? `${t.role}#${i}`, authenticated: true };
+          break;
+        }
+      }
       if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
       cache.set(key, found);
       return found;
@@ -92,7 +95,7 @@ export function installAuth(app: FastifyInstance, auth: Authenticator): void {
     const guarded = req.routeOptions.url !== undefined && /^\/(api\/|metrics)/.test(req.routeOptions.url);
     const roles: readonly Role[] | undefined = config?.roles ?? (guarded && !config?.public ? ['admin'] : undefined);
     const token = bearer(req);
-    const principal = token === undefined ? undefined : auth.resolve(token);
+    const principal = token === undefined ? undefined : await auth.resolve(token);
     // Without a valid token only public routes run; they get the least-privileged principal.
     req.principal = principal ?? { role: 'district', name: 'anonymous', authenticated: false };
     if (!roles) return;

@@ -4,9 +4,10 @@
  * - `scrypt$<N>$<r>$<p>$<salt base64url>$<hash base64url>` (the default; salted, slow);
  * - `sha256$<hex>`: only for long random tokens (≥ 128 bits of entropy), where a
  *   fast hash is enough.
- * Verification compares in constant time.
+ * Verification compares in constant time. The scrypt format is the same as the
+ * broker's device secrets, so `campus-gateway devices hash-secret` makes a tokenHash.
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 };
 
@@ -33,7 +34,8 @@ export function assertTokenHash(stored: string): void {
   throw new Error(`GW_ERR_TOKEN_HASH: http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>", got "${stored.slice(0, 12)}…"`);
 }
 
-export function verifyToken(token: string, stored: string): boolean {
+/** Verifies a token against a stored hash; scrypt runs on libuv's thread pool, not the event loop. */
+export async function verifyToken(token: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
   let expected: Buffer;
   let actual: Buffer;
@@ -43,7 +45,10 @@ export function verifyToken(token: string, stored: string): boolean {
   } else if (parts[0] === 'scrypt' && parts.length === 6) {
     const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
     expected = Buffer.from(parts[5]!, 'base64url');
-    actual = scryptSync(token, Buffer.from(parts[4]!, 'base64url'), expected.length, { N, r, p, maxmem: 256 * N * r });
+    const salt = Buffer.from(parts[4]!, 'base64url');
+    actual = await new Promise<Buffer>((resolve, reject) => {
+      scrypt(token, salt, expected.length, { N, r, p, maxmem: 256 * N * r }, (err, key) => (err ? reject(err) : resolve(key)));
+    });
   } else {
     return false;
   }
