@@ -53,11 +53,12 @@ export function createEndpoint(o: EndpointOptions, tally: Tally): Endpoint {
       if (bad) count.bad_msgs++;
       else { count.sent_msgs++; count.sent_readings += readings; }
       inflight++;
+      const t = performance.now();
       c.publish(`campus/${device.template}/${device.id}/${channel}`, body, { qos: o.qos }, (err) => {
         inflight--;
         if (err || o.qos === 0) return;
         if (bad) count.bad_acked++;
-        else { count.acked_msgs++; count.acked_readings += readings; }
+        else { count.acked_msgs++; count.acked_readings += readings; tally.latency(performance.now() - t); }
       });
     },
     drop() {

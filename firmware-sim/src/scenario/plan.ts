@@ -69,7 +69,7 @@ export function planSchool(s: Scenario): SchoolPlan {
         const id = `${group.prefix}${pad(group.start + n)}`;
         const room: PlannedRoom = {
           id, building: b.id, type: group.type, teaching: type.teaching ? teaching++ : -1,
-          cards: type.teaching ? Array.from({ length: s.students_per_class }, (_, i) => `S${id}${pad(i + 1)}`) : [],
+          cards: (type.home_room ?? type.teaching) ? Array.from({ length: s.students_per_class }, (_, i) => `S${id}${pad(i + 1)}`) : [],
           gym: (type.mqtt['wristband-base'] ?? 0) > 0,
         };
         rooms.push(room);

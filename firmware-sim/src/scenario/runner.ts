@@ -21,6 +21,8 @@ export interface ScenarioRunOptions {
   durationMs?: number;
   /** Where pty links go (default a temp dir). */
   ptyDir?: string;
+  /** Start the day over when it ends (soak runs longer than one day). */
+  loop?: boolean;
 }
 
 export interface RunReport {
@@ -47,6 +49,8 @@ export interface ScenarioRun {
   report(): RunReport;
   /** Simulated minute of the day now. */
   minute(): number;
+  /** Publish → PUBACK latencies (ms) of a sample of acknowledged messages. */
+  latencies(): number[];
 }
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(Math.floor(minute % 60)).padStart(2, '0')}`;
@@ -59,7 +63,11 @@ export function createScenarioRun(scenario: Scenario, o: ScenarioRunOptions): Sc
   const realMsPerSimMinute = 60_000 / scenario.clock.speed;
   const durationMs = o.durationMs ?? (end - start) * realMsPerSimMinute;
   let t0 = 0;
-  const minute = () => (t0 === 0 ? start : Math.min(end, start + (Date.now() - t0) / realMsPerSimMinute));
+  const minute = () => {
+    if (t0 === 0) return start;
+    const elapsed = (Date.now() - t0) / realMsPerSimMinute;
+    return o.loop ? start + (elapsed % (end - start)) : Math.min(end, start + elapsed);
+  };
   const wired: WiredSchool = createWiredSchool({ plan, scenario, tally, ...(o.ptyDir ? { ptyDir: o.ptyDir } : {}) });
   let fleet: MqttFleet | undefined;
   const applied: AppliedFault[] = [];
@@ -71,6 +79,7 @@ export function createScenarioRun(scenario: Scenario, o: ScenarioRunOptions): Sc
 
   return {
     plan, finished, minute,
+    latencies: () => tally.latencies(),
     prepare: () => wired.start(),
     async start(url) {
       const target = url ?? o.url;

@@ -34,6 +34,8 @@ const roomTypeSchema = z.strictObject({
   bands_per_base: count.default(0),
   /** A room where classes are taught (follows the timetable). */
   teaching: z.boolean().default(false),
+  /** A class's home room (its students' cards belong here); default: teaching rooms. */
+  home_room: z.boolean().optional(),
 });
 
 const selectorSchema = z.strictObject({

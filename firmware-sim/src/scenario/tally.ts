@@ -22,11 +22,27 @@ export interface Tally {
   get(device: string, template: string, transport: string): DeviceCount;
   all(): DeviceCount[];
   totals(): Omit<DeviceCount, 'device' | 'template' | 'transport'> & { devices: number };
+  /** Publish → PUBACK latency of a sample of acknowledged messages (ms). */
+  latency(ms: number): void;
+  latencies(): number[];
 }
+
+const LATENCY_SAMPLES = 200_000;
 
 export function createTally(): Tally {
   const map = new Map<string, DeviceCount>();
+  const lat: number[] = [];
+  let seen = 0;
   return {
+    latency(ms) {
+      seen++;
+      if (lat.length < LATENCY_SAMPLES) lat.push(ms);
+      else {
+        const j = Math.floor(Math.random() * seen);
+        if (j < LATENCY_SAMPLES) lat[j] = ms;
+      }
+    },
+    latencies: () => [...lat],
     get(device, template, transport) {
       let c = map.get(device);
       if (!c) map.set(device, (c = { device, template, transport, sent_msgs: 0, acked_msgs: 0, sent_readings: 0, acked_readings: 0, bad_msgs: 0, bad_acked: 0 }));

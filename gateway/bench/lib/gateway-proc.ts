@@ -1,0 +1,55 @@
+/** Starts the gateway under test in a child process and talks to it over IPC. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildStats } from './gateway-child.js';
+
+export interface GatewayProc {
+  readonly pid: number;
+  readonly mqttUrl: string;
+  readonly httpPort: number;
+  stats(): Promise<ChildStats>;
+  stop(): Promise<void>;
+}
+
+const CHILD = fileURLToPath(new URL('./gateway-child.ts', import.meta.url));
+
+export async function startGatewayProc(config: Record<string, unknown>): Promise<GatewayProc> {
+  const child: ChildProcess = fork(CHILD, [], { execArgv: ['--conditions=source', '--import', 'tsx', '--no-deprecation'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let nextId = 1;
+  const waiting = new Map<number, (s: ChildStats) => void>();
+  let onReady: ((p: { mqtt: number; http: number }) => void) | undefined;
+  let onFail: ((e: Error) => void) | undefined;
+  let onStopped: (() => void) | undefined;
+  child.on('message', (m: { type: string; id?: number; stats?: ChildStats; ports?: { mqtt: number; http: number }; message?: string }) => {
+    if (m.type === 'ready' && m.ports) onReady?.(m.ports);
+    else if (m.type === 'stats' && m.id !== undefined) { waiting.get(m.id)?.(m.stats!); waiting.delete(m.id); }
+    else if (m.type === 'error') onFail?.(new Error(`gateway child: ${m.message}`));
+    else if (m.type === 'stopped') onStopped?.();
+  });
+  child.once('exit', (code) => onFail?.(new Error(`gateway child exited with ${code}`)));
+  const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
+    onReady = resolve;
+    onFail = reject;
+    child.send({ type: 'start', config });
+  });
+  onFail = (e) => process.stderr.write(`${e.message}\n`);
+  return {
+    pid: child.pid!,
+    mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+    httpPort: ports.http,
+    stats: () => new Promise<ChildStats>((resolve) => {
+      const id = nextId++;
+      waiting.set(id, resolve);
+      child.send({ type: 'stats', id });
+    }),
+    async stop() {
+      if (child.exitCode !== null) return;
+      onFail = undefined;
+      const done = new Promise<void>((r) => { onStopped = r; child.once('exit', () => r()); });
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
