@@ -22,6 +22,7 @@ export default defineConfig({
           name: 'integration',
           // Runs after the unit project; its own worker limit.
           sequence: { groupOrder: 1 },
+          globalSetup: ['gateway/test/global-setup.ts'],
           include: ['gateway/test/**/*.test.ts', 'firmware-sim/test/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
