@@ -6,6 +6,8 @@
  * Run: node --import tsx gateway/bench/store-bench.ts [readings]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -54,8 +56,8 @@ async function ceiling(influx: InfluxServer, db: string, lines: string[], inFlig
   return lines.length / s;
 }
 
-async function storeRate(influx: InfluxServer, db: string, readings: Reading[]): Promise<{ rate: number; spooled_max: number; p50: number; p99: number }> {
-  await influx.createDatabase(db);
+async function storeRate(influx: InfluxServer | { url: string }, db: string, readings: Reading[]): Promise<{ rate: number; spooled_max: number; p50: number; p99: number }> {
+  if ('createDatabase' in influx) await influx.createDatabase(db);
   const config = storeSchema.parse({ kind: 'influx', url: influx.url, database: db });
   if (config.kind !== 'influx') throw new Error('unreachable');
   const spoolDir = await mkdtemp(join(tmpdir(), 'store-bench-spool-'));
@@ -81,11 +83,19 @@ async function storeRate(influx: InfluxServer, db: string, readings: Reading[]):
   if (process.env.BENCH_DEBUG) console.error(JSON.stringify(store.health()));
   await store.stop();
   await rm(spoolDir, { recursive: true, force: true });
-  if ((await count(influx, db)) !== readings.length) throw new Error(`store ${db}: count mismatch`);
+  if ('query' in influx && (await count(influx, db)) !== readings.length) throw new Error(`store ${db}: count mismatch`);
   return { rate: readings.length / s, spooled_max: spooledMax, p50: lat.p50, p99: lat.p99 };
 }
 
+/** An HTTP endpoint that reads each body and answers 204: the store's own ceiling. */
+async function nullEndpoint(): Promise<{ url: string; close: () => void }> {
+  const srv = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(204).end()); });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => { srv.closeAllConnections(); srv.close(); } };
+}
+
 const readings = Array.from({ length: N }, (_, i) => penReading(i));
+for (const r of readings.slice(0, 20_000)) encodeReading(r, { integerFields, extraTags: { site: 'north-high' } }); // warm-up
 const te = performance.now();
 const lines = readings.map((r) => {
   const res = encodeReading(r, { integerFields, extraTags: { site: 'north-high' } });
@@ -97,11 +107,21 @@ const tj = performance.now();
 for (const r of readings) JSON.stringify(r);
 const jsonRate = N / ((performance.now() - tj) / 1000);
 
+const sink = await nullEndpoint();
+const nul = await storeRate(sink, 'null', readings);
+sink.close();
 const influx = await startInflux();
 try {
-  const c1 = await ceiling(influx, 'ceiling_1', lines, 1);
-  const c2 = await ceiling(influx, 'ceiling_2', lines, 2);
-  const st = await storeRate(influx, 'store_run', readings);
+  // Alternate the runs and keep the best of two: other work on this 2-core box adds noise.
+  let c1 = 0;
+  let c2 = 0;
+  let st = { rate: 0, spooled_max: 0, p50: 0, p99: 0 };
+  for (const round of [1, 2]) {
+    c1 = Math.max(c1, await ceiling(influx, `ceiling_1_${round}`, lines, 1));
+    c2 = Math.max(c2, await ceiling(influx, `ceiling_2_${round}`, lines, 2));
+    const s = await storeRate(influx, `store_${round}`, readings);
+    if (s.rate > st.rate) st = s;
+  }
   const round = (x: number): number => Math.round(x);
   const rows = [
     ['encoder alone (lines/s)', round(encodeRate)],
@@ -109,6 +129,7 @@ try {
     ['influxd ceiling, 5,000-line POSTs, 1 in flight (points/s)', round(c1)],
     ['influxd ceiling, 5,000-line POSTs, 2 in flight (points/s)', round(c2)],
     ['influx store, gzip, 2 in flight (readings/s)', round(st.rate)],
+    ['influx store into a null HTTP endpoint (readings/s)', round(nul.rate)],
   ] as const;
   console.log(`smart-pen points, ${N} readings (${lines[0]?.length ?? 0} bytes/line)`);
   for (const [k, v] of rows) console.log(`${k.padEnd(60)} ${String(v).padStart(10)}`);
@@ -117,7 +138,7 @@ try {
     bench: 'store-influx', readings: N, batch_lines: BATCH,
     encode_lines_per_s: round(encodeRate), json_stringify_per_s: round(jsonRate),
     influxd_ceiling_1_in_flight: round(c1), influxd_ceiling_2_in_flight: round(c2),
-    store_readings_per_s: round(st.rate), store_vs_ceiling_2: Number((st.rate / c2).toFixed(3)),
+    store_readings_per_s: round(st.rate), store_null_endpoint_per_s: round(nul.rate), store_vs_ceiling_2: Number((st.rate / c2).toFixed(3)),
     store_spooled_batches_max: st.spooled_max, write_latency_p50_ms: st.p50, write_latency_p99_ms: st.p99,
   }));
 } finally {

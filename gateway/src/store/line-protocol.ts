@@ -111,8 +111,8 @@ function fieldValue(key: string, v: unknown, integer: boolean): string {
 }
 
 /**
- * How to encode readings of one shape (template, tag keys, extra tag keys, field keys,
- * integer set): the sorted tag slots and field keys escaped once, checked on each reading
+ * How to encode readings of one shape (template, tag keys, extra tag keys, field keys):
+ * the sorted tag slots and field keys escaped once, checked on each reading
  * by comparing key lists (no sort, no escaping of names on the hot path).
  */
 interface Plan {
@@ -120,13 +120,11 @@ interface Plan {
   extraKeys: string[];
   fieldKeys: string[];
   hasEvent: boolean;
-  ints: ReadonlySet<string> | undefined;
   measurement: string;
   /** `,key=` and where the value comes from, sorted by key. */
   slots: { prefix: string; from: 'tag' | 'extra' | 'extra-or-tag' | 'device' | 'template' | 'event'; name: string }[];
-  /** `key=` (first one with a leading space, the rest with a comma) and integer flags. */
+  /** `key=` (first one with a leading space, the rest with a comma). */
   fieldPrefix: string[];
-  fieldInt: boolean[];
 }
 
 function sameKeys(obj: object, keys: readonly string[]): boolean {
@@ -160,12 +158,7 @@ function makePlan(r: Reading, opts: EncodeOptions): Plan {
     checkTimeKey(k, 'field key');
     return `${i === 0 ? ' ' : ','}${escapeKey(k, 'field key')}=`;
   });
-  const ints = opts.integerFields;
-  return {
-    tagKeys, extraKeys, fieldKeys, hasEvent, ints, slots, fieldPrefix,
-    measurement: escapeMeasurement(measurementOf(r.template)),
-    fieldInt: fieldKeys.map((k) => ints !== undefined && ints.has(k)),
-  };
+  return { tagKeys, extraKeys, fieldKeys, hasEvent, slots, fieldPrefix, measurement: escapeMeasurement(measurementOf(r.template)) };
 }
 
 export interface LineEncoder {
@@ -181,7 +174,7 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
     const hasEvent = r.event !== undefined && r.event !== '';
     if (list) {
       for (const p of list) {
-        if (p.ints === opts.integerFields && p.hasEvent === hasEvent && sameKeys(r.tags, p.tagKeys)
+        if (p.hasEvent === hasEvent && sameKeys(r.tags, p.tagKeys)
           && sameKeys(r.fields, p.fieldKeys) && sameKeys(opts.extraTags ?? {}, p.extraKeys)) return p;
       }
     }
@@ -212,9 +205,10 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
       if (v !== undefined && v !== '') line += slot.prefix + escapeKey(v, 'tag value');
     }
     const keys = p.fieldKeys;
+    const ints = opts.integerFields;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as string;
-      line += (p.fieldPrefix[i] as string) + fieldValue(k, r.fields[k], p.fieldInt[i] === true);
+      line += (p.fieldPrefix[i] as string) + fieldValue(k, r.fields[k], ints !== undefined && ints.has(k));
     }
     return `${line} ${Math.floor(r.ts)}`;
   }

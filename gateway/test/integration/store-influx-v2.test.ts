@@ -31,7 +31,7 @@ async function recordingServer(reply: Reply): Promise<{ url: string; requests: R
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-      const rec = { at: Date.now(), method: req.method ?? '', url: new URL(req.url ?? '/', 'http://x'), headers: req.headers, lines: body.toString().split('\n') };
+      const rec = { at: Date.now(), method: req.method ?? '', url: new URL(req.url ?? '/', 'http://x'), headers: req.headers, lines: body.toString().split('\n').filter((l) => l !== '') };
       requests.push(rec);
       res.on('finish', () => { concurrent.now--; });
       void reply(rec, res);
