@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { attachDecoder, loadDecoder } from './custom-decoder.js';
 import { checkSamples, samplesSchema, type Samples } from './samples.js';
 import type { Template } from './schema.js';
 import { validateTemplate, zodProblems } from './validate.js';
@@ -45,9 +46,15 @@ export async function loadTemplateDir(dir: string): Promise<LoadResult> {
   const problems: string[] = [];
   if (t.id !== id) problems.push(`${file}: id: ${JSON.stringify(t.id)} should equal its folder name ${JSON.stringify(id)}`);
   if (t.decoder !== undefined) {
-    const bad = t.decoder.includes('..') || t.decoder.startsWith('/');
+    const bad = t.decoder.includes('..') || t.decoder.includes('/') || t.decoder.includes('\\');
     if (bad || !existsSync(join(dir, t.decoder))) problems.push(`${file}: decoder: ${t.decoder} is not a file in ${dir}`);
+    else {
+      const decode = await loadDecoder(dir, t.decoder);
+      if (typeof decode === 'string') problems.push(`${file}: decoder: ${decode}`);
+      else attachDecoder(t, decode);
+    }
   }
+  if (problems.length > 0) return { ok: false, problem: { id, file, problems } };
   const samplesFile = join(dir, 'samples.yaml');
   const sr = await readDoc(samplesFile);
   if (!sr.ok) return { ok: false, problem: { id, file, problems: [...problems, sr.problem] } };

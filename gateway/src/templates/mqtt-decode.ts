@@ -4,6 +4,7 @@
  * readings themselves.
  */
 import type { FieldValue, Reading } from '../core/reading.js';
+import { hasDecoder, runAttached } from './custom-decoder.js';
 import { convert, isRejection, planValue, reject, show, type DecodeResult, type Rejection, type ValuePlan } from './result.js';
 import type { FieldDef, JsonSource, MqttTemplate, Template } from './schema.js';
 
@@ -223,6 +224,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function decodeMqtt(t: Template, payload: Uint8Array | string,
   ctx: { device: string; channel: 'telemetry' | 'event'; receivedAt: number }): DecodeResult {
+  const text = typeof payload === 'string' ? payload : undefined;
+  if (hasDecoder(t)) {
+    let input: string;
+    try { input = text ?? utf8.decode(payload as Uint8Array); } catch { return reject('not_json', 'payload is not UTF-8 text'); }
+    return runAttached(t, input, ctx) as DecodeResult;
+  }
   const p = planOf(t);
   let doc: unknown;
   try {

@@ -124,7 +124,7 @@ export const serialSectionSchema = z.strictObject({
   poll: z.strictObject({ commands: z.array(z.string().min(1)).min(1), intervalMs: z.number().int().min(100).optional() }).optional(),
   /** `nmea`: `$…*hh`, hh = XOR of the bytes between `$` and `*`; stripped before the grammar runs. */
   checksum: z.enum(['nmea']).optional(),
-  lines: z.array(lineRuleSchema).min(1),
+  lines: z.array(lineRuleSchema).default([]),
 });
 
 const base = {

@@ -7,6 +7,7 @@
  */
 import type { FieldValue, Reading } from '../core/reading.js';
 import type { RejectCode } from './result.js';
+import { runAttached } from './custom-decoder.js';
 import { convert, isRejection, planValue, reject, show, type DecodeResult, type Rejection, type ValuePlan } from './result.js';
 import type { SerialTemplate, Template } from './schema.js';
 
@@ -129,6 +130,8 @@ function decodeCsv(c: CsvPlan, parts: string[], fields: Record<string, FieldValu
 
 /** Decodes one line (without its delimiter). PJLink replies give partial readings: only the fields they carry. */
 export function decodeSerialLine(t: Template, line: string, ctx: { device: string; receivedAt: number }): DecodeResult {
+  const custom = runAttached(t, line, ctx);
+  if (custom !== undefined) return custom;
   const p = planOf(t);
   let body = line.endsWith('\r') || line.endsWith('\n') ? line.trimEnd() : line;
   if (p.nmea) {

@@ -57,6 +57,12 @@ export function crossCheck(t: Template): string[] {
   });
   for (const tag of t.tags ?? []) if (!SNAKE.test(tag)) out.push(`tags: ${JSON.stringify(tag)} should be a snake_case name`);
   const fields = new Map(t.fields.map((f) => [f.name, f]));
+  if (t.decoder !== undefined) {
+    // A decoder replaces the transport's grammar (the framing of a serial section still applies).
+    if (t.transport === 'modbus') out.push('decoder: Modbus register maps are always data; a decoder is for mqtt or serial');
+    return out;
+  }
+  if (t.transport === 'serial' && t.serial.lines.length === 0) out.push('serial.lines: at least one line grammar (or a decoder)');
   if (t.transport === 'mqtt') out.push(...mqttProblems(t, fields));
   if (t.transport === 'modbus') out.push(...modbusProblems(t, fields));
   if (t.transport === 'serial') out.push(...serialProblems(t, fields));
