@@ -8,12 +8,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReadingStore } from '../store/types.js';
 
-export interface ModbusPollStats {
+/** One polled device of the Modbus or serial adapters (their `stats()` shape). */
+export interface AdapterPollStats {
   device: string;
+  transport: string;
   polls: number;
   errors: number;
-  /** Latency of the last poll round-trip, seconds. */
-  lastLatencySeconds?: number;
+  timeouts?: number;
+  latency_p50_ms: number | null;
+  latency_p99_ms: number | null;
 }
 
 /** Everything is optional: providers of components that are not wired are left out. */
@@ -24,15 +27,14 @@ export interface MetricsSources {
   store?: () => { written: number; dropped: Record<string, number> };
   spoolDepth?: () => number;
   outboxDepth?: () => number;
-  modbus?: () => ModbusPollStats[];
+  /** Modbus and serial adapters: `[...adapters.modbus.stats(), ...adapters.serial.stats()]`. */
+  adapters?: () => AdapterPollStats[];
 }
 
 export interface GatewayMetrics {
   readonly registry: Registry;
   /** Records one store write's latency (seconds). */
   observeStoreWrite(seconds: number, store?: string): void;
-  /** Records one Modbus poll's latency (seconds) for the histogram. */
-  observeModbusPoll(seconds: number, device: string): void;
   /** Wraps a store so every write's latency is observed. */
   instrumentStore<S extends ReadingStore>(store: S, name?: string): S;
   text(): Promise<string>;
@@ -93,21 +95,26 @@ export function createGatewayMetrics(sources: MetricsSources, opts: { prefix?: s
     const get = sources.outboxDepth;
     new Gauge({ name: `${p}uplink_outbox_depth`, help: 'Messages waiting in the uplink outbox', registers: reg, collect() { this.set(get()); } });
   }
-  if (sources.modbus) {
-    const get = sources.modbus;
-    new Counter({
-      name: `${p}modbus_polls_total`, help: 'Modbus polls, by device', labelNames: ['device'], registers: reg,
-      collect() { this.reset(); for (const s of get()) setTotal(this, s.polls, { device: s.device }); },
-    });
-    new Counter({
-      name: `${p}modbus_poll_errors_total`, help: 'Modbus polls that failed, by device', labelNames: ['device'], registers: reg,
-      collect() { this.reset(); for (const s of get()) setTotal(this, s.errors, { device: s.device }); },
+  if (sources.adapters) {
+    const get = sources.adapters;
+    const labelNames = ['device', 'transport'];
+    const each = (fn: (s: AdapterPollStats, labels: Record<string, string>) => void) => {
+      for (const s of get()) fn(s, { device: s.device, transport: s.transport });
+    };
+    new Counter({ name: `${p}adapter_polls_total`, help: 'Modbus/serial polls, by device', labelNames, registers: reg, collect() { this.reset(); each((s, l) => setTotal(this, s.polls, l)); } });
+    new Counter({ name: `${p}adapter_poll_errors_total`, help: 'Modbus/serial polls that failed, by device', labelNames, registers: reg, collect() { this.reset(); each((s, l) => setTotal(this, s.errors, l)); } });
+    new Counter({ name: `${p}adapter_poll_timeouts_total`, help: 'Modbus/serial polls that timed out, by device', labelNames, registers: reg, collect() { this.reset(); each((s, l) => setTotal(this, s.timeouts ?? 0, l)); } });
+    new Gauge({
+      name: `${p}adapter_poll_latency_seconds`, help: 'Poll round-trip latency quantiles over the adapter\'s recent polls', labelNames: [...labelNames, 'quantile'], registers: reg,
+      collect() {
+        this.reset();
+        each((s, l) => {
+          if (s.latency_p50_ms !== null) this.set({ ...l, quantile: '0.5' }, s.latency_p50_ms / 1000);
+          if (s.latency_p99_ms !== null) this.set({ ...l, quantile: '0.99' }, s.latency_p99_ms / 1000);
+        });
+      },
     });
   }
-  const modbusLatency = new Histogram({
-    name: `${p}modbus_poll_latency_seconds`, help: 'Modbus poll round-trip latency', labelNames: ['device'], registers: reg,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-  });
   const storeLatency = new Histogram({
     name: `${p}store_write_latency_seconds`, help: 'Latency of store writes (until durably accepted)', labelNames: ['store'], registers: reg,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
@@ -117,7 +124,6 @@ export function createGatewayMetrics(sources: MetricsSources, opts: { prefix?: s
     registry,
     contentType: registry.contentType,
     observeStoreWrite: (seconds, store = 'default') => storeLatency.observe({ store }, seconds),
-    observeModbusPoll: (seconds, device) => modbusLatency.observe({ device }, seconds),
     instrumentStore(store, name = 'default') {
       const write: ReadingStore['write'] = async (readings) => {
         const t0 = process.hrtime.bigint();
