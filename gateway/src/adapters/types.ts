@@ -68,7 +68,7 @@ export interface DeviceStats {
   timeouts: number;
   exceptions: number;
   polls: number;
-  /** Polls skipped because the previous one was still running. */
+  /** Poll slots skipped because the previous poll was still running. */
   overruns: number;
   latency_p50_ms: number | null;
   latency_p99_ms: number | null;

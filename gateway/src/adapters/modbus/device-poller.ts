@@ -109,7 +109,9 @@ export function createDevicePoller(cfg: ModbusAdapterConfig, deps: DevicePollerD
     if (stopped) return;
     const t = now();
     // Fixed cadence: the next slot after now; on failure, not before the backoff delay.
-    while (dueAt <= t) dueAt += cfg.intervalMs;
+    let slots = 0;
+    for (; dueAt <= t; slots++) dueAt += cfg.intervalMs;
+    if (failures === 0 && slots > 1) s.overruns += slots - 1; // slots that passed while the poll ran
     let at = dueAt;
     if (failures > 0) {
       const back = t + backoffDelay(failures, { baseMs: cfg.intervalMs, capMs: Math.max(cfg.intervalMs, 30_000) });
