@@ -78,6 +78,21 @@ describe('influx store, v2 API and HTTP behaviour', () => {
     expect(store.health()).toMatchObject({ ok: true, written: 1, dropped: {} });
   });
 
+  it('v1 requests: /write with db, rp and ms precision; user/password as Basic auth, or a token', async () => {
+    const srv = await recordingServer(ok);
+    const basic = await v2Store(srv.url, { apiVersion: 1, database: 'campus', retentionPolicy: 'one_year', username: 'gw', password: 'p:w', token: undefined });
+    await basic.writeLines(lines(3));
+    const token = await v2Store(srv.url, { apiVersion: 1, database: 'campus', token: 'tok' });
+    await token.writeLines(lines(2));
+    const [a, b] = srv.requests;
+    expect(a?.url.pathname).toBe('/write');
+    expect(Object.fromEntries(a?.url.searchParams ?? [])).toEqual({ db: 'campus', rp: 'one_year', precision: 'ms' });
+    expect(a?.headers.authorization).toBe(`Basic ${Buffer.from('gw:p:w').toString('base64')}`);
+    expect(a?.lines).toEqual(lines(3));
+    expect(Object.fromEntries(b?.url.searchParams ?? [])).toEqual({ db: 'campus', precision: 'ms' });
+    expect(b?.headers.authorization).toBe('Token tok');
+  });
+
   it('honours Retry-After: the batch is spooled and sent again no sooner than asked', async () => {
     let first = true;
     const srv = await recordingServer((_req, res) => {
