@@ -12,3 +12,4 @@ export { createRecorder, type Recorder, type RecordedMessage } from './record/re
 export { replayRecording, type ReplayResult } from './record/replay.js';
 export * from './modbus/index.js';
 export * from './serial/index.js';
+export { behaviourFor, badPayload, type DeviceBehaviour } from './scenario/mqtt-models.js';
