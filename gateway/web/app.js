@@ -5,6 +5,8 @@
 var TOKEN_KEY = "campus-gateway-token";
 var AuthRequired = class extends Error {
 };
+var Forbidden = class extends Error {
+};
 function token() {
   return localStorage.getItem(TOKEN_KEY);
 }
@@ -21,8 +23,13 @@ async function request(path, init = {}) {
   if (res.status === 401) throw new AuthRequired("a token is required");
   return res;
 }
-async function getJson(path) {
+async function requestAllowed(path) {
   const res = await request(path);
+  if (res.status === 403) throw new Forbidden(await errorText(res));
+  return res;
+}
+async function getJson(path) {
+  const res = await requestAllowed(path);
   if (!res.ok) throw new Error(await errorText(res));
   return await res.json();
 }
@@ -717,6 +724,13 @@ var healthEl = document.getElementById("health");
 var siteEl = document.getElementById("site");
 var authEl = document.getElementById("auth");
 var current;
+var me;
+var PAGES = {
+  admin: ["facilities", "teacher", "district"],
+  facilities: ["facilities", "district"],
+  teacher: ["facilities", "teacher"],
+  district: ["district"]
+};
 function route() {
   const hash = location.hash.replace(/^#\/?/, "");
   const [page, ...rest] = hash.split("/");
@@ -739,6 +753,7 @@ function tokenForm(message) {
     e.preventDefault();
     setToken(input.value.trim() || null);
     show();
+    void refreshHealth();
   });
   return form;
 }
@@ -746,6 +761,20 @@ async function tick(view) {
   try {
     await view.refresh();
   } catch (err) {
+    if (err instanceof Forbidden) {
+      stop();
+      clear(root, h(
+        "div",
+        { class: "card empty-state", id: "forbidden" },
+        h("h3", {}, "Not available for your role"),
+        h("p", {}, `Signed in as ${me?.name ?? "?"} (${me?.role ?? "?"}). This page needs another role's token.`),
+        h("button", { onclick: () => {
+          setToken(null);
+          show();
+        } }, "Sign in with another token")
+      ));
+      return;
+    }
     if (err instanceof AuthRequired) {
       stop();
       clear(root, tokenForm(token() ? "That token was not accepted, or its role may not open this page." : "This gateway requires an access token (ask the school's IT administrator)."));
@@ -778,11 +807,20 @@ async function refreshHealth() {
     healthEl.textContent = health.status === "ok" ? "healthy" : "degraded";
     healthEl.className = `pill ${health.status}`;
     if (health.site) siteEl.textContent = health.site.name;
+    me = token() || health.api?.auth === "open" ? await getJson("/api/me").catch(() => void 0) : void 0;
+    for (const a of document.querySelectorAll("#nav a[data-page]")) a.hidden = me !== void 0 && !PAGES[me.role].includes(a.dataset.page ?? "");
     authEl.replaceChildren(
-      health.api?.auth === "open" ? h("span", { class: "pill warn", title: "http.tokens is not set: anyone on the network can use the API" }, "open demo mode") : h("button", { class: "link", onclick: () => {
-        setToken(null);
-        show();
-      } }, token() ? "sign out" : "sign in")
+      health.api?.auth === "open" ? h("span", { class: "pill warn", title: "http.tokens is not set: anyone on the network can use the API" }, "open demo mode") : h(
+        "span",
+        { class: "who" },
+        me ? h("span", { id: "whoami" }, `${me.name} · ${me.role}`) : null,
+        h("button", { class: "link", id: "sign-out", onclick: () => {
+          setToken(null);
+          me = void 0;
+          show();
+          void refreshHealth();
+        } }, token() ? "sign out" : "sign in")
+      )
     );
   } catch {
     healthEl.textContent = "unreachable";

@@ -2,6 +2,7 @@
 const TOKEN_KEY = 'campus-gateway-token';
 
 export class AuthRequired extends Error {}
+export class Forbidden extends Error {}
 
 export function token(): string | null {
   return localStorage.getItem(TOKEN_KEY);
@@ -22,8 +23,15 @@ export async function request(path: string, init: RequestInit = {}): Promise<Res
   return res;
 }
 
-export async function getJson<T>(path: string): Promise<T> {
+/** Like request, but a 403 (the token's role may not use this) throws Forbidden. */
+async function requestAllowed(path: string): Promise<Response> {
   const res = await request(path);
+  if (res.status === 403) throw new Forbidden(await errorText(res));
+  return res;
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  const res = await requestAllowed(path);
   if (!res.ok) throw new Error(await errorText(res));
   return (await res.json()) as T;
 }
@@ -48,6 +56,12 @@ export interface Device {
   lastSeen: string | null;
   lastError: string | null;
   latest?: { ts: string; fields: Record<string, FieldValue> } | null;
+}
+
+export interface Me {
+  role: 'facilities' | 'teacher' | 'district' | 'admin';
+  name: string;
+  authenticated: boolean;
 }
 
 export interface Health {

@@ -3,7 +3,7 @@
  * #/device/<id>, #/teacher, #/district) that polls the API for live data.
  * Bundled by build.mjs into app.js; works offline on a closed school network.
  */
-import { AuthRequired, getJson, setToken, token, type Health } from './api.js';
+import { AuthRequired, Forbidden, getJson, setToken, token, type Health, type Me } from './api.js';
 import { clear, h } from './dom.js';
 import type { View } from './view.js';
 import { deviceView } from './views/device.js';
@@ -16,6 +16,12 @@ const healthEl = document.getElementById('health')!;
 const siteEl = document.getElementById('site')!;
 const authEl = document.getElementById('auth')!;
 let current: { view: View; timer: number } | undefined;
+let me: Me | undefined;
+
+/** Which pages each role may open (the API enforces it; this only tidies the menu). */
+const PAGES: Record<Me['role'], string[]> = {
+  admin: ['facilities', 'teacher', 'district'], facilities: ['facilities', 'district'], teacher: ['facilities', 'teacher'], district: ['district'],
+};
 
 function route(): View {
   const hash = location.hash.replace(/^#\/?/, '');
@@ -38,6 +44,7 @@ function tokenForm(message: string): HTMLElement {
     e.preventDefault();
     setToken(input.value.trim() || null);
     show();
+    void refreshHealth();
   });
   return form;
 }
@@ -46,6 +53,13 @@ async function tick(view: View): Promise<void> {
   try {
     await view.refresh();
   } catch (err) {
+    if (err instanceof Forbidden) {
+      stop();
+      clear(root, h('div', { class: 'card empty-state', id: 'forbidden' }, h('h3', {}, 'Not available for your role'),
+        h('p', {}, `Signed in as ${me?.name ?? '?'} (${me?.role ?? '?'}). This page needs another role's token.`),
+        h('button', { onclick: () => { setToken(null); show(); } }, 'Sign in with another token')));
+      return;
+    }
     if (err instanceof AuthRequired) {
       stop();
       clear(root, tokenForm(token() ? 'That token was not accepted, or its role may not open this page.' : 'This gateway requires an access token (ask the school\'s IT administrator).'));
@@ -81,10 +95,13 @@ async function refreshHealth(): Promise<void> {
     healthEl.textContent = health.status === 'ok' ? 'healthy' : 'degraded';
     healthEl.className = `pill ${health.status}`;
     if (health.site) siteEl.textContent = health.site.name;
+    me = token() || health.api?.auth === 'open' ? await getJson<Me>('/api/me').catch(() => undefined) : undefined;
+    for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-page]')) a.hidden = me !== undefined && !PAGES[me.role].includes(a.dataset.page ?? '');
     authEl.replaceChildren(
       health.api?.auth === 'open'
         ? h('span', { class: 'pill warn', title: 'http.tokens is not set: anyone on the network can use the API' }, 'open demo mode')
-        : h('button', { class: 'link', onclick: () => { setToken(null); show(); } }, token() ? 'sign out' : 'sign in'),
+        : h('span', { class: 'who' }, me ? h('span', { id: 'whoami' }, `${me.name} · ${me.role}`) : null,
+          h('button', { class: 'link', id: 'sign-out', onclick: () => { setToken(null); me = undefined; show(); void refreshHealth(); } }, token() ? 'sign out' : 'sign in')),
     );
   } catch {
     healthEl.textContent = 'unreachable';

@@ -21,4 +21,9 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthSource; authEna
     const body = { ...report, ...(opts.site ? { site: opts.site } : {}), api: { auth: opts.authEnabled ? 'tokens' : 'open' }, warnings };
     return reply.status(report.status === 'ok' ? 200 : 503).send(body);
   });
+
+  /** Who the bearer token is (role and name), so the dashboard shows only what the role may open. */
+  app.get('/api/me', { config: { roles: ['facilities', 'teacher', 'district', 'admin'] }, schema: { tags: ['health'] } }, async (req) => ({
+    role: req.principal.role, name: req.principal.name, authenticated: req.principal.authenticated,
+  }));
 };
