@@ -33,12 +33,17 @@ export interface ModbusSimServer {
   setDelay(unitId: number, ms: number): void;
   /** Requests received per unit id (answered or not). */
   readonly requests: Map<number, number>;
+  /** Requests received and not yet answered (silent units excluded), and the most seen at once. */
+  readonly pending: number;
+  readonly maxPending: number;
 }
 
 export function createModbusSimServer(options: ModbusSimServerOptions): ModbusSimServer {
   const units = new Map<number, ModbusSimDevice>();
   const delays = new Map<number, number>();
   const requests = new Map<number, number>();
+  let pending = 0;
+  let maxPending = 0;
   for (const u of options.units) units.set(u.unitId, createSimDevice(u.template, { seed: u.seed ?? u.unitId, now: options.now }));
 
   const answer = (unitId: number, pdu: Buffer, reply: (res: Buffer, garbled: boolean) => void, unknownUnit: Buffer | null): void => {
@@ -48,8 +53,11 @@ export function createModbusSimServer(options: ModbusSimServerOptions): ModbusSi
     if (!res) return;
     const garbled = dev?.mode === 'garbage';
     const delay = delays.get(unitId) ?? 0;
-    if (delay > 0) setTimeout(() => reply(res, garbled), delay);
-    else reply(res, garbled);
+    pending++;
+    maxPending = Math.max(maxPending, pending);
+    const send = (): void => { pending--; reply(res, garbled); };
+    if (delay > 0) setTimeout(send, delay);
+    else send();
   };
 
   let tcp: net.Server | undefined;
@@ -152,5 +160,7 @@ export function createModbusSimServer(options: ModbusSimServerOptions): ModbusSi
     setMode(unitId, mode) { this.unit(unitId).mode = mode; },
     setDelay(unitId, ms) { delays.set(unitId, ms); },
     requests,
+    get pending() { return pending; },
+    get maxPending() { return maxPending; },
   };
 }

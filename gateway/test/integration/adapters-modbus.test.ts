@@ -218,6 +218,29 @@ describe('failure isolation', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('sends one request at a time on an RTU bus, while TCP connections are polled in parallel', async () => {
+    const pair = await pty();
+    const bus = await startSim({ transport: 'rtu', path: pair.b, units: [1, 2, 3].map((unitId) => ({ unitId, template: 'env-sensor-rs485' as const })) });
+    const tcps = await Promise.all([1, 2, 3].map(() => startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'water-meter' }] })));
+    for (const u of [1, 2, 3]) bus.setDelay(u, 60);
+    for (const t of tcps) t.setDelay(1, 60);
+    const c = collector();
+    let parallel = 0;
+    const sampler = setInterval(() => { if (tcps.filter((t) => t.pending > 0).length >= 2) parallel++; }, 5);
+    cleanups.push(async () => clearInterval(sampler));
+    await startAdapter([
+      ...[1, 2, 3].map((u) => device({ transport: 'rtu', path: pair.a, unitId: u, template: 'env-sensor-rs485', deviceId: `bus-${u}`, intervalMs: 100 })),
+      ...tcps.map((t, i) => device({ transport: 'tcp', host: '127.0.0.1', port: t.port, unitId: 1, template: 'water-meter', deviceId: `net-${i}`, intervalMs: 100 })),
+    ], c.sink);
+    await waitFor('readings from every device', () => [1, 2, 3].every((u) => c.count(`bus-${u}`) >= 5) && [0, 1, 2].every((i) => c.count(`net-${i}`) >= 5));
+    await waitFor('two TCP servers busy at once', () => parallel > 0);
+    clearInterval(sampler);
+    expect(bus.maxPending).toBe(1); // never a second frame on the bus before the answer
+    expect(Math.max(...tcps.map((t) => t.maxPending))).toBe(1); // one request per connection too
+  });
+});
+
 describe('writes', () => {
   it('switches a relay channel and sets the air conditioner, range-checked', async () => {
     const sim = await startSim({ transport: 'tcp', units: [{ unitId: 1, template: 'lighting-relay-8ch' }, { unitId: 2, template: 'air-conditioner' }] });
