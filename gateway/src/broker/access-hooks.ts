@@ -6,7 +6,8 @@
  *   (identifier rejected) and the connection is closed.
  * - A client id in use by a different identity is refused (0x02), so one device
  *   cannot take over another's session [MQTT-3.1.4-2].
- * - Bad credentials get 0x04, a locked-out address or a forbidden will topic 0x05.
+ * - Bad credentials get 0x04, a locked-out address or a forbidden will topic 0x05,
+ *   a login that cannot be verified now (scrypt queue full) 0x03.
  * - A refused subscription gets the failure return code 0x80 in SUBACK [MQTT-3.9.3-1].
  */
 import type { Aedes, AuthenticateError, Client, ConnectPacket, Subscription } from 'aedes';
@@ -42,7 +43,7 @@ export interface AccessHooks {
 
 const ANONYMOUS: Identity = { kind: 'anonymous' };
 
-function refusal(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+function refusal(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
@@ -76,7 +77,8 @@ export function createAccessHooks(deps: AccessHooksDeps): AccessHooks {
         if (!result.ok) {
           if (result.reason === 'bad_credentials') deps.counters.authFailures += 1;
           deps.warnLimited(`auth:${address}`, { address, username, reason: result.reason }, 'MQTT login refused');
-          return done(refusal(result.reason === 'locked_out' ? 5 : 4, result.reason), false);
+          // 0x03 server unavailable when too many logins wait for scrypt; 0x05 while locked out; else 0x04
+          return done(refusal(result.reason === 'busy' ? 3 : result.reason === 'locked_out' ? 5 : 4, result.reason), false);
         }
         const who = result.identity;
         const willTopic = connect?.willTopic;

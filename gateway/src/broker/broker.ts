@@ -67,6 +67,8 @@ export interface BrokerStats {
   authFailures: number;
   lockouts: number;
   lockoutRejections: number;
+  /** Logins refused with 0x03 because too many waited for scrypt. */
+  authBusy: number;
   identifierRejected: number;
   aclDenials: number;
   oversizePackets: number;
@@ -280,7 +282,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     },
     stats() {
       const a = auth.stats();
-      return { ...counters, ...access, connectionsOpen: open.size, lockouts: a.lockouts, lockoutRejections: a.lockoutRejections };
+      return { ...counters, ...access, connectionsOpen: open.size, lockouts: a.lockouts, lockoutRejections: a.lockoutRejections, authBusy: a.busyRefusals };
     },
     aedes() {
       if (!aedes) throw new Error('GW_ERR_BROKER_CLOSED: broker is not started');

@@ -6,7 +6,8 @@
  * The failure table is bounded, so a flood from many addresses cannot grow it.
  */
 import type { Identity } from './acl.js';
-import { isSecretHash, verifySecret } from './secrets.js';
+import { createSecretVerifier, type SecretVerifierOptions } from './secret-verifier.js';
+import { isSecretHash } from './secrets.js';
 
 export interface DeviceCredential {
   id: string;
@@ -29,11 +30,13 @@ export interface DeviceAuthOptions {
   internalUsers?: readonly InternalUser[];
   /** Upper bound of remembered addresses with failures (oldest forgotten first). */
   maxTrackedAddresses?: number;
+  /** Concurrency, queue and cache of scrypt verification (secret-verifier.ts). */
+  verifier?: SecretVerifierOptions;
 }
 
 export type AuthResult =
   | { ok: true; identity: Identity }
-  | { ok: false; reason: 'locked_out' | 'bad_credentials' };
+  | { ok: false; reason: 'locked_out' | 'bad_credentials' | 'busy' };
 
 export interface DeviceAuth {
   readonly enabled: boolean;
@@ -43,7 +46,7 @@ export interface DeviceAuth {
   addDevice(device: DeviceCredential): void;
   removeDevice(id: string): boolean;
   hasDevice(id: string): boolean;
-  stats(): { authFailures: number; lockouts: number; lockoutRejections: number; lockedAddresses: number };
+  stats(): { authFailures: number; lockouts: number; lockoutRejections: number; lockedAddresses: number; scryptRuns: number; cacheHits: number; busyRefusals: number };
 }
 
 interface FailureEntry {
@@ -60,6 +63,7 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
   const failures = new Map<string, FailureEntry>();
   const counters = { authFailures: 0, lockouts: 0, lockoutRejections: 0 };
   const lockoutMs = options.lockoutSeconds * 1000;
+  const verifier = createSecretVerifier(options.verifier);
 
   for (const d of options.devices) devices.set(d.id, d);
   for (const u of options.internalUsers ?? []) {
@@ -114,7 +118,9 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
       const user = username !== undefined && !device ? users.get(username) : undefined;
       const stored = device?.secretHash ?? user?.secretHash;
       // always run scrypt, also for unknown users, so timing does not reveal which ids exist
-      const ok = await verifySecret(password ?? Buffer.alloc(0), stored);
+      const verdict = await verifier.verify(username ?? '', password ?? Buffer.alloc(0), stored);
+      if (verdict === 'busy') return { ok: false, reason: 'busy' };
+      const ok = verdict === 'ok';
       if (ok && device && devices.get(device.id) === device) {
         failures.delete(address);
         return { ok: true, identity: { kind: 'device', id: device.id, template: device.template } };
@@ -132,14 +138,18 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
       }
       if (users.has(device.id)) throw new Error(`GW_ERR_AUTH_CONFIG: device id "${device.id}" is an internal user`);
       devices.set(device.id, { ...device });
+      verifier.forget(device.id);
     },
-    removeDevice: (id) => devices.delete(id),
+    removeDevice(id) {
+      verifier.forget(id);
+      return devices.delete(id);
+    },
     hasDevice: (id) => devices.has(id),
     stats() {
       let locked = 0;
       const t = now();
       for (const e of failures.values()) if (e.lockedUntil > t) locked += 1;
-      return { ...counters, lockedAddresses: locked };
+      return { ...counters, lockedAddresses: locked, ...verifier.stats() };
     },
   };
 }

@@ -15,6 +15,14 @@ describe('campus-gateway devices hash-secret', () => {
     expect(await verifySecret('s3cret', out.text().trim())).toBe(true);
   });
 
+  it('takes a lower scrypt cost with --cost, and refuses a bad one', async () => {
+    const out = sink();
+    expect(await runDevicesCli(['hash-secret', '--secret', 's', '--cost', '4096'], out)).toBe(0);
+    expect(out.text()).toMatch(/^scrypt\$4096\$8\$1\$/);
+    expect(await verifySecret('s', out.text().trim())).toBe(true);
+    expect(await runDevicesCli(['hash-secret', '--secret', 's', '--cost', '1000'], sink(), { err: sink() })).toBe(2);
+  });
+
   it('reads the secret from stdin when --secret is absent', async () => {
     const out = sink();
     expect(await runDevicesCli(['hash-secret'], out, { stdin: Readable.from(['from-stdin\n', 'ignored\n']) })).toBe(0);
