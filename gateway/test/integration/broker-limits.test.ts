@@ -105,6 +105,37 @@ describe('broker limits', () => {
     await again.endAsync();
   });
 
+  it('disconnects an online persistent subscriber that stops acknowledging once its queue is full', async () => {
+    const dropsBefore = t.broker.stats().queueDrops;
+    const topic = Buffer.from('campus/classroom-light/q2/event');
+    let received = 0;
+    let subacked = false;
+    let pending = Buffer.alloc(0);
+    const s = netConnect(t.port, '127.0.0.1', () => {
+      s.write(connectPacket('never-acks', false));
+      // SUBSCRIBE (packet id 1) to the topic at QoS 1; this raw client never sends PUBACK
+      s.write(Buffer.concat([Buffer.from([0x82, 2 + 2 + topic.length + 1, 0, 1, 0, topic.length]), topic, Buffer.from([1])]));
+    });
+    s.on('data', (d: Buffer) => {
+      // split the stream into MQTT packets (all short here: one-byte Remaining Length)
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= 2 && pending.length >= 2 + pending[1]!) {
+        if (pending[0] === 0x90) subacked = true;
+        if ((pending[0]! & 0xf0) === 0x30) received += 1;
+        pending = pending.subarray(2 + pending[1]!);
+      }
+    });
+    const gone = new Promise<void>((resolve) => s.on('close', () => resolve()));
+    await waitFor('SUBACK', () => subacked);
+    const pub = await connectClient(t.url, { clientId: 'queue-publisher-2' });
+    for (let i = 0; i < 20; i++) await pub.publishAsync('campus/classroom-light/q2/event', `{"k":${i}}`, { qos: 1 });
+    await gone;
+    await pub.endAsync();
+    // it got what fitted in its queue (10), then was cut off; the rest were dropped
+    expect(received).toBe(10);
+    expect(t.broker.stats().queueDrops - dropsBefore).toBeGreaterThanOrEqual(10);
+  });
+
   it('closes a connection that never sends CONNECT within connectTimeoutMs', async () => {
     const short = await startTestBroker({ limits: { connectTimeoutMs: 300 } });
     try {
