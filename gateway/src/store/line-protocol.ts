@@ -43,6 +43,12 @@ export type EncodeResult =
   | { ok: true; line: string }
   | { ok: false; reason: LineRejectReason; detail: string };
 
+/**
+ * InfluxDB keeps int64 nanoseconds (1677-09-21 … 2262-04-11): a larger ms timestamp would be
+ * written as an out-of-range or exponent literal (`1e+21`) that InfluxDB cannot parse.
+ */
+export const MAX_TIMESTAMP_MS = 9_223_372_036_854;
+
 /** InfluxDB 1.x truncates string fields over 64 KiB; we refuse them instead of storing less. */
 export const MAX_STRING_FIELD_BYTES = 64 * 1024;
 
@@ -187,7 +193,7 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
   }
 
   function encodeOrThrow(r: Reading, opts: EncodeOptions): string {
-    if (!Number.isFinite(r.ts)) throw new Reject('bad_timestamp', `timestamp ${r.ts}`);
+    if (!(Math.abs(r.ts) <= MAX_TIMESTAMP_MS)) throw new Reject('bad_timestamp', `timestamp ${r.ts} ms is outside what InfluxDB can store (±${MAX_TIMESTAMP_MS} ms, 1677…2262)`);
     const p = planFor(r, opts);
     const extra = opts.extraTags;
     let line = p.measurement;
