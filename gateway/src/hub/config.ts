@@ -19,15 +19,16 @@ export const hubConfigSchema = z.strictObject({
     clientId: z.string().min(1).default(`campus-hub-${hostname()}`),
     topicPrefix: z.string().default('hub'),
     /**
-     * Shared-subscription group (`$share/<group>/…`) so several hub processes share the load, used
-     * when the broker offers it. Off (null) by default: mosquitto 2.0.11 does not keep shared
-     * subscriptions across its own restart (measured), so summaries published between the broker's
-     * restart and the hub's resubscription would be lost; a plain subscription in a persistent
-     * session is kept and queued for. Turn it on for several hub processes, or with a broker that
-     * persists shared subscriptions.
+     * Shared-subscription group (`$share/<group>/…`), used when the broker offers it, so several
+     * hub processes share the load; null subscribes plainly. mosquitto 2.0.11 does not restore
+     * shared subscriptions after its own restart (measured): what is published before the hub
+     * resubscribes has no subscriber. Nothing is lost as long as `ack` is on (gateways resend what
+     * the hub has not acknowledged); with `ack: false`, prefer null.
      */
-    sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').nullable().default(null),
+    sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').nullable().default('campus-hub'),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
+    /** Tell each gateway which messages are stored, on `<prefix>/<site>/ack`, so it can let go of them. */
+    ack: z.boolean().default(true),
     sessionExpirySeconds: z.number().int().min(0).default(7 * 86_400),
   }),
   influx: z.strictObject({

@@ -2,20 +2,22 @@
  * The hub role: subscribes to every school's summaries and alarms on the hub broker,
  * drops duplicates by message `id`, writes the rest to the district InfluxDB.
  *
- * - Shared subscriptions (`$share/<group>/…`) when configured and the broker offers them
- *   (MQTT 5 CONNACK "Shared Subscription Available", absent = available), so several hub
- *   processes share the load; plain subscriptions otherwise (the default: see config.ts
- *   for why a broker restart makes shared subscriptions lossy on mosquitto 2.0.11).
+ * - Shared subscriptions (`$share/<group>/…`) when the broker offers them (MQTT 5 CONNACK
+ *   "Shared Subscription Available", absent = available), so several hub processes share
+ *   the load; plain subscriptions otherwise or with `sharedGroup: null`.
  * - A persistent session (clean start off, session expiry) so the broker keeps
  *   messages for the hub while it restarts.
  * - The PUBACK for a message is sent only after it is stored (or known to be a
  *   duplicate or invalid): mqtt.js calls `handleMessage` one message at a time and
  *   acknowledges when its callback runs, so an InfluxDB outage backs up into the broker
  *   instead of losing data.
+ * - Once a message is stored (or found to be a duplicate, or invalid), its id is sent back
+ *   to the school on `<prefix>/<site>/ack` (batched), and only then does the gateway drop
+ *   it from its outbox: end-to-end delivery that no broker restart or crash can break.
  * Duplicates that reach two hub processes are harmless: the same point is overwritten.
  */
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../uplink/backoff.js';
 import type { HubConfig } from './config.js';
@@ -46,6 +48,25 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
   let client: MqttClient | undefined;
   let seen: SeenIds | undefined;
   let stopping = false;
+  const pendingAcks = new Map<string, string[]>();
+  let ackTimer: NodeJS.Timeout | undefined;
+
+  function flushAcks(): void {
+    ackTimer = undefined;
+    for (const [site, ids] of pendingAcks) {
+      client?.publish(`${b.topicPrefix}/${site}/ack`, JSON.stringify({ ids }), { qos: 1 }, () => undefined);
+    }
+    pendingAcks.clear();
+  }
+
+  function ack(site: string, id: unknown): void {
+    if (!b.ack || typeof id !== 'string' || id.length === 0 || id.length > 200) return;
+    const list = pendingAcks.get(site) ?? [];
+    list.push(id);
+    pendingAcks.set(site, list);
+    if (list.length >= 200) flushAcks();
+    else ackTimer ??= setTimeout(flushAcks, 50);
+  }
 
   function parseTopic(topic: string): { site: string; channel: string } | undefined {
     const parts = topic.split('/');
@@ -81,10 +102,13 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
     if (where === undefined || !msg.success || msg.data.site !== where.site || (msg.data.kind === 'alarm') !== (where.channel === 'alarm')) {
       stats.invalid++;
       log.warn({ topic: packet.topic }, 'dropped an invalid hub message');
+      // Acknowledged all the same, so the gateway does not resend it for ever.
+      if (where !== undefined && parsed !== null && typeof parsed === 'object') ack(where.site, (parsed as { id?: unknown }).id);
       return;
     }
     if (seen!.has(msg.data.id)) {
       stats.duplicates++;
+      ack(where.site, msg.data.id);
       return;
     }
     let lines: string[];
@@ -93,11 +117,22 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
     } catch (err) {
       stats.invalid++;
       log.warn({ topic: packet.topic, err: (err as Error).message }, 'dropped a hub message that cannot be stored');
+      ack(where.site, msg.data.id);
       return;
     }
-    await store(lines);
+    try {
+      await store(lines);
+    } catch (err) {
+      if (stopping) throw err;
+      // Refused by InfluxDB (4xx): resending would not help, so it is counted and acknowledged.
+      stats.invalid++;
+      log.error({ topic: packet.topic, err: (err as Error).message }, 'district InfluxDB refused a hub message');
+      ack(where.site, msg.data.id);
+      return;
+    }
     seen!.add(msg.data.id);
     stats.stored++;
+    ack(where.site, msg.data.id);
   }
 
   return {
@@ -119,7 +154,7 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
       client = c;
       c.handleMessage = (packet, done) => {
         handle(packet).then(() => done(), (err: Error) => {
-          // Only when stopping or on a non-retryable write error: leave it unacknowledged.
+          // Only when stopping: leave it unacknowledged, the broker delivers it again.
           log.error({ err: err.message, topic: packet.topic }, 'could not store a hub message; not acknowledged');
           if (!stopping) done();
         });
@@ -134,8 +169,10 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
         stats.shared = b.sharedGroup !== null && offered;
         const base = [`${b.topicPrefix}/+/summary/#`, `${b.topicPrefix}/+/alarm/#`];
         const topics = stats.shared ? base.map((t) => `$share/${b.sharedGroup}/${t}`) : base;
-        // Subscribing again is harmless when the broker kept the session, and needed when it did not.
-        c.subscribe(topics, { qos: 1 }, (err) => {
+        // Always subscribe again, forcing mqtt.js past its cache (`resubscribe`): a broker that kept
+        // the session may still have lost shared subscriptions (mosquitto 2.0.11 after a restart).
+        const map = Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }]));
+        c.subscribe({ ...map, resubscribe: true } as ISubscriptionMap, (err) => {
           if (err) log.error({ err: err.message }, 'hub could not subscribe');
           else log.info({ topics, url: b.url }, 'hub subscribed');
         });
@@ -150,6 +187,8 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
     },
     async stop() {
       stopping = true;
+      if (ackTimer !== undefined) clearTimeout(ackTimer);
+      flushAcks();
       await client?.endAsync();
       client = undefined;
       seen?.close();

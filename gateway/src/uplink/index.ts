@@ -1,4 +1,4 @@
-export { createUplink, topicOf } from './uplink.js';
+export { ackTopic, createUplink, topicOf } from './uplink.js';
 export type { Uplink, UplinkDeps, UplinkHealth, UplinkOptions } from './uplink.js';
 export { openOutbox } from './outbox.js';
 export type { Outbox, OutboxEntry } from './outbox.js';

@@ -22,6 +22,8 @@ export interface Outbox {
   /** Up to `limit` entries after `afterSeq`, oldest first. */
   next(afterSeq: number, limit: number): OutboxEntry[];
   remove(seq: number): void;
+  /** Removes the message with this id (the hub acknowledged it); false if it is not here. */
+  removeId(id: string): boolean;
   size(): number;
   /** Messages dropped because the outbox was full, since it was created (persisted). */
   dropped(): number;
@@ -37,6 +39,7 @@ export function openOutbox(path: string, maxMessages: number): Outbox {
     CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, topic TEXT NOT NULL,
       payload TEXT NOT NULL, priority INTEGER NOT NULL, created_ms INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS outbox_drop ON outbox (priority, seq);
+    CREATE INDEX IF NOT EXISTS outbox_id ON outbox (id);
     CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   `);
   const insert = db.prepare('INSERT INTO outbox (id, topic, payload, priority, created_ms) VALUES (?, ?, ?, ?, ?)');
@@ -46,6 +49,7 @@ export function openOutbox(path: string, maxMessages: number): Outbox {
   const readDropped = db.prepare<[], { value: number }>("SELECT value FROM counters WHERE name = 'dropped'");
   const select = db.prepare<[number, number], OutboxEntry>('SELECT seq, id, topic, payload FROM outbox WHERE seq > ? ORDER BY seq ASC LIMIT ?');
   const del = db.prepare('DELETE FROM outbox WHERE seq = ?');
+  const delId = db.prepare('DELETE FROM outbox WHERE id = ?');
   let size = count.get()!.n;
 
   const pushTx = db.transaction((e: { id: string; topic: string; payload: string; priority: number }) => {
@@ -63,6 +67,11 @@ export function openOutbox(path: string, maxMessages: number): Outbox {
     next: (afterSeq, limit) => select.all(afterSeq, limit),
     remove(seq) {
       size -= del.run(seq).changes;
+    },
+    removeId(id) {
+      const n = delId.run(id).changes;
+      size -= n;
+      return n > 0;
     },
     size: () => size,
     dropped: () => readDropped.get()?.value ?? 0,

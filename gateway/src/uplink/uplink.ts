@@ -4,10 +4,15 @@
  * (contract.md "Uplink"). Every message passes the privacy guard twice: before it is
  * written to the outbox and again just before it is published.
  *
- * Delivery: at least once, in order. Up to `inflight` messages are on the wire; each
- * leaves the outbox on its PUBACK. On any disconnect the client is dropped and, after
- * a capped exponential backoff with jitter, a fresh one resends from the head of the
- * outbox (the hub drops the duplicates by `id`).
+ * Delivery: at least once, in order (except after a resend). Up to `inflight` messages
+ * are on the wire. With `hubAck` (default) a message leaves the outbox only when the hub
+ * role says it has stored it, on `<prefix>/<site>/ack` (`{"ids":[…]}`): end to end, so
+ * neither a broker restart that loses its queue or subscriptions nor a broker crash can
+ * lose a summary. Messages not acknowledged within `ackTimeoutMs` are sent again from
+ * the head of the outbox. Without `hubAck` (another consumer than our hub), the broker's
+ * PUBACK is enough. On any disconnect the client is dropped and, after a capped
+ * exponential backoff with jitter, a fresh one resends from the head of the outbox.
+ * The hub drops duplicates by `id`.
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -32,13 +37,18 @@ export interface UplinkOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
+  /** Keep each message until the hub acknowledges storing it (default true). */
+  hubAck?: boolean;
+  ackTimeoutMs?: number;
 }
 
 export interface UplinkHealth {
   connected: boolean;
   queued: number;
   inflight: number;
+  /** Acknowledged: by the hub with hubAck, else by the broker. */
   sent: number;
+  resends: number;
   dropped: number;
   refused: number;
   lastError?: string;
@@ -59,6 +69,10 @@ export interface UplinkDeps {
 
 const PRIORITY = { window: 0, hour: 1, day: 2, alarm: 3 } as const;
 
+export function ackTopic(prefix: string, site: string): string {
+  return `${prefix}/${site}/ack`;
+}
+
 export function topicOf(prefix: string, site: string, m: UplinkMessage): string {
   return m.kind === 'alarm' ? `${prefix}/${site}/alarm/${m.template}` : `${prefix}/${site}/summary/${m.kind}`;
 }
@@ -69,15 +83,20 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   const window = options.inflight ?? 32;
   const initialMs = options.backoff?.initialMs ?? 1000;
   const maxMs = options.backoff?.maxMs ?? 60_000;
+  const hubAck = options.hubAck ?? true;
+  const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+  const acks = ackTopic(prefix, options.site);
   let outbox: Outbox | undefined;
   let client: MqttClient | undefined;
   let connected = false;
   let stopped = true;
   let attempt = 0;
   let retry: NodeJS.Timeout | undefined;
+  let resendTimer: NodeJS.Timeout | undefined;
   let lastSeq = 0;
-  const inflight = new Set<number>();
-  const counts = { sent: 0, refused: 0 };
+  /** id → when it was published, for messages not yet acknowledged. */
+  const inflight = new Map<string, number>();
+  const counts = { sent: 0, refused: 0, resends: 0 };
   let lastError: string | undefined;
 
   function refuse(verdict: GuardVerdict, where: string): void {
@@ -99,15 +118,43 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
         outbox.remove(e.seq);
         continue;
       }
-      inflight.add(e.seq);
+      inflight.set(e.id, Date.now());
       c.publish(e.topic, e.payload, { qos: 1 }, (err) => {
         if (err !== undefined && err !== null) return; // connection lost: resent from the outbox later
-        inflight.delete(e.seq);
+        if (hubAck) return; // the message stays until the hub acknowledges it
+        inflight.delete(e.id);
         outbox?.remove(e.seq);
         counts.sent++;
         if (c === client) pump();
       });
     }
+  }
+
+  function onAck(payload: Buffer): void {
+    let ids: unknown;
+    try {
+      ids = (JSON.parse(payload.toString('utf8')) as { ids?: unknown }).ids;
+    } catch {
+      return;
+    }
+    if (!Array.isArray(ids) || outbox === undefined) return;
+    for (const id of ids) {
+      if (typeof id !== 'string') continue;
+      inflight.delete(id);
+      if (outbox.removeId(id)) counts.sent++;
+    }
+    pump();
+  }
+
+  function checkAckTimeouts(): void {
+    if (!connected || inflight.size === 0) return;
+    const oldest = Math.min(...inflight.values());
+    if (Date.now() - oldest < ackTimeoutMs) return;
+    counts.resends++;
+    log.warn({ unacknowledged: inflight.size }, 'hub did not acknowledge in time; resending from the head of the outbox');
+    inflight.clear();
+    lastSeq = 0;
+    pump();
   }
 
   function scheduleReconnect(reason: string): void {
@@ -148,11 +195,23 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
     client = c;
     c.on('connect', () => {
       if (c !== client) return;
-      connected = true;
       attempt = 0;
       lastError = undefined;
       log.info({ url: options.url, queued: outbox?.size() }, 'uplink connected');
-      pump();
+      if (!hubAck) {
+        connected = true;
+        pump();
+        return;
+      }
+      c.subscribe(acks, { qos: 1 }, (err) => {
+        if (c !== client) return;
+        if (err) return drop(c, `cannot subscribe to ${acks}: ${err.message}`);
+        connected = true;
+        pump();
+      });
+    });
+    c.on('message', (topic, payload) => {
+      if (topic === acks) onAck(payload);
     });
     c.on('error', (err) => {
       lastError = err.message;
@@ -167,9 +226,14 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
       outbox = openOutbox(options.outboxPath, options.maxMessages ?? 100_000);
       stopped = false;
       connect();
+      if (hubAck) {
+        resendTimer = setInterval(checkAckTimeouts, Math.min(1000, ackTimeoutMs));
+        resendTimer.unref();
+      }
     },
     async stop() {
       stopped = true;
+      if (resendTimer !== undefined) clearInterval(resendTimer);
       if (retry !== undefined) clearTimeout(retry);
       retry = undefined;
       const c = client;
@@ -200,6 +264,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
       queued: outbox?.size() ?? 0,
       inflight: inflight.size,
       sent: counts.sent,
+      resends: counts.resends,
       dropped: outbox?.dropped() ?? 0,
       refused: counts.refused,
       ...(lastError !== undefined && { lastError }),
