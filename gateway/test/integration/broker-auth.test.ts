@@ -136,6 +136,13 @@ describe('MQTT 3.1.1 conformance aedes misses', () => {
     expect(t.broker.stats().identifierRejected).toBe(1);
   });
 
+  it('refuses an MQTT 5 client: 3.1.1 is the supported version (mosquitto_pub -V mqttv5)', async () => {
+    await ensureMosquittoClients();
+    const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.port), '-V', 'mqttv5', '-t', 'a', '-m', 'b']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Unsupported Protocol Version');
+  });
+
   it('accepts a zero-length client id with CleanSession = 1 [MQTT-3.1.3-7]', async () => {
     const { answer } = await rawExchange(t.port, connectPacket('', true), { until: (a) => a.length >= 4 });
     expect([...answer.subarray(0, 4)]).toEqual([0x20, 0x02, 0x00, 0x00]);
