@@ -25,7 +25,13 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // BigInt and cyclic values cannot be serialized; describing them must not throw.
+  }
+  text ??= typeof value === 'bigint' ? `${value}n` : Object.prototype.toString.call(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
