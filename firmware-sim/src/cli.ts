@@ -2,7 +2,7 @@
 /**
  * The `campus-sim` command:
  *   campus-sim --scenario FILE --url mqtt://host:port [--duration 90s] [--out counts.json]
- *              [--gateway-config FILE] [--record FILE] [--pty-dir DIR] [--username U --password P]
+ *              [--gateway-config FILE] [--start-delay 20s] [--record FILE] [--pty-dir DIR] [--username U --password P]
  *   campus-sim record --url URL --out FILE [--duration 60s]
  *   campus-sim replay --file FILE --url URL [--speed 10]
  * A scenario run writes the gateway's `devices` + `adapters` config for its
@@ -18,7 +18,7 @@ import { createScenarioRun, type RunReport } from './scenario/runner.js';
 import { loadScenario, ScenarioError } from './scenario/schema.js';
 
 const USAGE = `usage:
-  campus-sim --scenario FILE --url mqtt://host:port [--duration 90s] [--out counts.json] [--gateway-config FILE] [--record FILE]
+  campus-sim --scenario FILE --url mqtt://host:port [--duration 90s] [--out counts.json] [--gateway-config FILE] [--start-delay 20s] [--record FILE]
   campus-sim record --url URL --out FILE [--duration 60s]
   campus-sim replay --file FILE --url URL [--speed 1]`;
 
@@ -46,7 +46,7 @@ async function runScenario(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: {
     scenario: { type: 'string' }, url: { type: 'string', default: 'mqtt://127.0.0.1:1883' }, duration: { type: 'string' },
     out: { type: 'string' }, 'gateway-config': { type: 'string' }, record: { type: 'string' }, 'pty-dir': { type: 'string' },
-    username: { type: 'string' }, password: { type: 'string' },
+    username: { type: 'string' }, password: { type: 'string' }, 'start-delay': { type: 'string' },
   } });
   if (!values.scenario) { process.stderr.write(`${USAGE}\n`); return 2; }
   const scenario = loadScenario(values.scenario);
@@ -57,6 +57,11 @@ async function runScenario(args: string[]): Promise<number> {
   const fragment = await run.prepare();
   if (values['gateway-config']) writeFileSync(values['gateway-config'], stringify({ site: { id: scenario.site }, ...fragment }));
   process.stderr.write(`campus-sim: ${run.plan.devices.length} devices (${fragment.adapters.modbus.length} Modbus, ${fragment.adapters.serial.length} serial polled by the gateway)\n`);
+  if (values['start-delay']) {
+    // Time to (re)start the gateway with the written config before the MQTT devices connect.
+    process.stderr.write(`campus-sim: wired devices up; starting the MQTT devices in ${values['start-delay']}\n`);
+    await new Promise((r) => setTimeout(r, parseDuration(values['start-delay']!)));
+  }
   const recorder = values.record ? createRecorder({ url: values.url, file: values.record }) : undefined;
   await recorder?.start();
   await run.start();
