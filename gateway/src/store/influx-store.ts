@@ -258,7 +258,16 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       if (spool.depth().batches === 0) await sleep(1_000);
       else if (down && wait > 0) await sleep(Math.min(wait, 1_000));
       else if (inFlight >= maxInFlight || queue.length > 0) await sleep(20); // live data first
-      else await replayOne();
+      else {
+        try {
+          await replayOne();
+        } catch (err) {
+          // e.g. a spool segment that cannot be read: say so, and try again later.
+          log.error({ err }, 'spool replay failed');
+          lastError = `spool: ${String(err)}`;
+          await sleep(1_000);
+        }
+      }
     }
   }
 
