@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { rejectedTopic } from './core/topics.js';
+import { parseDeviceTopic, rejectedTopic } from './core/topics.js';
 import type { GatewayConfig } from './config/schema.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { deviceAuthFromConfig } from './broker/device-auth.js';
@@ -20,6 +20,8 @@ import { createTemplateRegistry, type TemplateRegistry } from './templates/index
 import { buildHttpApp } from './api/server.js';
 import { createModbusAdapter, createSerialAdapter, type Adapter, type AdapterSink } from './adapters/index.js';
 import { createPseudonymizer, type Pseudonymizer } from './privacy/index.js';
+import { createDeviceCommands, type DeviceCommands } from './commands/device-commands.js';
+import { commandRoutes } from './commands/routes.js';
 import type { HealthReport } from './api/routes/health.js';
 
 export interface Gateway {
@@ -90,6 +92,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     },
   });
   const adapters = createAdapters(config, { log, templates, registry, ingest });
+  const commands = createCommandsFor(config, adapters, log);
   let app: FastifyInstance | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
 
@@ -126,12 +129,13 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
       await theBroker.start();
       await adapters.modbus.start();
       await adapters.serial.start();
+      subscribeCommands(theBroker, commands, config.site.id, log);
       if (!config.broker.auth.enabled) log.warn('broker auth is off: devices connect anonymously (demo default)');
       app = await buildHttpApp({
         log, health: { report: health }, store, registry,
         templateOf: (id) => templates.get(id),
         templates, ingest, broker: theBroker, site: config.site.id,
-        plugins: [async (a) => {
+        plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
           await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, disconnect: (id) => theBroker.disconnectDevice(id), hasTemplate: (id) => templates.get(id) !== undefined });
         }],
         ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
@@ -191,4 +195,35 @@ function createAdapters(
   };
   const adapterDeps = { log: deps.log, templates: deps.templates, sink };
   return { modbus: createModbusAdapter(config.adapters.modbus, adapterDeps), serial: createSerialAdapter(config.adapters.serial, adapterDeps) };
+}
+
+function createCommandsFor(config: GatewayConfig, adapters: { modbus: Adapter; serial: Adapter }, log: Logger): DeviceCommands {
+  const driven = new Map<string, { template: string; adapter: Adapter }>();
+  for (const a of config.adapters.modbus) driven.set(a.deviceId, { template: a.template, adapter: adapters.modbus });
+  for (const a of config.adapters.serial) driven.set(a.deviceId, { template: a.template, adapter: adapters.serial });
+  return createDeviceCommands(driven, { log });
+}
+
+function adapterStats(adapters: { modbus: Adapter; serial: Adapter }, id: string): Record<string, unknown> | undefined {
+  const s = adapters.modbus.stats().find((d) => d.device === id) ?? adapters.serial.stats().find((d) => d.device === id);
+  return s ? { ...s } : undefined;
+}
+
+/** Commands published on `campus/<template>/<id>/command` for devices an adapter drives; outcomes on `gateway/<site>/commands`. */
+function subscribeCommands(broker: Broker, commands: DeviceCommands, siteId: string, log: Logger): void {
+  broker.aedes().subscribe(commands.topicFilter, (packet, done) => {
+    done();
+    const topic = parseDeviceTopic(packet.topic);
+    if (!topic || !commands.handles(topic.device)) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(packet.payload.toString());
+    } catch {
+      body = undefined;
+    }
+    commands.execute(topic.device, body).then(
+      (result) => broker.publish(`gateway/${siteId}/commands`, JSON.stringify({ ts: new Date().toISOString(), ...result })),
+      (err: unknown) => log.warn({ err, device: topic.device }, 'command failed'),
+    ).catch(() => undefined);
+  }, () => undefined);
 }
