@@ -14,6 +14,8 @@ export const tlsSchema = z.strictObject({
   keyFile: z.string(),
   caFile: z.string().optional(),
   requestClientCert: z.boolean().default(false),
+}).superRefine((t, ctx) => {
+  if (t.requestClientCert && !t.caFile) ctx.addIssue({ code: 'custom', path: ['caFile'], message: 'caFile (the CA that signs client certificates) is required with requestClientCert: true' });
 });
 
 export const brokerSchema = z.strictObject({
@@ -145,6 +147,10 @@ export const uplinkSchema = z.strictObject({
   outboxPath: z.string().default('./data/uplink-outbox.db'),
   /** Bound of the outbox; when full the oldest lowest-priority message is dropped and counted. */
   outboxMaxMessages: z.number().int().min(100).default(200_000),
+  /** Keep each message until the hub role acknowledges storing it (`<topicPrefix>/<site>/ack`); off for a hub that does not. */
+  hubAck: z.boolean().default(true),
+  /** Resend what the hub has not acknowledged after this long. */
+  ackTimeoutSeconds: z.number().int().min(1).default(30),
   /** A device offline longer than this raises an `offline` alarm. */
   offlineAlarmSeconds: z.number().int().min(10).default(600),
   /** The site's offset from UTC: hour/day roll-ups, school hours and lesson periods are local. */

@@ -59,6 +59,7 @@ export function createSchoolUplink(config: GatewayConfig, deps: SchoolUplinkDeps
   const uplink = u === undefined ? undefined : createUplink({
     site: config.site.id, url: u.url, username: u.username, password: u.password, caFile: u.caFile,
     topicPrefix: u.topicPrefix, outboxPath: u.outboxPath, maxMessages: u.outboxMaxMessages,
+    hubAck: u.hubAck, ackTimeoutMs: u.ackTimeoutSeconds * 1000,
   }, { log: deps.log, guard });
   const summaries = createSummaries(summariesOptionsFrom(config), {
     log: deps.log,
