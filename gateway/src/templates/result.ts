@@ -98,3 +98,7 @@ export function convert(p: ValuePlan, raw: unknown): FieldValue | Rejection {
 export function isRejection(v: unknown): v is Rejection {
   return typeof v === 'object' && v !== null && (v as { ok?: unknown }).ok === false;
 }
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
