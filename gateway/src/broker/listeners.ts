@@ -62,6 +62,9 @@ export async function listenTcp(port: number, host: string, onConnection: OnConn
 }
 
 export async function listenTls(options: TlsListenerOptions, host: string, onConnection: OnConnection): Promise<Listener> {
+  if (options.requestClientCert && !options.caFile) {
+    throw new Error('GW_ERR_TLS_CONFIG: broker.tls.requestClientCert needs broker.tls.caFile, the CA that signs client certificates');
+  }
   const server = createTlsServer({
     cert: readFileSync(options.certFile),
     key: readFileSync(options.keyFile),

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/broker/secrets.js';
+import { parseConfig } from '../../src/config/load.js';
 import { makeTempDir } from '../kit/processes.js';
 import { closed, connackCode, connectClient, ensureMosquittoClients, run, startTestBroker, waitFor, type TestBroker } from './broker-fixture.js';
 
@@ -96,6 +97,10 @@ describe('broker TLS and WebSocket listeners', () => {
     expect(mq.code, mq.stderr).toBe(0);
     // credentials are still required on top of the certificate
     expect(await connackCode(url, { username: 'meter-1', password: 'wrong', ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) })).toBe(4);
+  });
+
+  it('refuses a config asking for client certificates without the CA that signs them', () => {
+    expect(() => parseConfig({ broker: { tls: { certFile: pki.serverCert, keyFile: pki.serverKey, requestClientCert: true } } })).toThrow(/broker\.tls\.caFile/);
   });
 
   it('serves MQTT over WebSocket at the configured path, sharing topics with TCP clients', async () => {
