@@ -6,6 +6,9 @@
  *   npm run bench -- --store embedded  gateway on its embedded SQLite store (default: InfluxDB)
  *   npm run bench -- --soak 30m        soak: the default school for 30 min, RSS and event-loop delay over time
  *   npm run bench -- --school 90s      length of the school-day slice
+ *   npm run bench -- --only ceilings,telemetry,pens,school,components
+ * The component benchmarks of the other modules (broker-bench, store-bench, modbus-bench) run
+ * too (not with --quick), each in its own process; their JSON lines are included.
  * Prints a table, then one JSON line (`{"bench": …}`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { round, table } from './lib/stats.js';
 import { penWorkload, telemetryWorkload, type GatewayConfigFactory, type WorkloadResult } from './pipeline-workloads.js';
 import { schoolDayWorkload } from './school-day.js';
 import { runSoak } from './lib/soak.js';
+import { COMPONENT_BENCHES, runComponentBench, type ComponentResult } from './lib/components.js';
 import { repoRoot } from '../test/kit/index.js';
 
 const { values } = parseArgs({ options: {
@@ -80,6 +84,13 @@ try {
       log(`workload: school day (${values.school})`);
       results.push(await schoolDayWorkload({ scenarioFile: values.scenario, durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor));
     }
+    const components: ComponentResult[] = [];
+    if (want('components') && !values.quick) {
+      for (const b of COMPONENT_BENCHES) {
+        log(`component bench: ${b.script} ${b.args.join(' ')}`);
+        components.push(await runComponentBench(b));
+      }
+    }
     const ceil = (b: string, q: 0 | 1) => ceilings.find((c) => c.broker === b && c.qos === q)?.msgs_per_s;
     const ratio = (v: number, c: number | undefined) => (c ? round(v / c, 2) : NaN);
     const rows = results.map((r) => {
@@ -94,7 +105,9 @@ try {
       ...(influxCeiling ? [['influxd write (5,000/batch, 2 in flight)', influxCeiling, NaN, NaN]] : []),
     ])}\n`);
     for (const r of results) if (r.note) process.stdout.write(`  ${r.workload}: ${r.note}\n`);
-    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, quick: values.quick, duration_s: round((Date.now() - started) / 1000, 0), workloads: results, ceilings, influxd_points_per_s: influxCeiling ?? null } })}\n`);
+    process.stdout.write('  p50/p99: publish → PUBACK (stored) at half the saturated rate; sat_p99_ms in the JSON is the p99 while saturated.\n');
+    for (const c of components) process.stdout.write(`  component ${c.name}: ${c.ok ? `ok (${c.seconds} s), JSON below` : `failed: ${c.error}`}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, quick: values.quick, duration_s: round((Date.now() - started) / 1000, 0), workloads: results, ceilings, influxd_points_per_s: influxCeiling ?? null, components } })}\n`);
   }
 } finally {
   await influx?.stop();
