@@ -18,13 +18,11 @@ import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.
 import { queryLatest, querySeries } from './influx-query.js';
 import { createLatencyWindow } from './influx-latency.js';
 import { createSpool, type SpoolOptions } from './spool.js';
+import { appendLine, batchBody, newBatch, splitLines, type Batch } from './influx-batch.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
 
-function splitLines(body: Buffer): string[] {
-  return body.toString('utf8').split('\n').filter((l) => l.length > 0);
-}
 
 export interface InfluxStoreOptions {
   config: InfluxStoreConfig;
@@ -56,22 +54,6 @@ export interface InfluxStore extends ReadingStore {
   writeLines(lines: readonly string[]): Promise<void>;
   /** Seals the open batch now instead of waiting for `flushMs`. */
   flush(): void;
-}
-
-/**
- * A batch's text is kept as UTF-8 chunks, not as an array of line strings: lines built by
- * concatenation are ropes, and holding 5,000 of them for up to a second moves them all to
- * the old generation (GC was a third of the CPU); a chunk is flattened every 256 lines.
- */
-interface Batch {
-  count: number;
-  chunks: Buffer[];
-  pending: string;
-  pendingCount: number;
-  createdMs: number;
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (err: Error) => void;
 }
 
 export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStoreDeps): InfluxStore {
@@ -155,32 +137,16 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     failures = 0;
   }
 
-  function flatten(b: Batch): void {
-    if (b.pendingCount === 0) return;
-    b.chunks.push(Buffer.from(b.pending, 'utf8'));
-    b.pending = '';
-    b.pendingCount = 0;
-  }
-
-  function text(b: Batch): Buffer {
-    flatten(b);
-    return b.chunks.length === 1 ? (b.chunks[0] as Buffer) : Buffer.concat(b.chunks);
-  }
-
-  function newBatch(): Batch {
-    let resolve!: () => void;
-    let reject!: (err: Error) => void;
-    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    done.catch(() => undefined); // the writers get the rejection; never an unhandled one
-    const b: Batch = { count: 0, chunks: [], pending: '', pendingCount: 0, createdMs: now(), done, resolve, reject };
+  function createBatch(): Batch {
+    const b = newBatch(now());
     live.add(b);
-    void done.finally(() => live.delete(b)).catch(() => undefined);
+    void b.done.finally(() => live.delete(b)).catch(() => undefined);
     return b;
   }
 
   async function toSpool(b: Batch, body?: Buffer): Promise<void> {
     try {
-      const gz = body ?? await gzip(text(b), { level: gzipLevel });
+      const gz = body ?? await gzip(batchBody(b), { level: gzipLevel });
       if (await spool.append({ createdMs: b.createdMs, lines: b.count, body: gz })) b.resolve();
       else b.reject(new Error('GW_ERR_STORE_SPOOL_FULL: InfluxDB unreachable and the spool is full (drop-newest)'));
     } catch (err) {
@@ -194,7 +160,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     inFlight++;
     let body: Buffer | undefined;
     try {
-      const raw = text(b);
+      const raw = batchBody(b);
       body = await gzip(raw, { level: gzipLevel });
       const r = await deliver(body, b.count, () => Promise.resolve(splitLines(raw)), deliverDeps);
       if (r.kind === 'ok') {
@@ -240,12 +206,10 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     const touched: Promise<void>[] = [];
     for (const line of lines) {
       if (!current) {
-        current = newBatch();
+        current = createBatch();
         timer = setTimeout(seal, cfg.flushMs);
       }
-      current.pending += `${line}\n`;
-      current.count++;
-      if (++current.pendingCount >= 256) flatten(current);
+      appendLine(current, line);
       if (touched.at(-1) !== current.done) touched.push(current.done);
       if (current.count >= cfg.batchSize) seal();
     }
