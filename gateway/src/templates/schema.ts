@@ -15,19 +15,15 @@ const valueMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean
 const scale = z.number().refine((n) => n !== 0 && Number.isFinite(n), 'a finite non-zero number');
 
 export const fieldSchema = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().min(1).describe('Normalized field name: snake_case with a unit suffix.'),
   type: z.enum(FIELD_TYPES),
-  unit: z.string().min(1).optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  /** Allowed values of an `enum` field. */
-  values: z.array(z.string().min(1)).min(1).optional(),
-  /** `id` = personal identifier (pseudonymized before it leaves); `health` = personal health data. */
-  privacy: z.enum(['id', 'health']).optional(),
-  /** gauge = sampled value, counter = cumulative, state = on/off or mode, event = carried by an event payload. */
-  role: z.enum(['gauge', 'counter', 'state', 'event']),
-  /** boolean field: `true` means alarm; enum field: the values that are alarms (e.g. door `[forced]`). */
-  alarm: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional(),
+  unit: z.string().min(1).optional().describe('Unit (W, kWh, °C, %, ppm, …); the field name must end with its suffix (_w, _kwh, _c, _pct, _ppm).'),
+  min: z.number().optional().describe('Lowest valid value; required on number and integer fields.'),
+  max: z.number().optional().describe('Highest valid value; required on number and integer fields.'),
+  values: z.array(z.string().min(1)).min(1).optional().describe('Allowed values of an enum field.'),
+  privacy: z.enum(['id', 'health']).optional().describe('id = personal identifier (pseudonymized before it leaves); health = personal health data.'),
+  role: z.enum(['gauge', 'counter', 'state', 'event']).describe('gauge = sampled value, counter = cumulative, state = on/off or mode, event = carried by an event payload.'),
+  alarm: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional().describe('boolean field: true means alarm; enum field: the values that are alarms (e.g. door [forced]).'),
   description: z.string().optional(),
 });
 
@@ -39,26 +35,18 @@ export const jsonSourceSchema = z.union([
     scale: scale.optional(),
     offset: z.number().optional(),
     map: valueMap.optional(),
-    /** Array of strings joined with this separator into a string field (e.g. symptom flags). */
-    join: z.string().optional(),
-    /** A missing key is not an error; the field is simply absent from the reading. */
-    optional: z.boolean().optional(),
+    join: z.string().optional().describe('Array of strings joined with this separator into a string field (e.g. symptom flags).'),
+    optional: z.boolean().optional().describe('A missing key is not an error; the field is simply absent from the reading.'),
   }),
 ]);
 
 export const mqttSectionSchema = z.strictObject({
-  /** Payload key holding epoch ms; absent → the gateway's receive time. */
-  tsKey: z.string().min(1).default('ts'),
-  /** The payload may be one sample or an array of samples. */
-  many: z.boolean().default(false),
-  /** field name → payload key (telemetry payloads). */
-  fields: z.record(z.string(), jsonSourceSchema).default({}),
-  /** tag name → payload key. */
-  tags: z.record(z.string(), z.string().min(1)).optional(),
-  /** Key naming the event in event payloads. */
-  eventKey: z.string().min(1).default('evt'),
-  /** event name → its fields (field name → payload key). */
-  events: z.record(z.string(), z.strictObject({ fields: z.record(z.string(), jsonSourceSchema) })).optional(),
+  tsKey: z.string().min(1).default('ts').describe('Payload key holding epoch ms; absent → the gateway\'s receive time.'),
+  many: z.boolean().default(false).describe('The payload may be one sample or an array of samples.'),
+  fields: z.record(z.string(), jsonSourceSchema).default({}).describe('field name → payload key (telemetry payloads).'),
+  tags: z.record(z.string(), z.string().min(1)).optional().describe('tag name → payload key.'),
+  eventKey: z.string().min(1).default('evt').describe('Key naming the event in event payloads.'),
+  events: z.record(z.string(), z.strictObject({ fields: z.record(z.string(), jsonSourceSchema) })).optional().describe('event name → its fields (field name → payload key).'),
   /** Nested arrays expanded into one reading per point with running timestamps (smart-pen strokes). */
   expand: z.strictObject({
     array: z.string().min(1),
@@ -76,18 +64,16 @@ export const mqttSectionSchema = z.strictObject({
 
 export const modbusPointSchema = z.strictObject({
   field: z.string().min(1),
-  table: z.enum(['coil', 'discrete', 'input', 'holding']),
-  address: z.number().int().min(0).max(65535),
+  table: z.enum(['coil', 'discrete', 'input', 'holding']).describe('coil FC01/05, discrete FC02, input FC04, holding FC03/06/16.'),
+  address: z.number().int().min(0).max(65535).describe('0-based protocol address.'),
   type: z.enum(RAW_TYPES),
-  order: z.enum(BYTE_ORDERS).default('ABCD'),
-  /** For `bit`: the bit of the 16-bit word (0 = least significant). */
-  bit: z.number().int().min(0).max(15).optional(),
-  /** For `u16`: keep only these bits, shifted down to bit 0. */
-  mask: z.number().int().min(1).max(0xffff).optional(),
-  scale: scale.default(1),
+  order: z.enum(BYTE_ORDERS).default('ABCD').describe('Bytes in wire order are A B (first register) C D …: ABCD big-endian, CDAB words swapped, BADC bytes swapped, DCBA reversed.'),
+  bit: z.number().int().min(0).max(15).optional().describe('For bit: the bit of the 16-bit word (0 = least significant).'),
+  mask: z.number().int().min(1).max(0xffff).optional().describe('For u16: keep only these bits, shifted down to bit 0.'),
+  scale: scale.default(1).describe('value = raw × scale + offset (after bit/mask and byte order, before the range check).'),
   offset: z.number().default(0),
-  map: valueMap.optional(),
-  writable: z.boolean().default(false),
+  map: valueMap.optional().describe('Raw value (as text) → field value, for enums and 0/1 booleans.'),
+  writable: z.boolean().default(false).describe('The gateway may write this point (coil or holding only).'),
 });
 
 export const modbusSectionSchema = z.strictObject({ points: z.array(modbusPointSchema).min(1) });
@@ -119,12 +105,10 @@ export const serialSectionSchema = z.strictObject({
   dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
   parity: z.enum(['none', 'even', 'odd']).default('none'),
   stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-  delimiter: z.string().min(1).default('\r\n'),
-  /** Request/response polling: commands written each interval (PJLink). */
-  poll: z.strictObject({ commands: z.array(z.string().min(1)).min(1), intervalMs: z.number().int().min(100).optional() }).optional(),
-  /** `nmea`: `$…*hh`, hh = XOR of the bytes between `$` and `*`; stripped before the grammar runs. */
-  checksum: z.enum(['nmea']).optional(),
-  lines: z.array(lineRuleSchema).default([]),
+  delimiter: z.string().min(1).default('\r\n').describe('Line terminator.'),
+  poll: z.strictObject({ commands: z.array(z.string().min(1)).min(1), intervalMs: z.number().int().min(100).optional() }).optional().describe('Request/response polling: commands written each interval (PJLink).'),
+  checksum: z.enum(['nmea']).optional().describe('nmea: $…*hh, hh = XOR of the bytes between $ and *; stripped before the grammar runs.'),
+  lines: z.array(lineRuleSchema).default([]).describe('Line grammars: csv columns dispatched on the first (const) column, or anchored regexes with named groups.'),
 });
 
 const base = {
@@ -134,12 +118,9 @@ const base = {
   category: z.string().min(1),
   description: z.string().optional(),
   fields: z.array(fieldSchema).min(1),
-  /** Names of the tags a reading carries (their source is in the transport section). */
-  tags: z.array(z.string().min(1)).optional(),
-  /** A device silent for longer than this is offline. */
-  offlineAfterMs: z.number().int().min(1000).optional(),
-  /** A small pure decoder module beside the template, only where data cannot express it. */
-  decoder: z.string().min(1).optional(),
+  tags: z.array(z.string().min(1)).optional().describe('Names of the tags a reading carries (their source is in the transport section).'),
+  offlineAfterMs: z.number().int().min(1000).optional().describe('A device silent for longer than this is offline.'),
+  decoder: z.string().min(1).optional().describe('A small pure decoder module beside the template, only where data cannot express it.'),
 };
 
 export const templateSchema = z.discriminatedUnion('transport', [
