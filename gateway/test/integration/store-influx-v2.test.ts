@@ -75,7 +75,7 @@ describe('influx store, v2 API and HTTP behaviour', () => {
     expect(r?.headers.authorization).toBe('Token s3cr3t');
     expect(r?.headers['content-encoding']).toBe('gzip');
     expect(r?.lines).toEqual(['classroom_light,device=l-1,room=B\\ 12,site=north-high,template=classroom-light on=true,lux=320 1700000000000']);
-    expect(store.health()).toMatchObject({ ok: true, written: 1, dropped: {} });
+    expect(store.health()).toMatchObject({ ok: true, written: 1, dropped: {}, detail: { spool_batches: 0, oldest_unsent_age_ms: 0, write_latency_ms: { samples: 1 } } });
   });
 
   it('v1 requests: /write with db, rp and ms precision; user/password as Basic auth, or a token', async () => {
