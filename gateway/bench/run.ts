@@ -6,6 +6,7 @@
  *   npm run bench -- --store embedded  gateway on its embedded SQLite store (default: InfluxDB)
  *   npm run bench -- --soak 30m        soak: the default school for 30 min, RSS and event-loop delay over time
  *   npm run bench -- --school 90s      length of the school-day slice
+ *   npm run bench -- --writing-rooms 5 classrooms writing with pens at once (default: the scenario's 20)
  *   npm run bench -- --only ceilings,telemetry,pens,school,components
  * The component benchmarks of the other modules (broker-bench, store-bench, modbus-bench) run
  * too (not with --quick), each in its own process; their JSON lines are included.
@@ -27,6 +28,7 @@ const { values } = parseArgs({ options: {
   quick: { type: 'boolean', default: false }, store: { type: 'string', default: 'influx' },
   soak: { type: 'string' }, school: { type: 'string', default: '90s' }, only: { type: 'string' },
   scenario: { type: 'string', default: join(repoRoot, 'firmware-sim/scenarios/school-default.yaml') },
+  'writing-rooms': { type: 'string' },
 } });
 
 const ms = (t: string) => {
@@ -38,6 +40,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 const scale = values.quick ? 0.25 : 1;
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const want = (name: string) => !only || only.has(name);
+const writingRooms = values['writing-rooms'] !== undefined ? Number(values['writing-rooms']) : undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'cg-bench-'));
 const influx = values.store === 'influx' ? await startInflux() : undefined;
@@ -57,7 +60,7 @@ const configFor: GatewayConfigFactory = async (label) => {
 
 try {
   if (values.soak) {
-    await runSoak({ durationMs: ms(values.soak), scenarioFile: values.scenario, configFor, log });
+    await runSoak({ durationMs: ms(values.soak), scenarioFile: values.scenario, configFor, log, ...(writingRooms !== undefined ? { writingRooms } : {}) });
   } else {
     const started = Date.now();
     const results: WorkloadResult[] = [];
@@ -82,7 +85,7 @@ try {
     if (want('pens')) { log('workload: smart-pen strokes'); results.push(await penWorkload(configFor, scale)); }
     if (want('school')) {
       log(`workload: school day (${values.school})`);
-      results.push(await schoolDayWorkload({ scenarioFile: values.scenario, durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor));
+      results.push(await schoolDayWorkload({ scenarioFile: values.scenario, ...(writingRooms !== undefined ? { writingRooms } : {}), durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor));
     }
     const components: ComponentResult[] = [];
     if (want('components') && !values.quick) {

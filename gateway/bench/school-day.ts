@@ -11,6 +11,8 @@ import { summarize, waitStored, type GatewayConfigFactory, type WorkloadResult }
 
 export interface SchoolDayOptions {
   scenarioFile: string;
+  /** Overrides the scenario's number of classrooms writing with pens at once. */
+  writingRooms?: number;
   /** Real run time. */
   durationMs: number;
   /** Simulated time of day to start at (from 09:30 a 90 s slice covers the end of a PE period, a 20-room writing period and the next PE period). */
@@ -19,6 +21,7 @@ export interface SchoolDayOptions {
 
 export async function schoolDayWorkload(o: SchoolDayOptions, configFor: GatewayConfigFactory): Promise<WorkloadResult & { devices: number; acked_readings: number; stored_all: boolean }> {
   const scenario = loadScenario(o.scenarioFile);
+  if (o.writingRooms !== undefined) scenario.timetable.writing.rooms = o.writingRooms;
   scenario.clock.start = o.start ?? '09:30';
   const run = createScenarioRun(scenario, { durationMs: o.durationMs });
   const fragment = await run.prepare();
@@ -36,7 +39,7 @@ export async function schoolDayWorkload(o: SchoolDayOptions, configFor: GatewayC
     const elapsed = performance.now() - t0;
     const msgs = t.acked_msgs + (t.served ?? 0);
     const res = summarize('school-day', before, after, msgs, 0, elapsed, run.latencies(),
-      `${run.plan.devices.length} devices, ${Math.round(o.durationMs / 1000)} s from ${scenario.clock.start} at ${scenario.clock.speed}×; msgs incl. Modbus requests + serial lines`);
+      `${run.plan.devices.length} devices, ${scenario.timetable.writing.rooms} rooms writing, ${Math.round(o.durationMs / 1000)} s from ${scenario.clock.start} at ${scenario.clock.speed}×; msgs incl. Modbus requests + serial lines`);
     return { ...res, devices: run.plan.devices.length, acked_readings: t.acked_readings, stored_all: after.readings - before.readings >= t.acked_readings };
   } finally {
     await run.stop().catch(() => undefined);

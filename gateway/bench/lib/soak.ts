@@ -12,6 +12,8 @@ import { mib, round, table } from './stats.js';
 export interface SoakOptions {
   durationMs: number;
   scenarioFile: string;
+  /** Overrides the scenario's number of classrooms writing with pens at once. */
+  writingRooms?: number;
   configFor: GatewayConfigFactory;
   log(msg: string): void;
   sampleEveryMs?: number;
@@ -32,6 +34,7 @@ export function slope(xs: number[], ys: number[]): number {
 export async function runSoak(o: SoakOptions): Promise<void> {
   const every = o.sampleEveryMs ?? Math.max(5_000, Math.min(60_000, o.durationMs / 60));
   const scenario = loadScenario(o.scenarioFile);
+  if (o.writingRooms !== undefined) scenario.timetable.writing.rooms = o.writingRooms;
   const run = createScenarioRun(scenario, { durationMs: o.durationMs, loop: true });
   const fragment = await run.prepare();
   const gw = await startGatewayProc({ ...(await o.configFor('soak')), devices: fragment.devices, adapters: fragment.adapters });
@@ -67,6 +70,7 @@ export async function runSoak(o: SoakOptions): Promise<void> {
   const t = run.report().totals;
   process.stdout.write(`${table(['t (s)', 'sim time', 'RSS MiB', 'heap MiB', 'ELD p50 ms', 'ELD p99 ms', 'ELD max ms', 'readings/s'],
     samples.map((s) => [String(s.t_s), s.sim, s.rss_mib, s.heap_mib, s.eld_p50_ms, s.eld_p99_ms, s.eld_max_ms, s.readings_per_s]))}\n`);
+  process.stdout.write(`soak: ${run.plan.devices.length} devices, ${scenario.timetable.writing.rooms} rooms writing with pens in their periods, the day (${scenario.clock.start}–${scenario.clock.end} at ${scenario.clock.speed}×) on a loop\n`);
   process.stdout.write(`RSS trend over the second half: ${round(trend, 1)} MiB/hour; acknowledged readings ${t.acked_readings} of ${t.sent_readings} sent\n`);
-  process.stdout.write(`${JSON.stringify({ soak: { duration_s: round(o.durationMs / 1000, 0), rss_trend_mib_per_h: round(trend, 2), totals: t, samples } })}\n`);
+  process.stdout.write(`${JSON.stringify({ soak: { duration_s: round(o.durationMs / 1000, 0), devices: run.plan.devices.length, writing_rooms: scenario.timetable.writing.rooms, rss_trend_mib_per_h: round(trend, 2), totals: t, samples } })}\n`);
 }
