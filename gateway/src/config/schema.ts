@@ -145,6 +145,8 @@ export const uplinkSchema = z.strictObject({
   graceSeconds: z.number().int().min(0).max(3600).default(30),
   /** The durable outbox (SQLite) holding summaries and alarms until the hub broker acknowledges them. */
   outboxPath: z.string().default('./data/uplink-outbox.db'),
+  /** Hour/day roll-ups and counter anchors of the summaries, kept across restarts. */
+  summariesStatePath: z.string().default('./data/summaries-state.bin'),
   /** Bound of the outbox; when full the oldest lowest-priority message is dropped and counted. */
   outboxMaxMessages: z.number().int().min(100).default(200_000),
   /** Keep each message until the hub role acknowledges storing it (`<topicPrefix>/<site>/ack`); off for a hub that does not. */

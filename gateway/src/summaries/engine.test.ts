@@ -183,3 +183,29 @@ describe('roll-ups', () => {
   });
 });
 
+
+describe('restart', () => {
+  it('keeps the hour roll-up and the energy counters across a restart (state file)', async () => {
+    const { mkdtempSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const statePath = join(mkdtempSync(join(tmpdir(), 'sum-')), 'state', 'summaries.bin');
+    const m = (ts: number, kwh: number) => r('energy-meter-1p', 'm1', ts, { energy_import_kwh: kwh });
+    const a = setup({ statePath });
+    await a.s.start();
+    a.s.ingest([m(T0, 10), m(T0 + 30 * S, 11)], T.meter);
+    a.at(T0 + 91 * S); // closes 08:00 (1 kWh)
+    a.s.ingest([m(T0 + 70 * S, 11.5)], T.meter); // in the open 08:01 window: lost with the process
+    await a.s.stop();
+    expect(statSync(statePath).mode & 0o777).toBe(0o600);
+
+    const b = setup({ statePath }, T0 + 300 * S); // restarted at 08:05
+    await b.s.start();
+    b.s.ingest([m(T0 + 310 * S, 13)], T.meter);
+    b.at(T0 + 3630 * S);
+    await b.s.stop();
+    // 08:05: 13 − 11 (the anchor kept from 08:00); the hour: 1 + 2.
+    expect(b.summaries('energy').map((x) => [x.windowStart, x.values.energy_kwh])).toEqual([['2026-03-02T08:05:00.000Z', 2]]);
+    expect(b.summaries('energy', 'hour').map((x) => x.values.energy_kwh)).toEqual([3]);
+  });
+});

@@ -26,6 +26,7 @@ import { createUsageKind, DEFAULT_USAGE_RULES, type UsageRule } from './kinds/us
 import { createWritingActivityKind } from './kinds/writing-activity.js';
 import { createSchoolHours } from './school-hours.js';
 import { createSessionOf } from './sessions.js';
+import { loadState, saveState } from './state-file.js';
 import { systemClock, type Clock, type Resolution, type UplinkMessage } from './types.js';
 import { DAY_MS, floorTo, HOUR_MS, iso } from './window.js';
 
@@ -47,6 +48,8 @@ export interface SummariesOptions {
   zones?: HeartRateZones;
   usageRules?: readonly UsageRule[];
   tickMs?: number;
+  /** Where to keep roll-ups and counter anchors across restarts; in memory only when absent. */
+  statePath?: string;
 }
 
 export interface SummariesDeps {
@@ -116,7 +119,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     offlineAlarmMsByTemplate: Object.fromEntries(Object.entries(options.offlineAlarmSecondsByTemplate ?? {}).map(([k, v]) => [k, v * 1000])),
   }, emit);
   const sessionOf = createSessionOf(options.lessonPeriods ?? [], options.utcOffsetMinutes ?? 0);
-  const rollups = { hour: new Map<SummaryKind, unknown>(), day: new Map<SummaryKind, unknown>() };
+  let rollups = { hour: new Map<SummaryKind, unknown>(), day: new Map<SummaryKind, unknown>() };
   const stats = { late: 0, future: 0, emitted: {} as Record<string, number> };
   const idFields = new Map<string, string[]>();
   let nextStart = floorTo(clock.now(), windowMs);
@@ -182,28 +185,60 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     return { room, ...(r.tags.building !== undefined && { building: r.tags.building }), ...(person !== undefined && { person }), session: session ?? sessionOf(room, r.ts) };
   }
 
+  function persist(): void {
+    if (options.statePath === undefined) return;
+    try {
+      saveState(options.statePath, {
+        version: 1,
+        nextStart,
+        hour: [...rollups.hour],
+        day: [...rollups.day],
+        kinds: kinds.flatMap((k) => (k.snapshot === undefined ? [] : [[k.kind, k.snapshot(nextStart)] as [string, unknown]])),
+      });
+    } catch (err) {
+      log.error({ err, statePath: options.statePath }, 'could not save the summaries state');
+    }
+  }
+
+  function restore(): void {
+    if (options.statePath === undefined) return;
+    const state = loadState(options.statePath);
+    if (state === undefined) return;
+    if (state.nextStart < nextStart) nextStart = state.nextStart;
+    rollups = { hour: new Map(state.hour as Array<[SummaryKind, unknown]>), day: new Map(state.day as Array<[SummaryKind, unknown]>) };
+    const snaps = new Map(state.kinds);
+    for (const k of kinds) if (snaps.has(k.kind)) k.restore?.(snaps.get(k.kind));
+    log.info({ resumeFrom: iso(nextStart) }, 'summaries state restored');
+  }
+
   function tick(): void {
     const now = clock.now();
     alarms.tick(now);
     if (now - nextStart > DAY_MS + windowMs + graceMs) {
       const skipTo = floorTo(now - graceMs, windowMs) - windowMs;
-      log.warn({ from: iso(nextStart), to: iso(skipTo) }, 'clock jumped ahead by more than a day; skipping empty windows');
+      log.warn({ from: iso(nextStart), to: iso(skipTo) }, 'clock jumped ahead by more than a day; skipping empty windows and dropping stale roll-ups');
       nextStart = skipTo;
+      rollups = { hour: new Map(), day: new Map() };
     }
+    let closed = false;
     while (nextStart + windowMs + graceMs <= now) {
       closeWindow(nextStart);
       nextStart += windowMs;
+      closed = true;
     }
+    if (closed) persist();
   }
 
   return {
     async start() {
+      restore();
       timer = setInterval(tick, options.tickMs ?? 1000);
       timer.unref();
     },
     async stop() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
+      persist();
     },
     ingest(readings, template, opts = {}) {
       const now = clock.now();

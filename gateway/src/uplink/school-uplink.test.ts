@@ -13,7 +13,7 @@ describe('createSchoolUplink', () => {
     const config = configSchema.parse({ site: { id: 'school-9' }, uplink: { url: 'mqtt://hub:1883', utcOffsetMinutes: 480, lessonPeriods: ['08:00-08:45'] }, privacy: { minGroupSize: 6 } });
     expect(summariesOptionsFrom(config)).toEqual({
       site: 'school-9', minGroupSize: 6, windowSeconds: 60, graceSeconds: 30, offlineAlarmSeconds: 600, utcOffsetMinutes: 480,
-      schoolHours: { start: '07:00', end: '18:00', days: [1, 2, 3, 4, 5] }, lessonPeriods: ['08:00-08:45'],
+      schoolHours: { start: '07:00', end: '18:00', days: [1, 2, 3, 4, 5] }, lessonPeriods: ['08:00-08:45'], statePath: './data/summaries-state.bin',
     });
     expect(summariesOptionsFrom(configSchema.parse({}))).toEqual({ site: 'demo-school', minGroupSize: 5 });
   });

@@ -29,6 +29,7 @@ export function summariesOptionsFrom(config: GatewayConfig): SummariesOptions {
       utcOffsetMinutes: u.utcOffsetMinutes,
       schoolHours: u.schoolHours,
       lessonPeriods: u.lessonPeriods,
+      statePath: u.summariesStatePath,
     }),
   };
 }

@@ -133,6 +133,20 @@ export function createEnergyKind(): KindModule<EnergyDetail> {
       for (const s of series.values()) s.timeline.prune(before);
       for (const s of peaks.values()) s.samples.prune(before);
     },
+    // Each counter's last reading in a closed window, so the increment across a restart is counted once.
+    snapshot(closedUntil) {
+      return [...series].flatMap(([key, s]) => {
+        const last = s.timeline.samples.filter((x) => x.ts < closedUntil).at(-1);
+        return last === undefined ? [] : [{ key, meter: s.meter, flow: s.flow, ts: last.ts, value: last.value }];
+      });
+    },
+    restore(snapshot) {
+      for (const e of snapshot as Array<{ key: string; meter: Meter; flow: Flow; ts: number; value: number }>) {
+        const timeline = new Timeline<number>();
+        timeline.add(e.ts, e.value);
+        series.set(e.key, { meter: e.meter, flow: e.flow, timeline });
+      }
+    },
     merge(into, next) {
       for (const [device, d] of next) {
         const a = into.get(device);

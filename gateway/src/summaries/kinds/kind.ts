@@ -37,6 +37,9 @@ export interface KindModule<D> {
   prune(before: number): void;
   merge(into: D, next: D): D;
   publish(detail: D, resolution: Resolution): SummaryBody | undefined;
+  /** What must survive a restart besides the roll-ups (v8-serializable); `closedUntil` = end of the last closed window. */
+  snapshot?(closedUntil: number): unknown;
+  restore?(snapshot: unknown): void;
 }
 
 export function unitOf(name: string, unit: string | undefined): string {

@@ -1,0 +1,39 @@
+/**
+ * The summaries' state that must survive a gateway restart: where the next window
+ * starts, the hour and day roll-ups accumulated so far, and each kind's own snapshot
+ * (e.g. the last reading of every energy counter, so the consumption across the
+ * restart is not lost). Written with v8 serialization (Maps and Sets included) to a
+ * temp file then renamed, so a crash leaves the old or the new state, never half.
+ * Mode 0600: roll-ups of pe/writing activity hold pseudonyms until they are aggregated.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+
+export interface SummariesState {
+  version: 1;
+  nextStart: number;
+  hour: Array<[string, unknown]>;
+  day: Array<[string, unknown]>;
+  kinds: Array<[string, unknown]>;
+}
+
+export function saveState(path: string, state: SummariesState): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, serialize(state), { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export function loadState(path: string): SummariesState | undefined {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const state = deserialize(buf) as SummariesState;
+  if (state?.version !== 1 || typeof state.nextStart !== 'number') throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not a summaries state file`);
+  return state;
+}
