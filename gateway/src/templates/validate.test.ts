@@ -23,6 +23,11 @@ describe('pass 1: shape', () => {
     const p = problems({ ...base, transport: 'modbus', fields: [power], modbus: { points: [{ field: 'power_w', table: 'holding', address: -1, type: 'u16' }] } });
     expect(p).toEqual([`${F}: modbus.points[0].address: Too small: expected number to be >=0`]);
   });
+  it('explains a union that no form matches', () => {
+    const doc = { ...base, transport: 'serial', fields: [{ name: 'v', type: 'string', role: 'state' }], serial: { baudRate: 9600, lines: [{ csv: [{ const: 'X' }, { feild: 'v' }] }] } };
+    expect(problems(doc)).toEqual([`${F}: serial.lines[0].csv[1]: unrecognized key "feild"; expected one of the forms {const} | {field} | {select} | {selectedValue} | {selectedUnit} | {skip}`]);
+  });
+
   it('accepts a good template', () => {
     expect(validateTemplate(mqtt([power], { power_w: 'p' }), F)).toMatchObject({ ok: true, template: { id: 'x' } });
   });

@@ -26,8 +26,9 @@ export function zodProblems(file: string, error: z.ZodError): string[] {
     for (const i of issues) {
       const path = [...prefix, ...i.path];
       if (i.code === 'invalid_union' && i.errors.length > 0) {
-        const best = [...i.errors].sort((a, b) => a.length - b.length)[0] ?? [];
-        if (best.length > 0) { walk(best, path); continue; }
+        const unfolded = unfoldUnion(i.errors);
+        if (typeof unfolded === 'string') { out.push(`${file}: ${pathText(path)}: ${unfolded}`); continue; }
+        if (unfolded.length > 0) { walk(unfolded, path); continue; }
       }
       const extra = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
       out.push(`${file}: ${pathText(path)}: ${i.message}${extra}`);
@@ -35,6 +36,23 @@ export function zodProblems(file: string, error: z.ZodError): string[] {
   };
   walk(error.issues, []);
   return out;
+}
+
+/**
+ * Picks what to report for a failed union: branches that failed only because the
+ * value has another type are dropped; one clear winner is reported as is; a tie
+ * between object forms becomes "expected one of the forms {a} | {b} …".
+ */
+function unfoldUnion(branches: readonly (readonly z.core.$ZodIssue[])[]): readonly z.core.$ZodIssue[] | string {
+  const wrongType = (b: readonly z.core.$ZodIssue[]) => b.length === 1 && b[0]?.code === 'invalid_type' && b[0].path.length === 0;
+  const objects = branches.filter((b) => !wrongType(b));
+  const pool = objects.length > 0 ? objects : branches;
+  const fewest = Math.min(...pool.map((b) => b.length));
+  const best = pool.filter((b) => b.length === fewest);
+  if (best.length === 1 || objects.length === 0) return best[0] ?? [];
+  const unknown = new Set(best.flatMap((b) => b.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : []))));
+  const forms = best.map((b) => `{${b.filter((i) => i.code !== 'unrecognized_keys' && i.path.length === 1).map((i) => String(i.path[0])).join(', ')}}`);
+  return `${unknown.size > 0 ? `unrecognized key ${[...unknown].map((k) => JSON.stringify(k)).join(', ')}; ` : ''}expected one of the forms ${forms.join(' | ')}`;
 }
 
 export function validateTemplate(doc: unknown, file: string): Validation {
