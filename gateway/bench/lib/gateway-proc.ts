@@ -14,7 +14,9 @@ export interface GatewayProc {
 const CHILD = fileURLToPath(new URL('./gateway-child.ts', import.meta.url));
 
 export async function startGatewayProc(config: Record<string, unknown>): Promise<GatewayProc> {
-  const child: ChildProcess = fork(CHILD, [], { execArgv: ['--conditions=source', '--import', 'tsx', '--no-deprecation'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the gateway child there (open in Chrome DevTools).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child: ChildProcess = fork(CHILD, [], { execArgv: ['--conditions=source', '--import', 'tsx', '--no-deprecation', ...prof], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let nextId = 1;
   const waiting = new Map<number, (s: ChildStats) => void>();
   let onReady: ((p: { mqtt: number; http: number }) => void) | undefined;
