@@ -106,6 +106,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const open = new Set<Duplex>();
   const addresses = new WeakMap<object, string>();
   const oversized = new WeakSet<Duplex>();
+  const rateCut = new WeakSet<Client>();
   // Keyed by identity (device, user) or, when anonymous, client id: reconnecting does not refill a drained bucket.
   const buckets = new Map<string, TokenBucket>();
   const maxBuckets = Math.max(1_000, 2 * limits.maxConnections);
@@ -151,7 +152,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       const isWill = (client as unknown as { will?: unknown }).will === packet;
       if (!isWill) {
         if (!bucketFor(client, who).take()) {
-          counters.rateLimitDisconnects += 1;
+          // the rest of the socket's read chunk may still arrive here: one disconnect counted per connection
+          if (!rateCut.has(client)) counters.rateLimitDisconnects += 1;
+          rateCut.add(client);
           warnLimited(`rate:${client.id}`, { client: client.id, limit: limits.publishesPerSecond }, 'publish rate limit exceeded; closing the connection');
           return callback(new Error(`GW_ERR_RATE_LIMIT: more than ${limits.publishesPerSecond} publishes per second`));
         }
