@@ -32,12 +32,8 @@ export function createTemplateRegistry(opts: TemplateRegistryOptions, deps: { lo
   const pending = new Set<string>();
   let reloading: Promise<void> = Promise.resolve();
 
-  const byId = (id: string): Template | undefined => {
-    const t = byFolder.get(id);
-    if (t?.id === id) return t;
-    for (const x of byFolder.values()) if (x.id === id) return x;
-    return undefined;
-  };
+  // A template's id equals its folder name (checked at load), so folders key by id.
+  const byId = (id: string): Template | undefined => byFolder.get(id);
 
   const emit = (ids: string[]): void => {
     for (const fn of listeners) {
