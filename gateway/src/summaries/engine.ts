@@ -229,7 +229,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     if (closed) persist();
   }
 
-  return {
+  const api: Summaries = {
     async start() {
       restore();
       timer = setInterval(tick, options.tickMs ?? 1000);
@@ -268,9 +268,10 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     stats: () => ({ late: stats.late, future: stats.future, emitted: { ...stats.emitted }, openFrom: iso(nextStart) }),
     asListener() {
       return {
-        readings: (readings, template) => this.ingest(readings, template),
-        rejected: (r) => this.rejected(r.template, r.code),
+        readings: (readings, template) => api.ingest(readings, template),
+        rejected: (r) => api.rejected(r.template, r.code),
       };
     },
   };
+  return api;
 }
