@@ -237,10 +237,13 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       a.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
       a.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
       try {
-        listeners.push(await listenTcp(options.port, options.host, onConnection));
-        if (options.tls) listeners.push(await listenTls({ ...options.tls, handshakeTimeoutMs: limits.connectTimeoutMs }, options.host, onConnection));
+        // each server also caps its own sockets (a margin above the shared limit, which onConnection enforces),
+        // so sockets still in a TLS handshake or WebSocket upgrade are bounded too
+        const cap = limits.maxConnections + 100;
+        listeners.push(await listenTcp(options.port, options.host, onConnection, cap));
+        if (options.tls) listeners.push(await listenTls({ ...options.tls, handshakeTimeoutMs: limits.connectTimeoutMs, maxConnections: cap }, options.host, onConnection));
         if (options.websocket) {
-          const ws = { ...options.websocket, maxPayloadBytes: limits.maxPacketBytes + 8 };
+          const ws = { ...options.websocket, maxPayloadBytes: limits.maxPacketBytes + 8, maxConnections: cap };
           listeners.push(await listenWebSocket(ws, options.host, onConnection, onOversize));
         }
       } catch (err) {

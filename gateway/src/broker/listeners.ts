@@ -28,6 +28,8 @@ export interface TlsListenerOptions {
   /** Require a client certificate signed by the CA (rejected at the TLS handshake otherwise). */
   requestClientCert: boolean;
   handshakeTimeoutMs: number;
+  /** Also bounds sockets still in the TLS handshake (not yet seen by onConnection). */
+  maxConnections?: number | undefined;
 }
 
 function listen(server: NetServer | HttpServer, port: number, host: string): Promise<void> {
@@ -52,11 +54,12 @@ function boundPort(server: NetServer | HttpServer): number {
   return a ? a.port : 0;
 }
 
-export async function listenTcp(port: number, host: string, onConnection: OnConnection): Promise<Listener> {
+export async function listenTcp(port: number, host: string, onConnection: OnConnection, maxConnections?: number): Promise<Listener> {
   const server = createNetServer((socket) => {
     socket.setNoDelay(true);
     onConnection(socket, socket.remoteAddress ?? 'unknown', 'mqtt');
   });
+  if (maxConnections !== undefined) server.maxConnections = maxConnections;
   await listen(server, port, host);
   return { kind: 'mqtt', port: () => boundPort(server), close: closer(server) };
 }
@@ -78,12 +81,13 @@ export async function listenTls(options: TlsListenerOptions, host: string, onCon
   });
   // failed handshakes (no or bad client certificate, plain TCP on the TLS port) are normal noise
   server.on('tlsClientError', () => undefined);
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   await listen(server, options.port, host);
   return { kind: 'mqtts', port: () => boundPort(server), close: closer(server) };
 }
 
 export async function listenWebSocket(
-  options: { port: number; path: string; maxPayloadBytes: number },
+  options: { port: number; path: string; maxPayloadBytes: number; maxConnections?: number | undefined },
   host: string,
   onConnection: OnConnection,
   /** A WebSocket message over maxPayloadBytes (the socket is closed with 1009). */
@@ -92,6 +96,7 @@ export async function listenWebSocket(
   const http = createHttpServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
   });
+  if (options.maxConnections !== undefined) http.maxConnections = options.maxConnections;
   const wss = new WebSocketServer({
     server: http,
     path: options.path,
