@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,17 +30,26 @@ describe('session manager', () => {
     expect(m.list('ms-li')).toHaveLength(1);
   });
 
-  it('persists session metadata, not captured readings', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sessions-')), 'sessions.json');
+  it('persists sessions and their captured readings across a restart, and forgets them after keepDays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sessions-'));
+    const file = join(dir, 'sessions.json');
     const a = createSessionManager({ file }, { log: silentLogger(), now: () => T0 });
     await a.start();
     const v = a.create({ room: '102', class: '8A', subject: 'Maths', roster: [{ device: 'P-1', student: 'Bo' }] }, 't');
     a.readings([{ template: 'smart-pen', device: 'rx', ts: T0 + 5, fields: { pen: 'P-1', x_mm: 1 }, tags: {} }]);
     await a.stop();
     expect(readFileSync(file, 'utf8')).not.toContain('x_mm');
-    const b = createSessionManager({ file }, { log: silentLogger(), now: () => T0 });
+    expect(statSync(join(dir, 'sessions', `${v.id}.ndjson`)).mode & 0o777).toBe(0o600);
+    const b = createSessionManager({ file }, { log: silentLogger(), now: () => T0 + 60_000 });
     await b.start();
-    expect(b.get(v.id)).toMatchObject({ room: '102', roster: [{ device: 'P-1', student: 'Bo' }], captured: [] });
+    const s = b.get(v.id)!;
+    expect(s).toMatchObject({ room: '102', roster: [{ device: 'P-1', student: 'Bo' }] });
+    expect(b.captured(s)).toEqual([{ student: 'Bo', key: 'P-1', reading: expect.objectContaining({ ts: T0 + 5, fields: { pen: 'P-1', x_mm: 1 } }) }]);
+    await b.stop();
+    const later = createSessionManager({ file, keepDays: 30 }, { log: silentLogger(), now: () => T0 + 31 * 86_400_000 });
+    await later.start();
+    expect(later.get(v.id)).toBeUndefined();
+    expect(existsSync(join(dir, 'sessions', `${v.id}.ndjson`))).toBe(false);
   });
 });
 
