@@ -61,7 +61,7 @@ async function ceiling(influx: InfluxServer, db: string, lines: string[], inFlig
   return lines.length / s;
 }
 
-async function storeRate(influx: InfluxServer | { url: string }, db: string, readings: Reading[]): Promise<{ rate: number; spooled_max: number; p50: number; p99: number }> {
+async function storeRate(influx: InfluxServer | { url: string }, db: string, readings: Reading[]): Promise<{ rate: number; spooled_max: number; p50: number; p99: number; cpu_us_per_reading: number }> {
   if ('createDatabase' in influx) await influx.createDatabase(db);
   const config = storeSchema.parse({ kind: 'influx', url: influx.url, database: db });
   if (config.kind !== 'influx') throw new Error('unreachable');
@@ -71,6 +71,7 @@ async function storeRate(influx: InfluxServer | { url: string }, db: string, rea
   let spooledMax = 0;
   const watch = setInterval(() => { spooledMax = Math.max(spooledMax, Number(store.health().detail?.spool_batches ?? 0)); }, 50);
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   const outstanding = new Set<Promise<void>>();
   for (let i = 0; i < readings.length; i += 500) {
     const p = store.write(readings.slice(i, i + 500));
@@ -83,13 +84,15 @@ async function storeRate(influx: InfluxServer | { url: string }, db: string, rea
   await Promise.all(outstanding);
   while (Number(store.health().detail?.spool_batches ?? 0) > 0) await new Promise((r) => setTimeout(r, 20));
   const s = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(watch);
   const lat = store.health().detail?.write_latency_ms as { p50: number; p99: number };
   if (process.env.BENCH_DEBUG) console.error(JSON.stringify(store.health()));
   await store.stop();
   await rm(spoolDir, { recursive: true, force: true });
   if ('query' in influx && (await count(influx, db)) !== readings.length) throw new Error(`store ${db}: count mismatch`);
-  return { rate: readings.length / s, spooled_max: spooledMax, p50: lat.p50, p99: lat.p99 };
+  const cpuUs = (cpu.user + cpu.system) / readings.length;
+  return { rate: readings.length / s, spooled_max: spooledMax, p50: lat.p50, p99: lat.p99, cpu_us_per_reading: Number(cpuUs.toFixed(2)) };
 }
 
 /** An HTTP endpoint that reads each body and answers 204: the store's own ceiling. */
@@ -127,7 +130,7 @@ try {
   let c1 = 0;
   let c2 = 0;
   let c2gz = 0;
-  let st = { rate: 0, spooled_max: 0, p50: 0, p99: 0 };
+  let st = { rate: 0, spooled_max: 0, p50: 0, p99: 0, cpu_us_per_reading: 0 };
   for (const round of [1, 2]) {
     c1 = Math.max(c1, await ceiling(influx, `ceiling_1_${round}`, lines, 1));
     c2 = Math.max(c2, await ceiling(influx, `ceiling_2_${round}`, lines, 2));
@@ -147,13 +150,13 @@ try {
   ] as const;
   console.log(`smart-pen points, ${N} readings (${lines[0]?.length ?? 0} bytes/line; ${bytes} bytes encoded)`);
   for (const [k, v] of rows) console.log(`${k.padEnd(66)} ${String(v).padStart(10)}`);
-  console.log(`store / 2-in-flight ceiling: ${((st.rate / c2) * 100).toFixed(1)}% (gzip ceiling: ${((st.rate / c2gz) * 100).toFixed(1)}%)  (max spooled batches during run: ${st.spooled_max}; write latency p50 ${st.p50} ms, p99 ${st.p99} ms)`);
+  console.log(`store / 2-in-flight ceiling: ${((st.rate / c2) * 100).toFixed(1)}% (gzip ceiling: ${((st.rate / c2gz) * 100).toFixed(1)}%)  (max spooled batches during run: ${st.spooled_max}; write latency p50 ${st.p50} ms, p99 ${st.p99} ms; gateway CPU ${st.cpu_us_per_reading} µs/reading, ${nul.cpu_us_per_reading} into the null endpoint)`);
   console.log(JSON.stringify({
     bench: 'store-influx', readings: N, batch_lines: BATCH,
     encode_lines_per_s: round(encodeRate), json_stringify_per_s: round(jsonRate),
     influxd_ceiling_1_in_flight: round(c1), influxd_ceiling_2_in_flight: round(c2), influxd_ceiling_2_in_flight_gzip: round(c2gz),
     store_readings_per_s: round(st.rate), store_null_endpoint_per_s: round(nul.rate), store_vs_ceiling_2: Number((st.rate / c2).toFixed(3)), store_vs_ceiling_2_gzip: Number((st.rate / c2gz).toFixed(3)),
-    store_spooled_batches_max: st.spooled_max, write_latency_p50_ms: st.p50, write_latency_p99_ms: st.p99,
+    store_spooled_batches_max: st.spooled_max, write_latency_p50_ms: st.p50, write_latency_p99_ms: st.p99, store_cpu_us_per_reading: st.cpu_us_per_reading, null_cpu_us_per_reading: nul.cpu_us_per_reading,
   }));
 } finally {
   await influx.stop();
