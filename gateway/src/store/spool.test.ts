@@ -133,4 +133,20 @@ describe('spool', () => {
     const after = (await readdir(dir)).filter((n) => n.endsWith('.seg')).length;
     expect(after).toBeLessThanOrEqual(1);
   });
+
+  it('appends racing the segment roll of an emptied spool are kept', async () => {
+    const s = await startSpool();
+    const expected: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await s.append(batch(i));
+      const e = await s.peek();
+      // ack empties the spool and rolls the segment while the next append is being written
+      await Promise.all([s.ack(e?.id ?? -1), s.append(batch(1000 + i)).then(() => expected.push(`batch-${1000 + i}`))]);
+      expect((await drain(s)).sort()).toEqual(expected.splice(0).sort());
+    }
+    await s.append(batch(7));
+    await s.stop();
+    const again = await startSpool();
+    expect(await drain(again)).toEqual(['batch-7']);
+  });
 });

@@ -204,10 +204,12 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
     async roll() {
       while (running) await running;
       if (fh) {
-        await fh.close();
+        // Switch before awaiting the close: an append arriving meanwhile opens the next segment.
+        const old = fh;
         fh = undefined;
         seq += 1;
         size = 0;
+        await old.close();
       }
     },
     async close() {
