@@ -41,11 +41,19 @@ export function createPseudonymizer(options: PseudonymizerOptions, deps: { log: 
   const log = deps.log.child({ component: 'pseudonymizer' });
   const identifiers = createIdentifierSet(options.knownIdentifiers ?? 100_000);
   const idFields = new Map<string, string[]>();
+  // Pens send ~100 points/s each: remember recent pseudonyms instead of an HMAC per point.
+  const cache = new Map<string, string>();
   let key: Buffer | undefined;
 
   function pseudonym(value: string): string {
     if (key === undefined) throw new Error('GW_ERR_PSEUDONYM_KEY: the pseudonymizer is not started');
-    return `p-${createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 24)}`;
+    let p = cache.get(value);
+    if (p === undefined) {
+      p = `p-${createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 24)}`;
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(value, p);
+    }
+    return p;
   }
 
   function replace(value: string): string {
@@ -74,6 +82,7 @@ export function createPseudonymizer(options: PseudonymizerOptions, deps: { log: 
     async stop() {
       key?.fill(0);
       key = undefined;
+      cache.clear();
     },
     pseudonym,
     deidentify(readings, template) {

@@ -16,10 +16,18 @@ export function createSessionOf(lessonPeriods: readonly string[], utcOffsetMinut
     if (a === undefined || b === undefined) throw new Error(`GW_ERR_CONFIG: a lesson period is HH:MM-HH:MM, got ${JSON.stringify(p)}`);
     return [parseClock(a.trim()), parseClock(b.trim())] as const;
   });
+  const cache = new Map<string, string>();
   return (room, ts) => {
     const tod = localTimeOfDay(ts, offsetMs);
     const p = periods.find(([a, b]) => tod >= a && tod < b);
     const start = p === undefined ? floorTo(ts, HOUR_MS, offsetMs) : ts - (tod - p[0]);
-    return `${room}@${iso(start)}`;
+    const key = `${room}\u0000${start}`;
+    let id = cache.get(key);
+    if (id === undefined) {
+      id = `${room}@${iso(start)}`;
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(key, id);
+    }
+    return id;
   };
 }

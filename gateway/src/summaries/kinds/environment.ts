@@ -33,21 +33,27 @@ export function createEnvironmentKind(ctx: KindContext, co2LimitPpm = 1000): Kin
   // Per window start: room → metric → stat.
   const windows = new Map<number, Map<string, Record<string, Stat>>>();
   const co2 = new Map<string, { room: string; holdMs: number; timeline: Timeline<number> }>();
-  const publicFields = new Map<string, Set<string>>();
+  // Per template: which of its public fields feeds which metric.
+  const plans = new Map<string, Array<[string, readonly string[]]>>();
 
-  function allowed(t: TemplateLike): Set<string> {
-    let s = publicFields.get(t.id);
-    if (s === undefined) publicFields.set(t.id, (s = new Set(t.fields.filter((f) => f.privacy === undefined).map((f) => f.name))));
-    return s;
+  function plan(t: TemplateLike): Array<[string, readonly string[]]> {
+    let p = plans.get(t.id);
+    if (p === undefined) {
+      const ok = new Set(t.fields.filter((f) => f.privacy === undefined).map((f) => f.name));
+      p = Object.entries(ENV_METRICS).map(([metric, names]) => [metric, names.filter((n) => ok.has(n))] as [string, string[]]).filter(([, names]) => names.length > 0);
+      plans.set(t.id, p);
+    }
+    return p;
   }
 
   return {
     kind: 'environment',
     ingest(r: Reading, t: TemplateLike, at: Placement) {
-      const ok = allowed(t);
+      const metrics = plan(t);
+      if (metrics.length === 0) return;
       const ws = Math.floor(r.ts / ctx.windowMs) * ctx.windowMs;
-      for (const [metric, names] of Object.entries(ENV_METRICS)) {
-        const name = names.find((n) => ok.has(n) && typeof r.fields[n] === 'number');
+      for (const [metric, names] of metrics) {
+        const name = names.find((n) => typeof r.fields[n] === 'number');
         if (name === undefined) continue;
         const v = r.fields[name] as number;
         let w = windows.get(ws);

@@ -56,6 +56,16 @@ export function createLightingKind(ctx: KindContext): KindModule<LightingDetail>
     return names;
   }
 
+  const occupancyFields = new Map<string, string[]>();
+  function occupancyFieldsOf(t: TemplateLike): string[] {
+    let names = occupancyFields.get(t.id);
+    if (names === undefined) {
+      names = t.fields.filter((f) => f.privacy === undefined && f.name in OCCUPANCY).map((f) => f.name);
+      occupancyFields.set(t.id, names);
+    }
+    return names;
+  }
+
   function track(map: Map<string, Series>, key: string, room: string, holdMs: number, ts: number, v: boolean): void {
     let s = map.get(key);
     if (s === undefined) map.set(key, (s = { room, holdMs, timeline: new Timeline<boolean>() }));
@@ -71,8 +81,8 @@ export function createLightingKind(ctx: KindContext): KindModule<LightingDetail>
         const v = r.fields[name];
         if (typeof v === 'boolean') track(lights, `${r.device}\u0000${name}`, at.room, hold, r.ts, v);
       }
-      for (const [name, read] of Object.entries(OCCUPANCY)) {
-        const occ = read(r.fields[name]);
+      for (const name of occupancyFieldsOf(t)) {
+        const occ = OCCUPANCY[name]!(r.fields[name]);
         if (occ !== undefined) track(occupancy, `${r.device}\u0000${name}`, at.room, hold, r.ts, occ);
       }
     },
