@@ -1,0 +1,256 @@
+/**
+ * The chaos run (issue #10): a QoS 1 MQTT fleet publishes into the gateway
+ * (a child process started with the CLI, store.kind influx) while a seeded
+ * fault script kills and restarts, at random moments, influxd (SIGKILL or
+ * SIGTERM) and the gateway itself (SIGKILL). At the end every reading a device
+ * had acknowledged (PUBACK) is looked up in InfluxDB by device and timestamp:
+ * each must be there exactly once with the value that was sent.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { freePort, repoRoot, startInflux, type InfluxServer } from '../test/kit/index.js';
+
+export interface ChaosOptions {
+  durationMs: number;
+  devices?: number;
+  /** Per device, between acknowledged publishes. */
+  intervalMs?: number;
+  seed?: number;
+  /** Mean time between faults. */
+  faultEveryMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  seed: number;
+  duration_s: number;
+  devices: number;
+  faults: Record<string, number>;
+  faults_total: number;
+  published: number;
+  acknowledged: number;
+  stored: number;
+  lost: number;
+  duplicated: number;
+  wrong_value: number;
+  /** Stored readings that were never acknowledged (stored, then the PUBACK was lost to a crash): allowed. */
+  stored_unacknowledged: number;
+  gateway_restarts: number;
+  peak_rss_mib: number;
+  lost_examples: string[];
+}
+
+const MEASUREMENT = 'classroom_light';
+const DB = 'campus';
+const T0 = Date.UTC(2026, 0, 5, 8);
+const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop'] as const;
+
+/** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+interface GatewayChild { start(): Promise<void>; kill9(): Promise<void>; stop(): Promise<void>; pid(): number | undefined; health(): Promise<Record<string, unknown> | undefined> }
+
+function gatewayChild(configFile: string, httpPort: number, dataDir: string, log: (l: string) => void): GatewayChild {
+  let child: ChildProcess | undefined;
+  let stderrTail = '';
+  const exited = () => new Promise<void>((r) => (child === undefined || child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+  async function health(): Promise<Record<string, unknown> | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/api/health`, { signal: AbortSignal.timeout(5_000) });
+      return (await res.json()) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+  return {
+    pid: () => child?.pid,
+    health,
+    async start() {
+      child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--no-deprecation', join(repoRoot, 'gateway/src/cli.ts'), 'start', '--config', configFile], {
+        cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GATEWAY_DATA_DIR: dataDir },
+      });
+      child.stderr?.on('data', (b: Buffer) => { stderrTail = (stderrTail + b.toString()).slice(-2_000); });
+      const until = Date.now() + 120_000;
+      while ((await health()) === undefined) {
+        if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode} at start: ${stderrTail}`);
+        if (Date.now() > until) throw new Error(`gateway did not answer /api/health within 120 s: ${stderrTail}`);
+        await sleep(200);
+      }
+      log(`gateway up (pid ${child.pid})`);
+    },
+    async kill9() {
+      child?.kill('SIGKILL');
+      await exited();
+    },
+    async stop() {
+      child?.kill('SIGTERM');
+      const t = setTimeout(() => child?.kill('SIGKILL'), 30_000);
+      await exited();
+      clearTimeout(t);
+    },
+  };
+}
+
+interface Device { id: string; client: MqttClient; published: Map<number, number>; acked: Set<number> }
+
+/** One device: sequential QoS 1 publishes; a publish not acknowledged in time is sent again (same ts, same value). */
+async function runDevice(d: Device, intervalMs: number, run: { stopped: boolean; drainDeadline: number; published: number }): Promise<void> {
+  for (let seq = 0; !run.stopped; seq++) {
+    const ts = T0 + seq * 10;
+    const bri = seq % 101;
+    d.published.set(ts, bri);
+    const payload = JSON.stringify({ on: true, bri, cct: 5000, lux: 300, pw: 20.5, ts });
+    for (;;) {
+      run.published++;
+      const ok = await Promise.race([
+        d.client.publishAsync(`campus/classroom-light/${d.id}/telemetry`, payload, { qos: 1 }).then(() => true, () => false),
+        sleep(15_000).then(() => false),
+      ]);
+      if (ok) { d.acked.add(ts); break; }
+      if (run.stopped && Date.now() > run.drainDeadline) return;
+      await sleep(250);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+async function storedPoints(influx: InfluxServer): Promise<Map<string, Map<number, number[]>>> {
+  const q = `SELECT "brightness_pct" FROM "${MEASUREMENT}" WHERE "site"='chaos' GROUP BY "device"`;
+  const res = await fetch(`${influx.url}/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`);
+  const body = (await res.json()) as { results: { series?: { tags: { device: string }; values: [number, number][] }[] }[] };
+  const out = new Map<string, Map<number, number[]>>();
+  for (const s of body.results[0]?.series ?? []) {
+    const m = new Map<number, number[]>();
+    for (const [ts, v] of s.values) m.set(ts, [...(m.get(ts) ?? []), v]);
+    out.set(s.tags.device, m);
+  }
+  return out;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`[chaos] ${l}\n`));
+  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const rnd = prng(seed);
+  const nDevices = o.devices ?? 20;
+  const faultEvery = o.faultEveryMs ?? 8_000;
+  const dir = mkdtempSync(join(tmpdir(), 'chaos-'));
+  const influx = await startInflux();
+  await influx.createDatabase(DB);
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const configFile = join(dir, 'gateway.yaml');
+  writeFileSync(configFile, JSON.stringify({
+    site: { id: 'chaos' },
+    log: { level: 'warn' },
+    broker: { port: mqttPort, host: '127.0.0.1' },
+    http: { port: httpPort, host: '127.0.0.1' },
+    store: { kind: 'influx', url: influx.url, database: DB, flushMs: 200, spoolPath: join(dir, 'spool') },
+    privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
+  }));
+  const gw = gatewayChild(configFile, httpPort, dir, log);
+  const faults: Record<string, number> = {};
+  let restarts = 0;
+  let peakRss = 0;
+  const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, rssMiB(gw.pid())); }, 500);
+  const devices: Device[] = [];
+  const run = { stopped: false, drainDeadline: Infinity, published: 0 };
+  const started = Date.now();
+  try {
+    await gw.start();
+    for (let i = 0; i < nDevices; i++) {
+      const id = `chaos-${String(i).padStart(3, '0')}`;
+      const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: id, reconnectPeriod: 500, connectTimeout: 10_000 });
+      client.on('error', () => undefined);
+      devices.push({ id, client, published: new Map(), acked: new Set() });
+    }
+    const fleet = devices.map((d) => runDevice(d, o.intervalMs ?? 100, run));
+    log(`seed ${seed}: ${nDevices} devices, faults every ~${faultEvery} ms for ${Math.round(o.durationMs / 1000)} s`);
+    const cycle: (typeof KINDS)[number][] = [];
+    while (Date.now() - started < o.durationMs) {
+      await sleep(faultEvery / 2 + rnd() * faultEvery);
+      if (Date.now() - started >= o.durationMs) break;
+      // Random moments and down times; the kinds go round a seeded shuffle, so any 3 faults cover all 3 kinds.
+      if (cycle.length === 0) cycle.push(...KINDS.map((k) => [rnd(), k] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => k));
+      const kind = cycle.shift()!;
+      const down = 500 + rnd() * 4_000;
+      faults[kind] = (faults[kind] ?? 0) + 1;
+      log(`fault ${kind}, down ${Math.round(down)} ms`);
+      if (kind === 'gateway_kill9') {
+        await gw.kill9();
+        await sleep(down);
+        await gw.start();
+        restarts++;
+      } else {
+        if (kind === 'influxd_kill9') await influx.kill9(); else await influx.stop();
+        await sleep(down * 2);
+        await influx.start();
+      }
+    }
+    log('faults over; draining');
+    run.stopped = true;
+    run.drainDeadline = Date.now() + 120_000;
+    await Promise.all(fleet);
+    // Everything acknowledged is written or spooled; wait until the spool and the live batches are in InfluxDB.
+    const until = Date.now() + 180_000;
+    for (;;) {
+      const h = await gw.health();
+      const d = (h?.store as { detail?: Record<string, number> } | undefined)?.detail;
+      if (d && d.spool_lines === 0 && d.queued_batches === 0 && d.in_flight === 0 && (h?.store as { ok?: boolean }).ok) break;
+      if (Date.now() > until) { log(`store did not drain: ${JSON.stringify(h?.store)}`); break; }
+      await sleep(500);
+    }
+    await gw.stop();
+    const stored = await storedPoints(influx);
+    let acknowledged = 0, storedN = 0, lost = 0, duplicated = 0, wrong = 0, unacked = 0;
+    const lostExamples: string[] = [];
+    for (const d of devices) {
+      const s = stored.get(d.id) ?? new Map<number, number[]>();
+      acknowledged += d.acked.size;
+      for (const [ts, vs] of s) {
+        storedN += vs.length;
+        if (vs.length > 1) duplicated += vs.length - 1;
+        const sent = d.published.get(ts);
+        if (sent === undefined || vs.some((v) => v !== sent)) wrong++;
+        if (!d.acked.has(ts)) unacked++;
+      }
+      for (const ts of d.acked) {
+        if (!s.has(ts)) { lost++; if (lostExamples.length < 10) lostExamples.push(`${d.id}@${ts}`); }
+      }
+    }
+    return {
+      seed, duration_s: Math.round((Date.now() - started) / 1000), devices: nDevices, faults, faults_total: Object.values(faults).reduce((a, b) => a + b, 0),
+      published: run.published, acknowledged, stored: storedN, lost, duplicated, wrong_value: wrong, stored_unacknowledged: unacked,
+      gateway_restarts: restarts, peak_rss_mib: Math.round(peakRss), lost_examples: lostExamples,
+    };
+  } finally {
+    run.stopped = true;
+    clearInterval(rssTimer);
+    for (const d of devices) d.client.end(true);
+    await gw.kill9();
+    await influx.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
