@@ -128,9 +128,11 @@ function niceRange(min, max) {
   const pad = (max - min) * 0.08;
   return [min - pad, max + pad];
 }
-function fmt(v) {
+function fmt(v, step = 0) {
   const a = Math.abs(v);
-  return a >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
+  if (a >= 1e3 && step >= 100) return `${(v / 1e3).toFixed(1)}k`;
+  const decimals = step > 0 ? Math.min(4, Math.max(0, 1 - Math.floor(Math.log10(step)))) : a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return v.toFixed(decimals);
 }
 function clock(t, spanMs) {
   const d = new Date(t);
@@ -149,7 +151,7 @@ function lineChart(points, opts) {
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", role: "img", "aria-label": opts.label });
   for (let i = 0; i <= 4; i++) {
     const v = lo + (hi - lo) * i / 4;
-    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt(v)));
+    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt(v, (hi - lo) / 4)));
   }
   for (let i = 0; i <= 4; i++) {
     const t = opts.from + (opts.to - opts.from) * i / 4;
@@ -175,7 +177,7 @@ function barChart(bars, opts) {
   const y = (v) => PAD.t + (1 - v / max) * (H - PAD.t - PAD.b);
   for (let i = 0; i <= 4; i++) {
     const v = max * i / 4;
-    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt(v)));
+    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt(v, max / 4)));
   }
   bars.forEach((b, i) => {
     const x0 = PAD.l + i * slot + slot * 0.15;

@@ -99,5 +99,11 @@ describe('api: no tokens configured', () => {
     expect(body.warnings.join(' ')).toMatch(/http\.tokens is not set/);
     expect((await gw.api('/api/devices')).status).toBe(200);
     expect((await gw.api('/api/sessions')).status).toBe(200);
+    // Open is not a licence for personal data: health fields stay hidden without an admin token.
+    await gw.publish('student-wristband', 'band-base-1', [{ band: 'W-1', hr: 101, steps: 1, spo2: 98, temp: 36.4, bat: 80 }]);
+    const latest = await (await gw.api('/api/devices/band-base-1/latest')).json() as Record<string, unknown>;
+    expect(latest).toMatchObject({ battery_pct: 80 });
+    expect(latest).not.toHaveProperty('heart_rate_bpm');
+    expect((await gw.api('/api/readings?device=band-base-1&field=heart_rate_bpm')).status).toBe(403);
   });
 });

@@ -69,8 +69,10 @@ describe('web dashboard in chromium', () => {
     await expect.poll(() => page.locator('#empty-rooms li[data-room="lab-2"]').textContent()).toContain('socket-lab-2');
     expect(await page.locator('.tile[data-device="aqm-201"]').getAttribute('data-status')).toBe('never');
     expect(await page.locator('.tile[data-device="band-base-101"] .battery').textContent()).toBe('15%');
-    // Personal fields never reach the page for a non-admin… here the API is open (admin), so check the tile shows no band id at all.
-    expect(await page.locator('.tile[data-device="band-base-101"]').textContent()).not.toContain('W-9001');
+    // In open (demo) mode personal fields stay hidden: no band id, no heart rate.
+    const band = await page.locator('.tile[data-device="band-base-101"]').textContent();
+    expect(band).not.toContain('W-9001');
+    expect(band).not.toMatch(/heart|90 bpm/);
 
     // Live: a new reading shows up without a reload.
     await gw.publish('smart-socket', 'socket-lab-2', { relay: 1, p: 1987, e: 313.1, v: 230.1 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { DeviceRegistry } from '../../registry/device-registry.js';
 import type { FieldValue } from '../../core/reading.js';
-import { ROLES, type Role } from '../auth.js';
+import { ROLES, type Principal } from '../auth.js';
 import { apiErrors } from '../errors.js';
 
 export interface DevicesRoutesOptions {
@@ -30,8 +30,9 @@ export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async 
   });
 
   const config = { roles: ROLES.devices };
-  const visible = (template: string, fields: Record<string, FieldValue>, role: Role): Record<string, FieldValue> => {
-    const hidden = role === 'admin' ? [] : opts.privateFields?.(template) ?? [];
+  // Personal fields need an authenticated admin: in open (demo) mode nobody sees them here.
+  const visible = (template: string, fields: Record<string, FieldValue>, p: Principal): Record<string, FieldValue> => {
+    const hidden = p.role === 'admin' && p.authenticated ? [] : opts.privateFields?.(template) ?? [];
     if (hidden.length === 0) return fields;
     return Object.fromEntries(Object.entries(fields).filter(([k]) => !hidden.includes(k)));
   };
@@ -40,14 +41,14 @@ export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async 
     return opts.registry.list()
       .filter((d) => (!q.status || d.status === q.status) && (!q.template || d.template === q.template) && (!q.room || d.room === q.room))
       .map((d) => (q.latest === 'true'
-        ? { ...summary(d), latest: d.latest && { ts: d.latest.ts, fields: visible(d.template, d.latest.fields, req.principal.role) } }
+        ? { ...summary(d), latest: d.latest && { ts: d.latest.ts, fields: visible(d.template, d.latest.fields, req.principal) } }
         : summary(d)));
   });
 
   app.get('/api/devices/:id', { config, schema: { tags: ['devices'], params } }, async (req) => {
     const d = opts.registry.get(req.params.id);
     if (!d) throw apiErrors.deviceNotFound(req.params.id);
-    const latest = d.latest && { ts: d.latest.ts, fields: visible(d.template, d.latest.fields, req.principal.role) };
+    const latest = d.latest && { ts: d.latest.ts, fields: visible(d.template, d.latest.fields, req.principal) };
     return { ...summary(d), templateInfo: opts.templateOf?.(d.template) ?? null, latest };
   });
 
@@ -55,6 +56,6 @@ export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async 
     const d = opts.registry.get(req.params.id);
     if (!d) throw apiErrors.deviceNotFound(req.params.id);
     if (!d.latest) throw apiErrors.noLatest(req.params.id);
-    return { id: d.id, template: d.template, ts: d.latest.ts, ...visible(d.template, d.latest.fields, req.principal.role) };
+    return { id: d.id, template: d.template, ts: d.latest.ts, ...visible(d.template, d.latest.fields, req.principal) };
   });
 };
