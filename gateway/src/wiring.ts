@@ -1,0 +1,109 @@
+/**
+ * The parts of the composition root that build one component each from the
+ * config: the reading store, the Modbus/serial adapters and device commands.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config/schema.js';
+import { parseDeviceTopic } from './core/topics.js';
+import type { Broker } from './broker/broker.js';
+import type { Ingest } from './pipeline/ingest.js';
+import type { DeviceRegistry } from './registry/device-registry.js';
+import { createEmbeddedStore } from './store/embedded-store.js';
+import { createInfluxStore } from './store/influx-store.js';
+import type { ReadingStore } from './store/types.js';
+import type { TemplateRegistry } from './templates/index.js';
+import { createModbusAdapter, createSerialAdapter, type Adapter, type AdapterSink } from './adapters/index.js';
+import { createDeviceCommands, type DeviceCommands } from './commands/device-commands.js';
+
+export interface Adapters {
+  modbus: Adapter;
+  serial: Adapter;
+}
+
+export function createStore(config: GatewayConfig, log: Logger, templates?: TemplateRegistry): ReadingStore {
+  const s = config.store;
+  if (s.kind === 'embedded') {
+    return createEmbeddedStore({ path: s.path, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
+  }
+  const integerFields = new Map<string, ReadonlySet<string>>();
+  return createInfluxStore({
+    config: s,
+    site: config.site.id,
+    spoolDir: s.spoolPath ?? join(process.env.GATEWAY_DATA_DIR ?? './data', 'influx-spool'),
+    integerFieldsOf(templateId) {
+      let set = integerFields.get(templateId);
+      if (!set) {
+        const t = templates?.get(templateId);
+        if (!t) return undefined;
+        set = new Set(t.fields.filter((f) => f.type === 'integer').map((f) => f.name));
+        integerFields.set(templateId, set);
+      }
+      return set;
+    },
+  }, { log });
+}
+
+/** Modbus and serial adapters, their devices registered and their output fed to ingest. */
+export function createAdapters(
+  config: GatewayConfig,
+  deps: { log: Logger; templates: TemplateRegistry; registry: DeviceRegistry; ingest: Ingest },
+): Adapters {
+  const templateOf = new Map<string, string>();
+  for (const a of [...config.adapters.modbus, ...config.adapters.serial]) {
+    templateOf.set(a.deviceId, a.template);
+    deps.registry.upsert({ id: a.deviceId, template: a.template, provisioned: true, ...(a.room ? { room: a.room } : {}), ...(a.building ? { building: a.building } : {}) });
+  }
+  const log = deps.log.child({ component: 'adapters' });
+  const sink: AdapterSink = {
+    readings(rs) {
+      const first = rs[0];
+      if (!first) return;
+      deps.ingest.acceptReadings(first.template, rs).catch((err: unknown) => log.warn({ err, device: first.device }, 'adapter readings could not be stored'));
+    },
+    rejected: (r) => deps.ingest.reject(r),
+    deviceSeen(id, ok, error) {
+      const template = templateOf.get(id);
+      if (!template) return;
+      if (ok) {
+        deps.registry.seen(id, template, Date.now());
+        deps.registry.setError(id, template, null);
+      } else {
+        deps.registry.setError(id, template, error ?? 'no answer');
+      }
+    },
+  };
+  const adapterDeps = { log: deps.log, templates: deps.templates, sink };
+  return { modbus: createModbusAdapter(config.adapters.modbus, adapterDeps), serial: createSerialAdapter(config.adapters.serial, adapterDeps) };
+}
+
+export function createCommandsFor(config: GatewayConfig, adapters: Adapters, log: Logger): DeviceCommands {
+  const driven = new Map<string, { template: string; adapter: Adapter }>();
+  for (const a of config.adapters.modbus) driven.set(a.deviceId, { template: a.template, adapter: adapters.modbus });
+  for (const a of config.adapters.serial) driven.set(a.deviceId, { template: a.template, adapter: adapters.serial });
+  return createDeviceCommands(driven, { log });
+}
+
+export function adapterStats(adapters: Adapters, id: string): Record<string, unknown> | undefined {
+  const s = adapters.modbus.stats().find((d) => d.device === id) ?? adapters.serial.stats().find((d) => d.device === id);
+  return s ? { ...s } : undefined;
+}
+
+/** Commands published on `campus/<template>/<id>/command` for devices an adapter drives; outcomes on `gateway/<site>/commands`. */
+export function subscribeCommands(broker: Broker, commands: DeviceCommands, siteId: string, log: Logger): void {
+  broker.aedes().subscribe(commands.topicFilter, (packet, done) => {
+    done();
+    const topic = parseDeviceTopic(packet.topic);
+    if (!topic || !commands.handles(topic.device)) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(packet.payload.toString());
+    } catch {
+      body = undefined;
+    }
+    commands.execute(topic.device, body).then(
+      (result) => broker.publish(`gateway/${siteId}/commands`, JSON.stringify({ ts: new Date().toISOString(), ...result })),
+      (err: unknown) => log.warn({ err, device: topic.device }, 'command failed'),
+    ).catch(() => undefined);
+  }, () => undefined);
+}
