@@ -155,11 +155,13 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
     while (queue.length > 0) {
       const group = queue;
       queue = [];
+      let start = -1;
       try {
         const bufs: Buffer[] = [];
         let incoming = 0;
         for (const p of group) for (const pl of p.payloads) incoming += FRAME_HEADER_BYTES + pl.length;
         await ensureOpen(incoming);
+        start = size;
         const locs: RecordLocation[][] = [];
         for (const p of group) {
           const mine: RecordLocation[] = [];
@@ -171,12 +173,30 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
           locs.push(mine);
         }
         const handle = fh as FileHandle;
-        for (let i = 0; i < bufs.length; i += 1024) await handle.writev(bufs.slice(i, i + 1024));
+        for (let i = 0; i < bufs.length; i += 1024) {
+          const chunk = bufs.slice(i, i + 1024);
+          const want = chunk.reduce((n, b) => n + b.length, 0);
+          const { bytesWritten } = await handle.writev(chunk);
+          // A full disk can give a short write without an error: never acknowledge a torn frame.
+          if (bytesWritten !== want) throw new Error(`GW_ERR_SHORT_WRITE: wrote ${bytesWritten} of ${want} bytes (disk full?)`);
+        }
         if (opts.sync) await handle.datasync();
         groups += 1;
         if (opts.onWritten) group.forEach((p, i) => opts.onWritten?.(seq, p.payloads, locs[i] ?? []));
         group.forEach((p, i) => p.resolve(locs[i] ?? []));
       } catch (err) {
+        // Cut a partly written group off again, so later frames do not land after a torn one (recovery
+        // stops a segment at its first invalid frame and would drop them); if that fails, start a new segment.
+        if (start >= 0 && fh) {
+          const old = fh;
+          size = start;
+          if (!(await old.truncate(start).then(() => true, () => false))) {
+            fh = undefined;
+            seq += 1;
+            size = 0;
+            await old.close().catch(() => undefined);
+          }
+        }
         for (const p of group) p.reject(err);
       }
     }
