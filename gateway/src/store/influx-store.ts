@@ -38,6 +38,11 @@ export interface InfluxStoreOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   gzipLevel?: number;
+  /**
+   * Send the open batch as soon as a request slot is idle instead of waiting for `flushMs`
+   * (default true): low latency when load is light, full batches when InfluxDB is busy.
+   */
+  eagerFlush?: boolean;
   /** Fields of a template written as integers (`i`); the rest of the numbers are floats. */
   integerFieldsOf?: (template: string) => ReadonlySet<string> | undefined;
 }
@@ -90,6 +95,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   let stopping = false;
   let replayDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const eagerFlush = options.eagerFlush ?? true;
 
   const deliverDeps: DeliverDeps = {
     post: async (body) => {
@@ -189,6 +196,21 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       else break;
       queue.shift();
     }
+    if (current && queue.length === 0 && inFlight < maxInFlight) flushSoon();
+  }
+
+  /**
+   * Group commit: a request slot is free and nothing waits, so the open batch goes now (after
+   * the writes of this turn of the event loop joined it) instead of at `flushMs`. Under load
+   * the slots are busy and batches grow towards `batchSize` on their own; while InfluxDB is
+   * down, batches keep their full age so the spool gets few, large records.
+   */
+  function flushSoon(): void {
+    if (!eagerFlush || immediate || down) return;
+    immediate = setImmediate(() => {
+      immediate = undefined;
+      if (current && queue.length === 0 && inFlight < maxInFlight && !down) seal();
+    });
   }
 
   function seal(): void {
@@ -213,6 +235,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       if (touched.at(-1) !== current.done) touched.push(current.done);
       if (current.count >= cfg.batchSize) seal();
     }
+    if (current && queue.length === 0 && inFlight < maxInFlight) flushSoon();
     return touched.length === 1 ? (touched[0] as Promise<void>) : Promise.all(touched).then(() => undefined);
   }
 
@@ -276,6 +299,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       seal();
       await Promise.allSettled([...live].map((b) => b.done));
       stopping = true;
+      if (immediate) clearImmediate(immediate);
+      immediate = undefined;
       wake();
       await replayDone;
       await spool.stop();

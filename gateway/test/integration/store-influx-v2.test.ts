@@ -93,6 +93,22 @@ describe('influx store, v2 API and HTTP behaviour', () => {
     expect(b?.headers.authorization).toBe('Token tok');
   });
 
+  it('group commit: an idle store sends at once (not after flushMs); writes of one turn share a batch', async () => {
+    const srv = await recordingServer(async (req, res) => {
+      await new Promise((r) => setTimeout(r, 100));
+      ok(req, res);
+    });
+    const store = await v2Store(srv.url, { flushMs: 600_000, batchSize: 5_000 });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((_r, reject) => { timer = setTimeout(() => reject(new Error('waited for flushMs')), 30_000); });
+    await Promise.race([store.writeLines(lines(1, 'first')), late]);
+    const burst = Array.from({ length: 50 }, (_, i) => store.writeLines(lines(10, `w${i}`)));
+    await Promise.race([Promise.all(burst), late]);
+    clearTimeout(timer);
+    expect(srv.requests.flatMap((r) => r.lines)).toHaveLength(501);
+    expect(srv.requests.length).toBeLessThanOrEqual(3);
+  });
+
   it('honours Retry-After: the batch is spooled and sent again no sooner than asked', async () => {
     let first = true;
     const srv = await recordingServer((_req, res) => {
