@@ -47,7 +47,7 @@ const SWEEP_EVERY_MS = 5_000;
 
 export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gateway {
   const log = deps.log;
-  const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log: log.child({ component: 'templates' }) });
+  const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log });
   const lifecycle = config.broker.lifecycle;
   const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
