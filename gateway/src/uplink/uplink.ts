@@ -98,6 +98,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   const inflight = new Map<string, number>();
   const counts = { sent: 0, refused: 0, resends: 0 };
   let lastError: string | undefined;
+  let ca: Buffer | undefined;
 
   function refuse(verdict: GuardVerdict, where: string): void {
     counts.refused++;
@@ -189,7 +190,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
       protocolVersion: 4,
       ...(options.username !== undefined && { username: options.username }),
       ...(options.password !== undefined && { password: options.password }),
-      ...(options.caFile !== undefined && { ca: readFileSync(options.caFile) }),
+      ...(ca !== undefined && { ca }),
     };
     const c = mqtt.connect(options.url, opts);
     client = c;
@@ -223,6 +224,8 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
 
   return {
     async start() {
+      // Read once at start: a missing CA file is a start-up error, not a crash in a reconnect timer.
+      if (options.caFile !== undefined) ca = readFileSync(options.caFile);
       outbox = openOutbox(options.outboxPath, options.maxMessages ?? 100_000);
       stopped = false;
       connect();
