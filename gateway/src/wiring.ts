@@ -50,6 +50,8 @@ export function createAdapters(
   deps: { log: Logger; templates: TemplateRegistry; registry: DeviceRegistry; ingest: Ingest },
 ): Adapters {
   const templateOf = new Map<string, string>();
+  // Polled devices go offline after a few missed polls (the registry's lifecycle rule).
+  const pollIntervalOf = new Map(config.adapters.modbus.map((a) => [a.deviceId, a.intervalMs] as const));
   for (const a of [...config.adapters.modbus, ...config.adapters.serial]) {
     templateOf.set(a.deviceId, a.template);
     deps.registry.upsert({ id: a.deviceId, template: a.template, provisioned: true, ...(a.room ? { room: a.room } : {}), ...(a.building ? { building: a.building } : {}) });
@@ -66,7 +68,8 @@ export function createAdapters(
       const template = templateOf.get(id);
       if (!template) return;
       if (ok) {
-        deps.registry.seen(id, template, Date.now());
+        const pollIntervalMs = pollIntervalOf.get(id);
+        deps.registry.seen(id, template, Date.now(), pollIntervalMs !== undefined ? { pollIntervalMs } : undefined);
         deps.registry.setError(id, template, null);
       } else {
         deps.registry.setError(id, template, error ?? 'no answer');
