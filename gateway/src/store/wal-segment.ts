@@ -113,7 +113,10 @@ export interface SegmentLog {
   append(payloads: readonly Buffer[]): Promise<RecordLocation[]>;
   /** Sequence number of the segment being appended to. */
   currentSeq(): number;
-  /** Where the next record will be written (end of everything written so far). */
+  /**
+   * End of everything written and synced: nothing before it is still in flight (a group
+   * being written is not counted until its sync completed).
+   */
   position(): { seq: number; bytes: number };
   /** Number of write(+sync) rounds so far: appends / groups is the group-commit factor. */
   groups(): number;
@@ -132,6 +135,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
   let running: Promise<void> | undefined;
   let closed = false;
   let groups = 0;
+  let durable = { seq, bytes: size };
 
   async function syncDir(): Promise<void> {
     const d = await open(opts.dir, 'r');
@@ -182,6 +186,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
         }
         if (opts.sync) await handle.datasync();
         groups += 1;
+        durable = { seq, bytes: size };
         if (opts.onWritten) group.forEach((p, i) => opts.onWritten?.(seq, p.payloads, locs[i] ?? []));
         group.forEach((p, i) => p.resolve(locs[i] ?? []));
       } catch (err) {
@@ -219,7 +224,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
       });
     },
     currentSeq: () => seq,
-    position: () => ({ seq, bytes: size }),
+    position: () => durable,
     groups: () => groups,
     async roll() {
       while (running) await running;
@@ -229,6 +234,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
         fh = undefined;
         seq += 1;
         size = 0;
+        durable = { seq, bytes: 0 };
         await old.close();
       }
     },
