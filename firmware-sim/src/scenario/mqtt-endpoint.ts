@@ -29,6 +29,10 @@ export interface Endpoint {
   inflight(): number;
 }
 
+/** How long stop() waits for outstanding acknowledgements, then for each goodbye step. */
+const STOP_DRAIN_MS = 15_000;
+const STOP_STEP_MS = 3_000;
+
 export function createEndpoint(o: EndpointOptions, tally: Tally): Endpoint {
   let client: MqttClient | undefined;
   let inflight = 0;
@@ -69,10 +73,13 @@ export function createEndpoint(o: EndpointOptions, tally: Tally): Endpoint {
       const c = client;
       client = undefined;
       if (!c) return;
-      const deadline = Date.now() + 15_000;
+      const deadline = Date.now() + STOP_DRAIN_MS;
       while (inflight > 0 && Date.now() < deadline && c.connected) await new Promise((r) => setTimeout(r, 50));
-      await c.publishAsync(`${o.base}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
-      await c.endAsync().catch(() => undefined);
+      // A gateway still draining a backlog may take long to acknowledge: bound the goodbye.
+      const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, STOP_STEP_MS))]);
+      await bounded(c.publishAsync(`${o.base}/status`, 'offline', { qos: 1, retain: true }));
+      await bounded(c.endAsync());
+      if (!c.disconnected) c.end(true);
     },
   };
 }
