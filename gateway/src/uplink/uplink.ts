@@ -9,8 +9,8 @@
  * role says it has stored it, on `<prefix>/<site>/ack` (`{"ids":[…]}`): end to end, so
  * neither a broker restart that loses its queue or subscriptions nor a broker crash can
  * lose a summary. Messages not acknowledged within `ackTimeoutMs` are sent again from
- * the head of the outbox. Without `hubAck` (another consumer than our hub), the broker's
- * PUBACK is enough. On any disconnect the client is dropped and, after a capped
+ * the head of the outbox, waiting twice as long after each unanswered resend. Without
+ * `hubAck` (another consumer than our hub), the broker's PUBACK is enough. On any disconnect the client is dropped and, after a capped
  * exponential backoff with jitter, a fresh one resends from the head of the outbox.
  * The hub drops duplicates by `id`.
  */
@@ -97,6 +97,9 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   /** id → when it was published, for messages not yet acknowledged. */
   const inflight = new Map<string, number>();
   const counts = { sent: 0, refused: 0, resends: 0 };
+  // Resends without any acknowledgement in between: each doubles the wait (capped at an hour), so
+  // a hub that is down for days does not get the same messages queued for it every 30 s.
+  let unansweredResends = 0;
   let lastError: string | undefined;
   let ca: Buffer | undefined;
 
@@ -139,6 +142,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
       return;
     }
     if (!Array.isArray(ids) || outbox === undefined) return;
+    unansweredResends = 0;
     for (const id of ids) {
       if (typeof id !== 'string') continue;
       inflight.delete(id);
@@ -150,8 +154,9 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   function checkAckTimeouts(): void {
     if (!connected || inflight.size === 0) return;
     const oldest = Math.min(...inflight.values());
-    if (Date.now() - oldest < ackTimeoutMs) return;
+    if (Date.now() - oldest < Math.min(ackTimeoutMs * 2 ** unansweredResends, Math.max(ackTimeoutMs, 3_600_000))) return;
     counts.resends++;
+    unansweredResends++;
     log.warn({ unacknowledged: inflight.size }, 'hub did not acknowledge in time; resending from the head of the outbox');
     inflight.clear();
     lastSeq = 0;
