@@ -3,7 +3,7 @@
  * broker, ingest and the HTTP API from a validated config. `createGateway`
  * returns `{ start, stop }` and handles for tests.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
@@ -21,6 +21,7 @@ import { commandRoutes } from './commands/routes.js';
 import type { Pseudonymizer } from './privacy/index.js';
 import { createSchoolUplink, type SchoolUplink } from './uplink/school-uplink.js';
 import { createSummaryBuffer } from './api/summary-buffer.js';
+import { createGatewayMetrics } from './metrics/metrics.js';
 import { adapterStats, createAdapters, createCommandsFor, createStore, subscribeCommands, type Adapters } from './wiring.js';
 import type { HealthReport } from './api/routes/health.js';
 
@@ -52,7 +53,17 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
   const brokerAuth = deviceAuthFromConfig(config);
-  const store = createStore(config, log, templates);
+  // One metrics registry per gateway; the store is wrapped so every write's latency is observed.
+  const metrics = createGatewayMetrics({
+    broker: () => ({ clients: theBroker.connectedClients(), ...theBroker.stats() }),
+    ingest: () => ingest.stats(),
+    devices: () => registry.counts(),
+    store: () => store.health(),
+    adapters: () => [...adapters.modbus.stats(), ...adapters.serial.stats()],
+    outboxDepth: () => school.uplink?.health().queued ?? 0,
+    spoolDepth: () => Number(store.health().detail?.spool_batches ?? 0),
+  }, { site: config.site.id });
+  const store = metrics.instrumentStore(createStore(config, log, templates), config.store.kind);
   const summaryBuffer = createSummaryBuffer();
   // Pseudonymizer, summaries, the uplink guard and (when configured) the uplink to the school hub.
   const school = createSchoolUplink(config, {
@@ -127,17 +138,13 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
         templateOf: (id) => templates.get(id),
         templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name,
         summaries: summaryBuffer,
-        metricsSources: {
-          adapters: () => [...adapters.modbus.stats(), ...adapters.serial.stats()],
-          outboxDepth: () => school.uplink?.health().queued ?? 0,
-          spoolDepth: () => Number(store.health().detail?.spool_batches ?? 0),
-        },
+        metrics,
         plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
           await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, disconnect: (id) => theBroker.disconnectDevice(id), hasTemplate: (id) => templates.get(id) !== undefined });
         }],
         ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
         sessions: {
-          ...(config.store.kind === 'embedded' && config.store.path !== ':memory:' ? { file: join(config.store.path, 'sessions.json') } : {}),
+          file: join(config.store.kind === 'embedded' && config.store.path !== ':memory:' ? config.store.path : dirname(config.privacy.pseudonymKeyFile), 'sessions.json'),
           pseudonym: (value) => pseudonymizer.pseudonym(value),
         },
       });
