@@ -112,6 +112,18 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     },
   };
 
+  /**
+   * Drops found while settling a 400 count only if the batch then ends written: when a later
+   * request of the same delivery fails, the whole batch is spooled and its bad lines will be
+   * found, and counted, again on replay.
+   */
+  async function deliverCounted(body: Buffer, count: number, getLines: () => Promise<string[]>): Promise<DeliverResult> {
+    const found: Parameters<DeliverDeps['drop']>[] = [];
+    const r = await deliver(body, count, getLines, { ...deliverDeps, drop: (...d) => { found.push(d); } });
+    if (r.kind === 'ok') for (const d of found) deliverDeps.drop(...d);
+    return r;
+  }
+
   function wake(): void {
     wakeUp?.();
   }
@@ -169,7 +181,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     try {
       const raw = batchBody(b);
       body = await gzip(raw, { level: gzipLevel });
-      const r = await deliver(body, b.count, () => Promise.resolve(splitLines(raw)), deliverDeps);
+      const r = await deliverCounted(body, b.count, () => Promise.resolve(splitLines(raw)));
       if (r.kind === 'ok') {
         written += r.written;
         markUp();
@@ -263,7 +275,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     if (!e) return;
     inFlight++;
     try {
-      const r = await deliver(e.body, e.lines, async () => splitLines(await gunzip(e.body)), deliverDeps);
+      const r = await deliverCounted(e.body, e.lines, async () => splitLines(await gunzip(e.body)));
       if (r.kind === 'ok') {
         written += r.written;
         markUp();
