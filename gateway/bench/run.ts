@@ -105,7 +105,7 @@ try {
     process.stdout.write(`${table(['workload', 'msgs/s', 'readings/s', 'p50 ms', 'p99 ms', 'cpu µs/msg', 'peak RSS MiB', 'lost', '÷aedes', '÷mosquitto', '÷influxd'], rows)}\n\n`);
     process.stdout.write(`${table(['ceiling', 'msgs/s (points/s)', 'p50 ms', 'p99 ms'], [
       ...ceilings.map((c) => [`${c.broker} pass-through QoS ${c.qos}`, c.msgs_per_s, c.p50_ms, c.p99_ms]),
-      ...(influxCeiling ? [['influxd write (5,000/batch, 2 in flight)', influxCeiling, NaN, NaN]] : []),
+      ...(influxCeiling ? [['influxd write, pen lines (5,000/batch, 2 in flight)', influxCeiling, NaN, NaN]] : []),
     ])}\n`);
     for (const r of results) if (r.note) process.stdout.write(`  ${r.workload}: ${r.note}\n`);
     process.stdout.write('  p50/p99: publish → PUBACK (stored) at half the saturated rate; sat_p99_ms in the JSON is the p99 while saturated.\n');

@@ -84,7 +84,10 @@ export interface InfluxCeiling {
   in_flight: number;
 }
 
-/** influxd's own write rate: `points` lines of a classroom-light-like measurement. */
+/**
+ * influxd's own write rate for the dominant load, smart-pen points (the gateway's line shape:
+ * tags site/device/template/page/stroke/person, fields x_mm, y_mm, pressure, pen), ms precision.
+ */
 export async function influxWriteCeiling(write: (lines: string) => Promise<void>, points = 400_000, batch = 5_000, inFlight = 2): Promise<InfluxCeiling> {
   const base = Date.now() - 3_600_000;
   const batches: string[] = [];
@@ -92,7 +95,8 @@ export async function influxWriteCeiling(write: (lines: string) => Promise<void>
     const lines: string[] = [];
     for (let i = 0; i < batch; i++) {
       const n = b * batch + i;
-      lines.push(`classroom_light,site=bench,device=L-${n % 500},template=classroom-light on=true,brightness_pct=${n % 100},cct_k=5000i,desk_illuminance_lux=512,power_w=36.5 ${base + Math.floor(n / 500)}`);
+      const pen = n % 800;
+      lines.push(`smart_pen,device=P-${pen},page=8.12.33.${pen % 40},person=p${pen.toString(16).padStart(16, '0')},site=bench,stroke=0,template=smart-pen pen="h${pen}",pressure=${400 + (n % 300)}i,x_mm=${(100 + (n % 900) / 10).toFixed(1)},y_mm=85.6 ${base + Math.floor(n / 800) * 10}`);
     }
     batches.push(lines.join('\n'));
   }

@@ -41,7 +41,10 @@ export async function runComponentBench(b: ComponentBench, timeoutMs = 180_000):
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   clearTimeout(timer);
   const seconds = Math.round((Date.now() - t0) / 1000);
-  const json = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  // The JSON is the last line, or (pretty-printed) the text from the last line that is just `{`.
+  const lines = out.trim().split('\n');
+  const last = lines.at(-1) ?? '';
+  const json = last.startsWith('{') && last.endsWith('}') ? last : lines.slice(lines.lastIndexOf('{')).join('\n');
   if (code !== 0 || !json) return { name: b.name, ok: false, seconds, error: `exit ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}` };
   try {
     return { name: b.name, ok: true, seconds, result: JSON.parse(json) as unknown };
