@@ -1,9 +1,11 @@
 /**
  * A small simulated school for the demo and tests: N classrooms, each with two
- * classroom-light groups, a smart board and an air-quality monitor, following
+ * classroom-light groups, a smart board, an air-quality monitor, an occupancy
+ * sensor and a smoke detector, following
  * the timetable on a sped-up school clock.
  */
 import { airQualityMonitor, classroomLight, smartBoard, type DeviceModel } from './mqtt/models.js';
+import { occupancySensor, smokeDetector } from './mqtt/models-room.js';
 import { createMqttDevice, type SimDevice } from './mqtt/mqtt-device.js';
 import { createSchoolClock, periodAt, roomHasClass, type SchoolClock } from './school-clock.js';
 
@@ -50,6 +52,8 @@ export function createSimulatedSchool(o: SimulatedSchoolOptions, deps: { log?: S
     add('classroom-light', `light-${room}-2`, classroomLight(r + 1));
     add('smart-board', `board-${room}`, smartBoard());
     add('air-quality-monitor', `aqm-${room}`, airQualityMonitor());
+    add('occupancy-sensor', `occ-${room}`, occupancySensor());
+    add('smoke-detector', `smoke-${room}`, smokeDetector());
   }
 
   return {
