@@ -61,12 +61,12 @@ async function ceiling(influx: InfluxServer, db: string, lines: string[], inFlig
   return lines.length / s;
 }
 
-async function storeRate(influx: InfluxServer | { url: string }, db: string, readings: Reading[]): Promise<{ rate: number; spooled_max: number; p50: number; p99: number; cpu_us_per_reading: number }> {
+async function storeRate(influx: InfluxServer | { url: string }, db: string, readings: Reading[], gzip = true): Promise<{ rate: number; spooled_max: number; p50: number; p99: number; cpu_us_per_reading: number }> {
   if ('createDatabase' in influx) await influx.createDatabase(db);
   const config = storeSchema.parse({ kind: 'influx', url: influx.url, database: db });
   if (config.kind !== 'influx') throw new Error('unreachable');
   const spoolDir = await mkdtemp(join(tmpdir(), 'store-bench-spool-'));
-  const store = createInfluxStore({ config, site: 'north-high', spoolDir, integerFieldsOf: () => integerFields }, { log: pino({ level: 'silent' }) });
+  const store = createInfluxStore({ config, site: 'north-high', spoolDir, gzip, integerFieldsOf: () => integerFields }, { log: pino({ level: 'silent' }) });
   await store.start();
   let spooledMax = 0;
   const watch = setInterval(() => { spooledMax = Math.max(spooledMax, Number(store.health().detail?.spool_batches ?? 0)); }, 50);
@@ -131,12 +131,15 @@ try {
   let c2 = 0;
   let c2gz = 0;
   let st = { rate: 0, spooled_max: 0, p50: 0, p99: 0, cpu_us_per_reading: 0 };
+  let plain = { ...st };
   for (const round of [1, 2]) {
     c1 = Math.max(c1, await ceiling(influx, `ceiling_1_${round}`, lines, 1));
     c2 = Math.max(c2, await ceiling(influx, `ceiling_2_${round}`, lines, 2));
     c2gz = Math.max(c2gz, await ceiling(influx, `ceiling_2gz_${round}`, lines, 2, true));
     const s = await storeRate(influx, `store_${round}`, readings);
     if (s.rate > st.rate) st = s;
+    const p = await storeRate(influx, `store_plain_${round}`, readings, false);
+    if (p.rate > plain.rate) plain = p;
   }
   const round = (x: number): number => Math.round(x);
   const rows = [
@@ -146,16 +149,19 @@ try {
     ['influxd ceiling, 5,000-line POSTs, 2 in flight (points/s)', round(c2)],
     ['influxd ceiling, same but gzip bodies made beforehand (points/s)', round(c2gz)],
     ['influx store, gzip, 2 in flight (readings/s)', round(st.rate)],
+    ['influx store, plain bodies (gzip: false), 2 in flight (readings/s)', round(plain.rate)],
     ['influx store into a null HTTP endpoint (readings/s)', round(nul.rate)],
   ] as const;
   console.log(`smart-pen points, ${N} readings (${lines[0]?.length ?? 0} bytes/line; ${bytes} bytes encoded)`);
-  for (const [k, v] of rows) console.log(`${k.padEnd(66)} ${String(v).padStart(10)}`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(70)} ${String(v).padStart(10)}`);
+  console.log(`plain-body store / plain ceiling: ${((plain.rate / c2) * 100).toFixed(1)}%`);
   console.log(`store / 2-in-flight ceiling: ${((st.rate / c2) * 100).toFixed(1)}% (gzip ceiling: ${((st.rate / c2gz) * 100).toFixed(1)}%)  (max spooled batches during run: ${st.spooled_max}; write latency p50 ${st.p50} ms, p99 ${st.p99} ms; gateway CPU ${st.cpu_us_per_reading} µs/reading, ${nul.cpu_us_per_reading} into the null endpoint)`);
   console.log(JSON.stringify({
     bench: 'store-influx', readings: N, batch_lines: BATCH,
     encode_lines_per_s: round(encodeRate), json_stringify_per_s: round(jsonRate),
     influxd_ceiling_1_in_flight: round(c1), influxd_ceiling_2_in_flight: round(c2), influxd_ceiling_2_in_flight_gzip: round(c2gz),
     store_readings_per_s: round(st.rate), store_null_endpoint_per_s: round(nul.rate), store_vs_ceiling_2: Number((st.rate / c2).toFixed(3)), store_vs_ceiling_2_gzip: Number((st.rate / c2gz).toFixed(3)),
+    store_plain_readings_per_s: round(plain.rate), store_plain_vs_ceiling_2: Number((plain.rate / c2).toFixed(3)),
     store_spooled_batches_max: st.spooled_max, write_latency_p50_ms: st.p50, write_latency_p99_ms: st.p99, store_cpu_us_per_reading: st.cpu_us_per_reading, null_cpu_us_per_reading: nul.cpu_us_per_reading,
   }));
 } finally {

@@ -16,14 +16,16 @@ export type DeliverResult =
   | { kind: 'retry'; reason: string; retryAfterMs?: number };
 
 export interface DeliverDeps {
-  post(gzBody: Buffer): Promise<WriteOutcome>;
-  gzip(text: string): Promise<Buffer>;
+  /** POSTs a body, gzip-compressed or not. */
+  post(body: Buffer, gzipped: boolean): Promise<WriteOutcome>;
+  /** Makes a body from text (compressing it when the store sends gzip). */
+  encode(text: string): Promise<{ body: Buffer; gzipped: boolean }>;
   /** Counts `count` lines dropped for `reason`; `line` is one example for the log. */
   drop(reason: string, count: number, line?: string): void;
 }
 
-export async function deliver(gz: Buffer, lineCount: number, getLines: () => Promise<string[]>, d: DeliverDeps): Promise<DeliverResult> {
-  const out = await d.post(gz);
+export async function deliver(body: Buffer, gzipped: boolean, lineCount: number, getLines: () => Promise<string[]>, d: DeliverDeps): Promise<DeliverResult> {
+  const out = await d.post(body, gzipped);
   switch (out.kind) {
     case 'ok':
       return { kind: 'ok', written: lineCount };
@@ -44,7 +46,8 @@ export async function deliver(gz: Buffer, lineCount: number, getLines: () => Pro
 
 export async function deliverLines(lines: string[], d: DeliverDeps): Promise<DeliverResult> {
   if (lines.length === 0) return { kind: 'ok', written: 0 };
-  return deliver(await d.gzip(lines.join('\n')), lines.length, () => Promise.resolve(lines), d);
+  const { body, gzipped } = await d.encode(lines.join('\n'));
+  return deliver(body, gzipped, lines.length, () => Promise.resolve(lines), d);
 }
 
 async function halves(lines: string[], d: DeliverDeps): Promise<DeliverResult> {

@@ -54,13 +54,13 @@ export function influxTarget(cfg: InfluxStoreConfig): InfluxTarget {
 
 export type FetchLike = typeof fetch;
 
-/** POSTs one gzip body; never throws (network errors and timeouts are a `retry` outcome). */
-export async function postWrite(target: InfluxTarget, gzBody: Buffer, timeoutMs: number, fetchImpl: FetchLike): Promise<WriteOutcome> {
+/** POSTs one body; never throws (network errors and timeouts are a `retry` outcome). */
+export async function postWrite(target: InfluxTarget, body: Buffer, gzipped: boolean, timeoutMs: number, fetchImpl: FetchLike): Promise<WriteOutcome> {
   try {
     const res = await fetchImpl(target.writeUrl, {
       method: 'POST',
-      body: gzBody,
-      headers: { ...target.headers, 'content-encoding': 'gzip', 'content-type': 'text/plain; charset=utf-8' },
+      body,
+      headers: { ...target.headers, ...(gzipped ? { 'content-encoding': 'gzip' } : {}), 'content-type': 'text/plain; charset=utf-8' },
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = res.status === 204 ? '' : await res.text();

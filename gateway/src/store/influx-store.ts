@@ -39,6 +39,11 @@ export interface InfluxStoreOptions {
   retryMaxMs?: number;
   gzipLevel?: number;
   /**
+   * Compress request bodies (default true: a LAN or remote InfluxDB). On loopback on a small
+   * machine plain bodies are cheaper for both sides. Spooled batches are always gzip.
+   */
+  gzip?: boolean;
+  /**
    * Send the open batch as soon as a request slot is idle instead of waiting for `flushMs`
    * (default true): low latency when load is light, full batches when InfluxDB is busy.
    */
@@ -74,6 +79,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const retryBaseMs = options.retryBaseMs ?? 250;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
   const gzipLevel = options.gzipLevel ?? 1;
+  const useGzip = options.gzip ?? true;
   const extraTags = { site: options.site };
   const encoder = createLineEncoder();
   const spoolOptions = options.spool ?? {
@@ -99,13 +105,13 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const eagerFlush = options.eagerFlush ?? true;
 
   const deliverDeps: DeliverDeps = {
-    post: async (body) => {
+    post: async (body, gzipped) => {
       const t0 = performance.now();
-      const out = await postWrite(target, body, timeoutMs, fetchImpl);
+      const out = await postWrite(target, body, gzipped, timeoutMs, fetchImpl);
       if (out.kind !== 'retry') latency.add(performance.now() - t0);
       return out;
     },
-    gzip: (text) => gzip(text, { level: gzipLevel }),
+    encode: async (text) => (useGzip ? { body: await gzip(text, { level: gzipLevel }), gzipped: true } : { body: Buffer.from(text), gzipped: false }),
     drop: (reason, count, line) => {
       drops[reason] = (drops[reason] ?? 0) + count;
       log.warn({ reason, count, line: line?.slice(0, 300) }, 'InfluxDB refused lines');
@@ -117,9 +123,9 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
    * request of the same delivery fails, the whole batch is spooled and its bad lines will be
    * found, and counted, again on replay.
    */
-  async function deliverCounted(body: Buffer, count: number, getLines: () => Promise<string[]>): Promise<DeliverResult> {
+  async function deliverCounted(body: Buffer, gzipped: boolean, count: number, getLines: () => Promise<string[]>): Promise<DeliverResult> {
     const found: Parameters<DeliverDeps['drop']>[] = [];
-    const r = await deliver(body, count, getLines, { ...deliverDeps, drop: (...d) => { found.push(d); } });
+    const r = await deliver(body, gzipped, count, getLines, { ...deliverDeps, drop: (...d) => { found.push(d); } });
     if (r.kind === 'ok') for (const d of found) deliverDeps.drop(...d);
     return r;
   }
@@ -180,8 +186,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     let body: Buffer | undefined;
     try {
       const raw = batchBody(b);
-      body = await gzip(raw, { level: gzipLevel });
-      const r = await deliverCounted(body, b.count, () => Promise.resolve(splitLines(raw)));
+      if (useGzip) body = await gzip(raw, { level: gzipLevel });
+      const r = await deliverCounted(body ?? raw, useGzip, b.count, () => Promise.resolve(splitLines(raw)));
       if (r.kind === 'ok') {
         written += r.written;
         markUp();
@@ -275,7 +281,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     if (!e) return;
     inFlight++;
     try {
-      const r = await deliverCounted(e.body, e.lines, async () => splitLines(await gunzip(e.body)));
+      const r = await deliverCounted(e.body, true, e.lines, async () => splitLines(await gunzip(e.body)));
       if (r.kind === 'ok') {
         written += r.written;
         markUp();

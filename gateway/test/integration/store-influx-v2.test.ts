@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeSchema } from '../../src/config/schema.js';
-import { createInfluxStore, type InfluxStore } from '../../src/store/influx-store.js';
+import { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from '../../src/store/influx-store.js';
 
 interface Recorded { at: number; method: string; url: URL; headers: IncomingMessage['headers']; lines: string[] }
 type Reply = (req: Recorded, res: ServerResponse) => void | Promise<void>;
@@ -42,11 +42,11 @@ async function recordingServer(reply: Reply): Promise<{ url: string; requests: R
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, concurrent };
 }
 
-async function v2Store(url: string, over: Record<string, unknown> = {}): Promise<InfluxStore> {
+async function v2Store(url: string, over: Record<string, unknown> = {}, opts: Partial<InfluxStoreOptions> = {}): Promise<InfluxStore> {
   const config = storeSchema.parse({ kind: 'influx', url, apiVersion: 2, org: 'school org', bucket: 'campus', token: 's3cr3t', batchSize: 100, flushMs: 20, ...over });
   if (config.kind !== 'influx') throw new Error('not influx');
   const spoolDir = await mkdtemp(join(tmpdir(), 'influx-v2-spool-'));
-  const store = createInfluxStore({ config, site: 'north-high', spoolDir, retryBaseMs: 50, retryMaxMs: 500 }, { log });
+  const store = createInfluxStore({ config, site: 'north-high', spoolDir, retryBaseMs: 50, retryMaxMs: 500, ...opts }, { log });
   await store.start();
   cleanup.push(async () => { await store.stop(); await rm(spoolDir, { recursive: true, force: true }); });
   return store;
@@ -91,6 +91,26 @@ describe('influx store, v2 API and HTTP behaviour', () => {
     expect(a?.lines).toEqual(lines(3));
     expect(Object.fromEntries(b?.url.searchParams ?? [])).toEqual({ db: 'campus', precision: 'ms' });
     expect(b?.headers.authorization).toBe('Token tok');
+  });
+
+  it('gzip: false posts plain bodies live, while spooled batches are replayed gzip', async () => {
+    let fail = false;
+    const srv = await recordingServer((req, res) => {
+      if (fail) res.writeHead(500).end('{"error":"x"}');
+      else ok(req, res);
+    });
+    const store = await v2Store(srv.url, {}, { gzip: false });
+    await store.writeLines(lines(3));
+    fail = true;
+    await store.writeLines(lines(2, 'b'));
+    fail = false;
+    await until(() => store.health().detail?.spool_batches === 0 && srv.requests.length >= 3);
+    const [plain, failed, replayed] = srv.requests;
+    expect(plain?.headers['content-encoding']).toBeUndefined();
+    expect(plain?.lines).toEqual(lines(3));
+    expect(failed?.headers['content-encoding']).toBeUndefined();
+    expect(replayed?.headers['content-encoding']).toBe('gzip');
+    expect(replayed?.lines).toEqual(lines(2, 'b'));
   });
 
   it('group commit: an idle store sends at once (not after flushMs); writes of one turn share a batch', async () => {
