@@ -64,7 +64,8 @@ describe('web dashboard in chromium', () => {
     await page.locator('.tile[data-device="light-101-1"][data-status="online"]').waitFor({ timeout: 20_000 });
     await page.locator('.tile[data-device="board-104"][data-status="online"]').waitFor({ timeout: 20_000 });
     expect(await page.locator('section.building').evaluateAll((els) => els.map((e) => e.getAttribute('data-building')))).toEqual(['A', 'B']);
-    expect(await page.locator('.room[data-room="101"] .tile').count()).toBe(5);
+    // The simulated school's devices in room 101, plus the wristband base the test provisioned there.
+    expect(await page.locator('.room[data-room="101"] .tile').count()).toBe(school.devices().filter((d) => d.room === '101').length + 1);
     await expect.poll(() => page.locator('#alarms li[data-device="smoke-b-1"]').textContent()).toContain('alarm');
     await expect.poll(() => page.locator('#empty-rooms li[data-room="lab-2"]').textContent()).toContain('socket-lab-2');
     expect(await page.locator('.tile[data-device="aqm-201"]').getAttribute('data-status')).toBe('never');
