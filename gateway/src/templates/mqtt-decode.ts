@@ -85,10 +85,14 @@ function fill(keys: KeyPlan[], obj: Record<string, unknown>, out: Record<string,
   return undefined;
 }
 
+const MAX_TS_MS = 9_223_372_036_854;
+
 function tsOf(p: MqttPlan, obj: Record<string, unknown>, receivedAt: number): number | Rejection {
   const ts = obj[p.tsKey];
   if (ts === undefined) return receivedAt;
   if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0) return reject('wrong_type', `ts: expected epoch milliseconds, got ${show(ts)}`);
+  // Beyond 2262-04-11 no store can hold it (InfluxDB keeps int64 ns) and `new Date(ts)` throws past 8.64e15.
+  if (ts > MAX_TS_MS) return reject('out_of_range', `ts: ${ts} is outside 0…${MAX_TS_MS} (epoch ms up to 2262-04-11)`);
   return ts;
 }
 
