@@ -20,7 +20,8 @@ export function createTokenBucket(ratePerSecond: number, burst: number, now: () 
   return {
     take() {
       const t = now();
-      tokens = Math.min(burst, tokens + ((t - last) * ratePerSecond) / 1000);
+      // max(0, …): a wall clock stepped back (NTP) must not drive the bucket negative for that long.
+      tokens = Math.min(burst, tokens + (Math.max(0, t - last) * ratePerSecond) / 1000);
       last = t;
       if (tokens < 1) return false;
       tokens -= 1;
