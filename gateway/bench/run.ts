@@ -103,7 +103,7 @@ try {
     });
     process.stdout.write(`\ncampus-gateway bench (${values.store} store, ${cpus().length} cores, node ${process.version})\n`);
     process.stdout.write(`${table(['workload', 'msgs/s', 'readings/s', 'p50 ms', 'p99 ms', 'cpu µs/msg', 'peak RSS MiB', 'lost', '÷aedes', '÷mosquitto', '÷influxd'], rows)}\n\n`);
-    process.stdout.write(`${table(['ceiling', 'msgs/s (points/s)', 'p50 ms', 'p99 ms'], [
+    process.stdout.write(`${table(['ceiling', 'msgs/s (points/s)', 'p50 ms (saturated)', 'p99 ms (saturated)'], [
       ...ceilings.map((c) => [`${c.broker} pass-through QoS ${c.qos}`, c.msgs_per_s, c.p50_ms, c.p99_ms]),
       ...(influxCeiling ? [['influxd write, pen lines (5,000/batch, 2 in flight)', influxCeiling, NaN, NaN]] : []),
     ])}\n`);
