@@ -61,7 +61,7 @@ async function ceiling(influx: InfluxServer, db: string, lines: string[], inFlig
   return lines.length / s;
 }
 
-async function storeRate(influx: InfluxServer | { url: string }, db: string, readings: Reading[], gzip = true): Promise<{ rate: number; spooled_max: number; p50: number; p99: number; cpu_us_per_reading: number }> {
+async function storeRate(influx: InfluxServer | { url: string }, db: string, readings: Reading[], gzip = true): Promise<{ rate: number; spooled_max: number; p50: number; p99: number; cpu_us_per_reading: number; lines_per_request: number }> {
   if ('createDatabase' in influx) await influx.createDatabase(db);
   const config = storeSchema.parse({ kind: 'influx', url: influx.url, database: db });
   if (config.kind !== 'influx') throw new Error('unreachable');
@@ -72,13 +72,16 @@ async function storeRate(influx: InfluxServer | { url: string }, db: string, rea
   const watch = setInterval(() => { spooledMax = Math.max(spooledMax, Number(store.health().detail?.spool_batches ?? 0)); }, 50);
   const t = performance.now();
   const cpu0 = process.cpuUsage();
+  // A closed loop like devices awaiting their PUBACKs: at most 20,000 readings (4 full
+  // batches) written and not yet resolved; a write() shares its batch's promise.
   const outstanding = new Set<Promise<void>>();
+  let pendingReadings = 0;
   for (let i = 0; i < readings.length; i += 500) {
-    const p = store.write(readings.slice(i, i + 500));
+    const chunk = readings.slice(i, i + 500);
+    pendingReadings += chunk.length;
+    const p = store.write(chunk).finally(() => { pendingReadings -= chunk.length; outstanding.delete(p); });
     outstanding.add(p);
-    void p.finally(() => outstanding.delete(p));
-    // write() returns one promise per batch, shared by the writes in it: at most 4 batches open.
-    if (outstanding.size >= 4) await Promise.race(outstanding);
+    while (pendingReadings >= 20_000) await Promise.race(outstanding);
   }
   store.flush();
   await Promise.all(outstanding);
@@ -87,12 +90,13 @@ async function storeRate(influx: InfluxServer | { url: string }, db: string, rea
   const cpu = process.cpuUsage(cpu0);
   clearInterval(watch);
   const lat = store.health().detail?.write_latency_ms as { p50: number; p99: number };
+  const linesPerRequest = Math.round(readings.length / Math.max(1, Number(store.health().detail?.write_requests ?? 1)));
   if (process.env.BENCH_DEBUG) console.error(JSON.stringify(store.health()));
   await store.stop();
   await rm(spoolDir, { recursive: true, force: true });
   if ('query' in influx && (await count(influx, db)) !== readings.length) throw new Error(`store ${db}: count mismatch`);
   const cpuUs = (cpu.user + cpu.system) / readings.length;
-  return { rate: readings.length / s, spooled_max: spooledMax, p50: lat.p50, p99: lat.p99, cpu_us_per_reading: Number(cpuUs.toFixed(2)) };
+  return { rate: readings.length / s, spooled_max: spooledMax, p50: lat.p50, p99: lat.p99, cpu_us_per_reading: Number(cpuUs.toFixed(2)), lines_per_request: linesPerRequest };
 }
 
 /** An HTTP endpoint that reads each body and answers 204: the store's own ceiling. */
@@ -130,7 +134,7 @@ try {
   let c1 = 0;
   let c2 = 0;
   let c2gz = 0;
-  let st = { rate: 0, spooled_max: 0, p50: 0, p99: 0, cpu_us_per_reading: 0 };
+  let st = { rate: 0, spooled_max: 0, p50: 0, p99: 0, cpu_us_per_reading: 0, lines_per_request: 0 };
   let plain = { ...st };
   for (const round of [1, 2]) {
     c1 = Math.max(c1, await ceiling(influx, `ceiling_1_${round}`, lines, 1));
@@ -155,14 +159,14 @@ try {
   console.log(`smart-pen points, ${N} readings (${lines[0]?.length ?? 0} bytes/line; ${bytes} bytes encoded)`);
   for (const [k, v] of rows) console.log(`${k.padEnd(70)} ${String(v).padStart(10)}`);
   console.log(`plain-body store / plain ceiling: ${((plain.rate / c2) * 100).toFixed(1)}%`);
-  console.log(`store / 2-in-flight ceiling: ${((st.rate / c2) * 100).toFixed(1)}% (gzip ceiling: ${((st.rate / c2gz) * 100).toFixed(1)}%)  (max spooled batches during run: ${st.spooled_max}; write latency p50 ${st.p50} ms, p99 ${st.p99} ms; gateway CPU ${st.cpu_us_per_reading} µs/reading, ${nul.cpu_us_per_reading} into the null endpoint)`);
+  console.log(`store / 2-in-flight ceiling: ${((st.rate / c2) * 100).toFixed(1)}% (gzip ceiling: ${((st.rate / c2gz) * 100).toFixed(1)}%)  (max spooled batches during run: ${st.spooled_max}; write latency p50 ${st.p50} ms, p99 ${st.p99} ms; ${st.lines_per_request} lines/request (plain ${plain.lines_per_request}); gateway CPU ${st.cpu_us_per_reading} µs/reading, ${nul.cpu_us_per_reading} into the null endpoint)`);
   console.log(JSON.stringify({
     bench: 'store-influx', readings: N, batch_lines: BATCH,
     encode_lines_per_s: round(encodeRate), json_stringify_per_s: round(jsonRate),
     influxd_ceiling_1_in_flight: round(c1), influxd_ceiling_2_in_flight: round(c2), influxd_ceiling_2_in_flight_gzip: round(c2gz),
     store_readings_per_s: round(st.rate), store_null_endpoint_per_s: round(nul.rate), store_vs_ceiling_2: Number((st.rate / c2).toFixed(3)), store_vs_ceiling_2_gzip: Number((st.rate / c2gz).toFixed(3)),
     store_plain_readings_per_s: round(plain.rate), store_plain_vs_ceiling_2: Number((plain.rate / c2).toFixed(3)),
-    store_spooled_batches_max: st.spooled_max, write_latency_p50_ms: st.p50, write_latency_p99_ms: st.p99, store_cpu_us_per_reading: st.cpu_us_per_reading, null_cpu_us_per_reading: nul.cpu_us_per_reading,
+    store_spooled_batches_max: st.spooled_max, write_latency_p50_ms: st.p50, write_latency_p99_ms: st.p99, store_cpu_us_per_reading: st.cpu_us_per_reading, store_lines_per_request: st.lines_per_request, store_plain_lines_per_request: plain.lines_per_request, null_cpu_us_per_reading: nul.cpu_us_per_reading,
   }));
 } finally {
   await influx.stop();

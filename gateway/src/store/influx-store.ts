@@ -94,6 +94,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   let timer: NodeJS.Timeout | undefined;
   let inFlight = 0;
   let written = 0;
+  let requests = 0;
   let down = false;
   let failures = 0;
   let nextAttemptAt = 0;
@@ -107,6 +108,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const deliverDeps: DeliverDeps = {
     post: async (body, gzipped) => {
       const t0 = performance.now();
+      requests++;
       const out = await postWrite(target, body, gzipped, timeoutMs, fetchImpl);
       if (out.kind !== 'retry') latency.add(performance.now() - t0);
       return out;
@@ -361,6 +363,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
           oldest_unsent_age_ms: oldest === undefined ? 0 : Math.max(0, now() - oldest),
           write_latency_ms: latency.summary(),
           in_flight: inFlight,
+          write_requests: requests,
           queued_batches: queue.length,
         },
       };
