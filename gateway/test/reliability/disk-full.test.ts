@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { influxConfig } from './influx-config.js';
 import type { Reading } from '../../src/core/reading.js';
 import { silentLogger } from '../../src/log.js';
 import { createInfluxStore } from '../../src/store/influx-store.js';
@@ -64,7 +65,7 @@ describe('disk full', () => {
   it('influx store spool: refused or counted while full, resumes when space returns, every acknowledged reading delivered', async () => {
     const spoolDir = join(mnt, 'spool');
     const store = createInfluxStore({
-      config: { ...(parseConfig({ store: { kind: 'influx', url: influx.url, database: 'campus', flushMs: 50 } }).store as never) },
+      config: influxConfig(parseConfig({ store: { kind: 'influx', url: influx.url, database: 'campus', flushMs: 50 } }).store),
       site: 'rel', spoolDir, retryBaseMs: 100, retryMaxMs: 500, requestTimeoutMs: 3_000,
     }, { log: silentLogger() });
     await store.start();

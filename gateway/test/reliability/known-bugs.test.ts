@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { influxConfig } from './influx-config.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
 import { createInfluxStore } from '../../src/store/influx-store.js';
@@ -63,7 +64,7 @@ if (!ON) {
         await influx.createDatabase('campus');
         let offset = 0;
         const store = createInfluxStore({
-          config: { ...(parseConfig({ store: { kind: 'influx', url: influx.url, database: 'campus', flushMs: 20 } }).store as never) },
+          config: influxConfig(parseConfig({ store: { kind: 'influx', url: influx.url, database: 'campus', flushMs: 20 } }).store),
           site: 'known', spoolDir: join(dir, 'spool-jump'), retryBaseMs: 100, retryMaxMs: 1_000, requestTimeoutMs: 2_000,
         }, { log: silentLogger(), now: () => Date.now() + offset });
         await store.start();

@@ -175,7 +175,7 @@ describe('hostile MQTT clients against the gateway broker', () => {
     const ingested = gw.ingest.stats().readings['classroom-light'] ?? 0;
     expect(acked).toBeGreaterThan(10);
     expect(ingested).toBeGreaterThanOrEqual(acked);
-    const rows = await gw.store.query({ device: 'good-1', field: 'brightness_pct', from: 0, to: Date.now() + 1e12 });
+    const rows = await gw.store.query!({ device: 'good-1', field: 'brightness_pct', from: 0, to: Date.now() + 1e12 });
     expect(rows.length).toBe(acked);
   }, T);
 });
