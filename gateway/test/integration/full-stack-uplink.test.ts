@@ -13,7 +13,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { createHub, parseHubConfig, type Hub } from '../../src/hub/index.js';
 import { silentLogger } from '../../src/log.js';
-import { startInflux, startMosquitto, type InfluxServer, type MosquittoServer } from '../kit/index.js';
+import { startInflux, startMosquitto, type InfluxServer, type MosquittoServer, until } from '../kit/index.js';
 
 const BANDS = ['W-2231', 'W-2232', 'W-2233', 'W-2234', 'W-2235', 'W-2236'];
 const CARD = 'S2023001';
@@ -24,16 +24,8 @@ let gw: Gateway;
 let spy: MqttClient;
 let dir: string;
 const wire: Buffer[] = [];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The hub path crosses two brokers, a window close and an InfluxDB write: wait longer. */
+const eventually = <T>(what: string, fn: () => Promise<T | undefined>) => until(what, fn, 45_000, 200);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cg-full-'));
@@ -83,14 +75,14 @@ describe('school gateway → hub broker → hub role → district InfluxDB', () 
     }
     await dev.publishAsync('campus/smoke-detector/smoke-101/telemetry', JSON.stringify({ alarm: true, smoke: 0.4, bat: 91, tamper: false }), { qos: 1 });
 
-    const alarms = await until('the smoke alarm at the district', async () => {
+    const alarms = await eventually('the smoke alarm at the district', async () => {
       const r = await influx.query('SELECT * FROM alarm', 'district').catch(() => undefined);
       const rows = r?.results[0]?.series?.[0]?.values;
       return rows && rows.length > 0 ? rows : undefined;
     });
     expect(JSON.stringify(alarms)).toContain('smoke');
 
-    const health = await until('a device-health summary at the district', async () => {
+    const health = await eventually('a device-health summary at the district', async () => {
       const r = await influx.query('SHOW MEASUREMENTS', 'district').catch(() => undefined);
       const names = (r?.results[0]?.series?.[0]?.values ?? []).map((v) => String(v[0]));
       return names.includes('summary_device_health') ? names : undefined;

@@ -12,21 +12,13 @@ import { createModbusSimServer, type ModbusSimServer } from '../../../firmware-s
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
+import { until } from '../kit/index.js';
 
 let sim: ModbusSimServer;
 let gw: Gateway;
 let dir: string;
 let base: string;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const json = async (path: string, init?: RequestInit) => (await fetch(`${base}${path}`, init)).json() as Promise<Record<string, unknown>>;
 
 beforeAll(async () => {

@@ -9,3 +9,4 @@ export { createPtyPair } from './pty.js';
 export type { PtyPair } from './pty.js';
 export { launchChromium, CHROMIUM_PATH } from './chromium.js';
 export { testOutputDir, repoRoot } from './paths.js';
+export { until } from './wait.js';
