@@ -21,6 +21,8 @@ export interface ChaosOptions {
   seed?: number;
   /** Mean time between faults. */
   faultEveryMs?: number;
+  /** Keep injecting past durationMs until this many faults happened (default 0). */
+  minFaults?: number;
   log?: (line: string) => void;
 }
 
@@ -189,9 +191,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const fleet = devices.map((d) => runDevice(d, o.intervalMs ?? 100, run));
     log(`seed ${seed}: ${nDevices} devices, faults every ~${faultEvery} ms for ${Math.round(o.durationMs / 1000)} s`);
     const cycle: (typeof KINDS)[number][] = [];
-    while (Date.now() - started < o.durationMs) {
+    const total = () => Object.values(faults).reduce((a, b) => a + b, 0);
+    const more = () => Date.now() - started < o.durationMs || total() < (o.minFaults ?? 0);
+    while (more()) {
       await sleep(faultEvery / 2 + rnd() * faultEvery);
-      if (Date.now() - started >= o.durationMs) break;
+      if (!more()) break;
       // Random moments and down times; the kinds go round a seeded shuffle, so any 3 faults cover all 3 kinds.
       if (cycle.length === 0) cycle.push(...KINDS.map((k) => [rnd(), k] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => k));
       const kind = cycle.shift()!;
