@@ -44,6 +44,8 @@ function pointMaker(baseKeys: string[], tagKeys: string[], indexTag: string, col
   return new Function('template', 'device', 'ts', 'base', 'baseTags', 'index', 'vals', body) as PointMaker;
 }
 
+const MAX_TS_MS = 9_223_372_036_854;
+
 /** One reading per point: ts = t0 + running sum of dt; base fields and tags copied into each. */
 export function expand(templateId: string, e: ExpandPlan, obj: Record<string, unknown>, device: string,
   base: Record<string, FieldValue>, baseTags: Record<string, string>, out: Reading[]): Rejection | undefined {
@@ -67,6 +69,8 @@ export function expand(templateId: string, e: ExpandPlan, obj: Record<string, un
       const dt: unknown = pt[e.dtColumn];
       if (typeof dt !== 'number' || !(dt >= 0)) return reject('wrong_type', `${e.array}[${g}].${e.points}[${i}] dt: expected milliseconds ≥ 0, got ${show(dt)}`);
       t += dt;
+      // Past 2262-04-11 no store can hold it, and `new Date(t)` downstream throws past 8.64e15.
+      if (!(t >= 0 && t <= MAX_TS_MS)) return reject('out_of_range', `${e.array}[${g}].${e.points}[${i}]: time ${t} is outside 0…${MAX_TS_MS} (epoch ms up to 2262-04-11)`);
       for (let c = 0; c < cols.length; c++) {
         const col = cols[c] as ExpandPlan['columns'][number];
         const raw: unknown = pt[col.index];
