@@ -67,6 +67,16 @@ describe('payload timestamps far in the future or past', () => {
     expect(gw.ingest.stats().rejected.wrong_type).toBe(3);
     expect(gw.store.health().dropped).toEqual({});
   }, T);
+
+  it('a smart-pen stroke whose time runs past 2262 is rejected and acknowledged, not a poison message', async () => {
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${gw.ports().mqtt}`, { clientId: 'pen-poison', reconnectPeriod: 0 });
+    const before = gw.ingest.stats().rejected.out_of_range ?? 0;
+    for (const strokes of [[{ t0: 1e16, pts: [[100, 100, 300, 0]] }], [{ t0: 1_767_600_000_000, pts: [[100, 100, 300, 0], [101, 101, 300, 1e300]] }]]) {
+      await c.publishAsync('campus/smart-pen/pen-poison/telemetry', JSON.stringify({ pen: 'P-1', page: '1.1.1.1', bat: 50, strokes }), { qos: 1 });
+    }
+    await c.endAsync();
+    expect((gw.ingest.stats().rejected.out_of_range ?? 0) - before).toBe(2);
+  }, T);
 });
 
 describe("the gateway's own clock jumping", () => {
