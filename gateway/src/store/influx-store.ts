@@ -261,6 +261,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
 
   async function replayLoop(): Promise<void> {
     while (!stopping) {
+      // No backoff is longer than 10 × retryMaxMs: a longer wait means the clock stepped back.
+      if (nextAttemptAt - now() > 10 * retryMaxMs) nextAttemptAt = now() + retryMaxMs;
       const wait = nextAttemptAt - now();
       if (spool.depth().batches === 0) await sleep(1_000);
       else if (down && wait > 0) await sleep(Math.min(wait, 1_000));
