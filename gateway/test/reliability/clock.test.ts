@@ -5,7 +5,7 @@
  * store's encoder refuses such a time too, counted as `invalid_bad_timestamp`) is checked end to
  * end against a real influxd. The proposed tighter policy is in README.md (see known-bugs.test.ts).
  * The gateway's own clock jumping (injected where a component accepts a clock): the publish-rate
- * bucket must survive a step back or forward (the InfluxDB store's retry schedule does not yet: known-bugs.test.ts).
+ * bucket and the InfluxDB store's retry schedule must survive a step back or forward.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,9 @@ import { createTokenBucket } from '../../src/broker/limits.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
+import { createInfluxStore } from '../../src/store/influx-store.js';
 import { startInflux, type InfluxServer } from '../kit/index.js';
+import { influxConfig } from './influx-config.js';
 import { waitFor } from './mqtt-bytes.js';
 
 const T = 180_000;
@@ -93,4 +95,25 @@ describe("the gateway's own clock jumping", () => {
     while (bucket.take()) n++;
     expect(n).toBe(10);
   });
+
+  it('InfluxDB store: a clock step back of a day while InfluxDB is down does not postpone the retries by a day', async () => {
+    let offset = 0;
+    const store = createInfluxStore({
+      config: influxConfig(parseConfig({ store: { kind: 'influx', url: influx.url, database: 'campus', flushMs: 20 } }).store),
+      site: 'clock', spoolDir: join(dir, 'spool-jump'), retryBaseMs: 100, retryMaxMs: 1_000, requestTimeoutMs: 2_000,
+    }, { log: silentLogger(), now: () => Date.now() + offset });
+    await store.start();
+    await influx.stop();
+    await store.write([{ template: 'energy-meter-1p', device: 'jump-1', ts: 1_767_600_000_000, fields: { voltage_v: 231 }, tags: {} }]);
+    await waitFor(() => store.health().ok === false, 30_000, 'store never noticed InfluxDB was down');
+    offset = -DAY; // NTP steps the clock back a day
+    await influx.start();
+    try {
+      await waitFor(() => Number(store.health().detail?.spool_lines ?? 1) === 0, 60_000, 'the spool did not drain within a minute after the clock stepped back a day');
+    } finally {
+      await store.stop();
+    }
+    const res = await influx.query(`SELECT voltage_v FROM energy_meter_1p WHERE device='jump-1'`, 'campus');
+    expect(res.results[0]?.series?.[0]?.values.length).toBe(1);
+  }, T);
 });
