@@ -11,7 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { freePort, repoRoot, startInflux, type InfluxServer } from '../test/kit/index.js';
+import { SerialPort } from 'serialport';
+import { createModbusSimServer } from '../../firmware-sim/src/modbus/index.js';
+import { createPtyPair, freePort, repoRoot, startInflux, type InfluxServer } from '../test/kit/index.js';
 
 export interface ChaosOptions {
   durationMs: number;
@@ -41,6 +43,8 @@ export interface ChaosReport {
   /** Stored readings that were never acknowledged (stored, then the PUBACK was lost to a crash): allowed. */
   stored_unacknowledged: number;
   gateway_restarts: number;
+  /** Wired devices (Modbus TCP sim, serial line on a socat pty): readings stored after the last fault (must be > 0 each). */
+  wired_after_last_fault: Record<string, number>;
   peak_rss_mib: number;
   lost_examples: string[];
 }
@@ -48,7 +52,7 @@ export interface ChaosReport {
 const MEASUREMENT = 'classroom_light';
 const DB = 'campus';
 const T0 = Date.UTC(2026, 0, 5, 8);
-const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop'] as const;
+const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop', 'modbus_sim_restart', 'pty_unplug'] as const;
 
 /** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
 function prng(seed: number): () => number {
@@ -153,6 +157,38 @@ async function storedPoints(influx: InfluxServer): Promise<Map<string, Map<numbe
   return out;
 }
 
+async function countSince(influx: InfluxServer, measurement: string, device: string, fromMs: number): Promise<number> {
+  const q = `SELECT count(*) FROM "${measurement}" WHERE "device"='${device}' AND time >= ${fromMs}ms`;
+  const res = await fetch(`${influx.url}/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`).catch(() => undefined);
+  const body = (await res?.json().catch(() => undefined)) as { results?: { series?: { values: number[][] }[] }[] } | undefined;
+  const row = body?.results?.[0]?.series?.[0]?.values[0] ?? [];
+  return Math.max(0, ...row.slice(1));
+}
+
+/** A noise meter on the far end of a pty: one NMEA-style line every 200 ms; reopens after an unplug. */
+function serialWriter(path: string): { pause(): Promise<void>; resume(): void } {
+  let port: SerialPort | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const open = () => {
+    const p = new SerialPort({ path, baudRate: 9600 }, (err) => {
+      if (err) { setTimeout(open, 250); return; }
+      port = p;
+      timer = setInterval(() => p.write('$NOISE,52.3,68.1,A*38\r\n'), 200);
+    });
+    p.on('error', () => undefined);
+  };
+  open();
+  return {
+    async pause() {
+      clearInterval(timer);
+      const p = port;
+      port = undefined;
+      if (p?.isOpen) await new Promise((r) => p.close(() => r(undefined)));
+    },
+    resume: open,
+  };
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const log = o.log ?? ((l: string) => process.stderr.write(`[chaos] ${l}\n`));
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -162,7 +198,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const dir = mkdtempSync(join(tmpdir(), 'chaos-'));
   const influx = await startInflux();
   await influx.createDatabase(DB);
-  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const [mqttPort, httpPort, simPort] = [await freePort(), await freePort(), await freePort()];
+  const sim = createModbusSimServer({ transport: 'tcp', port: simPort, units: [{ unitId: 1, template: 'energy-meter-3p' }] });
+  await sim.start();
+  const pty = await createPtyPair();
+  const serial = serialWriter(pty.b);
   const configFile = join(dir, 'gateway.yaml');
   writeFileSync(configFile, JSON.stringify({
     site: { id: 'chaos' },
@@ -171,6 +211,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     http: { port: httpPort, host: '127.0.0.1' },
     store: { kind: 'influx', url: influx.url, database: DB, flushMs: 200, spoolPath: join(dir, 'spool') },
     privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
+    adapters: {
+      modbus: [{ transport: 'tcp', host: '127.0.0.1', port: simPort, unitId: 1, template: 'energy-meter-3p', deviceId: 'wired-em', intervalMs: 500, timeoutMs: 500 }],
+      serial: [{ path: pty.a, template: 'noise-meter', deviceId: 'wired-noise' }],
+    },
   }));
   const gw = gatewayChild(configFile, httpPort, dir, log);
   const faults: Record<string, number> = {};
@@ -191,6 +235,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const fleet = devices.map((d) => runDevice(d, o.intervalMs ?? 100, run));
     log(`seed ${seed}: ${nDevices} devices, faults every ~${faultEvery} ms for ${Math.round(o.durationMs / 1000)} s`);
     const cycle: (typeof KINDS)[number][] = [];
+    let lastFaultAt = Date.now();
     const total = () => Object.values(faults).reduce((a, b) => a + b, 0);
     const more = () => Date.now() - started < o.durationMs || total() < (o.minFaults ?? 0);
     while (more()) {
@@ -202,11 +247,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const down = 500 + rnd() * 4_000;
       faults[kind] = (faults[kind] ?? 0) + 1;
       log(`fault ${kind}, down ${Math.round(down)} ms`);
+      lastFaultAt = Date.now();
       if (kind === 'gateway_kill9') {
         await gw.kill9();
         await sleep(down);
         await gw.start();
         restarts++;
+      } else if (kind === 'modbus_sim_restart') {
+        await sim.stop();
+        await sleep(down);
+        await sim.start();
+      } else if (kind === 'pty_unplug') {
+        await serial.pause();
+        await pty.stop();
+        await sleep(down);
+        await pty.start();
+        serial.resume();
       } else {
         if (kind === 'influxd_kill9') await influx.kill9(); else await influx.stop();
         await sleep(down * 2);
@@ -225,6 +281,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (d && d.spool_lines === 0 && d.queued_batches === 0 && d.in_flight === 0 && (h?.store as { ok?: boolean }).ok) break;
       if (Date.now() > until) { log(`store did not drain: ${JSON.stringify(h?.store)}`); break; }
       await sleep(500);
+    }
+    // The wired devices must have come back after the last fault (polled/read again, stored).
+    const wired: Record<string, number> = {};
+    const wiredUntil = Date.now() + 60_000;
+    for (const [m, dev] of [['energy_meter_3p', 'wired-em'], ['noise_meter', 'wired-noise']] as const) {
+      do {
+        wired[dev] = await countSince(influx, m, dev, lastFaultAt + 1_000);
+        if (wired[dev] === 0) await sleep(1_000);
+      } while (wired[dev] === 0 && Date.now() < wiredUntil);
     }
     await gw.stop();
     const stored = await storedPoints(influx);
@@ -247,13 +312,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     return {
       seed, duration_s: Math.round((Date.now() - started) / 1000), devices: nDevices, faults, faults_total: Object.values(faults).reduce((a, b) => a + b, 0),
       published: run.published, acknowledged, stored: storedN, lost, duplicated, wrong_value: wrong, stored_unacknowledged: unacked,
-      gateway_restarts: restarts, peak_rss_mib: Math.round(peakRss), lost_examples: lostExamples,
+      gateway_restarts: restarts, wired_after_last_fault: wired, peak_rss_mib: Math.round(peakRss), lost_examples: lostExamples,
     };
   } finally {
     run.stopped = true;
     clearInterval(rssTimer);
     for (const d of devices) d.client.end(true);
     await gw.kill9();
+    await serial.pause();
+    await pty.stop();
+    await sim.stop().catch(() => undefined);
     await influx.stop();
     rmSync(dir, { recursive: true, force: true });
   }
