@@ -11,6 +11,7 @@ import type { Ingest } from './pipeline/ingest.js';
 import type { DeviceRegistry } from './registry/device-registry.js';
 import { createEmbeddedStore } from './store/embedded-store.js';
 import { createInfluxStore } from './store/influx-store.js';
+import { createWalStore } from './store/wal-store.js';
 import type { ReadingStore } from './store/types.js';
 import type { TemplateRegistry } from './templates/index.js';
 import { createModbusAdapter, createSerialAdapter, type Adapter, type AdapterSink } from './adapters/index.js';
@@ -27,10 +28,11 @@ export function createStore(config: GatewayConfig, log: Logger, templates?: Temp
     return createEmbeddedStore({ path: s.path, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
   }
   const integerFields = new Map<string, ReadonlySet<string>>();
-  return createInfluxStore({
+  const dataDir = process.env.GATEWAY_DATA_DIR ?? './data';
+  const influx = createInfluxStore({
     config: s,
     site: config.site.id,
-    spoolDir: s.spoolPath ?? join(process.env.GATEWAY_DATA_DIR ?? './data', 'influx-spool'),
+    spoolDir: s.spoolPath ?? join(dataDir, 'influx-spool'),
     integerFieldsOf(templateId) {
       let set = integerFields.get(templateId);
       if (!set) {
@@ -42,6 +44,9 @@ export function createStore(config: GatewayConfig, log: Logger, templates?: Temp
       return set;
     },
   }, { log });
+  // The log lives beside the spool, so two gateways with their own spools never share one.
+  const walDir = s.walPath ?? (s.spoolPath ? `${s.spoolPath}-wal` : join(dataDir, 'influx-wal'));
+  return s.wal ? createWalStore(influx, { dir: walDir }, { log }) : influx;
 }
 
 /** Modbus and serial adapters, their devices registered and their output fed to ingest. */

@@ -118,6 +118,14 @@ export const storeSchema = z.discriminatedUnion('kind', [
     batchSize: z.number().int().min(1).default(5_000),
     flushMs: z.number().int().min(10).default(1_000),
     spoolPath: z.string().optional(),
+    /**
+     * Acknowledge QoS 1 once readings are in a local write-ahead log (group-commit fsync) and write
+     * InfluxDB in the background. Off by default: without it a QoS 1 publish is acknowledged once its
+     * batch is written to InfluxDB or fsynced to the spool (equally durable); measured here, the log
+     * cost ~40% more CPU per message without a clear throughput gain.
+     */
+    wal: z.boolean().default(false),
+    walPath: z.string().optional(),
     /** The durable spool used while InfluxDB is unreachable or slow (gateway/src/store/README.md). */
     spool: z.strictObject({
       maxBytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
