@@ -40,7 +40,7 @@ function parseLine(line: string): Parsed {
     tags.push([k, v]);
   }
   if (line[i++] !== ' ') throw new Error(`expected a space after the tags at ${i}`);
-  const fields: Parsed['fields'] = {};
+  const fields: Parsed['fields'] = Object.create(null) as Parsed['fields']; // a field may be called __proto__
   for (;;) {
     const k = name('=', ',= ');
     if (line[i++] !== '=' || k === '') throw new Error(`field key ${JSON.stringify(k)} without =`);
