@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { SerialPort } from 'serialport';
-import { createModbusSimServer } from '../../firmware-sim/src/modbus/index.js';
+// mulberry32, seeded, so a failing run can be replayed with its seed.
+import { createModbusSimServer, seededRandom as prng } from '../../firmware-sim/src/modbus/index.js';
 import { createPtyPair, freePort, repoRoot, startInflux, type InfluxServer } from '../test/kit/index.js';
 
 export interface ChaosOptions {
@@ -53,18 +54,6 @@ const MEASUREMENT = 'classroom_light';
 const DB = 'campus';
 const T0 = Date.UTC(2026, 0, 5, 8);
 const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop', 'modbus_sim_restart', 'pty_unplug'] as const;
-
-/** mulberry32: a small seeded PRNG so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
