@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePackages } from './packages.js';
 import { freePort } from './ports.js';
-import { makeTempDir, spawnTracked, waitUntil, type TrackedProcess } from './processes.js';
+import { makeTempDir, spawnReady, type TrackedProcess } from './processes.js';
 
 const START_TIMEOUT_MS = 20_000;
 
@@ -106,18 +106,8 @@ async function ping(url: string): Promise<boolean> {
   }
 }
 
-async function launch(configFile: string, url: string): Promise<TrackedProcess> {
-  const proc = spawnTracked('influxd', ['run', '-config', configFile]);
-  try {
-    await waitUntil(`influxd (${url}, config ${configFile}; waiting for GET /ping to answer 204)`, () => ping(url), {
-      timeoutMs: START_TIMEOUT_MS,
-      proc,
-    });
-  } catch (err) {
-    await proc.stop('SIGKILL');
-    throw err;
-  }
-  return proc;
+function launch(configFile: string, url: string): Promise<TrackedProcess> {
+  return spawnReady('influxd', ['run', '-config', configFile], `influxd (${url}, config ${configFile}; waiting for GET /ping to answer 204)`, () => ping(url), START_TIMEOUT_MS);
 }
 
 /** Starts influxd 1.x on a free port with fresh data; installs influxdb if missing (as root). */

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ensurePackages } from './packages.js';
 import { freePort } from './ports.js';
-import { makeTempDir, spawnTracked, waitUntil, type TrackedProcess } from './processes.js';
+import { makeTempDir, spawnReady, type TrackedProcess } from './processes.js';
 
 const START_TIMEOUT_MS = 20_000;
 
@@ -52,18 +52,8 @@ function acceptsTcp(port: number): Promise<boolean> {
   });
 }
 
-async function launch(configFile: string, port: number): Promise<TrackedProcess> {
-  const proc = spawnTracked('mosquitto', ['-c', configFile]);
-  try {
-    await waitUntil(`mosquitto (127.0.0.1:${port}, config ${configFile}; waiting for it to accept TCP)`, () => acceptsTcp(port), {
-      timeoutMs: START_TIMEOUT_MS,
-      proc,
-    });
-  } catch (err) {
-    await proc.stop('SIGKILL');
-    throw err;
-  }
-  return proc;
+function launch(configFile: string, port: number): Promise<TrackedProcess> {
+  return spawnReady('mosquitto', ['-c', configFile], `mosquitto (127.0.0.1:${port}, config ${configFile}; waiting for it to accept TCP)`, () => acceptsTcp(port), START_TIMEOUT_MS);
 }
 
 /** Starts mosquitto on a free port, anonymous, no persistence unless `configExtra` asks for it. */

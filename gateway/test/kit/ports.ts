@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onKitExit } from './processes.js';
+import { isAlive, onKitExit } from './processes.js';
 
 const RESERVATIONS_DIR = join(tmpdir(), 'campus-gateway-kit', 'ports');
 const LOWEST_PORT = 15_000;
@@ -23,15 +23,6 @@ function portRange(): [number, number] {
     // Not Linux: fall through.
   }
   return [LOWEST_PORT, 29_999];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function tryReserve(port: number): boolean {

@@ -57,7 +57,7 @@ function saveOwnerRecord(): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -245,4 +245,16 @@ export async function waitUntil(
     }
     await sleep(intervalMs);
   }
+}
+
+/** Spawns a tracked server and waits until `ready()`; if it never gets there, kills it and fails naming `what`. */
+export async function spawnReady(cmd: string, args: string[], what: string, ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<TrackedProcess> {
+  const proc = spawnTracked(cmd, args);
+  try {
+    await waitUntil(what, ready, { timeoutMs, proc });
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
+  return proc;
 }
