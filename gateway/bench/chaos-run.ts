@@ -7,7 +7,7 @@
  * each must be there exactly once with the value that was sent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -26,6 +26,12 @@ export interface ChaosOptions {
   faultEveryMs?: number;
   /** Keep injecting past durationMs until this many faults happened (default 0). */
   minFaults?: number;
+  /** Fault kinds to inject (default all five). */
+  kinds?: readonly FaultKind[];
+  /** Keeps the gateway's log (stderr of every start) here, as `gateway.log`, with `faults.log`. */
+  logDir?: string;
+  /** Gateway log level (default warn). */
+  logLevel?: 'debug' | 'info' | 'warn';
   log?: (line: string) => void;
 }
 
@@ -48,12 +54,30 @@ export interface ChaosReport {
   wired_after_last_fault: Record<string, number>;
   peak_rss_mib: number;
   lost_examples: string[];
+  /** Rejections the gateway published on gateway/chaos/rejected (acknowledged on purpose), by code. */
+  rejected: Record<string, number>;
+  /** The influx store's `dropped` counters, summed over the gateway's lives (read before each kill -9 and at the end). */
+  store_dropped: Record<string, number>;
+  /** Each lost reading with what the run knows about it. */
+  lost_detail: LostDetail[];
+}
+
+export interface LostDetail {
+  reading: string;
+  /** ms since the run started. */
+  first_sent_ms: number;
+  acked_ms: number;
+  attempts: number;
+  rejected?: string;
+  /** Faults within 30 s before the first send or up to the ack, with their start (ms since the run started). */
+  faults_near: string[];
 }
 
 const MEASUREMENT = 'classroom_light';
 const DB = 'campus';
 const T0 = Date.UTC(2026, 0, 5, 8);
-const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop', 'modbus_sim_restart', 'pty_unplug'] as const;
+export const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop', 'modbus_sim_restart', 'pty_unplug'] as const;
+export type FaultKind = (typeof KINDS)[number];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,9 +91,10 @@ function rssMiB(pid: number | undefined): number {
   }
 }
 
-interface GatewayChild { start(): Promise<void>; kill9(): Promise<void>; stop(): Promise<void>; pid(): number | undefined; health(): Promise<Record<string, unknown> | undefined> }
+export interface GatewayChild { start(): Promise<void>; kill9(): Promise<void>; stop(): Promise<void>; pid(): number | undefined; health(): Promise<Record<string, unknown> | undefined> }
 
-function gatewayChild(configFile: string, httpPort: number, dataDir: string, log: (l: string) => void): GatewayChild {
+/** The gateway as a child process started with the CLI (so it can be killed with SIGKILL); also used by the reliability tests. */
+export function gatewayChild(configFile: string, httpPort: number, dataDir: string, log: (l: string) => void, logFile?: string): GatewayChild {
   let child: ChildProcess | undefined;
   let stderrTail = '';
   const exited = () => new Promise<void>((r) => (child === undefined || child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
@@ -86,9 +111,14 @@ function gatewayChild(configFile: string, httpPort: number, dataDir: string, log
     health,
     async start() {
       child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--no-deprecation', join(repoRoot, 'gateway/src/cli.ts'), 'start', '--config', configFile], {
-        cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GATEWAY_DATA_DIR: dataDir },
+        cwd: repoRoot, stdio: ['ignore', logFile ? 'pipe' : 'ignore', 'pipe'], env: { ...process.env, GATEWAY_DATA_DIR: dataDir },
       });
-      child.stderr?.on('data', (b: Buffer) => { stderrTail = (stderrTail + b.toString()).slice(-2_000); });
+      if (logFile) child.stdout?.on('data', (b: Buffer) => appendFileSync(logFile, b));
+      if (logFile) appendFileSync(logFile, `--- gateway start ${new Date().toISOString()}\n`);
+      child.stderr?.on('data', (b: Buffer) => {
+        stderrTail = (stderrTail + b.toString()).slice(-2_000);
+        if (logFile) appendFileSync(logFile, b);
+      });
       const until = Date.now() + 120_000;
       while ((await health()) === undefined) {
         if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode} at start: ${stderrTail}`);
@@ -110,22 +140,30 @@ function gatewayChild(configFile: string, httpPort: number, dataDir: string, log
   };
 }
 
-interface Device { id: string; client: MqttClient; published: Map<number, number>; acked: Set<number> }
+interface Device {
+  id: string;
+  client: MqttClient;
+  published: Map<number, number>;
+  acked: Set<number>;
+  /** ts → [first send, ack, attempts] in ms since the run started (kept for the lost-reading report). */
+  timing: Map<number, [number, number, number]>;
+}
 
 /** One device: sequential QoS 1 publishes; a publish not acknowledged in time is sent again (same ts, same value). */
-async function runDevice(d: Device, intervalMs: number, run: { stopped: boolean; drainDeadline: number; published: number }): Promise<void> {
+async function runDevice(d: Device, intervalMs: number, run: { stopped: boolean; drainDeadline: number; published: number; started: number }): Promise<void> {
   for (let seq = 0; !run.stopped; seq++) {
     const ts = T0 + seq * 10;
     const bri = seq % 101;
     d.published.set(ts, bri);
     const payload = JSON.stringify({ on: true, bri, cct: 5000, lux: 300, pw: 20.5, ts });
-    for (;;) {
+    const firstSent = Date.now() - run.started;
+    for (let attempt = 1; ; attempt++) {
       run.published++;
       const ok = await Promise.race([
         d.client.publishAsync(`campus/classroom-light/${d.id}/telemetry`, payload, { qos: 1 }).then(() => true, () => false),
         sleep(15_000).then(() => false),
       ]);
-      if (ok) { d.acked.add(ts); break; }
+      if (ok) { d.acked.add(ts); d.timing.set(ts, [firstSent, Date.now() - run.started, attempt]); break; }
       if (run.stopped && Date.now() > run.drainDeadline) return;
       await sleep(250);
     }
@@ -195,7 +233,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const configFile = join(dir, 'gateway.yaml');
   writeFileSync(configFile, JSON.stringify({
     site: { id: 'chaos' },
-    log: { level: 'warn' },
+    log: { level: o.logLevel ?? 'warn' },
     broker: { port: mqttPort, host: '127.0.0.1' },
     http: { port: httpPort, host: '127.0.0.1' },
     store: { kind: 'influx', url: influx.url, database: DB, flushMs: 200, spoolPath: join(dir, 'spool') },
@@ -205,25 +243,56 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       serial: [{ path: pty.a, template: 'noise-meter', deviceId: 'wired-noise' }],
     },
   }));
-  const gw = gatewayChild(configFile, httpPort, dir, log);
+  if (o.logDir) mkdirSync(o.logDir, { recursive: true });
+  const faultLog = (line: string) => { if (o.logDir) appendFileSync(join(o.logDir, 'faults.log'), `${new Date().toISOString()} ${line}\n`); };
+  const gw = gatewayChild(configFile, httpPort, dir, log, o.logDir ? join(o.logDir, 'gateway.log') : undefined);
   const faults: Record<string, number> = {};
+  const faultTimes: [number, string][] = [];
+  const storeDropped: Record<string, number> = {};
+  const rejected: Record<string, number> = {};
+  const rejectedKeys = new Map<string, string>();
+  /** The store's drop counters of this gateway life, added to the run's totals before a kill -9 and at the end. */
+  const addDropped = async () => {
+    const h = await gw.health();
+    const dropped = (h?.store as { dropped?: Record<string, number> } | undefined)?.dropped ?? {};
+    for (const [k, n] of Object.entries(dropped)) storeDropped[k] = (storeDropped[k] ?? 0) + n;
+    if (Object.keys(dropped).length > 0) faultLog(`store dropped ${JSON.stringify(dropped)}`);
+  };
+  let watcher: MqttClient | undefined;
   let restarts = 0;
   let peakRss = 0;
   const rssTimer = setInterval(() => { peakRss = Math.max(peakRss, rssMiB(gw.pid())); }, 500);
   const devices: Device[] = [];
-  const run = { stopped: false, drainDeadline: Infinity, published: 0 };
   const started = Date.now();
+  const run = { stopped: false, drainDeadline: Infinity, published: 0, started };
   try {
     await gw.start();
+    // Rejections are acknowledged on purpose (and published here): the reconciliation reports them beside a lost reading.
+    watcher = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'chaos-watcher', reconnectPeriod: 500, connectTimeout: 10_000 });
+    watcher.on('error', () => undefined);
+    watcher.on('connect', () => { watcher?.subscribe('gateway/chaos/rejected', { qos: 0 }); });
+    watcher.on('message', (_t, p) => {
+      try {
+        const r = JSON.parse(p.toString()) as { device?: string; code?: string; reason?: string; raw?: string };
+        const code = r.code ?? 'unknown';
+        rejected[code] = (rejected[code] ?? 0) + 1;
+        const ts = /"ts":(\d+)/.exec(r.raw ?? '')?.[1];
+        if (r.device && ts) rejectedKeys.set(`${r.device}@${ts}`, `${code}: ${r.reason ?? ''}`);
+        faultLog(`rejected ${p.toString().slice(0, 300)}`);
+      } catch {
+        rejected.unparsable = (rejected.unparsable ?? 0) + 1;
+      }
+    });
     for (let i = 0; i < nDevices; i++) {
       const id = `chaos-${String(i).padStart(3, '0')}`;
       const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: id, reconnectPeriod: 500, connectTimeout: 10_000 });
       client.on('error', () => undefined);
-      devices.push({ id, client, published: new Map(), acked: new Set() });
+      devices.push({ id, client, published: new Map(), acked: new Set(), timing: new Map() });
     }
     const fleet = devices.map((d) => runDevice(d, o.intervalMs ?? 100, run));
     log(`seed ${seed}: ${nDevices} devices, faults every ~${faultEvery} ms for ${Math.round(o.durationMs / 1000)} s`);
-    const cycle: (typeof KINDS)[number][] = [];
+    const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : KINDS;
+    const cycle: FaultKind[] = [];
     let lastFaultAt = Date.now();
     const total = () => Object.values(faults).reduce((a, b) => a + b, 0);
     const more = () => Date.now() - started < o.durationMs || total() < (o.minFaults ?? 0);
@@ -231,13 +300,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await sleep(faultEvery / 2 + rnd() * faultEvery);
       if (!more()) break;
       // Random moments and down times; the kinds go round a seeded shuffle, so any 3 faults cover all 3 kinds.
-      if (cycle.length === 0) cycle.push(...KINDS.map((k) => [rnd(), k] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => k));
+      if (cycle.length === 0) cycle.push(...kinds.map((k) => [rnd(), k] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => k));
       const kind = cycle.shift()!;
       const down = 500 + rnd() * 4_000;
       faults[kind] = (faults[kind] ?? 0) + 1;
       log(`fault ${kind}, down ${Math.round(down)} ms`);
       lastFaultAt = Date.now();
+      faultTimes.push([lastFaultAt - started, kind]);
+      faultLog(`fault ${kind} at ${lastFaultAt - started} ms, down ${Math.round(down)} ms`);
       if (kind === 'gateway_kill9') {
+        await addDropped();
         await gw.kill9();
         await sleep(down);
         await gw.start();
@@ -280,10 +352,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (wired[dev] === 0) await sleep(1_000);
       } while (wired[dev] === 0 && Date.now() < wiredUntil);
     }
+    await addDropped();
     await gw.stop();
     const stored = await storedPoints(influx);
     let acknowledged = 0, storedN = 0, lost = 0, duplicated = 0, wrong = 0, unacked = 0;
     const lostExamples: string[] = [];
+    const lostDetail: LostDetail[] = [];
     for (const d of devices) {
       const s = stored.get(d.id) ?? new Map<number, number[]>();
       acknowledged += d.acked.size;
@@ -295,18 +369,30 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (!d.acked.has(ts)) unacked++;
       }
       for (const ts of d.acked) {
-        if (!s.has(ts)) { lost++; if (lostExamples.length < 10) lostExamples.push(`${d.id}@${ts}`); }
+        if (s.has(ts)) continue;
+        lost++;
+        const key = `${d.id}@${ts}`;
+        if (lostExamples.length < 10) lostExamples.push(key);
+        if (lostDetail.length >= 20) continue;
+        const [first, ackedAt, attempts] = d.timing.get(ts) ?? [0, 0, 0];
+        const why = rejectedKeys.get(key);
+        lostDetail.push({
+          reading: key, first_sent_ms: first, acked_ms: ackedAt, attempts, ...(why ? { rejected: why } : {}),
+          faults_near: faultTimes.filter(([t]) => t >= first - 30_000 && t <= ackedAt).map(([t, k]) => `${k}@${t}`),
+        });
       }
     }
     return {
       seed, duration_s: Math.round((Date.now() - started) / 1000), devices: nDevices, faults, faults_total: Object.values(faults).reduce((a, b) => a + b, 0),
       published: run.published, acknowledged, stored: storedN, lost, duplicated, wrong_value: wrong, stored_unacknowledged: unacked,
       gateway_restarts: restarts, wired_after_last_fault: wired, peak_rss_mib: Math.round(peakRss), lost_examples: lostExamples,
+      rejected, store_dropped: storeDropped, lost_detail: lostDetail,
     };
   } finally {
     run.stopped = true;
     clearInterval(rssTimer);
     for (const d of devices) d.client.end(true);
+    watcher?.end(true);
     await gw.kill9();
     await serial.pause();
     await pty.stop();

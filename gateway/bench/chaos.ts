@@ -5,7 +5,7 @@
  * or a wired device did not come back after the last fault.
  */
 import { parseArgs } from 'node:util';
-import { runChaos } from './chaos-run.js';
+import { KINDS, runChaos, type FaultKind } from './chaos-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -13,12 +13,25 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     devices: { type: 'string', default: '40' },
     'fault-every-ms': { type: 'string', default: '20000' },
+    /** Comma-separated fault kinds (default all): gateway_kill9,influxd_kill9,influxd_stop,modbus_sim_restart,pty_unplug */
+    kinds: { type: 'string' },
+    /** Keep the gateway's log and the fault log in this folder. */
+    'log-dir': { type: 'string' },
+    'log-level': { type: 'string', default: 'warn' },
   },
 });
+const kinds = values.kinds?.split(',').map((k) => k.trim()).filter((k) => k.length > 0) ?? [];
+const bad = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
+if (bad.length > 0) throw new Error(`unknown fault kind(s) ${bad.join(', ')}; known: ${KINDS.join(', ')}`);
+const level = values['log-level'];
+if (level !== 'debug' && level !== 'info' && level !== 'warn') throw new Error(`--log-level must be debug, info or warn, got ${level}`);
 const report = await runChaos({
   durationMs: Number(values.minutes) * 60_000,
   devices: Number(values.devices),
   faultEveryMs: Number(values['fault-every-ms']),
+  kinds: kinds as FaultKind[],
+  logLevel: level,
+  ...(values['log-dir'] !== undefined ? { logDir: values['log-dir'] } : {}),
   ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
 });
 const rows: [string, string | number][] = [
@@ -28,9 +41,11 @@ const rows: [string, string | number][] = [
   ['stored, PUBACK lost to a crash', report.stored_unacknowledged], ['LOST (acknowledged, not stored)', report.lost],
   ['duplicated', report.duplicated], ['wrong value', report.wrong_value], ['wired devices, stored after last fault', JSON.stringify(report.wired_after_last_fault)],
   ['peak gateway RSS (MiB)', report.peak_rss_mib],
+  ['rejected (acked on purpose)', JSON.stringify(report.rejected)], ['store dropped (all lives)', JSON.stringify(report.store_dropped)],
 ];
 for (const [k, v] of rows) process.stdout.write(`${k.padEnd(34)} ${v}\n`);
 if (report.lost_examples.length > 0) process.stdout.write(`lost, e.g.: ${report.lost_examples.join(' ')}\n`);
+for (const l of report.lost_detail) process.stdout.write(`lost ${JSON.stringify(l)}\n`);
 process.stdout.write(`${JSON.stringify({ chaos: report })}\n`);
 const wiredDead = Object.values(report.wired_after_last_fault).some((n) => n === 0);
 process.exit(report.lost + report.duplicated + report.wrong_value > 0 || wiredDead ? 1 : 0);

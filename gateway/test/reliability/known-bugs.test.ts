@@ -16,12 +16,13 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
 import { connectPacket } from './mqtt-bytes.js';
 import { runChaos } from '../../bench/chaos-run.js';
+import { spoolRestartTests } from './spool-restart.js';
 
 const KNOWN_BUGS = [
   'broker: a subscriber with keepalive 0 that stops reading stalls every publisher whose messages match its subscription, indefinitely',
   'policy: a payload ts 10 years ahead is accepted and freezes the device\'s latest values (registry ignores older ts) until that date',
   'broker: connections closed for a protocol error (garbage bytes, bad CONNECT) are not counted in broker stats',
-  'chaos: about one acknowledged reading lost per 60–90 faults (two long runs: 1 of 625,992 and 1 of 339,694); cause not found yet — the chaos short mode below runs only with this flag (`npm run chaos` is the long mode)',
+  'influx spool: after a restart that followed a drained spool, the new log starts at segment 1, before the saved head, so the next start skips (loses) every acknowledged reading spooled meanwhile — the cause of the chaos losses; fix in /tmp/chaos-fix.patch for gateway/src/store/spool.ts (tests: spool-restart.ts); the chaos short mode below runs only with this flag until it is applied',
 ];
 const T = 180_000;
 const ON = process.env.RELIABILITY_KNOWN_BUGS === '1';
@@ -96,8 +97,11 @@ if (!ON) {
   });
 }
 
-// The chaos run's short mode (~60–90 s, at least 3 faults of every kind). It fails now and then
-// while the rare loss above is open, so it runs with the known bugs.
+// Known bug 4 (spool restart): move to spool-restart.test.ts (`spoolRestartTests();`) once the fix is in.
+if (ON) spoolRestartTests();
+
+// The chaos run's short mode (~60–90 s, at least 3 faults of every kind). It can fail while known
+// bug 4 is open, so it runs with the known bugs; it moves to chaos-short.test.ts with the fix.
 if (ON) describe('chaos, short mode', () => {
   it('kills influxd, the gateway (kill -9), a Modbus sim and a pty at random moments: no acknowledged reading lost, duplicated or altered; wired devices come back', async () => {
     const report = await runChaos({
