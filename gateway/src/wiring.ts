@@ -33,6 +33,7 @@ export function createStore(config: GatewayConfig, log: Logger, templates?: Temp
     config: s,
     site: config.site.id,
     spoolDir: s.spoolPath ?? join(dataDir, 'influx-spool'),
+    gzip: s.gzip === 'auto' ? !isLoopbackUrl(s.url) : s.gzip,
     integerFieldsOf(templateId) {
       let set = integerFields.get(templateId);
       if (!set) {
@@ -114,4 +115,10 @@ export function subscribeCommands(broker: Broker, commands: DeviceCommands, site
       (err: unknown) => log.warn({ err, device: topic.device }, 'command failed'),
     ).catch(() => undefined);
   }, () => undefined);
+}
+
+/** InfluxDB on this machine: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -16,7 +16,10 @@ const CHILD = fileURLToPath(new URL('./gateway-child.ts', import.meta.url));
 export async function startGatewayProc(config: Record<string, unknown>): Promise<GatewayProc> {
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the gateway child there (open in Chrome DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const child: ChildProcess = fork(CHILD, [], { execArgv: ['--conditions=source', '--import', 'tsx', '--no-deprecation', ...prof], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // BENCH_NODE_FLAGS: extra node flags for the gateway child (e.g. V8 heap settings to compare).
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const source = process.env.BENCH_FROM_SOURCE === '1' ? ['--conditions=source'] : [];
+  const child: ChildProcess = fork(CHILD, [], { execArgv: [...source, '--import', 'tsx', '--no-deprecation', ...flags, ...prof], stdio: ['ignore', process.env.BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
   let nextId = 1;
   const waiting = new Map<number, (s: ChildStats) => void>();
   let onReady: ((p: { mqtt: number; http: number }) => void) | undefined;

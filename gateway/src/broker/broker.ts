@@ -74,6 +74,8 @@ export interface BrokerStats {
   oversizePackets: number;
   rateLimitDisconnects: number;
   queueDrops: number;
+  /** QoS 0 publishes answered only once stored, because too many others waited for the store. */
+  qos0Throttled: number;
 }
 
 export interface Broker {
@@ -95,6 +97,9 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxPacketBytes: 256 * 1024, maxConnections: 10_000, publishesPerSecond: 2_000, offlineQueueLength: 1_000, connectTimeoutMs: 10_000,
 };
 
+/** QoS 0 readings that may wait for the store before further QoS 0 publishes are read only as the store keeps up. */
+const QOS0_MAX_PENDING = 5_000;
+
 export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const log = deps.log.child({ component: 'broker' });
   const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -112,7 +117,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const maxBuckets = Math.max(1_000, 2 * limits.maxConnections);
   const counters = {
     connections: 0, connectionsRefused: 0, published: 0, ingestErrors: 0, oversizePackets: 0, rateLimitDisconnects: 0, queueDrops: 0,
+    qos0Throttled: 0,
   };
+  let qos0Pending = 0;
   const access: AccessCounters = { authFailures: 0, identifierRejected: 0, aclDenials: 0 };
   const hooks = createAccessHooks({
     log, auth, deny: () => deny, counters: access, warnLimited, aedes: () => aedes,
@@ -166,11 +173,18 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const stored = deps.onDevicePublish(topic, payload, Date.now());
     if (packet.qos === 0) {
-      stored.catch((err: unknown) => {
+      // QoS 0 is answered at once, unless too many readings already wait for the store: then the
+      // client's next read waits too (TCP backpressure), so a flood cannot fill memory.
+      const wait = qos0Pending >= QOS0_MAX_PENDING;
+      qos0Pending++;
+      const settled = stored.then(() => undefined, (err: unknown) => {
         counters.ingestErrors += 1;
         log.warn({ err, topic: packet.topic }, 'QoS 0 reading could not be stored');
-      });
-      return callback(null);
+      }).finally(() => { qos0Pending--; });
+      if (!wait) return callback(null);
+      counters.qos0Throttled += 1;
+      void settled.then(() => callback(null));
+      return;
     }
     stored.then(
       () => callback(null),

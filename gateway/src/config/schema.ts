@@ -125,6 +125,11 @@ export const storeSchema = z.discriminatedUnion('kind', [
      * cost ~40% more CPU per message without a clear throughput gain.
      */
     wal: z.boolean().default(false),
+    /**
+     * Gzip request bodies. `auto` (default): compress unless InfluxDB is on this machine
+     * (loopback), where compressing costs both processes CPU and saves nothing.
+     */
+    gzip: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     walPath: z.string().optional(),
     /** The durable spool used while InfluxDB is unreachable or slow (gateway/src/store/README.md). */
     spool: z.strictObject({

@@ -131,6 +131,9 @@ interface Plan {
   slots: { prefix: string; from: 'tag' | 'extra' | 'extra-or-tag' | 'device' | 'template' | 'event'; name: string }[];
   /** `key=` (first one with a leading space, the rest with a comma). */
   fieldPrefix: string[];
+  /** The tag values of the last line encoded with this plan, and its measurement + tag set. */
+  lastValues: (string | undefined)[];
+  lastSeries: string | undefined;
 }
 
 function sameKeys(obj: object, keys: readonly string[]): boolean {
@@ -164,7 +167,16 @@ function makePlan(r: Reading, opts: EncodeOptions): Plan {
     checkTimeKey(k, 'field key');
     return `${i === 0 ? ' ' : ','}${escapeKey(k, 'field key')}=`;
   });
-  return { tagKeys, extraKeys, fieldKeys, hasEvent, slots, fieldPrefix, measurement: escapeMeasurement(measurementOf(r.template)) };
+  return {
+    tagKeys, extraKeys, fieldKeys, hasEvent, slots, fieldPrefix, measurement: escapeMeasurement(measurementOf(r.template)),
+    lastValues: new Array<string | undefined>(slots.length).fill(undefined), lastSeries: undefined,
+  };
+}
+
+/** Makes V8 flatten a string built by `+=` (a rope) once, instead of every time a line using it is written. */
+function flat(s: string): string {
+  Number(s);
+  return s;
 }
 
 export interface LineEncoder {
@@ -196,8 +208,13 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
     if (!(Math.abs(r.ts) <= MAX_TIMESTAMP_MS)) throw new Reject('bad_timestamp', `timestamp ${r.ts} ms is outside what InfluxDB can store (±${MAX_TIMESTAMP_MS} ms, 1677…2262)`);
     const p = planFor(r, opts);
     const extra = opts.extraTags;
-    let line = p.measurement;
-    for (const slot of p.slots) {
+    // Consecutive readings of one device mostly share their series (a pen's 100 points): the
+    // escaped measurement + tag set is reused when every tag value equals the last line's.
+    const slots = p.slots;
+    const last = p.lastValues;
+    let same = p.lastSeries !== undefined;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as Plan['slots'][number];
       let v: string | undefined;
       switch (slot.from) {
         case 'device': v = r.device; break;
@@ -207,8 +224,22 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
         case 'extra': v = extra?.[slot.name]; break;
         case 'extra-or-tag': v = extra?.[slot.name] || r.tags[slot.name]; break;
       }
-      // "Tag values cannot be empty; instead, omit the tag from the tag set."
-      if (v !== undefined && v !== '') line += slot.prefix + escapeKey(v, 'tag value');
+      if (last[i] !== v) {
+        same = false;
+        last[i] = v;
+      }
+    }
+    let line: string;
+    if (same) line = p.lastSeries as string;
+    else {
+      p.lastSeries = undefined; // until the new one is complete (escapeKey may throw)
+      line = p.measurement;
+      for (let i = 0; i < slots.length; i++) {
+        const v = last[i];
+        // "Tag values cannot be empty; instead, omit the tag from the tag set."
+        if (v !== undefined && v !== '') line += (slots[i] as Plan['slots'][number]).prefix + escapeKey(v, 'tag value');
+      }
+      p.lastSeries = flat(line);
     }
     const keys = p.fieldKeys;
     const ints = opts.integerFields;

@@ -182,8 +182,14 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
       const v = r.fields[name] ?? r.tags[name];
       if (person === undefined && v !== undefined) person = String(v);
     }
-    return { room, ...(r.tags.building !== undefined && { building: r.tags.building }), ...(person !== undefined && { person }), session: session ?? sessionOf(room, r.ts) };
+    const building = r.tags.building;
+    const s = session ?? sessionOf(room, r.ts);
+    // Readings of one message share their placement (a pen's 100 points): one object, not 100.
+    const last = lastPlacement;
+    if (last !== undefined && last.room === room && last.session === s && last.building === building && last.person === person) return last;
+    return (lastPlacement = { room, ...(building !== undefined && { building }), ...(person !== undefined && { person }), session: s });
   }
+  let lastPlacement: Placement | undefined;
 
   function persist(): void {
     if (options.statePath === undefined) return;

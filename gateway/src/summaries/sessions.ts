@@ -17,10 +17,20 @@ export function createSessionOf(lessonPeriods: readonly string[], utcOffsetMinut
     return [parseClock(a.trim()), parseClock(b.trim())] as const;
   });
   const cache = new Map<string, string>();
+  // The last answer and the window it holds for: a pen's 100 points share one, at no cost.
+  let lastRoom: string | undefined;
+  let lastFrom = 0;
+  let lastTo = 0;
+  let lastId = '';
   return (room, ts) => {
+    if (room === lastRoom && ts >= lastFrom && ts < lastTo) return lastId;
     const tod = localTimeOfDay(ts, offsetMs);
-    const p = periods.find(([a, b]) => tod >= a && tod < b);
+    let p: readonly [number, number] | undefined;
+    for (const q of periods) if (tod >= q[0] && tod < q[1]) { p = q; break; }
     const start = p === undefined ? floorTo(ts, HOUR_MS, offsetMs) : ts - (tod - p[0]);
+    // Until the period ends, or the next period starts / the hour ends (outside lessons).
+    let end = p === undefined ? start + HOUR_MS : start + (p[1] - p[0]);
+    if (p === undefined) for (const q of periods) if (q[0] > tod && ts + (q[0] - tod) < end) end = ts + (q[0] - tod);
     const key = `${room}\u0000${start}`;
     let id = cache.get(key);
     if (id === undefined) {
@@ -28,6 +38,10 @@ export function createSessionOf(lessonPeriods: readonly string[], utcOffsetMinut
       if (cache.size >= 10_000) cache.clear();
       cache.set(key, id);
     }
+    lastRoom = room;
+    lastFrom = p === undefined ? ts : start; // outside lessons an earlier period may have ended this hour
+    lastTo = end;
+    lastId = id;
     return id;
   };
 }
