@@ -150,7 +150,13 @@ export function createSpool(options: SpoolOptions, deps: { log: Logger; now?: ()
           lines += e.lines;
         }
       }
+      // Append at or after the head, never before it: the next start skips everything before the
+      // head as consumed. Once the spool drained, the head points into a segment that was never
+      // created (roll) and every older one is deleted, so no segment may be left at all; a log
+      // restarted at segment 1 then wrote records the next start skipped, losing acknowledged
+      // readings spooled after a restart (issue #10, found by the chaos run).
       const last = segs.at(-1);
+      const afterHead = last !== undefined && (last.seq > headSeq || (last.seq === headSeq && last.bytes >= headOff));
       seglog = await openSegmentLog(
         {
           dir: options.dir, prefix: PREFIX, segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024, sync: true,
@@ -165,7 +171,7 @@ export function createSpool(options: SpoolOptions, deps: { log: Logger; now?: ()
             lines += e.lines;
           }),
         },
-        last ? { seq: last.seq, bytes: last.bytes } : undefined,
+        afterHead ? { seq: last.seq, bytes: last.bytes } : { seq: headSeq + 1, bytes: 0 },
       );
       if (index.length > 0) log.info({ batches: index.length, lines, bytes }, 'spool has batches to replay');
     },
