@@ -125,13 +125,16 @@ export function createGatewayMetrics(sources: MetricsSources, opts: { prefix?: s
     contentType: registry.contentType,
     observeStoreWrite: (seconds, store = 'default') => storeLatency.observe({ store }, seconds),
     instrumentStore(store, name = 'default') {
-      const write: ReadingStore['write'] = async (readings) => {
-        const t0 = process.hrtime.bigint();
+      // Not async: a suspended frame would keep the readings alive until the batch is written.
+      const write: ReadingStore['write'] = (readings) => {
+        const t0 = performance.now();
+        let written: Promise<void>;
         try {
-          await store.write(readings);
-        } finally {
-          metrics.observeStoreWrite(Number(process.hrtime.bigint() - t0) / 1e9, name);
+          written = store.write(readings);
+        } catch (err) {
+          written = Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
+        return written.finally(() => metrics.observeStoreWrite((performance.now() - t0) / 1000, name));
       };
       return new Proxy(store, { get: (target, key, receiver) => (key === 'write' ? write : Reflect.get(target, key, receiver)) });
     },

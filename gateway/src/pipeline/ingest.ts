@@ -54,6 +54,19 @@ export interface Ingest {
 }
 
 const RAW_PREVIEW = 200;
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Outside accept() on purpose: a closure there capturing `readings` would put them in the
+ * context that the store-completion callback shares, keeping every reading alive until its
+ * batch is written (found in a heap snapshot: 20,000 points held by in-flight pen messages).
+ */
+function writeAll(stores: readonly ReadingStore[], readings: readonly Reading[]): Promise<unknown> {
+  if (stores.length === 1) return (stores[0] as ReadingStore).write(readings);
+  const all: Promise<void>[] = [];
+  for (const s of stores) all.push(s.write(readings));
+  return Promise.all(all);
+}
 
 export function createIngest(deps: IngestDeps): Ingest {
   const log = deps.log.child({ component: 'ingest' });
@@ -72,8 +85,12 @@ export function createIngest(deps: IngestDeps): Ingest {
     for (const l of listeners) l.rejected?.(r);
   }
 
-  async function accept(template: Template, decoded: Reading[]): Promise<void> {
-    if (decoded.length === 0) return;
+  /**
+   * Not async on purpose: nothing here is suspended while the store writes, so no reading, payload
+   * or decode result is kept alive by a waiting frame; only the count and template id are.
+   */
+  function accept(template: Template, decoded: Reading[]): Promise<void> {
+    if (decoded.length === 0) return DONE;
     // Device metadata first (room, building, bound person), so the person tag is pseudonymized with the rest.
     const device = deps.registry.get(decoded[0]!.device);
     if (device?.room || device?.building || device?.person) {
@@ -91,7 +108,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     // GCs, and every waiting reading would be promoted to the old generation (RSS). If the write
     // fails the publish is not acknowledged and the device sends it again: a summary may then
     // count that reading twice, which only happens when the spool is full or the gateway stops.
-    const stored = deps.stores.length === 1 ? deps.stores[0]!.write(readings) : Promise.all(deps.stores.map((s) => s.write(readings)));
+    const stored = writeAll(deps.stores, readings);
     let newest = first;
     for (const r of readings) if (r.ts >= newest.ts && r.event === undefined) newest = r;
     if (newest.event === undefined) deps.registry.setLatest(newest.device, template.id, newest.ts, newest.fields);
@@ -102,33 +119,41 @@ export function createIngest(deps: IngestDeps): Ingest {
         log.error({ err }, 'a reading listener failed');
       }
     }
-    await stored;
-    stats.readings[template.id] = (stats.readings[template.id] ?? 0) + count;
+    const templateId = template.id;
+    return stored.then(() => { stats.readings[templateId] = (stats.readings[templateId] ?? 0) + count; });
+  }
+
+  function handle(topic: DeviceTopic, payload: Buffer, receivedAt: number): Promise<void> {
+    const { template: templateId, device, channel } = topic;
+    if (channel === 'command') return DONE;
+    if (channel === 'status') {
+      const text = payload.toString('utf8').trim();
+      if (text === 'online' || text === 'offline') deps.registry.setStatus(device, templateId, text, receivedAt);
+      else reject({ device, template: templateId, code: 'bad_status', reason: `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}` });
+      return DONE;
+    }
+    const template = deps.templates.get(templateId);
+    if (!template) {
+      reject({ device, template: templateId, code: 'unknown_template', reason: `no template "${templateId}"`, raw: payload.toString('utf8', 0, RAW_PREVIEW) });
+      return DONE;
+    }
+    deps.registry.seen(device, templateId, receivedAt);
+    const result = decodeMqtt(template, payload, { device, channel, receivedAt });
+    if (!result.ok) {
+      reject({ device, template: templateId, code: result.code, reason: result.reason, topic: `campus/${templateId}/${device}/${channel}`, raw: payload.toString('utf8', 0, RAW_PREVIEW) });
+      return DONE;
+    }
+    deps.registry.setError(device, templateId, null);
+    return accept(template, result.readings);
   }
 
   return {
-    async handleMqtt(topic, payload, receivedAt) {
-      const { template: templateId, device, channel } = topic;
-      if (channel === 'command') return;
-      if (channel === 'status') {
-        const text = payload.toString('utf8').trim();
-        if (text === 'online' || text === 'offline') deps.registry.setStatus(device, templateId, text, receivedAt);
-        else reject({ device, template: templateId, code: 'bad_status', reason: `status must be "online" or "offline", got ${JSON.stringify(text.slice(0, 40))}` });
-        return;
+    handleMqtt(topic, payload, receivedAt) {
+      try {
+        return handle(topic, payload, receivedAt);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
-      const template = deps.templates.get(templateId);
-      if (!template) {
-        reject({ device, template: templateId, code: 'unknown_template', reason: `no template "${templateId}"`, raw: payload.toString('utf8', 0, RAW_PREVIEW) });
-        return;
-      }
-      deps.registry.seen(device, templateId, receivedAt);
-      const result = decodeMqtt(template, payload, { device, channel, receivedAt });
-      if (!result.ok) {
-        reject({ device, template: templateId, code: result.code, reason: result.reason, topic: `campus/${templateId}/${device}/${channel}`, raw: payload.toString('utf8', 0, RAW_PREVIEW) });
-        return;
-      }
-      deps.registry.setError(device, templateId, null);
-      await accept(template, result.readings);
     },
     async acceptReadings(templateId, readings) {
       const template = deps.templates.get(templateId);
