@@ -15,14 +15,11 @@ import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
 import { connectPacket } from './mqtt-bytes.js';
-import { runChaos } from '../../bench/chaos-run.js';
-import { spoolRestartTests } from './spool-restart.js';
 
 const KNOWN_BUGS = [
   'broker: a subscriber with keepalive 0 that stops reading stalls every publisher whose messages match its subscription, indefinitely',
   'policy: a payload ts 10 years ahead is accepted and freezes the device\'s latest values (registry ignores older ts) until that date',
   'broker: connections closed for a protocol error (garbage bytes, bad CONNECT) are not counted in broker stats',
-  'influx spool: after a restart that followed a drained spool, the new log starts at segment 1, before the saved head, so the next start skips (loses) every acknowledged reading spooled meanwhile — the cause of the chaos losses; fix in /tmp/chaos-fix.patch for gateway/src/store/spool.ts (tests: spool-restart.ts); the chaos short mode below runs only with this flag until it is applied',
 ];
 const T = 180_000;
 const ON = process.env.RELIABILITY_KNOWN_BUGS === '1';
@@ -96,28 +93,3 @@ if (!ON) {
     }, T);
   });
 }
-
-// Known bug 4 (spool restart): move to spool-restart.test.ts (`spoolRestartTests();`) once the fix is in.
-if (ON) spoolRestartTests();
-
-// The chaos run's short mode (~60–90 s, at least 3 faults of every kind). It can fail while known
-// bug 4 is open, so it runs with the known bugs; it moves to chaos-short.test.ts with the fix.
-if (ON) describe('chaos, short mode', () => {
-  it('kills influxd, the gateway (kill -9), a Modbus sim and a pty at random moments: no acknowledged reading lost, duplicated or altered; wired devices come back', async () => {
-    const report = await runChaos({
-      durationMs: Number(process.env.CHAOS_SHORT_MS ?? 60_000), devices: 10, faultEveryMs: 5_000, minFaults: 5,
-      ...(process.env.CHAOS_SEED ? { seed: Number(process.env.CHAOS_SEED) } : {}),
-      log: () => undefined,
-    });
-    console.log(`[reliability] chaos short: ${JSON.stringify(report)}`);
-    expect(report.faults_total).toBeGreaterThanOrEqual(5);
-    expect(Object.keys(report.faults).sort()).toEqual(['gateway_kill9', 'influxd_kill9', 'influxd_stop', 'modbus_sim_restart', 'pty_unplug']);
-    for (const [device, n] of Object.entries(report.wired_after_last_fault)) expect(n, `${device} did not come back after the last fault`).toBeGreaterThan(0);
-    expect(report.gateway_restarts).toBeGreaterThanOrEqual(1);
-    expect(report.acknowledged).toBeGreaterThan(100);
-    expect(report.lost_examples).toEqual([]);
-    expect(report.lost).toBe(0);
-    expect(report.duplicated).toBe(0);
-    expect(report.wrong_value).toBe(0);
-  }, 600_000);
-});

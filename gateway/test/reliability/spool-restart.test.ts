@@ -1,0 +1,3 @@
+import { spoolRestartTests } from './spool-restart.js';
+
+spoolRestartTests();
