@@ -6,9 +6,8 @@
  * start. With faults every few seconds the chaos run lost thousands of acknowledged readings
  * that way (every one of them spooled by such a start).
  *
- * The fix is in gateway/src/store/spool.ts (owned by the store's engineer). Until it is applied
- * these tests fail, so they run from known-bugs.test.ts (RELIABILITY_KNOWN_BUGS=1); once it is,
- * `spool-restart.test.ts` is one line: `spoolRestartTests();`.
+ * Fixed in gateway/src/store/spool.ts (e5f0557); both tests fail without that fix. They run from
+ * spool-restart.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
