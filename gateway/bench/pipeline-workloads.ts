@@ -4,8 +4,7 @@
  * connections) and smart-pen strokes (one message per stroke of 100 points,
  * as a pen receiver sends them). A workload ends when every reading is stored.
  */
-import { startGatewayProc, type GatewayProc } from './lib/gateway-proc.js';
-import type { ChildStats } from './lib/gateway-child.js';
+import { startGatewayProc, type ChildStats, type GatewayProc } from './lib/gateway-proc.js';
 import { runLoad, type LoadOptions } from './lib/load.js';
 import { latencySummary, round } from './lib/stats.js';
 

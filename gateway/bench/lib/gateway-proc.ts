@@ -1,7 +1,24 @@
 /** Starts the gateway under test in a child process and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildStats } from './gateway-child.js';
+
+/** What the gateway child (gateway-child.mjs) answers to `stats`. */
+export interface ChildStats {
+  rss_bytes: number;
+  heap_used_bytes: number;
+  /** Peak RSS of the process so far (getrusage maxrss). */
+  max_rss_bytes: number;
+  cpu_user_us: number;
+  cpu_system_us: number;
+  /** Readings stored (ingest accepted after the store resolved). */
+  readings: number;
+  rejected: number;
+  store_written: number;
+  /** Event-loop delay since the previous stats request. */
+  eld_p50_ms: number;
+  eld_p99_ms: number;
+  eld_max_ms: number;
+}
 
 export interface GatewayProc {
   readonly pid: number;
@@ -11,15 +28,15 @@ export interface GatewayProc {
   stop(): Promise<void>;
 }
 
-const CHILD = fileURLToPath(new URL('./gateway-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./gateway-child.mjs', import.meta.url));
 
 export async function startGatewayProc(config: Record<string, unknown>): Promise<GatewayProc> {
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the gateway child there (open in Chrome DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   // BENCH_NODE_FLAGS: extra node flags for the gateway child (e.g. V8 heap settings to compare).
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const source = process.env.BENCH_FROM_SOURCE === '1' ? ['--conditions=source'] : [];
-  const child: ChildProcess = fork(CHILD, [], { execArgv: [...source, '--import', 'tsx', '--no-deprecation', ...flags, ...prof], stdio: ['ignore', process.env.BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
+  const source = process.env.BENCH_FROM_SOURCE === '1' ? ['--conditions=source', '--import', 'tsx'] : [];
+  const child: ChildProcess = fork(CHILD, [], { execArgv: [...source, '--no-deprecation', ...flags, ...prof], stdio: ['ignore', process.env.BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
   let nextId = 1;
   const waiting = new Map<number, (s: ChildStats) => void>();
   let onReady: ((p: { mqtt: number; http: number }) => void) | undefined;

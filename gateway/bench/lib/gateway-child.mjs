@@ -1,66 +1,48 @@
 /**
- * Entry of the gateway-under-test child process (forked by gateway-proc.ts),
- * so its RSS and CPU are its own. Receives its config over IPC, starts the
- * gateway, and answers `stats` requests with process and pipeline figures.
+ * Entry of the gateway-under-test child process (forked by gateway-proc.ts), so its RSS and CPU
+ * are its own. Plain JavaScript on purpose: it runs the gateway as it ships (`gateway/dist`,
+ * built by `npm run bench`) in a bare `node`, without a TypeScript loader (tsx's loader thread
+ * alone is ~25 MiB of RSS). BENCH_FROM_SOURCE=1 runs gateway/src under tsx instead.
+ * Receives its config over IPC, starts the gateway, and answers `stats` requests with process
+ * and pipeline figures (the ChildStats type in gateway-proc.ts).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type * as LoadModule from '../../src/config/load.js';
-import type * as GatewayModule from '../../src/gateway.js';
-import type * as LogModule from '../../src/log.js';
-import type { Gateway } from '../../src/gateway.js';
 
-// The gateway as it ships (`gateway/dist`, built by `npm run bench`), unless BENCH_FROM_SOURCE=1.
-type Modules = [typeof LoadModule, typeof GatewayModule, typeof LogModule];
-const fromSource = process.env.BENCH_FROM_SOURCE === '1';
-const [{ parseConfig }, { createGateway }, { createRootLogger }] = (fromSource
-  ? await Promise.all([import('../../src/config/load.js'), import('../../src/gateway.js'), import('../../src/log.js')])
-  : await Promise.all([import('../../dist/config/load.js'), import('../../dist/gateway.js'), import('../../dist/log.js')])) as Modules;
+const root = process.env.BENCH_FROM_SOURCE === '1' ? '../../src' : '../../dist';
+const ext = process.env.BENCH_FROM_SOURCE === '1' ? 'ts' : 'js';
+const [{ parseConfig }, { createGateway }, { createRootLogger }] = await Promise.all(
+  ['config/load', 'gateway', 'log'].map((m) => import(`${root}/${m}.${ext}`)),
+);
 
-export interface ChildStats {
-  rss_bytes: number;
-  heap_used_bytes: number;
-  /** Peak RSS of the process so far (getrusage maxrss). */
-  max_rss_bytes: number;
-  cpu_user_us: number;
-  cpu_system_us: number;
-  /** Readings stored (ingest accepted after the store resolved). */
-  readings: number;
-  rejected: number;
-  store_written: number;
-  /** Event-loop delay since the previous stats request. */
-  eld_p50_ms: number;
-  eld_p99_ms: number;
-  eld_max_ms: number;
-}
-
-type Msg = { type: 'start'; config: unknown } | { type: 'stats'; id: number } | { type: 'stop' };
-
-let gw: Gateway | undefined;
+/** @type {{ start(): Promise<void>, stop(): Promise<void>, ports(): unknown, ingest: { stats(): { readings: Record<string, number>, rejected: Record<string, number> } }, store: { health(): { written: number } } } | undefined} */
+let gw;
 
 // BENCH_ALLOC_PROF=<dir>: a sampling profile of every allocation (collected ones included), written
 // at stop as .heapprofile (open in Chrome DevTools, Memory tab): where the garbage comes from.
 const allocDir = process.env.BENCH_ALLOC_PROF;
-const inspector = allocDir ? new (await import('node:inspector')).Session() : undefined;
+const inspector = allocDir ? new Session() : undefined;
 if (inspector) {
   inspector.connect();
   inspector.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 }
-async function writeAllocationProfile(): Promise<void> {
+async function writeAllocationProfile() {
   if (!inspector || !allocDir) return;
-  const profile = await new Promise<unknown>((resolve, reject) => inspector.post('HeapProfiler.stopSampling', (err, r) => (err ? reject(err) : resolve(r.profile))));
-  const { writeFileSync } = await import('node:fs');
+  const profile = await new Promise((resolve, reject) => inspector.post('HeapProfiler.stopSampling', (err, r) => (err ? reject(err) : resolve(r.profile))));
   writeFileSync(`${allocDir}/alloc-${process.pid}.heapprofile`, JSON.stringify(profile));
 }
+
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
-const send = (m: unknown) => process.send?.(m);
-const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+const send = (m) => process.send?.(m);
+const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 
-function stats(): ChildStats {
+function stats() {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const ingest = gw?.ingest.stats() ?? { readings: {}, rejected: {} };
-  const s: ChildStats = {
+  const s = {
     rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, max_rss_bytes: process.resourceUsage().maxRSS * 1024,
     cpu_user_us: cpu.user, cpu_system_us: cpu.system,
     readings: sum(ingest.readings), rejected: sum(ingest.rejected), store_written: gw?.store.health().written ?? 0,
@@ -70,7 +52,7 @@ function stats(): ChildStats {
   return s;
 }
 
-process.on('message', (m: Msg) => {
+process.on('message', (m) => {
   void (async () => {
     try {
       if (m.type === 'start') {
@@ -96,7 +78,7 @@ process.on('disconnect', () => process.exit(0));
 
 // BENCH_MEM_TRACE=1: the child's memory every 500 ms on stderr (where RSS goes under load).
 if (process.env.BENCH_MEM_TRACE) {
-  const mib = (n: number) => Math.round(n / 1048576);
+  const mib = (n) => Math.round(n / 1048576);
   setInterval(() => {
     const m = process.memoryUsage();
     process.stderr.write(`[mem] rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`);
