@@ -30,6 +30,7 @@ export interface BrokerLimits {
   publishesPerSecond: number;
   offlineQueueLength: number;
   connectTimeoutMs: number;
+  drainTimeoutMs: number;
 }
 
 export interface BrokerOptions {
@@ -76,6 +77,8 @@ export interface BrokerStats {
   queueDrops: number;
   /** QoS 0 publishes answered only once stored, because too many others waited for the store. */
   qos0Throttled: number;
+  /** Connections closed for a protocol error (garbage, a bad CONNECT, a malformed packet). */
+  protocolErrors: number;
 }
 
 export interface Broker {
@@ -94,8 +97,11 @@ export interface Broker {
 }
 
 export const DEFAULT_LIMITS: BrokerLimits = {
-  maxPacketBytes: 256 * 1024, maxConnections: 10_000, publishesPerSecond: 2_000, offlineQueueLength: 1_000, connectTimeoutMs: 10_000,
+  maxPacketBytes: 256 * 1024, maxConnections: 10_000, publishesPerSecond: 2_000, offlineQueueLength: 1_000, connectTimeoutMs: 10_000, drainTimeoutMs: 5_000,
 };
+
+/** Errors that close a connection for something other than bytes breaking MQTT (timeouts, our own refusals, a closed socket). */
+const NOT_PROTOCOL_ERROR = /^(drain timeout|keep alive timeout|connect did not arrive in time|connection closed|Client queue limit reached|GW_ERR_)/;
 
 /** QoS 0 readings that may wait for the store before further QoS 0 publishes are read only as the store keeps up. */
 const QOS0_MAX_PENDING = 5_000;
@@ -117,8 +123,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const maxBuckets = Math.max(1_000, 2 * limits.maxConnections);
   const counters = {
     connections: 0, connectionsRefused: 0, published: 0, ingestErrors: 0, oversizePackets: 0, rateLimitDisconnects: 0, queueDrops: 0,
-    qos0Throttled: 0,
+    qos0Throttled: 0, protocolErrors: 0,
   };
+  const protocolErrored = new WeakSet<Client>();
   let qos0Pending = 0;
   const access: AccessCounters = { authFailures: 0, identifierRejected: 0, aclDenials: 0 };
   const hooks = createAccessHooks({
@@ -236,6 +243,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
         authenticate: hooks.authenticate,
         authorizeSubscribe: hooks.authorizeSubscribe,
         connectTimeout: limits.connectTimeoutMs,
+        drainTimeout: limits.drainTimeoutMs,
       });
       const a = aedes;
       const persistence = (a as unknown as { persistence: object }).persistence;
@@ -248,8 +256,21 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
         const who = hooks.identityOf(client);
         if (who.kind === 'device') deps.onDeviceConnect?.(who.id, who.template, Date.now());
       });
-      a.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
-      a.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+      // A connection closed for a protocol error (garbage, a bad CONNECT, a malformed packet) is
+      // counted once; socket errors (reset, broken pipe) carry a code and are not protocol errors.
+      const protocolError = (client: Client, err: Error & { code?: unknown }): void => {
+        if (err.code !== undefined || NOT_PROTOCOL_ERROR.test(err.message) || protocolErrored.has(client)) return;
+        protocolErrored.add(client);
+        counters.protocolErrors += 1;
+      };
+      a.on('clientError', (client, err) => {
+        protocolError(client, err);
+        log.debug({ client: client.id, err: err.message }, 'client error');
+      });
+      a.on('connectionError', (client, err) => {
+        protocolError(client, err);
+        log.debug({ err: err.message }, 'connection error');
+      });
       try {
         // each server also caps its own sockets (a margin above the shared limit, which onConnection enforces),
         // so sockets still in a TLS handshake or WebSocket upgrade are bounded too

@@ -50,6 +50,11 @@ export const brokerSchema = z.strictObject({
     offlineQueueLength: z.number().int().min(0).default(1_000),
     /** A connection that sends no CONNECT (or TLS handshake) within this time is closed. */
     connectTimeoutMs: z.number().int().min(100).default(10_000),
+    /**
+     * A subscriber whose socket does not drain within this time is disconnected, so one client
+     * that stops reading cannot stall the publishers whose messages it subscribed to.
+     */
+    drainTimeoutMs: z.number().int().min(100).default(5_000),
   }).prefault({}),
   lifecycle: z.strictObject({
     /** A polled device is offline after this many missed polls. */

@@ -54,6 +54,12 @@ export interface Ingest {
 }
 
 const RAW_PREVIEW = 200;
+/**
+ * Timestamp policy: a reading more than 24 h ahead of the gateway's clock is rejected (the
+ * device's clock is wrong; stored, it would freeze the device's latest values until that date).
+ * Past timestamps are accepted (a device replaying its backlog); retention prunes the old ones.
+ */
+const MAX_FUTURE_MS = 24 * 3_600_000;
 const DONE: Promise<void> = Promise.resolve();
 
 /**
@@ -142,6 +148,16 @@ export function createIngest(deps: IngestDeps): Ingest {
     if (!result.ok) {
       reject({ device, template: templateId, code: result.code, reason: result.reason, topic: `campus/${templateId}/${device}/${channel}`, raw: payload.toString('utf8', 0, RAW_PREVIEW) });
       return DONE;
+    }
+    const tooLate = receivedAt + MAX_FUTURE_MS;
+    for (const r of result.readings) {
+      if (r.ts > tooLate) {
+        reject({
+          device, template: templateId, code: 'out_of_range', topic: `campus/${templateId}/${device}/${channel}`, raw: payload.toString('utf8', 0, RAW_PREVIEW),
+          reason: `ts ${new Date(r.ts).toISOString()} is more than 24 h ahead of the gateway's clock (${new Date(receivedAt).toISOString()}); is the device's clock set?`,
+        });
+        return DONE;
+      }
     }
     deps.registry.setError(device, templateId, null);
     return accept(template, result.readings);
