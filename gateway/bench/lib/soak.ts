@@ -38,21 +38,27 @@ export async function runSoak(o: SoakOptions): Promise<void> {
   const run = createScenarioRun(scenario, { durationMs: o.durationMs, loop: true });
   const fragment = await run.prepare();
   const gw = await startGatewayProc({ ...(await o.configFor('soak')), devices: fragment.devices, adapters: fragment.adapters });
-  const samples: Array<{ t_s: number; sim: string; rss_mib: number; heap_mib: number; eld_p50_ms: number; eld_p99_ms: number; eld_max_ms: number; readings_per_s: number }> = [];
+  const samples: Array<{ t_s: number; sim: string; rss_mib: number; heap_mib: number; eld_p50_ms: number; eld_p99_ms: number; eld_max_ms: number; readings_per_s: number; offered_per_s: number; backlog: number }> = [];
   try {
     const t0 = Date.now();
     await run.start(gw.mqttUrl);
     let prev = await gw.stats();
     let prevT = Date.now();
+    let prevSent = 0;
     const timer = setInterval(() => {
       void gw.stats().then((s) => {
         const now = Date.now();
         const m = run.minute();
+        const tally = run.report().totals;
         samples.push({
           t_s: round((now - t0) / 1000, 0), sim: `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(Math.floor(m % 60)).padStart(2, '0')}`,
           rss_mib: mib(s.rss_bytes), heap_mib: mib(s.heap_used_bytes), eld_p50_ms: round(s.eld_p50_ms, 1), eld_p99_ms: round(s.eld_p99_ms, 1), eld_max_ms: round(s.eld_max_ms, 1),
           readings_per_s: round(((s.readings - prev.readings) / (now - prevT)) * 1000, 0),
+          // What the simulators sent (MQTT) in the interval, and what they still wait to have acknowledged.
+          offered_per_s: round(((tally.sent_readings - prevSent) / (now - prevT)) * 1000, 0),
+          backlog: tally.sent_readings - tally.acked_readings,
         });
+        prevSent = tally.sent_readings;
         o.log(`soak ${JSON.stringify(samples.at(-1))}`);
         prev = s;
         prevT = now;
@@ -68,8 +74,11 @@ export async function runSoak(o: SoakOptions): Promise<void> {
   const half = samples.slice(Math.floor(samples.length / 2));
   const trend = slope(half.map((s) => s.t_s / 3600), half.map((s) => s.rss_mib));
   const t = run.report().totals;
-  process.stdout.write(`${table(['t (s)', 'sim time', 'RSS MiB', 'heap MiB', 'ELD p50 ms', 'ELD p99 ms', 'ELD max ms', 'readings/s'],
-    samples.map((s) => [String(s.t_s), s.sim, s.rss_mib, s.heap_mib, s.eld_p50_ms, s.eld_p99_ms, s.eld_max_ms, s.readings_per_s]))}\n`);
+  process.stdout.write(`${table(['t (s)', 'sim time', 'RSS MiB', 'heap MiB', 'ELD p50 ms', 'ELD p99 ms', 'ELD max ms', 'readings/s', 'offered/s', 'unacked'],
+    samples.map((s) => [String(s.t_s), s.sim, s.rss_mib, s.heap_mib, s.eld_p50_ms, s.eld_p99_ms, s.eld_max_ms, s.readings_per_s, s.offered_per_s, s.backlog]))}\n`);
+  const peak = samples.reduce((a, s) => Math.max(a, s.rss_mib), 0);
+  const maxBacklog = samples.reduce((a, s) => Math.max(a, s.backlog), 0);
+  process.stdout.write(`peak RSS ${peak} MiB; most readings waiting for an acknowledgement at a sample: ${maxBacklog}\n`);
   process.stdout.write(`soak: ${run.plan.devices.length} devices, ${scenario.timetable.writing.rooms} rooms writing with pens in their periods, the day (${scenario.clock.start}–${scenario.clock.end} at ${scenario.clock.speed}×) on a loop\n`);
   process.stdout.write(`RSS trend over the second half: ${round(trend, 1)} MiB/hour; acknowledged readings ${t.acked_readings} of ${t.sent_readings} sent\n`);
   process.stdout.write(`${JSON.stringify({ soak: { duration_s: round(o.durationMs / 1000, 0), devices: run.plan.devices.length, writing_rooms: scenario.timetable.writing.rooms, rss_trend_mib_per_h: round(trend, 2), totals: t, samples } })}\n`);
