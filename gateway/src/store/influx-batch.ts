@@ -20,7 +20,7 @@ export interface Batch {
 }
 
 const CHUNK_BYTES = 256 * 1024;
-const FIRST_CHUNK_BYTES = 8 * 1024;
+const FIRST_CHUNK_BYTES = 2 * 1024;
 
 export function newBatch(createdMs: number): Batch {
   let resolve!: () => void;
@@ -38,7 +38,7 @@ export function appendLine(b: Batch, line: string): void {
     if (buf !== undefined && b.used > 0) b.chunks.push(buf.subarray(0, b.used));
     // Small first (a quiet moment sends batches of a few lines), doubling up to 256 KiB.
     const size = Math.min(CHUNK_BYTES, buf === undefined ? FIRST_CHUNK_BYTES : buf.length * 2);
-    buf = b.buf = Buffer.allocUnsafeSlow(Math.max(size, most));
+    buf = b.buf = Buffer.allocUnsafe(Math.max(size, most)); // under 4 KiB from the shared pool
     b.used = 0;
   }
   b.used += buf.write(line, b.used);

@@ -9,6 +9,8 @@
  * write as one error for the whole batch; posting ourselves keeps one batching, gzip,
  * retry and partial-write path for both API versions.
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { StoreConfig } from '../config/schema.js';
 import { classifyStatus, type WriteOutcome } from './influx-errors.js';
 
@@ -20,11 +22,20 @@ export interface InfluxTarget {
   /** Database name for InfluxQL `/query` (the bucket on 2.x, through its v1 compatibility API). */
   database: string;
   headers: Record<string, string>;
+  /** Write request headers, with and without `content-encoding: gzip`. */
+  plainHeaders: Record<string, string>;
+  gzipHeaders: Record<string, string>;
   /** For logs and health: the URL without credentials. */
   describe: string;
 }
 
 export function influxTarget(cfg: InfluxStoreConfig): InfluxTarget {
+  const t = baseTarget(cfg);
+  const plainHeaders = { ...t.headers, 'content-type': 'text/plain; charset=utf-8' };
+  return { ...t, plainHeaders, gzipHeaders: { ...plainHeaders, 'content-encoding': 'gzip' } };
+}
+
+function baseTarget(cfg: InfluxStoreConfig): Omit<InfluxTarget, 'plainHeaders' | 'gzipHeaders'> {
   const base = cfg.url.replace(/\/+$/, '');
   const headers: Record<string, string> = {};
   if (cfg.token) headers.authorization = `Token ${cfg.token}`;
@@ -54,21 +65,63 @@ export function influxTarget(cfg: InfluxStoreConfig): InfluxTarget {
 
 export type FetchLike = typeof fetch;
 
-/** POSTs one body; never throws (network errors and timeouts are a `retry` outcome). */
-export async function postWrite(target: InfluxTarget, body: Buffer, gzipped: boolean, timeoutMs: number, fetchImpl: FetchLike): Promise<WriteOutcome> {
-  try {
-    const res = await fetchImpl(target.writeUrl, {
-      method: 'POST',
-      body,
-      headers: { ...target.headers, ...(gzipped ? { 'content-encoding': 'gzip' } : {}), 'content-type': 'text/plain; charset=utf-8' },
-      signal: AbortSignal.timeout(timeoutMs),
+/** One POST: status, body text and Retry-After; rejects on network errors and timeouts. */
+export type Poster = (url: string, headers: Record<string, string>, body: Buffer, timeoutMs: number) => Promise<{ status: number; text: string; retryAfter: string | null }>;
+
+/**
+ * Writes go through node:http with a keep-alive agent, not fetch: fetch (undici) builds web
+ * streams, a tee and an AbortSignal per request, which at a few hundred small requests a
+ * second (group commit on a quiet school) was most of the gateway's garbage.
+ */
+export function createHttpPoster(maxSockets = 8): Poster {
+  const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets }), 'https:': new https.Agent({ keepAlive: true, maxSockets }) };
+  const urls = new Map<string, URL>();
+  return (url, headers, body, timeoutMs) => new Promise((resolve, reject) => {
+    let u = urls.get(url);
+    if (u === undefined) urls.set(url, (u = new URL(url)));
+    const secure = u.protocol === 'https:';
+    const req = (secure ? https : http).request(u, {
+      method: 'POST', agent: agents[secure ? 'https:' : 'http:'],
+      headers: { ...headers, 'content-length': String(body.length) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', fail);
+      res.on('end', () => {
+        clearTimeout(timer);
+        const ra = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, text: chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8'), retryAfter: typeof ra === 'string' ? ra : null });
+      });
     });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    function fail(err: Error): void {
+      clearTimeout(timer);
+      reject(err);
+    }
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+/** A Poster over a fetch implementation (tests that record requests). */
+export function fetchPoster(fetchImpl: FetchLike): Poster {
+  return async (url, headers, body, timeoutMs) => {
+    const res = await fetchImpl(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs) });
     const text = res.status === 204 ? '' : await res.text();
     if (res.status === 204) await res.body?.cancel();
-    return classifyStatus(res.status, text, res.headers.get('retry-after'));
+    return { status: res.status, text, retryAfter: res.headers.get('retry-after') };
+  };
+}
+
+/** POSTs one body; never throws (network errors and timeouts are a `retry` outcome). */
+export async function postWrite(target: InfluxTarget, body: Buffer, gzipped: boolean, timeoutMs: number, send: Poster): Promise<WriteOutcome> {
+  try {
+    const headers = gzipped ? target.gzipHeaders : target.plainHeaders;
+    const res = await send(target.writeUrl, headers, body, timeoutMs);
+    return classifyStatus(res.status, res.text, res.retryAfter);
   } catch (err) {
-    const e = err as { name?: string; message?: string; cause?: { code?: string } };
-    const why = e.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (e.cause?.code ?? e.message ?? String(err));
+    const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
+    const why = e.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (e.code ?? e.cause?.code ?? e.message ?? String(err));
     return { kind: 'retry', reason: `network: ${why}` };
   }
 }

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { ReadingStore, StoreHealth } from './types.js';
 import { createLineEncoder } from './line-protocol.js';
-import { influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
+import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
 import { queryLatest, querySeries } from './influx-query.js';
 import { createLatencyWindow } from './influx-latency.js';
@@ -54,6 +54,7 @@ export interface InfluxStoreOptions {
 
 export interface InfluxStoreDeps {
   log: Logger;
+  /** Used for queries, and for writes too when given (tests); writes use node:http otherwise. */
   fetch?: FetchLike;
   now?: () => number;
   random?: () => number;
@@ -72,6 +73,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const fetchImpl = deps.fetch ?? fetch;
+  const send = deps.fetch ? fetchPoster(deps.fetch) : createHttpPoster();
   const target = influxTarget(cfg);
   const maxInFlight = options.maxInFlight ?? 2;
   const maxQueued = options.maxQueuedBatches ?? 2;
@@ -109,7 +111,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     post: async (body, gzipped) => {
       const t0 = performance.now();
       requests++;
-      const out = await postWrite(target, body, gzipped, timeoutMs, fetchImpl);
+      const out = await postWrite(target, body, gzipped, timeoutMs, send);
       if (out.kind !== 'retry') latency.add(performance.now() - t0);
       return out;
     },
