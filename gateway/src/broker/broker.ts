@@ -104,7 +104,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
 const NOT_PROTOCOL_ERROR = /^(drain timeout|keep alive timeout|connect did not arrive in time|connection closed|Client queue limit reached|GW_ERR_)/;
 
 /** QoS 0 readings that may wait for the store before further QoS 0 publishes are read only as the store keeps up. */
-const QOS0_MAX_PENDING = 5_000;
+const QOS0_MAX_PENDING = 2_000;
 
 export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const log = deps.log.child({ component: 'broker' });
