@@ -33,6 +33,16 @@ function seriesKey(tags: Record<string, string>): string {
   return keys.map((k) => `${k}=${tags[k]}`).join(',');
 }
 
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const k in b) if (--n < 0 || !(k in a)) return false;
+  return n === 0;
+}
+
 export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: Logger; now?: () => number }): ReadingStore {
   const log = deps.log.child({ component: 'embedded-store' });
   const now = deps.now ?? Date.now;
@@ -76,11 +86,24 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
     try {
       db.transaction(() => {
         const last = new Map<string, Reading>();
+        // Consecutive readings mostly share their tags (a pen's 100 points): series key and tag
+        // JSON are made once per run of equal tags, not once per reading.
+        let prevTags: Record<string, string> | undefined;
+        let prevTemplate = '';
+        let series = '';
+        let tagsJson = '';
+        let measurement = '';
         for (const p of batch) {
           for (const r of p.readings) {
-            const tags = { ...options.siteTags, ...r.tags, template: r.template };
+            if (r.template !== prevTemplate || prevTags === undefined || !sameTags(r.tags, prevTags)) {
+              prevTags = r.tags;
+              prevTemplate = r.template;
+              series = seriesKey(r.tags);
+              measurement = measurementOf(r.template);
+              tagsJson = JSON.stringify({ ...options.siteTags, ...r.tags, template: r.template });
+            }
             const fields = r.event === undefined ? r.fields : { ...r.fields, event: r.event };
-            ins.run(r.device, seriesKey(r.tags), Math.trunc(r.ts), measurementOf(r.template), JSON.stringify(tags), JSON.stringify(fields));
+            ins.run(r.device, series, Math.trunc(r.ts), measurement, tagsJson, JSON.stringify(fields));
             const prev = last.get(r.device);
             if (!prev || prev.ts <= r.ts) last.set(r.device, r);
           }
