@@ -3,7 +3,7 @@
  * Payload timestamps: the policy today (templates: `ts` must be a non-negative integer of epoch
  * ms, else `wrong_type`; after 2262-04-11, which no store can hold, `out_of_range`; the InfluxDB
  * store's encoder refuses such a time too, counted as `invalid_bad_timestamp`) is checked end to
- * end against a real influxd. The proposed tighter policy is in README.md (see known-bugs.test.ts).
+ * end against a real influxd. The policy (reject a ts > 24 h ahead) is in README.md.
  * The gateway's own clock jumping (injected where a component accepts a clock): the publish-rate
  * bucket and the InfluxDB store's retry schedule must survive a step back or forward.
  */
