@@ -107,7 +107,7 @@ export async function penWorkload(configFor: GatewayConfigFactory, scale = 1): P
   const base = Date.now() - 86_400_000;
   // 20 receivers (classrooms); each stroke message is 100 points ≈ 1 s of writing.
   return measure('pen-strokes', await configFor('pen-strokes'), () => ({
-    connections: 20, perConnection: Math.round(200 * scale), qos: 1, window: 10,
+    connections: 20, perConnection: Math.round(500 * scale), qos: 1, window: 10,
     topic: (c) => `campus/smart-pen/P-bench-${c}/telemetry`,
     payload: (c, seq) => strokePayload(`P-bench-${c}`, seq, base + seq * 1_200),
   }), 100, '100 points per message (1 stroke)');
