@@ -179,6 +179,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     counters.published += 1;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const stored = deps.onDevicePublish(topic, payload, Date.now());
+    // The callbacks below name only the topic string: a closure over `packet` would keep its
+    // payload, and with it the whole socket read chunk it is a slice of, until the store answers.
+    const topicName = packet.topic;
     if (packet.qos === 0) {
       // QoS 0 is answered at once, unless too many readings already wait for the store: then the
       // client's next read waits too (TCP backpressure), so a flood cannot fill memory.
@@ -186,7 +189,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       qos0Pending++;
       const settled = stored.then(() => undefined, (err: unknown) => {
         counters.ingestErrors += 1;
-        log.warn({ err, topic: packet.topic }, 'QoS 0 reading could not be stored');
+        log.warn({ err, topic: topicName }, 'QoS 0 reading could not be stored');
       }).finally(() => { qos0Pending--; });
       if (!wait) return callback(null);
       counters.qos0Throttled += 1;
@@ -198,7 +201,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       (err: unknown) => {
         // Not stored: refuse, so the client's QoS 1 retry delivers it again later.
         counters.ingestErrors += 1;
-        log.warn({ err, topic: packet.topic }, 'QoS 1 reading could not be stored; not acknowledged');
+        log.warn({ err, topic: topicName }, 'QoS 1 reading could not be stored; not acknowledged');
         callback(err instanceof Error ? err : new Error(String(err)));
       },
     );
