@@ -2,9 +2,12 @@
  * The chaos run (issue #10): a QoS 1 MQTT fleet publishes into the gateway
  * (a child process started with the CLI, store.kind influx) while a seeded
  * fault script kills and restarts, at random moments, influxd (SIGKILL or
- * SIGTERM) and the gateway itself (SIGKILL). At the end every reading a device
- * had acknowledged (PUBACK) is looked up in InfluxDB by device and timestamp:
- * each must be there exactly once with the value that was sent.
+ * SIGTERM), the gateway itself (SIGKILL), the hub broker (mosquitto, SIGKILL) and
+ * the hub role (SIGKILL). At the end every reading a device had acknowledged
+ * (PUBACK) is looked up in InfluxDB by device and timestamp: each must be there
+ * exactly once with the value that was sent; and on the hub side (chaos-hub.ts,
+ * chaos-hub-reconcile.ts) every acknowledged alarm-raising or -clearing reading
+ * must be one alarm in the district database, every summary window one message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,8 @@ import { SerialPort } from 'serialport';
 // mulberry32, seeded, so a failing run can be replayed with its seed.
 import { createModbusSimServer, seededRandom as prng } from '../../firmware-sim/src/modbus/index.js';
 import { createPtyPair, freePort, repoRoot, startInflux, type InfluxServer } from '../test/kit/index.js';
+import { hubChild, runAlarmDevice, startHubBroker, watchHubWire, type AlarmDevice, type HubBroker, type HubChild, type Wire } from './chaos-hub.js';
+import { expectedWindows, readIds, reconcileHub, type HubReport } from './chaos-hub-reconcile.js';
 
 export interface ChaosOptions {
   durationMs: number;
@@ -26,7 +31,10 @@ export interface ChaosOptions {
   faultEveryMs?: number;
   /** Keep injecting past durationMs until this many faults happened (default 0). */
   minFaults?: number;
-  /** Fault kinds to inject (default all five). */
+  /** Smoke detectors raising and clearing alarms (QoS 1, default 4), one reading per this many ms (default 400). */
+  alarmDevices?: number;
+  alarmIntervalMs?: number;
+  /** Fault kinds to inject (default all seven). */
   kinds?: readonly FaultKind[];
   /** Keeps the gateway's log (stderr of every start) here, as `gateway.log`, with `faults.log`. */
   logDir?: string;
@@ -60,6 +68,8 @@ export interface ChaosReport {
   store_dropped: Record<string, number>;
   /** Each lost reading with what the run knows about it. */
   lost_detail: LostDetail[];
+  /** Summaries and alarms at the hub (district InfluxDB), hub faults. */
+  hub: HubReport;
 }
 
 export interface LostDetail {
@@ -76,7 +86,11 @@ export interface LostDetail {
 const MEASUREMENT = 'classroom_light';
 const DB = 'campus';
 const T0 = Date.UTC(2026, 0, 5, 8);
-export const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop', 'modbus_sim_restart', 'pty_unplug'] as const;
+export const KINDS = ['gateway_kill9', 'influxd_kill9', 'influxd_stop', 'modbus_sim_restart', 'pty_unplug', 'hub_broker_kill9', 'hub_kill9'] as const;
+const HUB_DB = 'district';
+/** Short summary windows so that a short run closes several (the defaults are 60 s + 30 s grace). */
+const WINDOW_S = 10;
+const GRACE_S = 5;
 export type FaultKind = (typeof KINDS)[number];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -230,6 +244,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   await sim.start();
   const pty = await createPtyPair();
   const serial = serialWriter(pty.b);
+  mkdirSync(join(dir, 'hub-broker'));
+  const broker: HubBroker = await startHubBroker(join(dir, 'hub-broker'));
+  const hubConfigFile = join(dir, 'hub.yaml');
+  writeFileSync(hubConfigFile, JSON.stringify({
+    broker: { url: broker.url, clientId: 'chaos-hub' },
+    influx: { url: influx.url, database: HUB_DB },
+    dedup: { path: join(dir, 'hub-dedup.db') },
+    log: { level: 'info' },
+  }));
+  const outboxPath = join(dir, 'uplink-outbox.db');
   const configFile = join(dir, 'gateway.yaml');
   writeFileSync(configFile, JSON.stringify({
     site: { id: 'chaos' },
@@ -238,6 +262,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     http: { port: httpPort, host: '127.0.0.1' },
     store: { kind: 'influx', url: influx.url, database: DB, flushMs: 200, spoolPath: join(dir, 'spool') },
     privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
+    uplink: {
+      url: broker.url, outboxPath, summariesStatePath: join(dir, 'summaries-state.bin'),
+      windowSeconds: WINDOW_S, graceSeconds: GRACE_S, ackTimeoutSeconds: 5,
+    },
     adapters: {
       modbus: [{ transport: 'tcp', host: '127.0.0.1', port: simPort, unitId: 1, template: 'energy-meter-3p', deviceId: 'wired-em', intervalMs: 500, timeoutMs: 500 }],
       serial: [{ path: pty.a, template: 'noise-meter', deviceId: 'wired-noise' }],
@@ -246,6 +274,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   if (o.logDir) mkdirSync(o.logDir, { recursive: true });
   const faultLog = (line: string) => { if (o.logDir) appendFileSync(join(o.logDir, 'faults.log'), `${new Date().toISOString()} ${line}\n`); };
   const gw = gatewayChild(configFile, httpPort, dir, log, o.logDir ? join(o.logDir, 'gateway.log') : undefined);
+  const hub: HubChild = hubChild(hubConfigFile, log, o.logDir ? join(o.logDir, 'hub.log') : undefined);
+  let wire: Wire | undefined;
+  /** Gateway lives [up, down) in epoch ms, for the summaries' completeness rule. */
+  const lives: [number, number][] = [];
+  let upAt = 0;
+  const alarmDevices: AlarmDevice[] = [];
   const faults: Record<string, number> = {};
   const faultTimes: [number, string][] = [];
   const storeDropped: Record<string, number> = {};
@@ -266,7 +300,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const run = { stopped: false, drainDeadline: Infinity, published: 0, started };
   try {
+    await hub.start();
+    wire = watchHubWire(broker.url, 'chaos');
     await gw.start();
+    upAt = Date.now();
     // Rejections are acknowledged on purpose (and published here): the reconciliation reports them beside a lost reading.
     watcher = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'chaos-watcher', reconnectPeriod: 500, connectTimeout: 10_000 });
     watcher.on('error', () => undefined);
@@ -289,7 +326,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       client.on('error', () => undefined);
       devices.push({ id, client, published: new Map(), acked: new Set(), timing: new Map() });
     }
-    const fleet = devices.map((d) => runDevice(d, o.intervalMs ?? 100, run));
+    for (let i = 0; i < (o.alarmDevices ?? 4); i++) {
+      const id = `smoke-${String(i).padStart(2, '0')}`;
+      const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: id, reconnectPeriod: 500, connectTimeout: 10_000 });
+      client.on('error', () => undefined);
+      alarmDevices.push({ id, client, published: new Map(), acked: new Set() });
+    }
+    const fleet = [
+      ...devices.map((d) => runDevice(d, o.intervalMs ?? 100, run)),
+      ...alarmDevices.map((d) => runAlarmDevice(d, o.alarmIntervalMs ?? 400, run)),
+    ];
     log(`seed ${seed}: ${nDevices} devices, faults every ~${faultEvery} ms for ${Math.round(o.durationMs / 1000)} s`);
     const kinds = o.kinds && o.kinds.length > 0 ? o.kinds : KINDS;
     const cycle: FaultKind[] = [];
@@ -310,10 +356,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       faultLog(`fault ${kind} at ${lastFaultAt - started} ms, down ${Math.round(down)} ms`);
       if (kind === 'gateway_kill9') {
         await addDropped();
+        lives.push([upAt, Date.now()]);
         await gw.kill9();
         await sleep(down);
         await gw.start();
+        upAt = Date.now();
         restarts++;
+      } else if (kind === 'hub_broker_kill9') {
+        await broker.kill9();
+        await sleep(down);
+        await broker.start();
+      } else if (kind === 'hub_kill9') {
+        await hub.kill9();
+        await sleep(down);
+        await hub.start();
       } else if (kind === 'modbus_sim_restart') {
         await sim.stop();
         await sleep(down);
@@ -352,8 +408,30 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (wired[dev] === 0) await sleep(1_000);
       } while (wired[dev] === 0 && Date.now() < wiredUntil);
     }
+    // Every summary and alarm acknowledged by the hub: stop between two window closes with an empty outbox.
+    const windowMs = WINDOW_S * 1000;
+    const uplinkUntil = Date.now() + 180_000;
+    for (;;) {
+      const phase = Date.now() % windowMs;
+      const u = (await gw.health())?.uplink as { queued?: number; inflight?: number } | undefined;
+      if (u?.queued === 0 && u.inflight === 0 && phase > GRACE_S * 1000 + 1_500 && phase < windowMs - 1_000) break;
+      if (Date.now() > uplinkUntil) { log(`uplink did not drain: ${JSON.stringify(u)}`); break; }
+      await sleep(250);
+    }
     await addDropped();
+    lives.push([upAt, Date.now()]);
     await gw.stop();
+    const outboxLeft = readIds(outboxPath, 'SELECT id FROM outbox').length;
+    // Acknowledgements the hub already sent are for stored messages; let it finish its batch and stop.
+    await sleep(500);
+    await hub.stop();
+    wire?.stop();
+    const hubIds = readIds(join(dir, 'hub-dedup.db'), 'SELECT id FROM seen');
+    const hubFaults = Object.fromEntries(Object.entries(faults).filter(([k]) => k.startsWith('hub_')));
+    const hubReport = await reconcileHub({
+      influx, db: HUB_DB, site: 'chaos', wire: wire!, hubIds, outboxLeft, alarmDevices, faults: hubFaults,
+      expected: expectedWindows(lives, windowMs, GRACE_S * 1000),
+    });
     const stored = await storedPoints(influx);
     let acknowledged = 0, storedN = 0, lost = 0, duplicated = 0, wrong = 0, unacked = 0;
     const lostExamples: string[] = [];
@@ -386,14 +464,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       seed, duration_s: Math.round((Date.now() - started) / 1000), devices: nDevices, faults, faults_total: Object.values(faults).reduce((a, b) => a + b, 0),
       published: run.published, acknowledged, stored: storedN, lost, duplicated, wrong_value: wrong, stored_unacknowledged: unacked,
       gateway_restarts: restarts, wired_after_last_fault: wired, peak_rss_mib: Math.round(peakRss), lost_examples: lostExamples,
-      rejected, store_dropped: storeDropped, lost_detail: lostDetail,
+      rejected, store_dropped: storeDropped, lost_detail: lostDetail, hub: hubReport,
     };
   } finally {
     run.stopped = true;
     clearInterval(rssTimer);
-    for (const d of devices) d.client.end(true);
+    for (const d of [...devices, ...alarmDevices]) d.client.end(true);
     watcher?.end(true);
+    wire?.stop();
     await gw.kill9();
+    await hub.kill9();
+    await broker.kill9();
     await serial.pause();
     await pty.stop();
     await sim.stop().catch(() => undefined);

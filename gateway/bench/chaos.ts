@@ -2,7 +2,8 @@
  * `npm run chaos -- [--minutes N] [--seed S] [--devices D] [--fault-every-ms MS]`: the long chaos
  * run of issue #10 (see gateway/test/reliability/README.md). Prints the reconciliation report as a
  * table and one JSON line; exits 1 when an acknowledged reading was lost, duplicated or altered,
- * or a wired device did not come back after the last fault.
+ * a wired device did not come back after the last fault, or an alarm or summary was lost or
+ * duplicated on its way to the hub (or left in the outbox).
  */
 import { parseArgs } from 'node:util';
 import { KINDS, runChaos, type FaultKind } from './chaos-run.js';
@@ -13,11 +14,12 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     devices: { type: 'string', default: '40' },
     'fault-every-ms': { type: 'string', default: '20000' },
-    /** Comma-separated fault kinds (default all): gateway_kill9,influxd_kill9,influxd_stop,modbus_sim_restart,pty_unplug */
+    /** Comma-separated fault kinds (default all): gateway_kill9,influxd_kill9,influxd_stop,modbus_sim_restart,pty_unplug,hub_broker_kill9,hub_kill9 */
     kinds: { type: 'string' },
     /** Keep the gateway's log and the fault log in this folder. */
     'log-dir': { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
+    'alarm-devices': { type: 'string', default: '4' },
   },
 });
 const kinds = values.kinds?.split(',').map((k) => k.trim()).filter((k) => k.length > 0) ?? [];
@@ -30,6 +32,7 @@ const report = await runChaos({
   devices: Number(values.devices),
   faultEveryMs: Number(values['fault-every-ms']),
   kinds: kinds as FaultKind[],
+  alarmDevices: Number(values['alarm-devices']),
   logLevel: level,
   ...(values['log-dir'] !== undefined ? { logDir: values['log-dir'] } : {}),
   ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
@@ -41,6 +44,12 @@ const rows: [string, string | number][] = [
   ['stored, PUBACK lost to a crash', report.stored_unacknowledged], ['LOST (acknowledged, not stored)', report.lost],
   ['duplicated', report.duplicated], ['wrong value', report.wrong_value], ['wired devices, stored after last fault', JSON.stringify(report.wired_after_last_fault)],
   ['peak gateway RSS (MiB)', report.peak_rss_mib],
+  ['hub faults', JSON.stringify(report.hub.faults)],
+  ['hub: summaries', JSON.stringify({ ...report.hub.summaries, by_kind: undefined })],
+  ['hub: summaries by kind', JSON.stringify(report.hub.summaries.by_kind)],
+  ['hub: alarms', JSON.stringify(report.hub.alarms)],
+  ['hub: ids stored / unattributed', `${report.hub.hub_ids_stored} / ${report.hub.hub_ids_unattributed}`],
+  ['gateway outbox left at the end', report.hub.outbox_left],
   ['rejected (acked on purpose)', JSON.stringify(report.rejected)], ['store dropped (all lives)', JSON.stringify(report.store_dropped)],
 ];
 for (const [k, v] of rows) process.stdout.write(`${k.padEnd(34)} ${v}\n`);
@@ -48,4 +57,6 @@ if (report.lost_examples.length > 0) process.stdout.write(`lost, e.g.: ${report.
 for (const l of report.lost_detail) process.stdout.write(`lost ${JSON.stringify(l)}\n`);
 process.stdout.write(`${JSON.stringify({ chaos: report })}\n`);
 const wiredDead = Object.values(report.wired_after_last_fault).some((n) => n === 0);
-process.exit(report.lost + report.duplicated + report.wrong_value > 0 || wiredDead ? 1 : 0);
+const h = report.hub;
+const hubBad = h.summaries.missing + h.summaries.duplicated + h.alarms.lost + h.alarms.duplicated + h.alarms.spurious + h.hub_ids_unattributed + h.outbox_left > 0;
+process.exit(report.lost + report.duplicated + report.wrong_value > 0 || wiredDead || hubBad ? 1 : 0);
