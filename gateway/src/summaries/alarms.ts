@@ -5,11 +5,19 @@
  * and a device offline for longer than its threshold. An alarm is sent when it is
  * raised and again when it clears; a reading older than the last one seen for that
  * device and field does not change the state.
+ *
+ * The raised/cleared state per device and field is what decides whether a reading is a
+ * transition, so it must outlive the process (`snapshot`/`restore`, saved by the engine after
+ * every alarm it hands to the uplink): held only in memory, a gateway `kill -9` forgot a raised
+ * alarm and the reading that cleared it after the restart sent nothing (the chaos run lost one
+ * `cleared` alarm per detector per gateway crash). The message id is derived from the transition
+ * (`messageId`), so the same transition emitted twice is one message at the hub.
+ * Offline alarms are not kept across a restart: the registry starts again from its config.
  */
-import { randomUUID } from 'node:crypto';
 import type { FieldValue, Reading } from '../core/reading.js';
 import type { TemplateLike } from '../privacy/template-like.js';
 import type { AlarmMessage } from './types.js';
+import { messageId } from './message-id.js';
 import { iso } from './window.js';
 
 export interface AlarmTrackerOptions {
@@ -25,6 +33,9 @@ export interface AlarmTracker {
   /** Raises `offline` alarms whose threshold has passed. */
   tick(now: number): void;
   raised(): number;
+  /** The raised/cleared state of every device and alarm field: `[key, ts, active]`. */
+  snapshot(): Array<[string, number, boolean]>;
+  restore(entries: ReadonlyArray<readonly [string, number, boolean]>): void;
 }
 
 function isAlarm(decl: boolean | readonly string[], v: FieldValue): boolean | undefined {
@@ -40,8 +51,9 @@ export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: Alarm
 
   function send(template: string, device: string, where: { room?: string; building?: string }, alarm: string, value: FieldValue, active: boolean, ts: number): void {
     if (active) raisedCount++;
+    const state = active ? 'raised' : 'cleared';
     emit({
-      id: randomUUID(),
+      id: messageId([options.site, 'alarm', template, device, alarm, ts, state]),
       site: options.site,
       kind: 'alarm',
       template,
@@ -50,7 +62,7 @@ export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: Alarm
       ...(where.building !== undefined && { building: where.building }),
       alarm,
       value,
-      state: active ? 'raised' : 'cleared',
+      state,
       windowStart: iso(ts),
       windowEnd: iso(ts),
     });
@@ -91,5 +103,12 @@ export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: Alarm
       }
     },
     raised: () => raisedCount,
+    snapshot: () => [...state].map(([k, v]) => [k, v.ts, v.active]),
+    restore(entries) {
+      for (const [k, ts, active] of entries) {
+        const cur = state.get(k);
+        if (cur === undefined || cur.ts <= ts) state.set(k, { ts, active });
+      }
+    },
   };
 }

@@ -209,3 +209,51 @@ describe('restart', () => {
     expect(b.summaries('energy', 'hour').map((x) => x.values.energy_kwh)).toEqual([3]);
   });
 });
+
+describe('exactly once across a crash (issue #10, the chaos run)', () => {
+  const tempState = async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    return join(mkdtempSync(join(tmpdir(), 'sum-')), 'state', 'summaries.bin');
+  };
+  const smoke = (ts: number, alarm: boolean) => r('smoke-detector', 'sd-1', ts, { alarm });
+
+  it('a raised alarm is cleared after a kill -9 (no stop, no state save but the alarm\'s own), and not raised twice', async () => {
+    const statePath = await tempState();
+    const a = setup({ statePath });
+    await a.s.start();
+    a.s.ingest([smoke(T0, false)], T.smoke);
+    a.s.ingest([smoke(T0 + S, true)], T.smoke);
+    expect(a.alarms().map((m) => m.state)).toEqual(['raised']);
+    // kill -9: a is never stopped. The restarted gateway sees the detector still in alarm, then clear.
+    const b = setup({ statePath }, T0 + 20 * S);
+    await b.s.start();
+    b.s.ingest([smoke(T0 + S, true)], T.smoke); // the resend of a reading whose PUBACK was lost
+    b.s.ingest([smoke(T0 + 21 * S, true)], T.smoke);
+    b.s.ingest([smoke(T0 + 22 * S, false)], T.smoke);
+    expect(b.alarms().map((m) => [m.state, m.windowStart])).toEqual([['cleared', '2026-03-02T08:00:22.000Z']]);
+    await b.s.stop();
+  });
+
+  it('the same alarm transition or window emitted again after a crash has the same id; different ones do not', async () => {
+    const statePath = await tempState();
+    const a = setup({ statePath });
+    await a.s.start();
+    a.s.ingest([r('energy-meter-1p', 'm1', T0, { energy_import_kwh: 1 }), r('energy-meter-1p', 'm1', T0 + 30 * S, { energy_import_kwh: 2 })], T.meter);
+    a.s.ingest([smoke(T0 + S, true)], T.smoke);
+    a.at(T0 + 91 * S); // closes 08:00
+    // Crash before either state was saved: a second engine without the files sees the same input again.
+    const b = setup({}, T0);
+    b.s.ingest([r('energy-meter-1p', 'm1', T0, { energy_import_kwh: 1 }), r('energy-meter-1p', 'm1', T0 + 30 * S, { energy_import_kwh: 2 })], T.meter);
+    b.s.ingest([smoke(T0 + S, true)], T.smoke);
+    b.at(T0 + 91 * S);
+    expect(b.out.map((m) => m.id)).toEqual(a.out.map((m) => m.id));
+    expect(a.summaries('energy').map((m) => m.id)).toHaveLength(1);
+    b.s.ingest([smoke(T0 + 2 * S, false)], T.smoke);
+    b.s.ingest([smoke(T0 + 3 * S, true)], T.smoke);
+    b.at(T0 + 151 * S); // closes 08:01
+    expect(new Set(b.out.map((m) => m.id)).size).toBe(b.out.length);
+    await a.s.stop();
+  });
+});

@@ -9,8 +9,10 @@
  * has to reconcile two versions). A reading for a window already closed is counted
  * as `late` and left out of summaries (it is still stored locally and can raise an alarm).
  * The clock is passed in; `tick()` is driven by a timer after `start()`, or by tests.
+ * Ids come from the window or alarm transition (`messageId`), so whatever is emitted again
+ * after a crash (between the outbox write and the state save) is the same message to the hub.
+ * Alarm states are saved beside the state file after every alarm (alarms.ts says why).
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { SummaryKind } from '../core/topics.js';
@@ -26,7 +28,8 @@ import { createUsageKind, DEFAULT_USAGE_RULES, type UsageRule } from './kinds/us
 import { createWritingActivityKind } from './kinds/writing-activity.js';
 import { createSchoolHours } from './school-hours.js';
 import { createSessionOf } from './sessions.js';
-import { loadState, saveState } from './state-file.js';
+import { messageId } from './message-id.js';
+import { alarmStatePath, loadAlarmState, loadState, saveAlarmState, saveState } from './state-file.js';
 import { systemClock, type Clock, type Resolution, type UplinkMessage } from './types.js';
 import { DAY_MS, floorTo, HOUR_MS, iso } from './window.js';
 
@@ -133,12 +136,23 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     } catch (err) {
       log.error({ err, kind: message.kind }, 'could not hand a summary to the uplink');
     }
+    // After the outbox has it: a crash in between re-emits the same transition (same id), never loses it.
+    if (message.kind === 'alarm') persistAlarms();
+  }
+
+  function persistAlarms(): void {
+    if (options.statePath === undefined) return;
+    try {
+      saveAlarmState(alarmStatePath(options.statePath), alarms.snapshot());
+    } catch (err) {
+      log.error({ err, statePath: options.statePath }, 'could not save the alarm states');
+    }
   }
 
   function publish(kind: KindModule<unknown>, detail: unknown, resolution: Resolution, start: number, end: number): void {
     const body = kind.publish(detail, resolution);
     if (body === undefined) return;
-    emit({ id: randomUUID(), site: options.site, kind: kind.kind, resolution, windowStart: iso(start), windowEnd: iso(end), ...body });
+    emit({ id: messageId([options.site, kind.kind, resolution, start]), site: options.site, kind: kind.kind, resolution, windowStart: iso(start), windowEnd: iso(end), ...body });
   }
 
   function rollUp(kind: KindModule<unknown>, level: 'hour' | 'day', detail: unknown): void {
@@ -208,6 +222,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
 
   function restore(): void {
     if (options.statePath === undefined) return;
+    alarms.restore(loadAlarmState(alarmStatePath(options.statePath)));
     const state = loadState(options.statePath);
     if (state === undefined) return;
     if (state.nextStart < nextStart) nextStart = state.nextStart;

@@ -25,6 +25,31 @@ export function saveState(path: string, state: SummariesState): void {
   renameSync(tmp, path);
 }
 
+/** Alarm states (`AlarmTracker.snapshot()`), small and saved after every alarm: a file of their own beside the state. */
+export function alarmStatePath(statePath: string): string {
+  return `${statePath}.alarms.json`;
+}
+
+export function saveAlarmState(path: string, entries: Array<[string, number, boolean]>): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ version: 1, entries }), { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export function loadAlarmState(path: string): Array<[string, number, boolean]> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const state = JSON.parse(text) as { version?: number; entries?: unknown };
+  if (state.version !== 1 || !Array.isArray(state.entries)) throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not an alarm state file`);
+  return state.entries as Array<[string, number, boolean]>;
+}
+
 export function loadState(path: string): SummariesState | undefined {
   let buf: Buffer;
   try {
