@@ -66,11 +66,17 @@ export function readIds(path: string, sql: string): string[] {
   }
 }
 
-/** Base windows [s, s + W) of each gateway life [up, down) that closed (end + grace + 2 s) before it ended. */
+/**
+ * The completeness rule: within each gateway life [up, down), every base window that ended at
+ * least 5 s after `up` (the fleet has reconnected and been seen, so device-health has a device
+ * status as of the window's end) and closed (end + grace + a 1 s tick + 1 s) before `down` must
+ * have its device-health summary at the hub. Windows that ended while the gateway was down, or
+ * right after it started, may hold nothing and send nothing: not expected, but allowed.
+ */
 export function expectedWindows(lives: readonly [number, number][], windowMs: number, graceMs: number): string[] {
   const out: string[] = [];
   for (const [up, down] of lives) {
-    for (let s = Math.ceil(up / windowMs) * windowMs; s + windowMs + graceMs + 2_000 <= down; s += windowMs) {
+    for (let s = Math.ceil((up + 5_000 - windowMs) / windowMs) * windowMs; s + windowMs + graceMs + 2_000 <= down; s += windowMs) {
       out.push(summaryKey('device-health', 'window', new Date(s).toISOString()));
     }
   }

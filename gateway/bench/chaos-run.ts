@@ -9,15 +9,15 @@
  * chaos-hub-reconcile.ts) every acknowledged alarm-raising or -clearing reading
  * must be one alarm in the district database, every summary window one message.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { SerialPort } from 'serialport';
 // mulberry32, seeded, so a failing run can be replayed with its seed.
 import { createModbusSimServer, seededRandom as prng } from '../../firmware-sim/src/modbus/index.js';
-import { createPtyPair, freePort, repoRoot, startInflux, type InfluxServer } from '../test/kit/index.js';
+import { createPtyPair, freePort, startInflux, type InfluxServer } from '../test/kit/index.js';
+import { gatewayChild, rssMiB } from './chaos-gateway.js';
 import { hubChild, runAlarmDevice, startHubBroker, watchHubWire, type AlarmDevice, type HubBroker, type HubChild, type Wire } from './chaos-hub.js';
 import { expectedWindows, readIds, reconcileHub, type HubReport } from './chaos-hub-reconcile.js';
 
@@ -94,65 +94,8 @@ const GRACE_S = 5;
 export type FaultKind = (typeof KINDS)[number];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rssMiB(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-export interface GatewayChild { start(): Promise<void>; kill9(): Promise<void>; stop(): Promise<void>; pid(): number | undefined; health(): Promise<Record<string, unknown> | undefined> }
-
-/** The gateway as a child process started with the CLI (so it can be killed with SIGKILL); also used by the reliability tests. */
-export function gatewayChild(configFile: string, httpPort: number, dataDir: string, log: (l: string) => void, logFile?: string): GatewayChild {
-  let child: ChildProcess | undefined;
-  let stderrTail = '';
-  const exited = () => new Promise<void>((r) => (child === undefined || child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
-  async function health(): Promise<Record<string, unknown> | undefined> {
-    try {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/api/health`, { signal: AbortSignal.timeout(5_000) });
-      return (await res.json()) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
-  }
-  return {
-    pid: () => child?.pid,
-    health,
-    async start() {
-      child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--no-deprecation', join(repoRoot, 'gateway/src/cli.ts'), 'start', '--config', configFile], {
-        cwd: repoRoot, stdio: ['ignore', logFile ? 'pipe' : 'ignore', 'pipe'], env: { ...process.env, GATEWAY_DATA_DIR: dataDir },
-      });
-      if (logFile) child.stdout?.on('data', (b: Buffer) => appendFileSync(logFile, b));
-      if (logFile) appendFileSync(logFile, `--- gateway start ${new Date().toISOString()}\n`);
-      child.stderr?.on('data', (b: Buffer) => {
-        stderrTail = (stderrTail + b.toString()).slice(-2_000);
-        if (logFile) appendFileSync(logFile, b);
-      });
-      const until = Date.now() + 120_000;
-      while ((await health()) === undefined) {
-        if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode} at start: ${stderrTail}`);
-        if (Date.now() > until) throw new Error(`gateway did not answer /api/health within 120 s: ${stderrTail}`);
-        await sleep(200);
-      }
-      log(`gateway up (pid ${child.pid})`);
-    },
-    async kill9() {
-      child?.kill('SIGKILL');
-      await exited();
-    },
-    async stop() {
-      child?.kill('SIGTERM');
-      const t = setTimeout(() => child?.kill('SIGKILL'), 30_000);
-      await exited();
-      clearTimeout(t);
-    },
-  };
-}
+/** Also used by the reliability tests (spool-restart.ts). */
+export { gatewayChild, type GatewayChild } from './chaos-gateway.js';
 
 interface Device {
   id: string;
