@@ -52,6 +52,21 @@ describe('write-ahead store', () => {
     expect(inner.written.map((x) => x.ts)).toEqual([1]);
   });
 
+  it('hands the readings to the inner store in the same tick, before the log is synced', async () => {
+    const inner = gatedStore();
+    const s = createWalStore(inner.store, { dir: tempDir() }, { log: silentLogger() });
+    await s.start();
+    const logged = s.write([r('a', 1), r('a', 2)]);
+    // The inner store has them already (it encodes them into its batch now): no reading object
+    // waits for the fsync, so none is promoted to the old generation under load.
+    expect(inner.gates.map((g) => g.readings.map((x) => x.ts))).toEqual([[1, 2]]);
+    await logged;
+    expect(s.health().detail?.wal).toMatchObject({ pending_readings: 2 }); // logged, not yet confirmed
+    inner.openAll();
+    await s.stop();
+    expect(inner.written.map((x) => x.ts)).toEqual([1, 2]);
+  });
+
   it('replays what the inner store had not confirmed after a crash, and not what it had', async () => {
     const dir = tempDir();
     const first = gatedStore();

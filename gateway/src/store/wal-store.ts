@@ -2,7 +2,7 @@
  * A store in front of a slower one (InfluxDB): `write()` resolves once the
  * readings are in the write-ahead log (one fdatasync per group of concurrent
  * writes), so a QoS 1 PUBACK costs a local fsync rather than an HTTP round trip.
- * The inner store is written in the background; the log is checkpointed up to
+ * The inner store is written at once, in the background; the log is checkpointed up to
  * the highest contiguous record the inner store has confirmed. On start, every
  * record after the checkpoint is replayed into the inner store (its writes are
  * idempotent: same series and timestamp overwrite), so `kill -9` loses nothing
@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { ReadingStore, StoreHealth } from './types.js';
 import { createWal, type Wal } from './wal.js';
+
+const DONE: Promise<void> = Promise.resolve();
 
 export interface WalStoreOptions {
   dir: string;
@@ -46,20 +48,48 @@ export function createWalStore(inner: ReadingStore, options: WalStoreOptions, de
     }
   }
 
-  function forward(lsn: number, readings: readonly Reading[]): void {
+  /**
+   * Not async on purpose: the readings go to the inner store (which encodes them into its batch)
+   * in the same tick, so no reading object waits for the fsync. Under load that wait outlasts two
+   * young-generation GCs and every waiting reading would be promoted (found in a heap snapshot of
+   * a QoS 0 flood). Writing the inner store before the record is synced is safe: its writes are
+   * idempotent, and a reading whose record never reached the log is not acknowledged (the device
+   * sends it again). The record is confirmed (checkpointable) once both are done.
+   */
+  function logAndForward(readings: readonly Reading[]): Promise<void> {
+    const n = readings.length;
+    const lsn = wal.nextLsn();
+    const synced = wal.append([JSON.stringify(readings)]);
+    if (wal.nextLsn() === lsn) return synced.then(() => undefined); // refused before taking an LSN (not started): nothing to track
+    pending.set(lsn, n);
+    pendingReadings += n;
+    let logged: boolean | undefined;
+    let written: boolean | undefined;
+    const finish = (): void => {
+      if (logged === undefined || written === undefined) return;
+      if (written) confirmed.add(lsn);
+      // Left in the log (not checkpointed past), replayed into the store at the next start.
+      else if (logged) failed.add(lsn);
+      settle(lsn, n);
+    };
     inner.write(readings).then(
-      () => {
-        confirmed.add(lsn);
-        settle(lsn, readings.length);
-      },
+      () => { written = true; finish(); },
       (err: unknown) => {
-        // Left in the log (not checkpointed past), replayed into the store at the next start.
         innerErrors += 1;
-        failed.add(lsn);
-        settle(lsn, readings.length);
+        written = false;
+        finish();
         log.warn({ err, lsn }, 'inner store refused a logged batch; it stays in the write-ahead log');
       },
     );
+    return synced.then(
+      () => { logged = true; finish(); },
+      (err: unknown) => { logged = false; finish(); throw err; },
+    );
+  }
+
+  async function writeWhenRoom(readings: readonly Reading[]): Promise<void> {
+    while (pendingReadings >= maxPending) await new Promise<void>((r) => waiters.push(r));
+    return logAndForward(readings);
   }
 
   /** Highest LSN such that every logged record up to it is confirmed. */
@@ -102,13 +132,9 @@ export function createWalStore(inner: ReadingStore, options: WalStoreOptions, de
       await wal.stop();
       await inner.stop();
     },
-    async write(readings) {
-      if (readings.length === 0) return;
-      while (pendingReadings >= maxPending) await new Promise<void>((r) => waiters.push(r));
-      const lsn = await wal.append([Buffer.from(JSON.stringify(readings))]);
-      pending.set(lsn, readings.length);
-      pendingReadings += readings.length;
-      forward(lsn, readings);
+    write(readings) {
+      if (readings.length === 0) return DONE;
+      return pendingReadings >= maxPending ? writeWhenRoom(readings) : logAndForward(readings);
     },
     ...(inner.query ? { query: (q) => inner.query!(q) } : {}),
     ...(inner.latest ? { latest: () => inner.latest!() } : {}),

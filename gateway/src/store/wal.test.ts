@@ -43,6 +43,17 @@ describe('wal', () => {
     expect(await again.append([rec(4)])).toBe(4);
   });
 
+  it('writes a string record as UTF-8 and tells the LSN the next record gets', async () => {
+    const wal = await startWal();
+    expect(wal.nextLsn()).toBe(1);
+    const pending = wal.append(['{"room":"教室 3","v":1}', rec(2)]);
+    expect(wal.nextLsn()).toBe(3); // assigned before the group is synced
+    expect(await pending).toBe(2);
+    await wal.stop();
+    const got = await all(await startWal());
+    expect(got.map((r) => r.data.toString('utf8'))).toEqual(['{"room":"教室 3","v":1}', 'reading-2']);
+  });
+
   it('commits concurrent appends in groups (fewer syncs than appends)', async () => {
     const wal = await startWal();
     const lsns = await Promise.all(Array.from({ length: 500 }, (_, i) => wal.append([rec(i)])));

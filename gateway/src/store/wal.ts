@@ -40,7 +40,10 @@ export interface WalStats {
 export interface Wal {
   start(): Promise<void>;
   stop(): Promise<void>;
-  append(records: readonly Buffer[]): Promise<number>;
+  /** A string record is written as UTF-8 (one copy fewer than `Buffer.from` first). */
+  append(records: readonly (Buffer | string)[]): Promise<number>;
+  /** The LSN the next appended record gets (assigned synchronously by `append`). */
+  nextLsn(): number;
   replay(): AsyncGenerator<WalRecord>;
   checkpoint(lsn: number): Promise<void>;
   stats(): WalStats;
@@ -101,13 +104,17 @@ export function createWal(options: WalOptions, deps: { log: Logger }): Wal {
       seglog = undefined;
     },
 
+    nextLsn: () => nextLsn,
+
     async append(records) {
       if (!seglog) throw new Error('GW_ERR_WAL_NOT_STARTED: append before start()');
       if (records.length === 0) return nextLsn - 1;
       const payloads = records.map((data) => {
-        const p = Buffer.allocUnsafe(8 + data.length);
+        const text = typeof data === 'string';
+        const p = Buffer.allocUnsafe(8 + (text ? Buffer.byteLength(data) : data.length));
         p.writeDoubleLE(nextLsn++, 0);
-        data.copy(p, 8);
+        if (text) p.write(data, 8);
+        else data.copy(p, 8);
         return p;
       });
       const lastLsn = nextLsn - 1;
