@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const root = process.env.BENCH_FROM_SOURCE === '1' ? '../../src' : '../../dist';
 const ext = process.env.BENCH_FROM_SOURCE === '1' ? 'ts' : 'js';
@@ -81,6 +82,7 @@ if (process.env.BENCH_MEM_TRACE) {
   const mib = (n) => Math.round(n / 1048576);
   setInterval(() => {
     const m = process.memoryUsage();
-    process.stderr.write(`[mem] rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)}\n`);
+    const space = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, mib(s.physical_space_size)]));
+    process.stderr.write(`[mem] rss ${mib(m.rss)} heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} new ${space.new_space} old ${space.old_space} large ${space.large_object_space}\n`);
   }, 500).unref();
 }

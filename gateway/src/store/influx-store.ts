@@ -18,7 +18,7 @@ import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.
 import { queryLatest, querySeries } from './influx-query.js';
 import { createLatencyWindow } from './influx-latency.js';
 import { createSpool, type SpoolOptions } from './spool.js';
-import { appendLine, batchBody, newBatch, splitLines, type Batch } from './influx-batch.js';
+import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
@@ -91,6 +91,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const latency = createLatencyWindow(1024);
   const drops: Record<string, number> = {};
   const live = new Set<Batch>();
+  const chunks = createChunkPool();
   const queue: Batch[] = [];
   let current: Batch | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -167,7 +168,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   }
 
   function createBatch(): Batch {
-    const b = newBatch(now());
+    const b = newBatch(now(), chunks);
     live.add(b);
     void b.done.finally(() => live.delete(b)).catch(() => undefined);
     return b;
@@ -182,6 +183,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       log.error({ err }, 'could not spool a batch');
       b.reject(new Error(`GW_ERR_STORE_SPOOL_WRITE: ${String(err)}`));
     }
+    releaseBatch(b); // the spool has its own (gzipped) copy
     wake();
   }
 
@@ -195,6 +197,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       if (r.kind === 'ok') {
         written += r.written;
         markUp();
+        releaseBatch(b); // the request is answered: nothing reads the body any more
         b.resolve();
       } else {
         markDown(r);

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines } from './influx-batch.js';
+
+describe('influx batch', () => {
+  it('keeps lines as UTF-8, newline-ended, in one pooled chunk', () => {
+    const pool = createChunkPool(1024, 2);
+    const b = newBatch(0, pool);
+    appendLine(b, 'm,room=教室\\ 3 v=1i 1');
+    appendLine(b, 'm v=2i 2');
+    expect(b.count).toBe(2);
+    expect(batchBody(b).toString('utf8')).toBe('m,room=教室\\ 3 v=1i 1\nm v=2i 2\n');
+    expect(splitLines(batchBody(b))).toEqual(['m,room=教室\\ 3 v=1i 1', 'm v=2i 2']);
+  });
+
+  it('hands its chunk back once released, and the next batch writes into the same memory', () => {
+    const pool = createChunkPool(1024, 2);
+    const a = newBatch(0, pool);
+    appendLine(a, 'a v=1 1');
+    const first = batchBody(a);
+    expect(pool.free()).toBe(0);
+    releaseBatch(a);
+    expect(pool.free()).toBe(1);
+    const b = newBatch(0, pool);
+    appendLine(b, 'b v=2 2');
+    expect(pool.free()).toBe(0);
+    expect(batchBody(b).buffer).toBe(first.buffer);
+    expect(batchBody(b).toString()).toBe('b v=2 2\n');
+  });
+
+  it('spills into more chunks when the text outgrows one, and keeps a bounded pool', () => {
+    const pool = createChunkPool(64, 1);
+    const b = newBatch(0, pool);
+    for (let i = 0; i < 10; i++) appendLine(b, `m v=${i}i ${1000 + i}`);
+    expect(splitLines(batchBody(b))).toEqual(Array.from({ length: 10 }, (_, i) => `m v=${i}i ${1000 + i}`));
+    const long = `m s="${'x'.repeat(200)}" 1`; // longer than a chunk: its own buffer, not pooled
+    const c = newBatch(0, pool);
+    appendLine(c, long);
+    expect(batchBody(c).toString()).toBe(`${long}\n`);
+    releaseBatch(b);
+    releaseBatch(c);
+    expect(pool.free()).toBe(1);
+  });
+});
