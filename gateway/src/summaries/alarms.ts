@@ -44,15 +44,16 @@ function isAlarm(decl: boolean | readonly string[], v: FieldValue): boolean | un
   return undefined;
 }
 
-export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: AlarmMessage) => void): AlarmTracker {
+/** `emit` returns false when the uplink could not take the alarm (e.g. its outbox's disk is full). */
+export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: AlarmMessage) => boolean | void): AlarmTracker {
   const state = new Map<string, { ts: number; active: boolean }>();
   const offline = new Map<string, { template: string; since: number; raised: boolean; where: { room?: string; building?: string } }>();
   let raisedCount = 0;
 
-  function send(template: string, device: string, where: { room?: string; building?: string }, alarm: string, value: FieldValue, active: boolean, ts: number): void {
+  function send(template: string, device: string, where: { room?: string; building?: string }, alarm: string, value: FieldValue, active: boolean, ts: number): boolean {
     if (active) raisedCount++;
     const state = active ? 'raised' : 'cleared';
-    emit({
+    return emit({
       id: messageId([options.site, 'alarm', template, device, alarm, ts, state]),
       site: options.site,
       kind: 'alarm',
@@ -65,7 +66,7 @@ export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: Alarm
       state,
       windowStart: iso(ts),
       windowEnd: iso(ts),
-    });
+    }) !== false;
   }
 
   return {
@@ -80,7 +81,10 @@ export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: Alarm
         const prev = state.get(key);
         if (prev !== undefined && prev.ts > r.ts) continue;
         state.set(key, { ts: r.ts, active });
-        if (active !== (prev?.active ?? false)) send(template.id, r.device, where, f.name, v, active, r.ts);
+        if (active === (prev?.active ?? false) || send(template.id, r.device, where, f.name, v, active, r.ts)) continue;
+        // Not taken by the uplink: forget this reading, so that the next one makes the transition again.
+        if (prev === undefined) state.delete(key);
+        else state.set(key, prev);
       }
     },
     deviceStatus(device, template, status, at, where = {}) {

@@ -257,3 +257,22 @@ describe('exactly once across a crash (issue #10, the chaos run)', () => {
     await a.s.stop();
   });
 });
+
+describe('an alarm the uplink cannot take', () => {
+  it('is raised again by the next reading instead of being forgotten (outbox write failed, e.g. disk full)', () => {
+    const out: UplinkMessage[] = [];
+    let full = true;
+    const s = createSummaries({ site: 'school-1' }, {
+      log: silentLogger(), clock: { now: () => T0 },
+      emit: (m) => {
+        if (full) throw new Error('SQLITE_FULL: database or disk is full');
+        out.push(m);
+      },
+    });
+    s.ingest([r('smoke-detector', 'sd-1', T0, { alarm: true })], T.smoke);
+    full = false;
+    s.ingest([r('smoke-detector', 'sd-1', T0 + S, { alarm: true })], T.smoke);
+    s.ingest([r('smoke-detector', 'sd-1', T0 + 2 * S, { alarm: true })], T.smoke);
+    expect(out.map((m) => [m.kind, (m as AlarmMessage).state, m.windowStart])).toEqual([['alarm', 'raised', '2026-03-02T08:00:01.000Z']]);
+  });
+});

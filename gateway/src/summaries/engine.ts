@@ -128,16 +128,19 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
   let nextStart = floorTo(clock.now(), windowMs);
   let timer: NodeJS.Timeout | undefined;
 
-  function emit(message: UplinkMessage): void {
+  /** False when the uplink threw (its outbox could not write): the alarm tracker then tries again with the next reading. */
+  function emit(message: UplinkMessage): boolean {
     const key = message.kind === 'alarm' ? 'alarm' : `${message.kind}:${message.resolution}`;
-    stats.emitted[key] = (stats.emitted[key] ?? 0) + 1;
     try {
       deps.emit(message);
     } catch (err) {
       log.error({ err, kind: message.kind }, 'could not hand a summary to the uplink');
+      return false;
     }
+    stats.emitted[key] = (stats.emitted[key] ?? 0) + 1;
     // After the outbox has it: a crash in between re-emits the same transition (same id), never loses it.
     if (message.kind === 'alarm') persistAlarms();
+    return true;
   }
 
   function persistAlarms(): void {
