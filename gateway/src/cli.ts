@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
 /**
  * The `campus-gateway` command (contract.md "Running it"):
  *   campus-gateway start [--config FILE] [--simulate]
