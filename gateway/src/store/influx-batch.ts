@@ -33,6 +33,8 @@ export interface ChunkPool {
   give(buf: Buffer): void;
   /** Buffers waiting in the pool. */
   free(): number;
+  /** Buffers made so far (the pool was empty, or a line did not fit one). */
+  made(): number;
 }
 
 /** A whole batch (5,000 lines of ~150 bytes) fits one chunk, so its body needs no concatenation. */
@@ -40,12 +42,18 @@ const CHUNK_BYTES = 1024 * 1024;
 
 export function createChunkPool(chunkBytes = CHUNK_BYTES, maxFree = 4): ChunkPool {
   const pool: Buffer[] = [];
+  let made = 0;
+  const make = (n: number): Buffer => {
+    made++;
+    return Buffer.allocUnsafeSlow(n);
+  };
   return {
-    take: (min) => (min <= chunkBytes ? pool.pop() ?? Buffer.allocUnsafeSlow(chunkBytes) : Buffer.allocUnsafeSlow(min)),
+    take: (min) => (min <= chunkBytes ? pool.pop() ?? make(chunkBytes) : make(min)),
     give(buf) {
       if (buf.length === chunkBytes && pool.length < maxFree) pool.push(buf);
     },
     free: () => pool.length,
+    made: () => made,
   };
 }
 

@@ -91,7 +91,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const latency = createLatencyWindow(1024);
   const drops: Record<string, number> = {};
   const live = new Set<Batch>();
-  const chunks = createChunkPool();
+  // Enough for every batch that can be alive at once: the open one, the queue, the requests in flight.
+  const chunks = createChunkPool(undefined, maxInFlight + maxQueued + 2);
   const queue: Batch[] = [];
   let current: Batch | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -372,6 +373,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
           in_flight: inFlight,
           write_requests: requests,
           queued_batches: queue.length,
+          batch_buffers: { free: chunks.free(), made: chunks.made() },
         },
       };
     },
