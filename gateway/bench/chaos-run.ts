@@ -351,13 +351,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (wired[dev] === 0) await sleep(1_000);
       } while (wired[dev] === 0 && Date.now() < wiredUntil);
     }
-    // Every summary and alarm acknowledged by the hub: stop between two window closes with an empty outbox.
+    // Every summary and alarm acknowledged by the hub: stop between two window closes with an empty outbox,
+    // and not before the last life has closed a window the completeness rule expects (22 s after its start).
     const windowMs = WINDOW_S * 1000;
     const uplinkUntil = Date.now() + 180_000;
+    const lastLifeLongEnough = () => Date.now() >= upAt + 5_000 + windowMs + GRACE_S * 1000 + 2_500;
     for (;;) {
       const phase = Date.now() % windowMs;
       const u = (await gw.health())?.uplink as { queued?: number; inflight?: number } | undefined;
-      if (u?.queued === 0 && u.inflight === 0 && phase > GRACE_S * 1000 + 1_500 && phase < windowMs - 1_000) break;
+      if (u?.queued === 0 && u.inflight === 0 && lastLifeLongEnough() && phase > GRACE_S * 1000 + 1_500 && phase < windowMs - 1_000) break;
       if (Date.now() > uplinkUntil) { log(`uplink did not drain: ${JSON.stringify(u)}`); break; }
       await sleep(250);
     }
