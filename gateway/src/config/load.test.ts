@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './load.js';
+import { ConfigError, parseConfig, readYaml } from './load.js';
 
 describe('parseConfig', () => {
   it('fills the embedded defaults', () => {
@@ -30,5 +30,26 @@ describe('parseConfig', () => {
   it('checks per-variant requirements of store and adapters', () => {
     expect(() => parseConfig({ store: { kind: 'influx', url: 'http://127.0.0.1:8086' } })).toThrow(/store.database/);
     expect(() => parseConfig({ adapters: { modbus: [{ transport: 'tcp', template: 'energy-meter-3p', deviceId: 'M1' }] } })).toThrow(/adapters.modbus.0.host/);
+  });
+});
+
+describe('readYaml', () => {
+  const problems = (text: string): string[] => {
+    try {
+      readYaml(text, 'site.yaml');
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  it('reads plain YAML', () => {
+    expect(readYaml('site:\n  id: school-1\nbroker:\n  port: 1883\n', 'site.yaml')).toEqual({ site: { id: 'school-1' }, broker: { port: 1883 } });
+  });
+
+  it('refuses an unknown tag or a broken document with its line, instead of warning on stderr', () => {
+    expect(problems('site:\n  id: !secret school-1\n')).toEqual([expect.stringMatching(/^not valid YAML at line 2: .*!secret/)]);
+    expect(problems('site:\n  id: [school-1\n')).toEqual([expect.stringMatching(/^not valid YAML at line \d/)]);
   });
 });

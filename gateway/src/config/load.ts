@@ -3,7 +3,7 @@
  * value and what was expected, so `config check` and start-up can print them.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type GatewayConfig } from './schema.js';
 
@@ -84,12 +84,26 @@ export function loadConfigFile(file: string | undefined, env: NodeJS.ProcessEnv 
   } catch (err) {
     throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
   }
+  return parseConfig(readYaml(text, file), file, env);
+}
+
+/**
+ * A config file's YAML as plain data. Errors and warnings (an unknown `!tag`, a `!!binary` that
+ * is not base64) are refused with their line: in a config they are mistakes, not something to
+ * guess around with a warning on stderr.
+ */
+export function readYaml(text: string, file: string): unknown {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    const doc = parseDocument(text, { logLevel: 'silent' });
+    const problems = [...doc.errors, ...doc.warnings];
+    if (problems.length > 0) {
+      throw new ConfigError(file, problems.slice(0, 5).map((e) => `not valid YAML${e.linePos ? ` at line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`));
+    }
+    raw = doc.toJS();
   } catch (err) {
-    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    throw new ConfigError(file, [`not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`]);
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
-  return parseConfig(raw, file, env);
+  return raw;
 }

@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, formatIssues } from '../config/load.js';
+import { ConfigError, formatIssues, readYaml } from '../config/load.js';
 
 export const hubConfigSchema = z.strictObject({
   broker: z.strictObject({
@@ -59,11 +58,11 @@ export function parseHubConfig(input: unknown, file = '(hub config)'): HubConfig
 }
 
 export function loadHubConfig(file: string): HubConfig {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [`cannot read or parse: ${(err as Error).message}`]);
+    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
   }
-  return parseHubConfig(raw ?? {}, file);
+  return parseHubConfig(readYaml(text, file) ?? {}, file);
 }
