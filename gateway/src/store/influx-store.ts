@@ -222,20 +222,22 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       else break;
       queue.shift();
     }
-    if (current && queue.length === 0 && inFlight < maxInFlight) flushSoon();
+    if (current && queue.length === 0 && inFlight === 0) flushSoon();
   }
 
   /**
-   * Group commit: a request slot is free and nothing waits, so the open batch goes now (after
-   * the writes of this turn of the event loop joined it) instead of at `flushMs`. Under load
-   * the slots are busy and batches grow towards `batchSize` on their own; while InfluxDB is
-   * down, batches keep their full age so the spool gets few, large records.
+   * Group commit: no request is in flight and nothing waits, so the open batch goes now (after
+   * the writes of this turn of the event loop joined it) instead of at `flushMs`. While one is
+   * in flight the batch grows until it is full or that request is answered; the other slots
+   * take full batches. Sending a batch whenever any slot was free made ~1,150-line requests
+   * under the pen load instead of 5,000-line ones, and influxd spends its CPU per request.
+   * While InfluxDB is down, batches keep their full age so the spool gets few, large records.
    */
   function flushSoon(): void {
     if (!eagerFlush || immediate || down) return;
     immediate = setImmediate(() => {
       immediate = undefined;
-      if (current && queue.length === 0 && inFlight < maxInFlight && !down) seal();
+      if (current && queue.length === 0 && inFlight === 0 && !down) seal();
     });
   }
 
@@ -261,7 +263,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       if (touched.at(-1) !== current.done) touched.push(current.done);
       if (current.count >= cfg.batchSize) seal();
     }
-    if (current && queue.length === 0 && inFlight < maxInFlight) flushSoon();
+    if (current && queue.length === 0 && inFlight === 0) flushSoon();
     return touched.length === 1 ? (touched[0] as Promise<void>) : Promise.all(touched).then(() => undefined);
   }
 

@@ -129,6 +129,29 @@ describe('influx store, v2 API and HTTP behaviour', () => {
     expect(srv.requests.length).toBeLessThanOrEqual(3);
   });
 
+  it('group commit under load: while a request is in flight, writes of many turns wait in one batch', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    const srv = await recordingServer(async (req, res) => {
+      if (srv.requests.length === 1) await held; // the first request stays in flight
+      ok(req, res);
+    });
+    const store = await v2Store(srv.url, { flushMs: 600_000, batchSize: 5_000 });
+    const first = store.writeLines(lines(1, 'first'));
+    await until(() => srv.requests.length === 1);
+    // Twenty turns of the event loop while that request is in flight: a free slot is not a
+    // reason to send a 10-line batch (influxd spends its CPU per request).
+    const later: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      later.push(store.writeLines(lines(10, `w${i}`)));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(srv.requests).toHaveLength(1);
+    release();
+    await Promise.all([first, ...later]);
+    expect(srv.requests.map((r) => r.lines.length)).toEqual([1, 200]);
+  });
+
   it('honours Retry-After: the batch is spooled and sent again no sooner than asked', async () => {
     let first = true;
     const srv = await recordingServer((_req, res) => {
