@@ -75,7 +75,7 @@ try {
       log('ceiling: influxd write rate');
       const ci = influx ?? await startInflux();
       await ci.createDatabase('ceiling');
-      influxCeiling = (await influxWriteCeiling((lines) => ci.write(lines, 'ceiling', 'ms'), Math.round(400_000 * scale))).points_per_s;
+      influxCeiling = (await influxWriteCeiling((lines) => ci.write(lines, 'ceiling', 'ms'), Math.round(1_000_000 * scale))).points_per_s;
       if (!influx) await ci.stop();
     }
     if (want('telemetry')) {
