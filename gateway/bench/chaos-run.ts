@@ -5,7 +5,7 @@
  * SIGTERM), the gateway itself (SIGKILL), the hub broker (mosquitto, SIGKILL) and
  * the hub role (SIGKILL). At the end every reading a device had acknowledged
  * (PUBACK) is looked up in InfluxDB by device and timestamp: each must be there
- * exactly once with the value that was sent; and on the hub side (chaos-hub.ts,
+ * exactly once with the value that was sent (chaos-readings.ts); and on the hub side (chaos-hub.ts,
  * chaos-hub-reconcile.ts) every acknowledged alarm-raising or -clearing reading
  * must be one alarm in the district database, every summary window one message.
  */
@@ -20,6 +20,7 @@ import { createPtyPair, freePort, startInflux, type InfluxServer } from '../test
 import { gatewayChild, rssMiB } from './chaos-gateway.js';
 import { hubChild, runAlarmDevice, startHubBroker, watchHubWire, type AlarmDevice, type HubBroker, type HubChild, type Wire } from './chaos-hub.js';
 import { expectedWindows, readIds, reconcileHub, type HubReport } from './chaos-hub-reconcile.js';
+import { reconcileReadings, storedPoints, type Device, type ReadingsReport } from './chaos-readings.js';
 
 export interface ChaosOptions {
   durationMs: number;
@@ -43,44 +44,24 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export interface ChaosReport {
+/** The fleet's readings (chaos-readings.ts: acknowledged, stored, lost, duplicated …) and the rest of the run. */
+export interface ChaosReport extends ReadingsReport {
   seed: number;
   duration_s: number;
   devices: number;
   faults: Record<string, number>;
   faults_total: number;
   published: number;
-  acknowledged: number;
-  stored: number;
-  lost: number;
-  duplicated: number;
-  wrong_value: number;
-  /** Stored readings that were never acknowledged (stored, then the PUBACK was lost to a crash): allowed. */
-  stored_unacknowledged: number;
   gateway_restarts: number;
   /** Wired devices (Modbus TCP sim, serial line on a socat pty): readings stored after the last fault (must be > 0 each). */
   wired_after_last_fault: Record<string, number>;
   peak_rss_mib: number;
-  lost_examples: string[];
   /** Rejections the gateway published on gateway/chaos/rejected (acknowledged on purpose), by code. */
   rejected: Record<string, number>;
   /** The influx store's `dropped` counters, summed over the gateway's lives (read before each kill -9 and at the end). */
   store_dropped: Record<string, number>;
-  /** Each lost reading with what the run knows about it. */
-  lost_detail: LostDetail[];
   /** Summaries and alarms at the hub (district InfluxDB), hub faults. */
   hub: HubReport;
-}
-
-export interface LostDetail {
-  reading: string;
-  /** ms since the run started. */
-  first_sent_ms: number;
-  acked_ms: number;
-  attempts: number;
-  rejected?: string;
-  /** Faults within 30 s before the first send or up to the ack, with their start (ms since the run started). */
-  faults_near: string[];
 }
 
 const MEASUREMENT = 'classroom_light';
@@ -96,15 +77,7 @@ export type FaultKind = (typeof KINDS)[number];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Also used by the reliability tests (spool-restart.ts). */
 export { gatewayChild, type GatewayChild } from './chaos-gateway.js';
-
-interface Device {
-  id: string;
-  client: MqttClient;
-  published: Map<number, number>;
-  acked: Set<number>;
-  /** ts → [first send, ack, attempts] in ms since the run started (kept for the lost-reading report). */
-  timing: Map<number, [number, number, number]>;
-}
+export type { LostDetail } from './chaos-readings.js';
 
 /** One device: sequential QoS 1 publishes; a publish not acknowledged in time is sent again (same ts, same value). */
 async function runDevice(d: Device, intervalMs: number, run: { stopped: boolean; drainDeadline: number; published: number; started: number }): Promise<void> {
@@ -126,19 +99,6 @@ async function runDevice(d: Device, intervalMs: number, run: { stopped: boolean;
     }
     await sleep(intervalMs);
   }
-}
-
-async function storedPoints(influx: InfluxServer): Promise<Map<string, Map<number, number[]>>> {
-  const q = `SELECT "brightness_pct" FROM "${MEASUREMENT}" WHERE "site"='chaos' GROUP BY "device"`;
-  const res = await fetch(`${influx.url}/query?db=${DB}&epoch=ms&q=${encodeURIComponent(q)}`);
-  const body = (await res.json()) as { results: { series?: { tags: { device: string }; values: [number, number][] }[] }[] };
-  const out = new Map<string, Map<number, number[]>>();
-  for (const s of body.results[0]?.series ?? []) {
-    const m = new Map<number, number[]>();
-    for (const [ts, v] of s.values) m.set(ts, [...(m.get(ts) ?? []), v]);
-    out.set(s.tags.device, m);
-  }
-  return out;
 }
 
 async function countSince(influx: InfluxServer, measurement: string, device: string, fromMs: number): Promise<number> {
@@ -377,39 +337,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       influx, db: HUB_DB, site: 'chaos', wire: wire!, hubIds, outboxLeft, alarmDevices, faults: hubFaults,
       expected: expectedWindows(lives, windowMs, GRACE_S * 1000),
     });
-    const stored = await storedPoints(influx);
-    let acknowledged = 0, storedN = 0, lost = 0, duplicated = 0, wrong = 0, unacked = 0;
-    const lostExamples: string[] = [];
-    const lostDetail: LostDetail[] = [];
-    for (const d of devices) {
-      const s = stored.get(d.id) ?? new Map<number, number[]>();
-      acknowledged += d.acked.size;
-      for (const [ts, vs] of s) {
-        storedN += vs.length;
-        if (vs.length > 1) duplicated += vs.length - 1;
-        const sent = d.published.get(ts);
-        if (sent === undefined || vs.some((v) => v !== sent)) wrong++;
-        if (!d.acked.has(ts)) unacked++;
-      }
-      for (const ts of d.acked) {
-        if (s.has(ts)) continue;
-        lost++;
-        const key = `${d.id}@${ts}`;
-        if (lostExamples.length < 10) lostExamples.push(key);
-        if (lostDetail.length >= 20) continue;
-        const [first, ackedAt, attempts] = d.timing.get(ts) ?? [0, 0, 0];
-        const why = rejectedKeys.get(key);
-        lostDetail.push({
-          reading: key, first_sent_ms: first, acked_ms: ackedAt, attempts, ...(why ? { rejected: why } : {}),
-          faults_near: faultTimes.filter(([t]) => t >= first - 30_000 && t <= ackedAt).map(([t, k]) => `${k}@${t}`),
-        });
-      }
-    }
+    const readings = reconcileReadings(devices, await storedPoints(influx, DB, MEASUREMENT, 'brightness_pct', 'chaos'), rejectedKeys, faultTimes);
     return {
       seed, duration_s: Math.round((Date.now() - started) / 1000), devices: nDevices, faults, faults_total: Object.values(faults).reduce((a, b) => a + b, 0),
-      published: run.published, acknowledged, stored: storedN, lost, duplicated, wrong_value: wrong, stored_unacknowledged: unacked,
-      gateway_restarts: restarts, wired_after_last_fault: wired, peak_rss_mib: Math.round(peakRss), lost_examples: lostExamples,
-      rejected, store_dropped: storeDropped, lost_detail: lostDetail, hub: hubReport,
+      published: run.published, ...readings, gateway_restarts: restarts, wired_after_last_fault: wired, peak_rss_mib: Math.round(peakRss),
+      rejected, store_dropped: storeDropped, hub: hubReport,
     };
   } finally {
     run.stopped = true;
