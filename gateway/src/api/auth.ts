@@ -4,9 +4,10 @@
  * the token to a principal and checks the role. With no tokens configured the API
  * is open (demo mode): every request acts as `admin`, and /api/health says so.
  *
- * What each role sees: `facilities` devices, rooms, readings of non-personal
- * devices, metrics; `teacher` devices and their own class sessions (with personal
- * data); `district` summaries only; `admin` everything.
+ * What each role sees (the table in README.md): `facilities` devices, readings of
+ * non-personal series, summaries, metrics; `teacher` their own class sessions and
+ * only the devices on those rosters while a session runs; `district` summaries
+ * only; `admin` everything.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -39,7 +40,10 @@ declare module 'fastify' {
 
 export const ROLES = {
   all: ['facilities', 'teacher', 'district', 'admin'],
+  /** A teacher's device list is cut to their running sessions' rosters (routes/devices.ts). */
   devices: ['facilities', 'teacher', 'admin'],
+  /** Raw time series; a teacher gets a student's readings only through their class session. */
+  readings: ['facilities', 'admin'],
   facilities: ['facilities', 'admin'],
   sessions: ['teacher', 'admin'],
   summaries: ['district', 'facilities', 'admin'],

@@ -19,7 +19,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sessionsRoutes } from './routes/sessions.js';
 import { summariesRoutes, type SummarySource } from './routes/summaries.js';
-import { isPersonalTemplate, templatesRoutes, type TemplateSource } from './routes/templates.js';
+import { templatesRoutes, type TemplateSource } from './routes/templates.js';
 import { createGatewayMetrics, type GatewayMetrics, type MetricsSources } from '../metrics/metrics.js';
 import type { ReadingListener } from '../pipeline/ingest.js';
 import { createSessionManager, type SessionManager } from '../sessions/index.js';
@@ -90,6 +90,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   const privateFields = (id: string) => templates?.get(id)?.fields.filter((f) => f.privacy !== undefined).map((f) => f.name) ?? [];
   const sessions = isManager(deps.sessions) ? deps.sessions : createSessionManager({ ...(deps.sessions?.file ? { file: deps.sessions.file } : {}) }, {
     log: deps.log, deviceStatus: (id) => deps.registry.get(id)?.status,
+    lookup: { device: (id) => deps.registry.get(id), template: (id) => templates?.get(id) },
     ...(deps.sessions?.pseudonym ? { pseudonym: deps.sessions.pseudonym } : {}),
   });
   await sessions.start();
@@ -108,8 +109,10 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await typed.register(healthRoutes, { health: deps.health, authEnabled: auth.enabled, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site } } : {}) });
-  await typed.register(devicesRoutes, { registry: deps.registry, privateFields, ...(deps.templateOf ? { templateOf: deps.templateOf } : {}) });
-  await typed.register(readingsRoutes, { store: deps.store, isPersonalDevice: (id) => isPersonalTemplate(templates?.get(deps.registry.get(id)?.template ?? '')) });
+  await typed.register(devicesRoutes, {
+    registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner), ...(deps.templateOf ? { templateOf: deps.templateOf } : {}),
+  });
+  await typed.register(readingsRoutes, { store: deps.store, registeredTemplate: (id) => deps.registry.get(id)?.template, ...(templates ? { templates } : {}) });
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, deps.summaries ? { summaries: deps.summaries } : {});
   await typed.register(sessionsRoutes, { sessions });

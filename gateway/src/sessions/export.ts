@@ -67,11 +67,18 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
   return { session, exportedAt: new Date(exportedAt).toISOString(), students };
 }
 
-function csvCell(v: unknown): string {
+/**
+ * A text cell a spreadsheet would read as a formula: OWASP's list (= + - @ tab CR)
+ * and the full-width forms a Chinese input method types (＝ ＋ － ＠), which some
+ * spreadsheets take for the same. `-1+HYPERLINK(…)` is a formula, not a number.
+ */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** One CSV cell (RFC 4180 quoting). A number stays a number cell (-3.5); text that could start a formula gets a leading `'`. */
+export function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
   const s = String(v);
-  // Quote when needed; neutralize spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  const safe = typeof v !== 'number' && FORMULA_START.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

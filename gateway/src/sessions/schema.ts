@@ -1,17 +1,28 @@
 /**
  * Class sessions: a teacher's lesson in a room over a time span, with a roster
- * binding personal devices (smart pens, wristbands, clickers: the device id or
- * the pen/band/clicker id in the payload) to students.
+ * binding personal devices the school registered (smart pens, wristbands,
+ * clickers, cards) to students. The limits below are the session rules the
+ * manager enforces against its clock (see README.md).
  */
 import { z } from 'zod';
 
 const isoTime = z.iso.datetime({ offset: true });
 
+/** A session lasts at most this long: a roster is for one lesson, not a standing watch. */
+export const MAX_SESSION_MS = 4 * 3_600_000;
+/** How far before the gateway's clock a start may lie (a browser's clock is a little off). */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+/** How far ahead a session may be scheduled. */
+export const MAX_AHEAD_MS = 7 * 86_400_000;
+
 export const rosterEntrySchema = z.strictObject({
-  /** A gateway device id, or the personal identifier a relayed device carries (pen `P-00123`, band `W-2231`, clicker id). */
+  /** The id of a device the school registered for one student (pen `P-00123`, band `W-2231`, clicker, card). */
   device: z.string().min(1).max(128),
   student: z.string().min(1).max(200),
 });
+
+/** A roster entry as the session keeps it: with the template of the registered device. */
+export const boundRosterEntrySchema = rosterEntrySchema.extend({ template: z.string() });
 
 export const createSessionSchema = z.strictObject({
   room: z.string().min(1).max(64),
@@ -24,10 +35,12 @@ export const createSessionSchema = z.strictObject({
   roster: z.array(rosterEntrySchema).max(500).default([]),
 }).superRefine((s, ctx) => {
   if (s.start && s.end && Date.parse(s.end) <= Date.parse(s.start)) ctx.addIssue({ code: 'custom', path: ['end'], message: 'end must be after start' });
-  const seen = new Set<string>();
+  // Lines are named 1-based, as the teacher wrote them; the value itself is not echoed.
+  const seen = new Map<string, number>();
   s.roster.forEach((r, i) => {
-    if (seen.has(r.device)) ctx.addIssue({ code: 'custom', path: ['roster', i, 'device'], message: `device "${r.device}" is listed twice` });
-    seen.add(r.device);
+    const first = seen.get(r.device);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['roster', i, 'device'], message: `roster line ${i + 1}: the same device as line ${first + 1}` });
+    else seen.set(r.device, i);
   });
 });
 
@@ -43,7 +56,7 @@ export const sessionSchema = z.object({
   end: z.string(),
   stoppedAt: z.string().nullable(),
   status: sessionStatusSchema,
-  roster: z.array(rosterEntrySchema),
+  roster: z.array(boundRosterEntrySchema),
 });
 
 export const liveEntrySchema = z.object({
@@ -64,6 +77,7 @@ export const liveSessionSchema = sessionSchema.extend({
 
 export type CreateSession = z.output<typeof createSessionSchema>;
 export type RosterEntry = z.output<typeof rosterEntrySchema>;
+export type BoundRosterEntry = z.output<typeof boundRosterEntrySchema>;
 export type SessionStatus = z.output<typeof sessionStatusSchema>;
 export type SessionView = z.output<typeof sessionSchema>;
 export type LiveSessionView = z.output<typeof liveSessionSchema>;

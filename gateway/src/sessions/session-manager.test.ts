@@ -1,64 +1,149 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import type { Reading } from '../core/reading.js';
-import { buildSessionExport, sessionExportCsv } from './export.js';
-import { createSessionManager } from './session-manager.js';
+import type { TemplateLike } from '../privacy/template-like.js';
+import { createSessionManager, type SessionManagerDeps } from './session-manager.js';
+import type { RosterLookup } from './roster.js';
+import type { CreateSession } from './schema.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
+const H = 3_600_000;
 const pseudonym = (v: string) => `p-${Buffer.from(v).toString('hex').padEnd(24, '0').slice(0, 24)}`;
+
+const TEMPLATES: Record<string, TemplateLike> = {
+  'student-wristband': { id: 'student-wristband', fields: [{ name: 'band', type: 'string', privacy: 'id', role: 'state' }, { name: 'heart_rate_bpm', type: 'integer', privacy: 'health', role: 'gauge' }] },
+  'smart-pen': { id: 'smart-pen', fields: [{ name: 'pen', type: 'string', privacy: 'id', role: 'state' }, { name: 'x_mm', type: 'number', role: 'gauge' }] },
+  'response-clicker': { id: 'response-clicker', fields: [{ name: 'clicker_id', type: 'string', privacy: 'id', role: 'event' }, { name: 'choice', type: 'enum', role: 'event' }] },
+  'wristband-base': { id: 'wristband-base', fields: [{ name: 'connected_bands', type: 'integer', role: 'gauge' }] },
+};
+const DEVICES: Record<string, { template: string; provisioned: boolean }> = {
+  'W-1': { template: 'student-wristband', provisioned: true },
+  'W-2': { template: 'student-wristband', provisioned: true },
+  'P-1': { template: 'smart-pen', provisioned: true },
+  B: { template: 'response-clicker', provisioned: false },
+  'band-base-1': { template: 'wristband-base', provisioned: true },
+};
+const lookup: RosterLookup = { device: (id) => DEVICES[id], template: (id) => TEMPLATES[id] };
+
 const band = (id: string, ts: number, hr: number): Reading => ({
-  template: 'student-wristband', device: 'band-base-1', ts, fields: { band: pseudonym(id), heart_rate_bpm: hr }, tags: { room: '101' },
+  template: 'student-wristband', device: 'band-base-1', ts, fields: { band: pseudonym(id), heart_rate_bpm: hr }, tags: { room: '101', person: pseudonym('S-1') },
 });
+const lesson = (over: Partial<CreateSession> = {}): CreateSession => ({
+  room: '101', class: '7B', subject: 'PE', start: new Date(T0).toISOString(), end: new Date(T0 + H).toISOString(), roster: [{ device: 'W-1', student: 'Ann' }], ...over,
+});
+const manager = (now: () => number, extra: Partial<SessionManagerDeps> = {}, file?: string) =>
+  createSessionManager(file ? { file } : {}, { log: silentLogger(), pseudonym, lookup, now, ...extra });
 
 describe('session manager', () => {
-  it('captures roster readings matched by pseudonym, within the session, until stopped', async () => {
+  it('captures a roster band by its identifier field, only within the session, until stopped, without the pseudonyms', async () => {
     let now = T0;
-    const m = createSessionManager({}, { log: silentLogger(), pseudonym, now: () => now });
+    const m = manager(() => now);
     await m.start();
-    const view = m.create({ room: '101', class: '7B', subject: 'PE', start: new Date(T0).toISOString(), end: new Date(T0 + 3_600_000).toISOString(), roster: [{ device: 'W-1', student: 'Ann' }] }, 'ms-li');
+    const view = m.create(lesson(), 'ms-li');
+    expect(view.roster).toEqual([{ device: 'W-1', student: 'Ann', template: 'student-wristband' }]);
     m.readings([band('W-1', T0 - 1000, 90), band('W-1', T0 + 1000, 120), band('W-2', T0 + 1000, 100)]);
     now = T0 + 60_000;
     const s = m.get(view.id)!;
     expect(m.live(s)).toMatchObject({ status: 'live', captured: 1, connected: 1, live: [{ device: 'W-1', connected: true, readings: 1 }] });
+    expect(m.captured(s)[0]!.reading).toMatchObject({ fields: { heart_rate_bpm: 120 }, tags: { room: '101' } });
+    expect(m.captured(s)[0]!.reading.fields).not.toHaveProperty('band');
+    expect(m.captured(s)[0]!.reading.tags).not.toHaveProperty('person');
+    expect(m.rosterDevices('ms-li')).toEqual(new Map([['W-1', { from: T0, to: T0 + H }]]));
+    expect(m.rosterDevices('mr-wu').size).toBe(0);
     m.stopSession(s);
     m.readings([band('W-1', T0 + 61_000, 130)]);
     expect(m.live(s)).toMatchObject({ status: 'stopped', captured: 1 });
+    expect(m.rosterDevices('ms-li').size).toBe(0);
     expect(m.list('mr-wu')).toEqual([]);
     expect(m.list('ms-li')).toHaveLength(1);
+  });
+
+  it('matches nothing but the identifier field of the device\'s own template', async () => {
+    const m = manager(() => T0);
+    await m.start();
+    const s = m.get(m.create(lesson({ roster: [{ device: 'P-1', student: 'Ann' }] }), 't').id)!;
+    m.readings([
+      // The relay's device id, a tag and a string field carrying the roster id, another template's id field: none is the pen's.
+      { template: 'smart-pen', device: 'P-1', ts: T0 + 1, fields: { pen: pseudonym('P-9'), x_mm: 1 }, tags: { page: 'P-1' } },
+      { template: 'response-clicker', device: 'clicker-base', ts: T0 + 1, fields: { clicker_id: pseudonym('P-1'), choice: 'P-1' }, tags: {} },
+      { template: 'smart-pen', device: 'pen-rx', ts: T0 + 2, fields: { pen: pseudonym('P-1'), x_mm: 2 }, tags: {} },
+    ]);
+    expect(m.captured(s).map((c) => c.reading.fields)).toEqual([{ x_mm: 2 }]);
+  });
+
+  it('refuses every roster line that is not a registered personal device, naming the lines 1-based', async () => {
+    const m = manager(() => T0);
+    await m.start();
+    const roster = ['GYM', 'W-1', 'B', 'band-base-1', 'p-00'].map((device) => ({ device, student: 'X' }));
+    expect(() => m.create(lesson({ roster }), 't')).toThrow(expect.objectContaining({
+      code: 'GW_ERR_ROSTER',
+      message: expect.stringMatching(/^roster line 1: not a device the school registered.*; roster line 3: .*; roster line 4: .*; roster line 5: [^;]*$/),
+    }));
+    // No roster line is accepted without the registry and templates to check it against.
+    const blind = createSessionManager({}, { log: silentLogger(), now: () => T0 });
+    expect(() => blind.create(lesson(), 't')).toThrow(/roster line 1: not a device/);
+    expect(m.list()).toEqual([]);
+  });
+
+  it('keeps a device on one session at a time', async () => {
+    const m = manager(() => T0);
+    await m.start();
+    m.create(lesson({ roster: [{ device: 'W-2', student: 'Bo' }] }), 'mr-wu');
+    const roster = [{ device: 'W-1', student: 'Ann' }, { device: 'W-2', student: 'Bo' }];
+    expect(() => m.create(lesson({ end: new Date(T0 + 30 * 60_000).toISOString(), roster }), 'ms-li')).toThrow(/^roster line 2: the device is on another class session's roster at that time$/);
+    expect(m.create(lesson({ start: new Date(T0 + H).toISOString(), end: new Date(T0 + 2 * H).toISOString(), roster }), 'ms-li').status).toBe('scheduled');
+  });
+
+  it('holds a session to now or later (5 min of clock skew) and to at most 4 h', async () => {
+    const m = manager(() => T0);
+    await m.start();
+    const at = (ms: number) => new Date(ms).toISOString();
+    expect(() => m.create(lesson({ start: at(T0 - 10 * 60_000) }), 't')).toThrow(expect.objectContaining({ code: 'GW_ERR_SESSION_TIME', message: expect.stringMatching(/start lies in the past/) }));
+    expect(() => m.create(lesson({ end: at(T0 + 10 * 365 * 86_400_000) }), 't')).toThrow(/at most 4 h/);
+    expect(() => m.create(lesson({ start: at(T0 + 30 * 86_400_000), end: at(T0 + 30 * 86_400_000 + H) }), 't')).toThrow(/more than 7 days ahead/);
+    expect(() => m.create(lesson({ start: undefined, end: at(T0 - 1) }), 't')).toThrow(/end must be after start/);
+    // A start a little behind (a browser clock) begins now: nothing from before the request.
+    const v = m.create(lesson({ start: at(T0 - 2 * 60_000), end: at(T0 + 4 * H - 2 * 60_000) }), 't');
+    expect(v.start).toBe(at(T0));
+    expect(m.create(lesson({ start: undefined, end: undefined, roster: [{ device: 'P-1', student: 'A' }] }), 't').end).toBe(at(T0 + 45 * 60_000));
   });
 
   it('persists sessions and their captured readings across a restart, and forgets them after keepDays', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sessions-'));
     const file = join(dir, 'sessions.json');
-    const a = createSessionManager({ file }, { log: silentLogger(), now: () => T0 });
+    const a = manager(() => T0, {}, file);
     await a.start();
     const v = a.create({ room: '102', class: '8A', subject: 'Maths', roster: [{ device: 'P-1', student: 'Bo' }] }, 't');
-    a.readings([{ template: 'smart-pen', device: 'rx', ts: T0 + 5, fields: { pen: 'P-1', x_mm: 1 }, tags: {} }]);
+    a.readings([{ template: 'smart-pen', device: 'rx', ts: T0 + 5, fields: { pen: pseudonym('P-1'), x_mm: 1 }, tags: {} }]);
     await a.stop();
     expect(readFileSync(file, 'utf8')).not.toContain('x_mm');
+    expect(readFileSync(join(dir, 'sessions', `${v.id}.ndjson`), 'utf8')).not.toContain(pseudonym('P-1'));
     expect(statSync(join(dir, 'sessions', `${v.id}.ndjson`)).mode & 0o777).toBe(0o600);
-    const b = createSessionManager({ file }, { log: silentLogger(), now: () => T0 + 60_000 });
+    const b = manager(() => T0 + 60_000, {}, file);
     await b.start();
     const s = b.get(v.id)!;
-    expect(s).toMatchObject({ room: '102', roster: [{ device: 'P-1', student: 'Bo' }] });
-    expect(b.captured(s)).toEqual([{ student: 'Bo', key: 'P-1', reading: expect.objectContaining({ ts: T0 + 5, fields: { pen: 'P-1', x_mm: 1 } }) }]);
+    expect(s).toMatchObject({ room: '102', roster: [{ device: 'P-1', student: 'Bo', template: 'smart-pen' }] });
+    expect(b.captured(s)).toEqual([{ student: 'Bo', key: 'P-1', reading: expect.objectContaining({ ts: T0 + 5, fields: { x_mm: 1 } }) }]);
     await b.stop();
     const later = createSessionManager({ file, keepDays: 30 }, { log: silentLogger(), now: () => T0 + 31 * 86_400_000 });
     await later.start();
     expect(later.get(v.id)).toBeUndefined();
     expect(existsSync(join(dir, 'sessions', `${v.id}.ndjson`))).toBe(false);
   });
-});
 
-describe('session export', () => {
-  it('writes CSV with quoting and without spreadsheet formulas', () => {
-    const session = { id: 's', owner: 't', room: '1', class: 'c', subject: 's', start: '', end: '', stoppedAt: null, status: 'stopped' as const, roster: [{ device: 'W-1', student: '=cmd|"x"' }] };
-    const e = buildSessionExport(session, [{ student: '=cmd|"x"', key: 'W-1', reading: band('W-1', T0, 100) }], T0);
-    const csv = sessionExportCsv(e).split('\r\n');
-    expect(csv[0]).toBe('student,device,template,ts,event,tag_room,band,heart_rate_bpm');
-    expect(csv[1]).toBe(`"'=cmd|""x""",W-1,student-wristband,2026-03-02T08:00:00.000Z,,101,${pseudonym('W-1')},100`);
+  it('holds a session saved by an older version to the rules: roster rebound, span cut to 4 h', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sessions-'));
+    const file = join(dir, 'sessions.json');
+    const old = { id: '6f1c1a4e-1b1a-4a59-9b7e-0a1d5a0c2b11', owner: 't', room: 'GYM', class: '7B', subject: 'PE', startMs: T0, endMs: T0 + 10 * 365 * 86_400_000, stoppedAtMs: null, roster: [{ device: 'GYM', student: 'All' }, { device: 'W-1', student: 'Ann' }] };
+    writeFileSync(file, JSON.stringify([old]));
+    const m = manager(() => T0 + 60_000, {}, file);
+    await m.start();
+    const s = m.get(old.id)!;
+    expect(m.view(s)).toMatchObject({ end: new Date(T0 + 4 * H).toISOString(), roster: [{ device: 'W-1', student: 'Ann', template: 'student-wristband' }] });
+    m.readings([{ ...band('W-1', T0 + 5 * H, 100) }, { ...band('W-2', T0 + 1000, 100), tags: { room: 'GYM' } }]);
+    expect(m.captured(s)).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Keeps the class sessions and captures, while a session runs, the readings of
- * its roster's devices (an ingest listener). A reading belongs to a student when
- * its device id, or any tag or string field (the pen/band/clicker id, which the
- * privacy layer has replaced by its pseudonym), equals a roster key or its
- * pseudonym. Captured readings stay in this process: the export is the
- * teacher's and nothing here is ever published uplink.
+ * its roster's devices (an ingest listener). A roster line must name a device the
+ * school registered for one student, and a reading is that device's only when its
+ * template's identifier field carries the device's id (roster.ts). A session starts
+ * now or later (a few minutes of clock skew allowed), lasts at most 4 h, and a
+ * device is on at most one session's roster at a time. Captured readings stay in
+ * this process: the export is the teacher's and nothing here is ever published uplink.
  *
  * With `file`, session metadata is persisted there and each session's captured
  * readings are appended to `sessions/<id>.ndjson` beside it (mode 0600), so an
@@ -17,7 +18,10 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
-import type { CreateSession, LiveSessionView, RosterEntry, SessionStatus, SessionView } from './schema.js';
+import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
+import { SessionRuleError } from './errors.js';
+import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
+import { CLOCK_SKEW_MS, MAX_AHEAD_MS, MAX_SESSION_MS, type BoundRosterEntry, type CreateSession, type LiveSessionView, type SessionStatus, type SessionView } from './schema.js';
 
 export interface CapturedReading {
   student: string;
@@ -34,7 +38,7 @@ interface Session {
   startMs: number;
   endMs: number;
   stoppedAtMs: number | null;
-  roster: RosterEntry[];
+  roster: BoundRosterEntry[];
   captured: CapturedReading[];
   dropped: number;
   lastSeen: Map<string, number>;
@@ -56,6 +60,8 @@ export interface SessionManagerOptions {
 
 export interface SessionManagerDeps {
   log: Logger;
+  /** The registry and templates a roster is checked against; without it no roster line is accepted. */
+  lookup?: RosterLookup;
   /** Online status of gateway devices (the registry). */
   deviceStatus?: (id: string) => 'online' | 'offline' | 'never' | undefined;
   /** The privacy layer's pseudonym of a clear identifier, when readings are de-identified at ingest. */
@@ -76,11 +82,15 @@ export interface SessionManager {
   stopSession(s: Session): SessionView;
   /** Ingest listener entry point. */
   readings(readings: readonly Reading[]): void;
+  /** The devices on the rosters of the owner's sessions running now, with the running session's span. */
+  rosterDevices(owner: string): Map<string, { from: number; to: number }>;
 }
 
 export type { Session };
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const lineOf = (problem: string) => Number(/^roster line (\d+)/.exec(problem)?.[1] ?? 0);
+const byLine = (a: string, b: string) => lineOf(a) - lineOf(b);
 
 export function createSessionManager(options: SessionManagerOptions, deps: SessionManagerDeps): SessionManager {
   const log = deps.log.child({ component: 'sessions' });
@@ -88,8 +98,9 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   const limit = options.captureLimit ?? 1_000_000;
   const window = options.connectedWindowMs ?? 60_000;
   const sessions = new Map<string, Session>();
-  /** match key (clear or pseudonym) → [session, roster entry] for sessions still capturing. */
-  let index = new Map<string, Array<[Session, RosterEntry]>>();
+  const lookup: RosterLookup = deps.lookup ?? { device: () => undefined, template: () => undefined };
+  const idFieldsOf = (template: string) => identityFields(lookup.template(template));
+  let index: CaptureIndex<Session> = buildCaptureIndex<Session>({ sessions: [], identityFields: idFieldsOf });
   const captureDir = options.file ? join(dirname(options.file), 'sessions') : undefined;
   const streams = new Map<string, WriteStream>();
   const capturePath = (id: string) => join(captureDir!, `${id}.ndjson`);
@@ -120,16 +131,33 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   }
 
   function reindex(): void {
-    const next = new Map<string, Array<[Session, RosterEntry]>>();
-    const add = (k: string, v: [Session, RosterEntry]) => next.set(k, [...(next.get(k) ?? []), v]);
+    const capturing = [...sessions.values()].filter((s) => s.stoppedAtMs === null && now() < s.endMs);
+    index = buildCaptureIndex({ sessions: capturing.map((s) => ({ session: s, roster: s.roster })), identityFields: idFieldsOf, pseudonym: deps.pseudonym });
+  }
+
+  /** The session's span from the request, or the rule it breaks (times are the gateway's clock). */
+  function span(input: CreateSession): { startMs: number; endMs: number } {
+    const t = now();
+    const asked = input.start ? Date.parse(input.start) : t;
+    const problems: string[] = [];
+    if (asked < t - CLOCK_SKEW_MS) problems.push(`start lies in the past (more than ${CLOCK_SKEW_MS / 60_000} min before the gateway's clock, ${iso(t)})`);
+    if (asked > t + MAX_AHEAD_MS) problems.push(`start lies more than ${MAX_AHEAD_MS / 86_400_000} days ahead`);
+    // A start a little in the past (clock skew) begins now: nothing from before the request is captured.
+    const startMs = Math.max(asked, t);
+    const endMs = input.end ? Date.parse(input.end) : startMs + Math.min(options.defaultLengthMs ?? 45 * 60_000, MAX_SESSION_MS);
+    if (endMs <= startMs) problems.push('end must be after start (and after now)');
+    if (endMs - startMs > MAX_SESSION_MS) problems.push(`a session lasts at most ${MAX_SESSION_MS / 3_600_000} h (end - start)`);
+    if (problems.length > 0) throw new SessionRuleError('GW_ERR_SESSION_TIME', problems.join('; '));
+    return { startMs, endMs };
+  }
+
+  /** Devices on the roster of a session running at some time in [startMs, endMs): one session per device at a time. */
+  function claimed(startMs: number, endMs: number): Set<string> {
+    const taken = new Set<string>();
     for (const s of sessions.values()) {
-      if (s.stoppedAtMs !== null || now() >= s.endMs) continue;
-      for (const r of s.roster) {
-        add(r.device, [s, r]);
-        if (deps.pseudonym) add(deps.pseudonym(r.device), [s, r]);
-      }
+      if (s.startMs < endMs && Math.min(s.endMs, s.stoppedAtMs ?? Infinity) > startMs) for (const e of s.roster) taken.add(e.device);
     }
-    index = next;
+    return taken;
   }
 
   function persist(): void {
@@ -154,17 +182,13 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         if (captureDir) rmSync(capturePath(s.id), { force: true });
         continue;
       }
-      sessions.set(s.id, { ...s, captured: [], dropped: 0, lastSeen: new Map(), onDisk: captureDir !== undefined && existsSync(capturePath(s.id)) });
+      // A session kept by an older version is held to today's rules: its roster bound again (the
+      // lines refused today dropped) and its span cut to the longest a session may last.
+      const roster = s.roster.every((e) => typeof e.template === 'string') ? s.roster : bindRoster(s.roster, lookup).entries;
+      const endMs = Math.min(s.endMs, s.startMs + MAX_SESSION_MS);
+      sessions.set(s.id, { ...s, roster, endMs, captured: [], dropped: 0, lastSeen: new Map(), onDisk: captureDir !== undefined && existsSync(capturePath(s.id)) });
     }
     log.info({ sessions: sessions.size }, 'class sessions loaded');
-  }
-
-  function matches(r: Reading): Set<string> {
-    const keys = new Set<string>();
-    if (index.has(r.device)) keys.add(r.device);
-    for (const v of Object.values(r.tags)) if (index.has(v)) keys.add(v);
-    for (const v of Object.values(r.fields)) if (typeof v === 'string' && index.has(v)) keys.add(v);
-    return keys;
   }
 
   const manager: SessionManager = {
@@ -180,11 +204,16 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       persist();
     },
     create(input, owner) {
-      const startMs = input.start ? Date.parse(input.start) : now();
+      const { startMs, endMs } = span(input);
+      const { entries, problems } = bindRoster(input.roster, lookup);
+      const taken = claimed(startMs, endMs);
+      input.roster.forEach((r, i) => {
+        if (taken.has(r.device)) problems.push(`roster line ${i + 1}: the device is on another class session's roster at that time`);
+      });
+      if (problems.length > 0) throw new SessionRuleError('GW_ERR_ROSTER', problems.sort(byLine).join('; '));
       const s: Session = {
         id: randomUUID(), owner, room: input.room, class: input.class, subject: input.subject,
-        startMs, endMs: input.end ? Date.parse(input.end) : startMs + (options.defaultLengthMs ?? 45 * 60_000),
-        stoppedAtMs: null, roster: input.roster, captured: [], dropped: 0, lastSeen: new Map(), onDisk: false,
+        startMs, endMs, stoppedAtMs: null, roster: entries, captured: [], dropped: 0, lastSeen: new Map(), onDisk: false,
       };
       sessions.set(s.id, s);
       reindex();
@@ -198,14 +227,17 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     captured(s) {
       if (s.onDisk) {
         s.onDisk = false;
-        const student = new Map(s.roster.map((r) => [r.device, r.student]));
+        const byDevice = new Map(s.roster.map((r) => [r.device, r]));
         const fromDisk: CapturedReading[] = [];
         for (const line of readFileSync(capturePath(s.id), 'utf8').split('\n')) {
           if (!line) continue;
           try {
             const { k, r } = JSON.parse(line) as { k: string; r: Reading };
-            const name = student.get(k);
-            if (name !== undefined) fromDisk.push({ student: name, key: k, reading: r });
+            const e = byDevice.get(k);
+            // Same rule as the live capture (a file of an older version held more).
+            if (e !== undefined && r.template === e.template && r.ts >= s.startMs && r.ts < s.endMs) {
+              fromDisk.push({ student: e.student, key: k, reading: withoutIdentity(r, idFieldsOf(e.template)) });
+            }
           } catch {
             // A line torn by a crash is skipped; the rest of the session stays readable.
           }
@@ -243,21 +275,28 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       if (index.size === 0) return;
       const t = now();
       for (const r of readings) {
-        const done = new Set<RosterEntry>();
-        for (const key of matches(r)) {
-          for (const [s, entry] of index.get(key) ?? []) {
-            if (done.has(entry) || r.ts < s.startMs || r.ts >= s.endMs || s.stoppedAtMs !== null) continue;
-            done.add(entry);
-            s.lastSeen.set(entry.device, t);
-            if (s.captured.length >= limit) {
-              s.dropped += 1;
-            } else {
-              s.captured.push({ student: entry.student, key: entry.device, reading: r });
-              append(s, entry.device, r);
-            }
+        let kept: Reading | undefined;
+        for (const { session: s, entry } of index.match(r)) {
+          // Only what was measured while the session ran (a band's buffered samples from before are not).
+          if (r.ts < s.startMs || r.ts >= s.endMs || s.stoppedAtMs !== null) continue;
+          s.lastSeen.set(entry.device, t);
+          if (s.captured.length >= limit) {
+            s.dropped += 1;
+            continue;
           }
+          kept ??= withoutIdentity(r, index.idFieldsOf(r.template) ?? []);
+          s.captured.push({ student: entry.student, key: entry.device, reading: kept });
+          append(s, entry.device, kept);
         }
       }
+    },
+    rosterDevices(owner) {
+      const out = new Map<string, { from: number; to: number }>();
+      for (const s of sessions.values()) {
+        if (s.owner !== owner || status(s) !== 'live') continue;
+        for (const e of s.roster) out.set(e.device, { from: s.startMs, to: s.endMs });
+      }
+      return out;
     },
   };
   return manager;

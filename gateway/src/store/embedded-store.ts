@@ -173,6 +173,12 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
         .all(q.everyMs, q.everyMs, path, q.device, q.from, q.to, path) as { bucket: number; v: number }[];
       return rows.map((r) => ({ ts: r.bucket, value: r.v }));
     },
+    async seriesTemplates(device, from, to) {
+      if (!db) throw new Error('GW_ERR_STORE_CLOSED: embedded store is not started');
+      const rows = db.prepare(`SELECT DISTINCT json_extract(tags, '$.template') AS t FROM readings WHERE device = ? AND ts >= ? AND ts < ?`)
+        .all(device, from, to) as { t: string | null }[];
+      return rows.flatMap((r) => (typeof r.t === 'string' ? [r.t] : []));
+    },
     async latest() {
       const out = new Map<string, { template: string; ts: number; fields: Record<string, FieldValue> }>();
       if (!db) return out;

@@ -51,6 +51,20 @@ export async function querySeries(target: InfluxTarget, q: SeriesQuery, timeoutM
   }
 }
 
+/** The `template` tag values of the device's series, over all time (SHOW TAG VALUES takes no time range on 1.x). */
+export async function querySeriesTemplates(target: InfluxTarget, device: string, timeoutMs: number, f: FetchLike): Promise<string[]> {
+  const series = await influxQl(target, `SHOW TAG VALUES FROM /.*/ WITH KEY = "template" WHERE "device" = ${quoteString(device)}`, timeoutMs, f);
+  const out = new Set<string>();
+  for (const s of series) {
+    const vi = s.columns.indexOf('value');
+    for (const row of s.values) {
+      const v = row[vi];
+      if (typeof v === 'string') out.add(v);
+    }
+  }
+  return [...out];
+}
+
 export type LatestMap = Map<string, { template: string; ts: number; fields: Record<string, FieldValue> }>;
 
 export async function queryLatest(target: InfluxTarget, timeoutMs: number, f: FetchLike): Promise<LatestMap> {

@@ -15,7 +15,7 @@ import type { ReadingStore, StoreHealth } from './types.js';
 import { createLineEncoder } from './line-protocol.js';
 import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
-import { queryLatest, querySeries } from './influx-query.js';
+import { queryLatest, querySeries, querySeriesTemplates } from './influx-query.js';
 import { createLatencyWindow } from './influx-latency.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
@@ -353,6 +353,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     writeLines: addLines,
     flush: seal,
     query: (q) => querySeries(target, q, timeoutMs, fetchImpl),
+    seriesTemplates: (device) => querySeriesTemplates(target, device, timeoutMs, fetchImpl),
     latest: () => queryLatest(target, timeoutMs, fetchImpl),
 
     health(): StoreHealth {

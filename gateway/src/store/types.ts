@@ -41,6 +41,12 @@ export interface ReadingStore {
   write(readings: readonly Reading[]): Promise<void>;
   /** Time series of one field of one device; undefined when the backend cannot answer queries. */
   query?(q: SeriesQuery): Promise<SeriesPoint[]>;
+  /**
+   * Templates of the device's stored series with points in [from, to) (a backend may answer for
+   * all time). The readings API decides privacy by them: a device deleted from the registry keeps
+   * its stored series, and their template still says what they hold.
+   */
+  seriesTemplates?(device: string, from: number, to: number): Promise<string[]>;
   /** Latest fields per device as stored, used to warm the registry after a restart. */
   latest?(): Promise<Map<string, { template: string; ts: number; fields: Record<string, FieldValue> }>>;
   health(): StoreHealth;

@@ -137,6 +137,7 @@ export function createWalStore(inner: ReadingStore, options: WalStoreOptions, de
       return pendingReadings >= maxPending ? writeWhenRoom(readings) : logAndForward(readings);
     },
     ...(inner.query ? { query: (q) => inner.query!(q) } : {}),
+    ...(inner.seriesTemplates ? { seriesTemplates: (d, from, to) => inner.seriesTemplates!(d, from, to) } : {}),
     ...(inner.latest ? { latest: () => inner.latest!() } : {}),
     health(): StoreHealth {
       const h = inner.health();

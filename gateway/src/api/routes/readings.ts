@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { TemplateLike } from '../../privacy/template-like.js';
 import type { ReadingStore } from '../../store/types.js';
 import { ROLES } from '../auth.js';
-import { apiErrors } from '../errors.js';
+import { ApiError, apiErrors } from '../errors.js';
 import { apiTime } from './time.js';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -26,17 +27,46 @@ const query = z.object({
 
 export interface ReadingsRoutesOptions {
   store: ReadingStore;
-  /** True when the device's template carries personal data: only an authenticated admin may read its raw series. */
-  isPersonalDevice?(id: string): boolean;
+  /** The loaded templates, whose privacy classes decide what is personal. Absent: only an admin reads a series. */
+  templates?: { get(id: string): TemplateLike | undefined; list(): readonly TemplateLike[] };
+  /** The registry's template of a device still registered (the stored series decide as well). */
+  registeredTemplate?(device: string): string | undefined;
 }
 
-/** `GET /api/readings?device=&field=&from=&to=&every=` per contract.md. */
+// The device id is not repeated: the refusal says nothing about whose series it was.
+const personalData = () => new ApiError('GW_ERR_PERSONAL_DATA',
+  'this series carries personal data (a field marked id or health, or a device of such a template): only an admin token reads it; a teacher exports it from a class session', 403);
+
+const isPersonal = (t: TemplateLike) => t.fields.some((f) => f.privacy !== undefined);
+
+/**
+ * `GET /api/readings?device=&field=&from=&to=&every=` per contract.md. For every caller but an
+ * authenticated admin, a series is refused when the field is personal in any loaded template,
+ * or when the device's stored series (and its registry entry, if any) belong to a personal
+ * template or to one the gateway does not know. Privacy follows the data, not the registry:
+ * a wristband deleted by an admin keeps its heart rates in the store.
+ */
 export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = async (app, opts) => {
-  app.get('/api/readings', { config: { roles: ROLES.devices }, schema: { tags: ['devices'], querystring: query } }, async (req) => {
-    if (!(req.principal.role === 'admin' && req.principal.authenticated) && opts.isPersonalDevice?.(req.query.device)) throw apiErrors.personalData(req.query.device);
+  async function personal(device: string, field: string, from: number, to: number): Promise<boolean> {
+    const templates = opts.templates;
+    if (!templates) return true;
+    if (templates.list().some((t) => t.fields.some((f) => f.name === field && f.privacy !== undefined))) return true;
+    const series = new Set(await opts.store.seriesTemplates?.(device, from, to) ?? []);
+    const registered = opts.registeredTemplate?.(device);
+    if (registered !== undefined) series.add(registered);
+    for (const id of series) {
+      const t = templates.get(id);
+      if (!t || isPersonal(t)) return true;
+    }
+    return false;
+  }
+
+  app.get('/api/readings', { config: { roles: ROLES.readings }, schema: { tags: ['devices'], querystring: query } }, async (req) => {
     if (!opts.store.query) throw apiErrors.queryUnsupported();
     const to = req.query.to ?? Date.now();
     const from = req.query.from ?? to - 3_600_000;
+    const admin = req.principal.role === 'admin' && req.principal.authenticated;
+    if (!admin && await personal(req.query.device, req.query.field, from, to)) throw personalData();
     const everyMs = req.query.every ? parseDuration(req.query.every) : undefined;
     const points = await opts.store.query({ device: req.query.device, field: req.query.field, from, to, ...(everyMs ? { everyMs } : {}) });
     return {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES, type Principal } from '../auth.js';
-import { apiErrors } from '../errors.js';
-import { buildSessionExport, createSessionSchema, liveSessionSchema, sessionExportCsv, sessionSchema, type Session, type SessionManager } from '../../sessions/index.js';
+import { ApiError, apiErrors } from '../errors.js';
+import { buildSessionExport, createSessionSchema, liveSessionSchema, SessionRuleError, sessionExportCsv, sessionSchema, type Session, type SessionManager } from '../../sessions/index.js';
 
 const params = z.object({ id: z.uuid() });
 const exportQuery = z.object({ format: z.enum(['csv', 'json']).default('json') });
@@ -25,7 +25,15 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; n
 
   app.post('/api/sessions', {
     config, schema: { tags: ['sessions'], body: createSessionSchema, response: { 201: sessionSchema } },
-  }, async (req, reply) => reply.status(201).send(opts.sessions.create(req.body, req.principal.name)));
+  }, async (req, reply) => {
+    try {
+      return reply.status(201).send(opts.sessions.create(req.body, req.principal.name));
+    } catch (err) {
+      // The session rules (span, roster lines) answer 400 with every line refused, 1-based.
+      if (err instanceof SessionRuleError) throw new ApiError(err.code, err.message, 400);
+      throw err;
+    }
+  });
 
   app.get('/api/sessions', { config, schema: { tags: ['sessions'], response: { 200: z.array(sessionSchema) } } },
     async (req) => opts.sessions.list(ownerFilter(req.principal)));

@@ -1,0 +1,65 @@
+/**
+ * Who may be on a class session's roster, decided from template data, and which
+ * readings are a roster device's. Pure.
+ *
+ * A roster line names one device the school registered (provisioned in the config
+ * or by an admin through `POST /api/devices`) whose template binds it to one
+ * student: the template declares a field of privacy class `id` (smart-pen `pen`,
+ * student-wristband `band`, response-clicker `clicker_id`, a card). A room, a
+ * building, a base station or receiver (its template has no such field, or it is
+ * only seen on the broker, not registered), an answer letter: none is a device of
+ * a student, and the line is refused.
+ *
+ * A reading is the roster device's when it comes from the device's template and
+ * that template's identifier field carries the device's id (in clear, or as the
+ * privacy layer's pseudonym of it). Nothing else matches: not the device id of the
+ * relay that forwarded it, not a room tag, not a clicker's `choice`.
+ */
+import type { Reading } from '../core/reading.js';
+import { PERSON_TAG } from '../privacy/pseudonymizer.js';
+import { privateFieldNames, type TemplateLike } from '../privacy/template-like.js';
+import type { BoundRosterEntry, RosterEntry } from './schema.js';
+
+export interface RosterLookup {
+  /** The registry's device (only a `provisioned` one was registered by the school). */
+  device(id: string): { template: string; provisioned: boolean } | undefined;
+  template(id: string): TemplateLike | undefined;
+}
+
+/** The fields that bind a reading of this template to one student (privacy class `id`). */
+export function identityFields(template: TemplateLike | undefined): string[] {
+  return template ? privateFieldNames(template, 'id') : [];
+}
+
+export const NOT_PERSONAL = 'not a device the school registered for one student: a pen, wristband, clicker or card, '
+  + 'not a room, building, base station, receiver or answer';
+
+/** Binds each roster line to its registered device's template, or names every line refused (1-based). */
+export function bindRoster(roster: readonly RosterEntry[], lookup: RosterLookup): { entries: BoundRosterEntry[]; problems: string[] } {
+  const entries: BoundRosterEntry[] = [];
+  const problems: string[] = [];
+  roster.forEach((r, i) => {
+    const d = lookup.device(r.device);
+    // One answer for "unknown", "seen but not registered" and "not personal": a refusal
+    // tells the caller nothing about a device it cannot put on a roster.
+    if (!d || !d.provisioned || identityFields(lookup.template(d.template)).length === 0) problems.push(`roster line ${i + 1}: ${NOT_PERSONAL}`);
+    else entries.push({ device: r.device, student: r.student, template: d.template });
+  });
+  return { entries, problems };
+}
+
+/**
+ * What a session keeps of a captured reading: the identifier fields (and same-named
+ * tags) and the `person` tag are left out, since the roster line already names the
+ * device; so an export is no pseudonym <-> clear id table.
+ */
+export function withoutIdentity(r: Reading, idFields: readonly string[]): Reading {
+  const fields = { ...r.fields };
+  const tags = { ...r.tags };
+  for (const f of idFields) {
+    delete fields[f];
+    delete tags[f];
+  }
+  delete tags[PERSON_TAG];
+  return { template: r.template, device: r.device, ts: r.ts, fields, tags, ...(r.event !== undefined ? { event: r.event } : {}) };
+}
