@@ -2,13 +2,14 @@
  * Who may be on a class session's roster, decided from template data, and which
  * readings are a roster device's. Pure.
  *
- * A roster line names one device the school registered (provisioned in the config
- * or by an admin through `POST /api/devices`) whose template binds it to one
- * student: the template declares a field of privacy class `id` (smart-pen `pen`,
+ * A roster line names one device the school registered for one student: provisioned
+ * (in the config or by an admin through `POST /api/devices`), bound to a `person`,
+ * and of a template that declares a field of privacy class `id` (smart-pen `pen`,
  * student-wristband `band`, response-clicker `clicker_id`, a card). A room, a
- * building, a base station or receiver (its template has no such field, or it is
- * only seen on the broker, not registered), an answer letter: none is a device of
- * a student, and the line is refused.
+ * building, an answer letter (no such device), a base station or receiver (a
+ * template without such a field, or registered under the band's template but bound
+ * to nobody), a device only seen on the broker: none is a student's, and the line
+ * is refused.
  *
  * A reading is the roster device's when it comes from the device's template and
  * that template's identifier field carries the device's id (in clear, or as the
@@ -21,8 +22,8 @@ import { privateFieldNames, type TemplateLike } from '../privacy/template-like.j
 import type { BoundRosterEntry, RosterEntry } from './schema.js';
 
 export interface RosterLookup {
-  /** The registry's device (only a `provisioned` one was registered by the school). */
-  device(id: string): { template: string; provisioned: boolean } | undefined;
+  /** The registry's device (only a `provisioned` one was registered by the school; `person` binds it to a student). */
+  device(id: string): { template: string; provisioned: boolean; person?: string | undefined } | undefined;
   template(id: string): TemplateLike | undefined;
 }
 
@@ -42,7 +43,7 @@ export function bindRoster(roster: readonly RosterEntry[], lookup: RosterLookup)
     const d = lookup.device(r.device);
     // One answer for "unknown", "seen but not registered" and "not personal": a refusal
     // tells the caller nothing about a device it cannot put on a roster.
-    if (!d || !d.provisioned || identityFields(lookup.template(d.template)).length === 0) problems.push(`roster line ${i + 1}: ${NOT_PERSONAL}`);
+    if (!d || !d.provisioned || !d.person || identityFields(lookup.template(d.template)).length === 0) problems.push(`roster line ${i + 1}: ${NOT_PERSONAL}`);
     else entries.push({ device: r.device, student: r.student, template: d.template });
   });
   return { entries, problems };

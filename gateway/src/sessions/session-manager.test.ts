@@ -19,12 +19,14 @@ const TEMPLATES: Record<string, TemplateLike> = {
   'response-clicker': { id: 'response-clicker', fields: [{ name: 'clicker_id', type: 'string', privacy: 'id', role: 'event' }, { name: 'choice', type: 'enum', role: 'event' }] },
   'wristband-base': { id: 'wristband-base', fields: [{ name: 'connected_bands', type: 'integer', role: 'gauge' }] },
 };
-const DEVICES: Record<string, { template: string; provisioned: boolean }> = {
-  'W-1': { template: 'student-wristband', provisioned: true },
-  'W-2': { template: 'student-wristband', provisioned: true },
-  'P-1': { template: 'smart-pen', provisioned: true },
-  B: { template: 'response-clicker', provisioned: false },
+const DEVICES: Record<string, { template: string; provisioned: boolean; person?: string }> = {
+  'W-1': { template: 'student-wristband', provisioned: true, person: 'S-1' },
+  'W-2': { template: 'student-wristband', provisioned: true, person: 'S-2' },
+  'P-1': { template: 'smart-pen', provisioned: true, person: 'S-1' },
+  // Seen on the broker only; a base station; a relay registered under the band's template, bound to nobody.
+  B: { template: 'response-clicker', provisioned: false, person: 'S-3' },
   'band-base-1': { template: 'wristband-base', provisioned: true },
+  'band-base-2': { template: 'student-wristband', provisioned: true },
 };
 const lookup: RosterLookup = { device: (id) => DEVICES[id], template: (id) => TEMPLATES[id] };
 
@@ -77,10 +79,10 @@ describe('session manager', () => {
   it('refuses every roster line that is not a registered personal device, naming the lines 1-based', async () => {
     const m = manager(() => T0);
     await m.start();
-    const roster = ['GYM', 'W-1', 'B', 'band-base-1', 'p-00'].map((device) => ({ device, student: 'X' }));
+    const roster = ['GYM', 'W-1', 'B', 'band-base-1', 'band-base-2', 'p-00'].map((device) => ({ device, student: 'X' }));
     expect(() => m.create(lesson({ roster }), 't')).toThrow(expect.objectContaining({
       code: 'GW_ERR_ROSTER',
-      message: expect.stringMatching(/^roster line 1: not a device the school registered.*; roster line 3: .*; roster line 4: .*; roster line 5: [^;]*$/),
+      message: expect.stringMatching(/^roster line 1: not a device the school registered.*; roster line 3: .*; roster line 4: .*; roster line 5: .*; roster line 6: [^;]*$/),
     }));
     // No roster line is accepted without the registry and templates to check it against.
     const blind = createSessionManager({}, { log: silentLogger(), now: () => T0 });

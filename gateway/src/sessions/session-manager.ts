@@ -89,6 +89,8 @@ export interface SessionManager {
 export type { Session };
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Whether a reading's time lies in the session: from its start to its end or its stop. */
+const within = (s: Pick<Session, 'startMs' | 'endMs' | 'stoppedAtMs'>, ts: number) => ts >= s.startMs && ts < Math.min(s.endMs, s.stoppedAtMs ?? Infinity);
 const lineOf = (problem: string) => Number(/^roster line (\d+)/.exec(problem)?.[1] ?? 0);
 const byLine = (a: string, b: string) => lineOf(a) - lineOf(b);
 
@@ -235,7 +237,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
             const { k, r } = JSON.parse(line) as { k: string; r: Reading };
             const e = byDevice.get(k);
             // Same rule as the live capture (a file of an older version held more).
-            if (e !== undefined && r.template === e.template && r.ts >= s.startMs && r.ts < s.endMs) {
+            if (e !== undefined && r.template === e.template && within(s, r.ts)) {
               fromDisk.push({ student: e.student, key: k, reading: withoutIdentity(r, idFieldsOf(e.template)) });
             }
           } catch {
@@ -264,7 +266,11 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       return { ...manager.view(s), live, connected: live.filter((l) => l.connected).length, captured: captured.length, droppedReadings: s.dropped };
     },
     stopSession(s) {
-      if (s.stoppedAtMs === null) s.stoppedAtMs = Math.min(now(), s.endMs);
+      if (s.stoppedAtMs === null) {
+        s.stoppedAtMs = Math.min(now(), s.endMs);
+        // A reading stamped after the stop (a device clock ahead) was not taken while the session ran.
+        s.captured = manager.captured(s).filter((c) => within(s, c.reading.ts));
+      }
       void close(s.id);
       reindex();
       persist();
@@ -278,7 +284,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         let kept: Reading | undefined;
         for (const { session: s, entry } of index.match(r)) {
           // Only what was measured while the session ran (a band's buffered samples from before are not).
-          if (r.ts < s.startMs || r.ts >= s.endMs || s.stoppedAtMs !== null) continue;
+          if (s.stoppedAtMs !== null || !within(s, r.ts)) continue;
           s.lastSeen.set(entry.device, t);
           if (s.captured.length >= limit) {
             s.dropped += 1;
