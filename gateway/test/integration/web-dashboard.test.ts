@@ -101,6 +101,10 @@ describe('web dashboard in chromium', () => {
   });
 
   it('teacher: start a class session, see the roster connect live, export, stop', async () => {
+    // The students' pens and bands the roster names: registered by the school, each bound to a student.
+    for (const [i, id] of ['P-00123', 'W-2231', 'P-00124', 'W-2232', 'P-00125'].entries()) {
+      gw.gateway.registry.upsert({ id, template: id.startsWith('P-') ? 'smart-pen' : 'student-wristband', person: `S-${i >> 1}`, provisioned: true });
+    }
     await page.goto(`${gw.base}/#/teacher`);
     await page.fill('input[name=room]', '101');
     await page.fill('input[name=class]', '7B');
