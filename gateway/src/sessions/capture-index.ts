@@ -22,7 +22,7 @@ export interface CaptureIndex<S> {
   /** The identifier fields of the reading's template, when some roster names that template. */
   idFieldsOf(template: string): readonly string[] | undefined;
   /** The roster entries the reading belongs to (each once). */
-  match(r: Reading): Array<CaptureTarget<S>>;
+  match(r: Reading): ReadonlyArray<CaptureTarget<S>>;
 }
 
 export interface CaptureIndexOptions<S> {
@@ -31,6 +31,8 @@ export interface CaptureIndexOptions<S> {
   /** The privacy layer's pseudonym of a clear id: readings reach listeners de-identified. */
   pseudonym?: ((value: string) => string) | undefined;
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 export function buildCaptureIndex<S>(options: CaptureIndexOptions<S>): CaptureIndex<S> {
   const byTemplate = new Map<string, TemplateIndex<S>>();
@@ -52,7 +54,7 @@ export function buildCaptureIndex<S>(options: CaptureIndexOptions<S>): CaptureIn
     idFieldsOf: (template) => byTemplate.get(template)?.idFields,
     match(r) {
       const t = byTemplate.get(r.template);
-      if (!t) return [];
+      if (!t) return NONE;
       let out: Array<CaptureTarget<S>> | undefined;
       for (const f of t.idFields) {
         const v = r.fields[f] ?? r.tags[f];
@@ -62,7 +64,7 @@ export function buildCaptureIndex<S>(options: CaptureIndexOptions<S>): CaptureIn
           if (!out.some((o) => o.entry === target.entry)) out.push(target);
         }
       }
-      return out ?? [];
+      return out ?? NONE;
     },
   };
 }

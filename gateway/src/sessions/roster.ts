@@ -55,12 +55,12 @@ export function bindRoster(roster: readonly RosterEntry[], lookup: RosterLookup)
  * device; so an export is no pseudonym <-> clear id table.
  */
 export function withoutIdentity(r: Reading, idFields: readonly string[]): Reading {
-  const fields = { ...r.fields };
-  const tags = { ...r.tags };
-  for (const f of idFields) {
-    delete fields[f];
-    delete tags[f];
-  }
-  delete tags[PERSON_TAG];
-  return { template: r.template, device: r.device, ts: r.ts, fields, tags, ...(r.event !== undefined ? { event: r.event } : {}) };
+  // Copied key by key (no `delete`, which turns an object into a slow dictionary): a pen sends ~100 points/s.
+  const fields: Reading['fields'] = {};
+  for (const k in r.fields) if (!idFields.includes(k)) fields[k] = r.fields[k]!;
+  const tags: Reading['tags'] = {};
+  for (const k in r.tags) if (k !== PERSON_TAG && !idFields.includes(k)) tags[k] = r.tags[k]!;
+  const out: Reading = { template: r.template, device: r.device, ts: r.ts, fields, tags };
+  if (r.event !== undefined) out.event = r.event;
+  return out;
 }
