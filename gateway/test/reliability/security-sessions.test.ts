@@ -63,6 +63,8 @@ describe('security: class sessions, role visibility, readings privacy', () => {
         { id: 'W-2231', template: 'student-wristband', person: 'S2023001' }, { id: 'W-2232', template: 'student-wristband', person: 'S2023002' },
         { id: 'W-3001', template: 'student-wristband', person: 'S2023101' },
         { id: 'P-00123', template: 'smart-pen', person: 'S2023002' }, { id: 'C-17', template: 'response-clicker', person: 'S2023001' },
+        // A band that talks to the broker itself (its device id is its band id).
+        { id: 'W-7001', template: 'student-wristband', person: 'S2023003' },
         // The gym's BLE base relays every band in the gym, registered under the band's template but bound to nobody.
         { id: 'band-base-gym', template: 'student-wristband', room: 'GYM', building: 'B' },
         { id: 'pool-base', template: 'wristband-base', room: 'pool', building: 'B' },
@@ -156,9 +158,26 @@ describe('security: class sessions, role visibility, readings privacy', () => {
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({ error: { code: 'GW_ERR_DEVICE_NOT_FOUND', message: `no device "${id}"` } });
     }
-    expect((await as('wu', '/api/devices')).status).toBe(200);
     expect((await (await as('wu', '/api/devices')).json() as Array<{ id: string }>).map((d) => d.id)).toEqual(['W-3001']);
     expect((await as('li', '/api/readings?device=band-base-gym&field=heart_rate_bpm&from=0')).status).toBe(403);
+  });
+
+  it('shows a teacher a roster device\'s latest fields only when taken during the session, personal fields hidden', async () => {
+    const sample = (hr: number, bat: number) => gw.publish('student-wristband', 'W-7001', [{ band: 'W-7001', hr, steps: 5, spo2: 98, temp: 36.5, bat }]);
+    await sample(101, 81);
+    const res = await createAs('li', { room: 'GYM', class: '7B', subject: 'PE', end: inAnHour(), roster: [{ device: 'W-7001', student: 'Eve Ma' }] });
+    expect(res.status).toBe(201);
+    const device = async () => await (await as('li', '/api/devices/W-7001')).json() as { latest: { fields: Record<string, unknown> } | null };
+    expect((await device()).latest).toBeNull();
+    expect((await as('li', '/api/devices/W-7001/latest')).status).toBe(404);
+    await sample(102, 80);
+    const { latest } = await device();
+    expect(latest?.fields).toMatchObject({ battery_pct: 80, steps: 5 });
+    expect(latest?.fields).not.toHaveProperty('heart_rate_bpm');
+    expect(latest?.fields).not.toHaveProperty('band');
+    const list = await (await as('li', '/api/devices?latest=true')).json() as Array<{ id: string; latest: { fields: Record<string, unknown> } | null }>;
+    expect(list.map((d) => d.id).sort()).toEqual(['P-00123', 'W-7001']);
+    expect(list.find((d) => d.id === 'W-7001')?.latest?.fields).toEqual({ steps: 5, battery_pct: 80 });
   });
 
   it('walks the role table of gateway/src/api/README.md against the running app', async () => {
@@ -194,7 +213,7 @@ describe('security: class sessions, role visibility, readings privacy', () => {
     expect(got).toEqual(table);
     // Another teacher's session answers as absent; admin's list holds every session, a teacher's only their own.
     expect((await as('wu', `/api/sessions/${s}/export`)).status).toBe(404);
-    expect((await (await as('admin', '/api/sessions')).json() as unknown[]).length).toBe(3);
+    expect((await (await as('admin', '/api/sessions')).json() as unknown[]).length).toBe(4);
     expect((await (await as('wu', '/api/sessions')).json() as unknown[]).length).toBe(1);
     // Facilities see a student's device, never its personal fields.
     const pen = await (await as('facilities', '/api/devices/band-base-gym')).json() as { latest: { fields: Record<string, unknown> } };
