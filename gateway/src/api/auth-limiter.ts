@@ -4,10 +4,13 @@
  * an address that fails `maxFailures` times in `windowMs` is answered 429 with
  * Retry-After until its window ends, before any verification runs.
  *
- * A failure counts the scrypt runs it cost (at least one), so the scrypt work one
- * address can cause per window is bounded by `maxFailures`, whatever the number
- * of configured tokens. A later success does not reset the count: a holder of one
- * valid token gets no extra guesses at the others.
+ * The allowance is in scrypt runs: each run is paid for before it starts
+ * (`take`), so concurrent requests from one address share it and the scrypt work
+ * one address can cause per window is at most `maxFailures`, whatever the number
+ * of configured tokens. A failure that ran no scrypt (a wrong `sha256$` token, a
+ * wrong secret for an entry already seen) takes one unit too. A request that
+ * succeeds gets back only what it paid (`refund`): a holder of one valid token
+ * gets no extra guesses at the others.
  *
  * IPv6 addresses count per /64 (one host usually owns a whole /64); IPv4-mapped
  * IPv6 counts as the IPv4 address. Memory is bounded by `maxAddresses`: expired
@@ -26,10 +29,10 @@ export interface AuthLimiterOptions {
 export interface AuthLimiter {
   /** Milliseconds until `address` may try a token again; 0 when it may now. */
   blockedFor(address: string): number;
-  /** What `address` may still spend in this window (failed runs). */
-  remaining(address: string): number;
-  /** Records a failed token from `address` that cost `cost` scrypt runs (at least 1 counts). Returns true when this failure blocked the address. */
-  fail(address: string, cost: number): boolean;
+  /** Takes one unit of `address`'s allowance; false (nothing taken) when none is left. */
+  take(address: string): boolean;
+  /** Gives back `units` taken by a request that turned out to hold a valid token. */
+  refund(address: string, units: number): void;
   stats(): { addresses: number; blocked: number };
 }
 
@@ -50,7 +53,13 @@ export function addressKey(address: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-export function createAuthLimiter(options: AuthLimiterOptions = {}, deps: { now?: () => number } = {}): AuthLimiter {
+export interface AuthLimiterDeps {
+  now?: () => number;
+  /** Called once when an address uses up its allowance (to log it). */
+  onBlock?: (key: string) => void;
+}
+
+export function createAuthLimiter(options: AuthLimiterOptions = {}, deps: AuthLimiterDeps = {}): AuthLimiter {
   const maxFailures = options.maxFailures ?? 10;
   const windowMs = options.windowMs ?? 60_000;
   const maxAddresses = options.maxAddresses ?? 10_000;
@@ -79,22 +88,23 @@ export function createAuthLimiter(options: AuthLimiterOptions = {}, deps: { now?
       const e = live(addressKey(address), t);
       return e && e.failures >= maxFailures ? e.resetAt - t : 0;
     },
-    remaining(address) {
-      const e = live(addressKey(address), now());
-      return Math.max(0, maxFailures - (e?.failures ?? 0));
-    },
-    fail(address, cost) {
+    take(address) {
       const t = now();
       const key = addressKey(address);
       let e = live(key, t);
+      if (e && e.failures >= maxFailures) return false;
       if (!e) {
         makeRoom(t);
         e = { failures: 0, resetAt: t + windowMs };
         entries.set(key, e);
       }
-      const before = e.failures;
-      e.failures += Math.max(1, cost);
-      return before < maxFailures && e.failures >= maxFailures;
+      e.failures++;
+      if (e.failures === maxFailures) deps.onBlock?.(key);
+      return true;
+    },
+    refund(address, units) {
+      const e = live(addressKey(address), now());
+      if (e) e.failures = Math.max(0, e.failures - units);
     },
     stats() {
       const t = now();

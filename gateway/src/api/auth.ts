@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/schema.js';
-import { addressKey, createAuthLimiter, type AuthLimiter } from './auth-limiter.js';
+import { createAuthLimiter, type AuthLimiter } from './auth-limiter.js';
 import type { Authenticator } from './authenticator.js';
 import { apiErrors } from './errors.js';
 
@@ -98,15 +98,18 @@ export function installAuth(app: FastifyInstance, auth: Authenticator, limiter: 
       counts.rate_limited++;
       throw apiErrors.authRateLimited(wait);
     }
-    const { principal, cost, incomplete } = await auth.resolve(token, limiter.remaining(req.ip));
+    // Each scrypt run is paid for from the address's allowance before it starts.
+    let paid = 0;
+    const spend = () => limiter.take(req.ip) && ++paid > 0;
+    const { principal, cost, incomplete } = await auth.resolve(token, spend);
     counts.hashes_run += cost;
     if (!principal) {
       counts.rejected_tokens++;
-      // The address (not the token) is logged once per block, so an operator can find the client.
-      if (limiter.fail(req.ip, cost)) req.log.warn({ address: addressKey(req.ip) }, 'too many failed API tokens from one address: answering 429 until its window ends');
-      if (incomplete) throw apiErrors.authRateLimited(limiter.blockedFor(req.ip));
+      if (incomplete) throw apiErrors.authRateLimited(Math.max(1000, limiter.blockedFor(req.ip)));
+      if (paid === 0) limiter.take(req.ip); // a wrong token that cost no scrypt still counts as a guess
       throw apiErrors.unauthorized();
     }
+    if (paid > 0) limiter.refund(req.ip, paid);
     req.principal = principal;
     if (!roles.includes(principal.role)) throw apiErrors.forbidden();
   });

@@ -38,10 +38,13 @@ describe('authenticator: bounded verification cost', () => {
     expect(c.runs).toHaveLength(0);
   });
 
-  it('tries a bare secret only against scrypt entries not yet known, within the budget', async () => {
+  it('tries a bare secret only against scrypt entries not yet known, each run paid for first', async () => {
     const c = counting();
     const auth = createAuthenticator(TOKENS, {}, { verify: c.verify });
-    expect(await auth.resolve('bad-bare-token', 2)).toEqual({ principal: undefined, cost: 2, incomplete: true });
+    let allowance = 2;
+    expect(await auth.resolve('bad-bare-token', () => allowance-- > 0)).toEqual({ principal: undefined, cost: 2, incomplete: true });
+    expect(c.runs).toHaveLength(2);
+    expect(await auth.resolve('caretakers.bad', () => false)).toEqual({ principal: undefined, cost: 0, incomplete: true });
     expect(await auth.resolve(SECRETS.teacher)).toMatchObject({ principal: { role: 'teacher', name: 'teacher#1' }, cost: 2 });
     await auth.resolve(`it.${SECRETS.it}`);
     c.runs.length = 0;

@@ -7,8 +7,9 @@
  *   from) names its entry: at most ONE scrypt run, and none once that entry's
  *   secret has been seen (a wrong secret then differs from the remembered hash).
  * - A bare secret (the format before names were used as a prefix) is tried against
- *   the scrypt entries whose secret has not been seen yet, at most `budget` runs
- *   (the caller's failure allowance for the address); its success is remembered.
+ *   the scrypt entries whose secret has not been seen yet, each run first paid for
+ *   through `spend` (the caller's failure allowance for the address); its success
+ *   is remembered.
  *
  * scrypt runs on libuv's pool, `maxConcurrentHashes` at a time; past
  * `maxQueuedHashes` waiting, a request is refused (GW_ERR_AUTH_BUSY) rather than
@@ -42,8 +43,12 @@ export interface Resolution {
 
 export interface Authenticator {
   readonly enabled: boolean;
-  /** Resolves a bearer token; runs at most `budget` scrypt verifications (default: unbounded). */
-  resolve(token: string, budget?: number): Promise<Resolution>;
+  /**
+   * Resolves a bearer token. `spend` is asked before each scrypt run (the caller's
+   * failure allowance, shared by concurrent requests); when it says no, the
+   * resolution stops `incomplete`.
+   */
+  resolve(token: string, spend?: () => boolean): Promise<Resolution>;
 }
 
 /** Longer than any token we generate or document; refused without hashing. */
@@ -112,7 +117,7 @@ export function createAuthenticator(tokens: readonly TokenConfig[] | undefined, 
 
   return {
     enabled: entries.length > 0,
-    async resolve(token, budget = Number.POSITIVE_INFINITY) {
+    async resolve(token, spend = () => true) {
       const miss = (cost: number, incomplete = false): Resolution => ({ principal: undefined, cost, incomplete });
       if (token.length > MAX_TOKEN_LENGTH) return miss(0);
       const tokenKey = sha256(token);
@@ -128,7 +133,7 @@ export function createAuthenticator(tokens: readonly TokenConfig[] | undefined, 
           known.set(tokenKey, entry);
           return { principal: entry.principal, cost: 0, incomplete: false };
         }
-        if (budget < 1) return miss(0, true);
+        if (!spend()) return miss(0, true);
         if (!(await gate(() => verify(pick.secret, entry.tokenHash)))) return miss(1);
         learn(entry, secretKey, tokenKey);
         return { principal: entry.principal, cost: 1, incomplete: false };
@@ -138,7 +143,7 @@ export function createAuthenticator(tokens: readonly TokenConfig[] | undefined, 
       let cost = 0;
       for (const entry of entries) {
         if (entry.known !== undefined) continue;
-        if (cost >= budget) return miss(cost, true);
+        if (!spend()) return miss(cost, true);
         cost++;
         if (await gate(() => verify(token, entry.tokenHash))) {
           learn(entry, tokenKey, tokenKey);

@@ -87,7 +87,9 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   installSecurityHeaders(app);
   const { verify, limiter, hashes, now } = deps.auth ?? {};
   const auth = createAuthenticator(deps.tokens, hashes, verify ? { verify } : {});
-  const authState = installAuth(app, auth, createAuthLimiter(limiter, now ? { now } : {}));
+  // The address (never the token) is logged once per block, so an operator can find the client.
+  const onBlock = (address: string) => app.log.warn({ address }, 'too many failed API tokens from one address: answering 429 until its window ends');
+  const authState = installAuth(app, auth, createAuthLimiter(limiter, { onBlock, ...(now ? { now } : {}) }));
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'campus-gateway API', version: gatewayVersion, description: 'Devices, readings, summaries and class sessions of one school site (contract.md).' },

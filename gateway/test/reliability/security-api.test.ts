@@ -111,6 +111,14 @@ describe('security: HTTP API', () => {
     expect(details.api.rate_limited).toBeGreaterThanOrEqual(290);
   });
 
+  it('60 bad tokens at once from one address share its allowance: at most 10 scrypt runs', async () => {
+    runs.length = 0;
+    const all = await Promise.all(Array.from({ length: 60 }, (_, i) => get('/api/devices', i % 3 === 0 ? `spare-1.guess-${i}` : `guess-${i}-BBBBBBBBBBBBBBBBBBBB`, '10.77.0.1')));
+    expect(runs.length).toBeLessThanOrEqual(10);
+    expect(all.every((r) => r.statusCode === 401 || r.statusCode === 429)).toBe(true);
+    expect(all.filter((r) => r.statusCode === 429).length).toBeGreaterThanOrEqual(50);
+  });
+
   it('a bare (unprefixed) token still works, and once every entry is known bad tokens cost no scrypt', async () => {
     runs.length = 0;
     expect((await get('/api/devices', SECRETS.caretakers, '10.1.0.4')).statusCode).toBe(200);
