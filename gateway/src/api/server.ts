@@ -83,7 +83,9 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
     return reply.status(500).send({ error: { code: 'GW_ERR_INTERNAL', message: 'internal error' } });
   });
 
-  app.setNotFoundHandler((_req, reply) => reply.status(404).send({ error: { code: apiErrors.notFound().code, message: apiErrors.notFound().message } }));
+  app.setNotFoundHandler(async () => {
+    throw apiErrors.notFound();
+  });
   installSecurityHeaders(app);
   const { verify, limiter, hashes, now } = deps.auth ?? {};
   const auth = createAuthenticator(deps.tokens, hashes, verify ? { verify } : {});
