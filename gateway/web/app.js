@@ -48,6 +48,7 @@ function h(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === void 0 || v === null || v === false) continue;
     if (typeof v === "function") el.addEventListener(k.replace(/^on/, ""), v);
+    else if (k === "style") el.style.cssText = String(v);
     else if (v === true) el.setAttribute(k, "");
     else el.setAttribute(k, String(v));
   }
@@ -810,6 +811,7 @@ async function refreshHealth() {
     healthEl.className = `pill ${health.status}`;
     if (health.site) siteEl.textContent = health.site.name;
     me = token() || health.api?.auth === "open" ? await getJson("/api/me").catch(() => void 0) : void 0;
+    if (!health.site && me?.site) siteEl.textContent = me.site.name;
     for (const a of document.querySelectorAll("#nav a[data-page]")) a.hidden = me !== void 0 && !PAGES[me.role].includes(a.dataset.page ?? "");
     authEl.replaceChildren(
       health.api?.auth === "open" ? h("span", { class: "pill warn", title: "http.tokens is not set: anyone on the network can use the API" }, "open demo mode") : h(

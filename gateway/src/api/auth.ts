@@ -9,12 +9,13 @@
  * only the devices on those rosters while a session runs; `district` summaries
  * only; `admin` everything.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/schema.js';
+import { createAuthLimiter, type AuthLimiter } from './auth-limiter.js';
+import type { Authenticator } from './authenticator.js';
 import { apiErrors } from './errors.js';
-import { assertTokenHash, verifyToken } from './token-hash.js';
 
+export { createAuthenticator, type Authenticator } from './authenticator.js';
 export type Role = 'facilities' | 'teacher' | 'district' | 'admin';
 export type TokenConfig = NonNullable<GatewayConfig['http']['tokens']>[number];
 
@@ -50,37 +51,8 @@ export const ROLES = {
 } as const satisfies Record<string, readonly Role[]>;
 
 const OPEN: Principal = { role: 'admin', name: 'demo', authenticated: false };
-const CACHE_LIMIT = 256;
-
-export interface Authenticator {
-  readonly enabled: boolean;
-  /** Resolves a bearer token to a principal, or undefined when it matches no configured token. */
-  resolve(token: string): Promise<Principal | undefined>;
-}
-
-export function createAuthenticator(tokens: readonly TokenConfig[] | undefined): Authenticator {
-  const list = tokens ?? [];
-  for (const t of list) assertTokenHash(t.tokenHash);
-  // Verified tokens are remembered by their SHA-256, so scrypt runs once per token, not per request.
-  const cache = new Map<string, Principal | undefined>();
-  return {
-    enabled: list.length > 0,
-    async resolve(token) {
-      const key = createHash('sha256').update(token, 'utf8').digest('hex');
-      if (cache.has(key)) return cache.get(key);
-      let found: Principal | undefined;
-      for (const [i, t] of list.entries()) {
-        if (await verifyToken(token, t.tokenHash)) {
-          found = { role: t.role, name: t.name ?? `${t.role}#${i}`, authenticated: true };
-          break;
-        }
-      }
-      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-      cache.set(key, found);
-      return found;
-    },
-  };
-}
+/** Who calls a public route when tokens are configured: never verified, least privileged. */
+const ANONYMOUS: Principal = { role: 'district', name: 'anonymous', authenticated: false };
 
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -89,21 +61,61 @@ function bearer(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** Installs the principal decoration and the role check on the root instance. */
-export function installAuth(app: FastifyInstance, auth: Authenticator): void {
+/** The roles a route needs, or undefined for a public route (health, docs, the dashboard's files, 404s). */
+function routeRoles(req: FastifyRequest): readonly Role[] | undefined {
+  const config = req.routeOptions.config;
+  const guarded = req.routeOptions.url !== undefined && /^\/(api\/|metrics)/.test(req.routeOptions.url);
+  return config?.roles ?? (guarded && !config?.public ? ['admin'] : undefined);
+}
+
+export type AuthStats = {
+  /** Requests whose bearer token matched no configured token. */
+  rejected_tokens: number;
+  /** Requests answered 429 because their address failed too often. */
+  rate_limited: number;
+  /** scrypt verifications run (each ~50 ms of a core). */
+  hashes_run: number;
+  blocked_addresses: number;
+};
+
+/**
+ * Installs the principal decoration and the role check on the root instance.
+ * A public route never looks at the Authorization header, so a bearer sent to it
+ * costs nothing. A guarded route first asks the limiter: an address over its
+ * failure allowance gets 429 before any hash runs.
+ */
+export function installAuth(app: FastifyInstance, auth: Authenticator, limiter: AuthLimiter = createAuthLimiter()): { stats(): AuthStats } {
+  const counts = { rejected_tokens: 0, rate_limited: 0, hashes_run: 0 };
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
     req.principal = OPEN;
     if (!auth.enabled) return;
-    const config = req.routeOptions.config;
-    const guarded = req.routeOptions.url !== undefined && /^\/(api\/|metrics)/.test(req.routeOptions.url);
-    const roles: readonly Role[] | undefined = config?.roles ?? (guarded && !config?.public ? ['admin'] : undefined);
+    const roles = routeRoles(req);
+    if (!roles) {
+      req.principal = ANONYMOUS;
+      return;
+    }
     const token = bearer(req);
-    const principal = token === undefined ? undefined : await auth.resolve(token);
-    // Without a valid token only public routes run; they get the least-privileged principal.
-    req.principal = principal ?? { role: 'district', name: 'anonymous', authenticated: false };
-    if (!roles) return;
-    if (!principal) throw apiErrors.unauthorized();
+    if (token === undefined) throw apiErrors.unauthorized();
+    const wait = limiter.blockedFor(req.ip);
+    if (wait > 0) {
+      counts.rate_limited++;
+      throw apiErrors.authRateLimited(wait);
+    }
+    // Each scrypt run is paid for from the address's allowance before it starts.
+    let paid = 0;
+    const spend = () => limiter.take(req.ip) && ++paid > 0;
+    const { principal, cost, incomplete } = await auth.resolve(token, spend);
+    counts.hashes_run += cost;
+    if (!principal) {
+      counts.rejected_tokens++;
+      if (incomplete) throw apiErrors.authRateLimited(Math.max(1000, limiter.blockedFor(req.ip)));
+      if (paid === 0) limiter.take(req.ip); // a wrong token that cost no scrypt still counts as a guess
+      throw apiErrors.unauthorized();
+    }
+    if (paid > 0) limiter.refund(req.ip, paid);
+    req.principal = principal;
     if (!roles.includes(principal.role)) throw apiErrors.forbidden();
   });
+  return { stats: () => ({ ...counts, blocked_addresses: limiter.stats().blocked }) };
 }

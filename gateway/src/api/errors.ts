@@ -1,17 +1,24 @@
-/** Errors the HTTP API answers with, declared in one place (code, message, status). */
+/** Errors the HTTP API answers with, declared in one place (code, message, status, and any headers). */
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly statusCode: number) {
+  constructor(readonly code: string, message: string, readonly statusCode: number, readonly headers: Readonly<Record<string, string>> = {}) {
     super(message);
   }
 }
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export const apiErrors = {
   deviceNotFound: (id: string) => new ApiError('GW_ERR_DEVICE_NOT_FOUND', `no device "${id}"`, 404),
   noLatest: (id: string) => new ApiError('GW_ERR_NO_READINGS', `device "${id}" has no readings yet`, 404),
   queryUnsupported: () => new ApiError('GW_ERR_QUERY_UNSUPPORTED', 'the configured store cannot answer time-series queries', 501),
   unauthorized: () => new ApiError('GW_ERR_UNAUTHORIZED', 'a valid bearer token is required', 401),
+  /** Too many failed tokens from this address: no token is checked until Retry-After. */
+  authRateLimited: (retryAfterMs: number) => new ApiError('GW_ERR_AUTH_RATE_LIMITED', `too many failed tokens from this address: try again in ${seconds(retryAfterMs)} s`, 429, { 'retry-after': String(seconds(retryAfterMs)) }),
+  /** Every token-check slot is taken and the queue is full. */
+  authBusy: () => new ApiError('GW_ERR_AUTH_BUSY', 'too many token checks under way: try again shortly', 503, { 'retry-after': '1' }),
   sessionNotFound: (id: string) => new ApiError('GW_ERR_SESSION_NOT_FOUND', `no class session "${id}"`, 404),
   templateNotFound: (id: string) => new ApiError('GW_ERR_TEMPLATE_NOT_FOUND', `no template "${id}"`, 404),
   personalData: (id: string) => new ApiError('GW_ERR_PERSONAL_DATA', `device "${id}" carries personal data: export it from a class session instead`, 403),
   forbidden: () => new ApiError('GW_ERR_FORBIDDEN', 'this token\'s role may not use this resource', 403),
+  notFound: () => new ApiError('GW_ERR_NOT_FOUND', 'no such resource', 404),
 };

@@ -4,15 +4,17 @@
  * /api/docs); one error handler maps validation errors to 400 with the key path
  * and hides 5xx details; one onRequest hook checks role-scoped bearer tokens.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { createAuthenticator, installAuth, type TokenConfig } from './auth.js';
-import { ApiError } from './errors.js';
+import { createAuthLimiter, type AuthLimiterOptions } from './auth-limiter.js';
+import { installAuth, type TokenConfig } from './auth.js';
+import { createAuthenticator, type AuthenticatorDeps, type AuthenticatorOptions } from './authenticator.js';
+import { ApiError, apiErrors } from './errors.js';
 import { devicesRoutes, type DevicesRoutesOptions } from './routes/devices.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -24,6 +26,7 @@ import { createGatewayMetrics, type GatewayMetrics, type MetricsSources } from '
 import type { ReadingListener } from '../pipeline/ingest.js';
 import { createSessionManager, type SessionManager } from '../sessions/index.js';
 import type { ReadingStore } from '../store/types.js';
+import { installSecurityHeaders, webRoutes } from './web-static.js';
 
 export interface HttpServerDeps extends DevicesRoutesOptions {
   log: Logger;
@@ -31,6 +34,8 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   store: ReadingStore;
   /** `http.tokens`; none = open API (demo), flagged in /api/health. */
   tokens?: readonly TokenConfig[];
+  /** Limits on token checks (failures per address, concurrent scrypt runs); `verify` lets tests count scrypt runs. */
+  auth?: { limiter?: AuthLimiterOptions; hashes?: AuthenticatorOptions; now?: () => number } & AuthenticatorDeps;
   /** Serves /api/templates and tells which devices carry personal data. */
   templates?: TemplateSource;
   /** Class sessions capture readings from ingest. */
@@ -50,7 +55,10 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
 
-export const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+const here = dirname(fileURLToPath(import.meta.url));
+export const webRoot = join(here, '..', '..', 'web');
+/** The gateway package's version (src/api and dist/api are both two levels below it). */
+export const gatewayVersion = (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 function isManager(s: HttpServerDeps['sessions']): s is SessionManager {
   return s !== undefined && 'create' in s;
@@ -68,18 +76,25 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
       const problems = err.validation.map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)'}: ${v.message ?? 'invalid'}`);
       return reply.status(400).send({ error: { code: 'GW_ERR_VALIDATION', message: `invalid ${err.validationContext ?? 'request'}: ${problems.join('; ')}` } });
     }
-    if (err instanceof ApiError) return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message } });
+    if (err instanceof ApiError) return reply.status(err.statusCode).headers(err.headers).send({ error: { code: err.code, message: err.message } });
     const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
     if (status < 500) return reply.status(status).send({ error: { code: 'GW_ERR_REQUEST', message: (err as Error).message } });
     request.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'GW_ERR_INTERNAL', message: 'internal error' } });
   });
 
-  const auth = createAuthenticator(deps.tokens);
-  installAuth(app, auth);
+  app.setNotFoundHandler(async () => {
+    throw apiErrors.notFound();
+  });
+  installSecurityHeaders(app);
+  const { verify, limiter, hashes, now } = deps.auth ?? {};
+  const auth = createAuthenticator(deps.tokens, hashes, verify ? { verify } : {});
+  // The address (never the token) is logged once per block, so an operator can find the client.
+  const onBlock = (address: string) => app.log.warn({ address }, 'too many failed API tokens from one address: answering 429 until its window ends');
+  const authState = installAuth(app, auth, createAuthLimiter(limiter, { onBlock, ...(now ? { now } : {}) }));
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'campus-gateway API', version: '0.1.0', description: 'Devices, readings, summaries and class sessions of one school site (contract.md).' },
+      info: { title: 'campus-gateway API', version: gatewayVersion, description: 'Devices, readings, summaries and class sessions of one school site (contract.md).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: auth.enabled ? [{ bearer: [] }] : [],
     },
@@ -108,7 +123,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   }, { ...(deps.site ? { site: deps.site } : {}) });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  await typed.register(healthRoutes, { health: deps.health, authEnabled: auth.enabled, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site } } : {}) });
+  await typed.register(healthRoutes, { health: deps.health, authEnabled: auth.enabled, version: gatewayVersion, authStats: authState.stats, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site } } : {}) });
   await typed.register(devicesRoutes, {
     registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner), ...(deps.templateOf ? { templateOf: deps.templateOf } : {}),
   });
@@ -119,6 +134,6 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   await app.register(metricsRoutes, { metrics });
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
-  await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'] });
+  await app.register(webRoutes, { root: webRoot });
   return app;
 }

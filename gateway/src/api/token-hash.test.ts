@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertTokenHash, generateToken, hashToken, sha256Token, verifyToken } from './token-hash.js';
+import { assertTokenHash, generateToken, hashToken, issueToken, sha256Token, verifyToken } from './token-hash.js';
 
 describe('token hashes', () => {
   it('verifies scrypt and sha256 hashes and refuses other tokens', async () => {
@@ -16,6 +16,14 @@ describe('token hashes', () => {
 
   it('salts: the same token hashes differently each time', () => {
     expect(hashToken('same')).not.toBe(hashToken('same'));
+  });
+
+  it('issues <name>.<secret> tokens whose hash covers the secret alone', async () => {
+    const { token, tokenHash } = issueToken('caretakers');
+    const [name, secret] = token.split('.');
+    expect(name).toBe('caretakers');
+    expect(await verifyToken(secret!, tokenHash)).toBe(true);
+    expect(() => issueToken('bad name')).toThrow(/GW_ERR_TOKEN_NAME/);
   });
 
   it('refuses a malformed hash at start-up', () => {

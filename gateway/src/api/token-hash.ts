@@ -26,6 +26,17 @@ export function generateToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/**
+ * A new token for the `http.tokens` entry named `name`: the client sends
+ * `<name>.<secret>` (so the gateway runs at most one scrypt to check it), the
+ * config holds the hash of the secret alone.
+ */
+export function issueToken(name: string): { token: string; tokenHash: string } {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`GW_ERR_TOKEN_NAME: a token name is letters, digits, - and _ (got "${name.slice(0, 32)}")`);
+  const secret = generateToken();
+  return { token: `${name}.${secret}`, tokenHash: hashToken(secret) };
+}
+
 /** Throws on a malformed hash, so bad config fails at start-up, not at the first request. */
 export function assertTokenHash(stored: string): void {
   const parts = stored.split('$');

@@ -27,9 +27,13 @@ describe('api: role-scoped tokens', () => {
 
   it('keeps /api/health and /api/docs public and reports token auth', async () => {
     const health = await gw.api('/api/health');
-    const body = await health.json() as { api: { auth: string }; warnings: string[] };
-    expect(body.api.auth).toBe('tokens');
-    expect(body.warnings.join(' ')).not.toMatch(/http\.tokens is not set/);
+    const body = await health.json() as { api: { auth: string } };
+    expect(body).toMatchObject({ status: 'ok', api: { auth: 'tokens' } });
+    // Counters and warnings are for facilities and admin (/api/health/details).
+    expect(body).not.toHaveProperty('broker');
+    const details = await (await gw.api('/api/health/details', { token: TOKENS.facilities })).json() as { api: { auth: string }; warnings: string[] };
+    expect(details.api.auth).toBe('tokens');
+    expect(details.warnings.join(' ')).not.toMatch(/http\.tokens is not set/);
     const docs = await gw.api('/api/docs');
     expect(docs.status).toBe(200);
     const openapi = await docs.json() as { openapi: string; paths: Record<string, unknown> };

@@ -62,6 +62,7 @@ export interface Me {
   role: 'facilities' | 'teacher' | 'district' | 'admin';
   name: string;
   authenticated: boolean;
+  site?: { id: string; name: string };
 }
 
 export interface Health {

@@ -96,6 +96,8 @@ async function refreshHealth(): Promise<void> {
     healthEl.className = `pill ${health.status}`;
     if (health.site) siteEl.textContent = health.site.name;
     me = token() || health.api?.auth === 'open' ? await getJson<Me>('/api/me').catch(() => undefined) : undefined;
+    // With tokens, the public health body no longer names the site: /api/me does, once signed in.
+    if (!health.site && me?.site) siteEl.textContent = me.site.name;
     for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-page]')) a.hidden = me !== undefined && !PAGES[me.role].includes(a.dataset.page ?? '');
     authEl.replaceChildren(
       health.api?.auth === 'open'

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ROLES } from '../auth.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -12,18 +13,43 @@ export interface HealthSource {
   report(): HealthReport;
 }
 
-/** `GET /api/health` per contract.md; public, and says whether the API is open (no tokens configured). */
-export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthSource; authEnabled: boolean; site?: { id: string; name: string } }> = async (app, opts) => {
-  app.get('/api/health', { config: { public: true }, schema: { tags: ['health'] } }, async (_req, reply) => {
-    const report = opts.health.report();
+export interface HealthRoutesOptions {
+  health: HealthSource;
+  authEnabled: boolean;
+  /** Shown by /api/health (minimal body). */
+  version: string;
+  site?: { id: string; name: string };
+  /** Token-check counters of installAuth, in the full body. */
+  authStats?: () => Record<string, number>;
+}
+
+/**
+ * `GET /api/health` per contract.md; public. With tokens configured it answers a
+ * minimal body (status, version, whether tokens are on, `insecure` when the report
+ * has it): counters per template and auth failures are for `GET /api/health/details`
+ * (facilities, admin). Open (demo) mode has no secrets to keep: the full body, flagged.
+ */
+export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (app, opts) => {
+  const full = (report: HealthReport) => {
     const warnings = Array.isArray(report.warnings) ? [...(report.warnings as unknown[])] : [];
     if (!opts.authEnabled) warnings.push('http.tokens is not set: the API and dashboard are open to anyone on the network (demo mode)');
-    const body = { ...report, ...(opts.site ? { site: opts.site } : {}), api: { auth: opts.authEnabled ? 'tokens' : 'open' }, warnings };
-    return reply.status(report.status === 'ok' ? 200 : 503).send(body);
+    const api = { auth: opts.authEnabled ? 'tokens' : 'open', ...opts.authStats?.() };
+    return { ...report, ...(opts.site ? { site: opts.site } : {}), version: opts.version, api, warnings };
+  };
+  const code = (report: HealthReport) => (report.status === 'ok' ? 200 : 503);
+  app.get('/api/health', { config: { public: true }, schema: { tags: ['health'] } }, async (_req, reply) => {
+    const report = opts.health.report();
+    if (!opts.authEnabled) return reply.status(code(report)).send(full(report));
+    const insecure = typeof report.insecure === 'boolean' ? { insecure: report.insecure } : {};
+    return reply.status(code(report)).send({ status: report.status, version: opts.version, ...insecure, api: { auth: 'tokens' } });
+  });
+  app.get('/api/health/details', { config: { roles: ROLES.facilities }, schema: { tags: ['health'] } }, async (_req, reply) => {
+    const report = opts.health.report();
+    return reply.status(code(report)).send(full(report));
   });
 
   /** Who the bearer token is (role and name), so the dashboard shows only what the role may open. */
-  app.get('/api/me', { config: { roles: ['facilities', 'teacher', 'district', 'admin'] }, schema: { tags: ['health'] } }, async (req) => ({
-    role: req.principal.role, name: req.principal.name, authenticated: req.principal.authenticated,
+  app.get('/api/me', { config: { roles: ROLES.all }, schema: { tags: ['health'] } }, async (req) => ({
+    role: req.principal.role, name: req.principal.name, authenticated: req.principal.authenticated, ...(opts.site ? { site: opts.site } : {}),
   }));
 };
