@@ -84,6 +84,12 @@ export function createPeActivityKind(ctx: KindContext, zones: HeartRateZones = D
       }
       return into;
     },
+    // Only the sessions publish() lets out: a roll-up that also held the withheld ones gave away a
+    // lone student's figure as (hour total − the published windows) (issue #16).
+    released(detail) {
+      const out = new Map([...detail].filter(([, s]) => s.students.size >= ctx.minGroupSize));
+      return out.size > 0 ? out : undefined;
+    },
     publish(detail): SummaryBody {
       const rows: SummaryRow[] = [];
       let suppressed = 0;
