@@ -1,7 +1,8 @@
 /**
  * writing-activity: per class session, active pens, strokes and writing minutes,
  * aggregated (no per-pen rows) and only for sessions with at least `minGroupSize`
- * active pens. A pen is the reading's pseudonym (person tag or the `id` field).
+ * active pens (roll-ups take only those: `released`). A pen is the reading's pseudonym (person
+ * tag or the `id` field).
  * A stroke is a run of points with the same `stroke` tag and no gap over
  * `strokeGapMs`; writing time is the number of distinct seconds with points.
  */
