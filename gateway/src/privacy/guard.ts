@@ -122,8 +122,9 @@ export function createUplinkGuard(options: UplinkGuardOptions, deps: { log: Logg
     const field = <T>(key: string, schema: z.ZodType, fallback: () => T): T => {
       const r = schema.safeParse(m[key]);
       if (r.success) return r.data as T;
-      if (m[key] !== undefined || fallback() !== undefined) refuse(out, 'alarm', reasonOf(r.error.issues[0]!), `$.${key}`);
-      return fallback();
+      const instead = fallback();
+      if (m[key] !== undefined || instead !== undefined) refuse(out, 'alarm', reasonOf(r.error.issues[0]!), `$.${key}`);
+      return instead;
     };
     const a = s.alarm;
     const state = field<'raised' | 'cleared'>('state', a.state, () => 'raised');
