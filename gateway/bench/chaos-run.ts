@@ -169,6 +169,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       url: broker.url, outboxPath, summariesStatePath: join(dir, 'summaries-state.bin'),
       windowSeconds: WINDOW_S, graceSeconds: GRACE_S, ackTimeoutSeconds: 5,
     },
+    // Provisioned: an alarm names its device by the config id only for a device in the config
+    // (one that named itself on the broker leaves under its pseudonym; issue #16).
+    devices: Array.from({ length: o.alarmDevices ?? 4 }, (_, i) => ({ id: `smoke-${String(i).padStart(2, '0')}`, template: 'smoke-detector' })),
     adapters: {
       modbus: [{ transport: 'tcp', host: '127.0.0.1', port: simPort, unitId: 1, template: 'energy-meter-3p', deviceId: 'wired-em', intervalMs: 500, timeoutMs: 500 }],
       serial: [{ path: pty.a, template: 'noise-meter', deviceId: 'wired-noise' }],

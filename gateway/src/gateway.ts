@@ -70,6 +70,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     log, templates,
     onMessage: (m) => summaryBuffer.push(m),
     placeOf: (id) => registry.get(id),
+    devices: () => registry.list(),
   });
   const pseudonymizer = school.pseudonymizer;
   // The two closures below refer to each other's component; both run only after start().

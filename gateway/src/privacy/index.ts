@@ -1,9 +1,11 @@
 export { createPseudonymizer, PERSON_TAG, PSEUDONYM_PATTERN } from './pseudonymizer.js';
 export type { Pseudonymizer, PseudonymizerOptions } from './pseudonymizer.js';
-export { assertNoPersonalData, createUplinkGuard, inspect, privateKeyNames, PersonalDataError } from './guard.js';
-export type { GuardReason, GuardVerdict, UplinkGuard, UplinkGuardOptions } from './guard.js';
-export { createIdentifierSet } from './identifier-set.js';
-export type { IdentifierSet } from './identifier-set.js';
+export { createUplinkGuard } from './guard.js';
+export type { Admission, GuardReason, GuardVerdict, Refusal, UplinkGuard, UplinkGuardOptions } from './guard.js';
+export { createOutboundNames, UNASSIGNED_ROOM, UNKNOWN_TEMPLATE } from './outbound-names.js';
+export type { DeviceLike, OutboundNames, OutboundNamesDeps, OutboundNamesOptions } from './outbound-names.js';
+export { createOutboundSchemas, OFFLINE_ALARM, UNKNOWN_ALARM, UUID_PATTERN } from './outbound-schema.js';
+export type { OutboundSchemas } from './outbound-schema.js';
 export { loadOrCreateKey, KeyFileError, KEY_BYTES } from './key-file.js';
 export { privateFieldNames } from './template-like.js';
 export type { FieldLike, PrivacyClass, TemplateLike } from './template-like.js';

@@ -6,14 +6,12 @@
  * same pseudonym while the key file is kept; without the key it cannot be reversed
  * or recomputed. `health` fields are left as they are here: they stay in the
  * school's store and leave only inside aggregates (summaries) over enough people.
- *
- * The clear values seen are remembered (bounded) so the uplink guard can refuse
- * any outbound message that carries one.
+ * The clear values are not remembered: the uplink guard checks outbound messages by
+ * their structure (outbound-schema.ts), not by looking for values a device sent.
  */
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
-import { createIdentifierSet, type IdentifierSet } from './identifier-set.js';
 import { loadOrCreateKey } from './key-file.js';
 import { privateFieldNames, type TemplateLike } from './template-like.js';
 
@@ -23,8 +21,6 @@ export const PSEUDONYM_PATTERN = /^p-[0-9a-f]{24}$/;
 
 export interface PseudonymizerOptions {
   keyFile: string;
-  /** How many clear identifiers to remember for the uplink guard. */
-  knownIdentifiers?: number;
 }
 
 export interface Pseudonymizer {
@@ -35,13 +31,10 @@ export interface Pseudonymizer {
   deidentify(readings: readonly Reading[], template: TemplateLike): Reading[];
   /** As deidentify, but changes the readings given (ingest owns them): no copies on the hot path. */
   deidentifyInPlace(readings: Reading[], template: TemplateLike): Reading[];
-  /** Clear identifier values seen at ingest (for the uplink guard). */
-  readonly identifiers: IdentifierSet;
 }
 
 export function createPseudonymizer(options: PseudonymizerOptions, deps: { log: Logger }): Pseudonymizer {
   const log = deps.log.child({ component: 'pseudonymizer' });
-  const identifiers = createIdentifierSet(options.knownIdentifiers ?? 100_000);
   const idFields = new Map<string, string[]>();
   // Pens send ~100 points/s each: remember recent pseudonyms instead of an HMAC per point.
   const cache = new Map<string, string>();
@@ -61,7 +54,6 @@ export function createPseudonymizer(options: PseudonymizerOptions, deps: { log: 
   function replace(value: string): string {
     // Idempotent: a value that already is one of our pseudonyms is kept.
     if (PSEUDONYM_PATTERN.test(value)) return value;
-    identifiers.add(value);
     return pseudonym(value);
   }
 
@@ -121,6 +113,5 @@ export function createPseudonymizer(options: PseudonymizerOptions, deps: { log: 
       return deidentifyInPlace(readings.map((r) => ({ ...r, fields: { ...r.fields }, tags: { ...r.tags } })), template);
     },
     deidentifyInPlace,
-    identifiers,
   };
 }

@@ -13,6 +13,10 @@
  * `cleared` alarm per detector per gateway crash). The message id is derived from the transition
  * (`messageId`), so the same transition emitted twice is one message at the hub.
  * Offline alarms are not kept across a restart: the registry starts again from its config.
+ *
+ * The `device` of an alarm is `deviceName(id, template)`: the config id of a provisioned device,
+ * the pseudonym of a personal or unprovisioned one (a wristband's id is its student's band), and
+ * the message id is derived from that name, so it cannot be recomputed from a list of band ids.
  */
 import type { FieldValue, Reading } from '../core/reading.js';
 import type { TemplateLike } from '../privacy/template-like.js';
@@ -25,6 +29,8 @@ export interface AlarmTrackerOptions {
   /** Offline longer than this raises an `offline` alarm; per template id overrides. */
   offlineAlarmMs: number;
   offlineAlarmMsByTemplate?: Readonly<Record<string, number>>;
+  /** What the device is called in the message (default: its id). */
+  deviceName?(device: string, template: string): string;
 }
 
 export interface AlarmTracker {
@@ -50,9 +56,10 @@ export function createAlarmTracker(options: AlarmTrackerOptions, emit: (m: Alarm
   const offline = new Map<string, { template: string; since: number; raised: boolean; where: { room?: string; building?: string } }>();
   let raisedCount = 0;
 
-  function send(template: string, device: string, where: { room?: string; building?: string }, alarm: string, value: FieldValue, active: boolean, ts: number): boolean {
+  function send(template: string, id: string, where: { room?: string; building?: string }, alarm: string, value: FieldValue, active: boolean, ts: number): boolean {
     if (active) raisedCount++;
     const state = active ? 'raised' : 'cleared';
+    const device = options.deviceName?.(id, template) ?? id;
     return emit({
       id: messageId([options.site, 'alarm', template, device, alarm, ts, state]),
       site: options.site,

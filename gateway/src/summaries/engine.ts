@@ -59,6 +59,11 @@ export interface SummariesDeps {
   log: Logger;
   clock?: Clock;
   emit(message: UplinkMessage): void;
+  /**
+   * The names messages may carry (privacy/outbound-names.ts): a device's config id or its
+   * pseudonym, a template id or `unknown`. Default: as given (unit tests).
+   */
+  names?: { device(id: string, template: string): string; template(id: string): string };
   /** Room and building of a device, for offline alarms. */
   placeOf?(device: string): { room?: string; building?: string } | undefined;
 }
@@ -105,10 +110,12 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     minGroupSize: options.minGroupSize ?? 5,
     afterHours: createSchoolHours(options.schoolHours ?? { start: '07:00', end: '18:00' }, offsetMs).outside,
     holdMs: (t) => t.offlineAfterMs ?? (options.defaultHoldSeconds ?? 300) * 1000,
+    deviceName: (device, template) => deps.names?.device(device, template) ?? device,
   };
+  const templateName = (id: string): string => deps.names?.template(id) ?? id;
   const health = createDeviceHealthKind(options.lowBatteryPct);
   const kinds: Array<KindModule<unknown>> = [
-    createEnergyKind(),
+    createEnergyKind(ctx),
     createLightingKind(ctx),
     createUsageKind(ctx, options.usageRules ?? DEFAULT_USAGE_RULES),
     createEnvironmentKind(ctx, options.co2LimitPpm),
@@ -120,6 +127,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     site: options.site,
     offlineAlarmMs: (options.offlineAlarmSeconds ?? 600) * 1000,
     offlineAlarmMsByTemplate: Object.fromEntries(Object.entries(options.offlineAlarmSecondsByTemplate ?? {}).map(([k, v]) => [k, v * 1000])),
+    deviceName: ctx.deviceName,
   }, emit);
   const sessionOf = createSessionOf(options.lessonPeriods ?? [], options.utcOffsetMinutes ?? 0);
   let rollups = { hour: new Map<SummaryKind, unknown>(), day: new Map<SummaryKind, unknown>() };
@@ -140,6 +148,8 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     stats.emitted[key] = (stats.emitted[key] ?? 0) + 1;
     // After the outbox has it: a crash in between re-emits the same transition (same id), never loses it.
     if (message.kind === 'alarm') persistAlarms();
+    // A wristband out of range is routine, not an error; the name is the config id or the pseudonym.
+    if (message.kind === 'alarm' && message.alarm === 'offline') log.info({ template: message.template, device: message.device, state: message.state }, 'device offline alarm');
     return true;
   }
 
@@ -172,7 +182,8 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
       kind.prune(end);
       if (detail !== undefined) {
         publish(kind, detail, 'window', start, end);
-        rollUp(kind, 'hour', detail);
+        const released = kind.released === undefined ? detail : kind.released(detail);
+        if (released !== undefined) rollUp(kind, 'hour', released);
       }
       if (hourEnds) {
         const hour = rollups.hour.get(kind.kind);
@@ -212,7 +223,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     if (options.statePath === undefined) return;
     try {
       saveState(options.statePath, {
-        version: 1,
+        version: 2,
         nextStart,
         hour: [...rollups.hour],
         day: [...rollups.day],
@@ -230,6 +241,8 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     if (state === undefined) return;
     if (state.nextStart < nextStart) nextStart = state.nextStart;
     rollups = { hour: new Map(state.hour as Array<[SummaryKind, unknown]>), day: new Map(state.day as Array<[SummaryKind, unknown]>) };
+    // Version 1 rolled up the withheld groups too: those roll-ups are dropped rather than sent.
+    if (state.version === 1) for (const k of kinds) if (k.released !== undefined) for (const r of Object.values(rollups)) r.delete(k.kind);
     const snaps = new Map(state.kinds);
     for (const k of kinds) if (snaps.has(k.kind)) k.restore?.(snaps.get(k.kind));
     log.info({ resumeFrom: iso(nextStart) }, 'summaries state restored');
@@ -281,12 +294,12 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
       }
     },
     deviceStatus(device, template, status, at) {
-      const id = typeof template === 'string' ? template : template.id;
+      const id = templateName(typeof template === 'string' ? template : template.id);
       health.deviceStatus(device, id, status, at);
       alarms.deviceStatus(device, id, status, at, deps.placeOf?.(device));
     },
     rejected(template, code) {
-      health.rejected(typeof template === 'string' ? template : template.id, code, clock.now());
+      health.rejected(templateName(typeof template === 'string' ? template : template.id), code, clock.now());
     },
     tick,
     stats: () => ({ late: stats.late, future: stats.future, emitted: { ...stats.emitted }, openFrom: iso(nextStart) }),

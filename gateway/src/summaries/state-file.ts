@@ -11,7 +11,8 @@ import { dirname } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
 export interface SummariesState {
-  version: 1;
+  /** 2: pe/writing roll-ups hold published sessions only (1 held the withheld ones too). */
+  version: 1 | 2;
   nextStart: number;
   hour: Array<[string, unknown]>;
   day: Array<[string, unknown]>;
@@ -59,6 +60,6 @@ export function loadState(path: string): SummariesState | undefined {
     throw err;
   }
   const state = deserialize(buf) as SummariesState;
-  if (state?.version !== 1 || typeof state.nextStart !== 'number') throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not a summaries state file`);
+  if ((state?.version !== 1 && state?.version !== 2) || typeof state.nextStart !== 'number') throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not a summaries state file`);
   return state;
 }

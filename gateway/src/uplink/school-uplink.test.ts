@@ -28,6 +28,9 @@ describe('createSchoolUplink', () => {
     expect(r!.fields.card).toMatch(/^p-[0-9a-f]{24}$/);
     school.summaries.ingest([{ template: 'door-access', device: 'd1', ts: Date.now(), fields: { door: 'forced' }, tags: {} }], T.door);
     expect(seen.map((m) => m.kind)).toEqual(['alarm']);
+    // d1 is not in the config: the alarm names it by its pseudonym, and passes the guard as it is.
+    expect(seen[0]).toMatchObject({ device: school.pseudonymizer.pseudonym('d1'), alarm: 'door', value: 'forced' });
+    expect(school.guard.check(seen[0])).toEqual({ ok: true });
     expect(school.guard.check({ note: 'S2023001' })).toMatchObject({ ok: false });
     expect(school.health()).toBeUndefined();
     await school.stop();

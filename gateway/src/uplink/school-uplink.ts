@@ -3,7 +3,7 @@
  * guard and (when `uplink` is configured) the uplink, from the gateway config.
  * Start order: pseudonymizer (ingest needs it) → uplink → summaries; stop in reverse.
  *
- *   const school = createSchoolUplink(config, { log, templates });
+ *   const school = createSchoolUplink(config, { log, templates, devices: () => registry.list() });
  *   await school.start();
  *   createIngest({ …, privacy: school.pseudonymizer, listeners: [school.summaries.asListener()] });
  *   registry status changes → school.summaries.deviceStatus(id, template, status, at)
@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { createPseudonymizer, type Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { createUplinkGuard, type UplinkGuard } from '../privacy/guard.js';
+import { createOutboundNames, type DeviceLike, type OutboundNames } from '../privacy/outbound-names.js';
 import type { TemplateLike } from '../privacy/template-like.js';
 import { createSummaries, type Summaries, type SummariesOptions } from '../summaries/engine.js';
 import type { UplinkMessage } from '../summaries/types.js';
@@ -37,6 +38,8 @@ export function summariesOptionsFrom(config: GatewayConfig): SummariesOptions {
 export interface SchoolUplink {
   pseudonymizer: Pseudonymizer;
   summaries: Summaries;
+  /** The config and template names a message to the hub may carry. */
+  names: OutboundNames;
   guard: UplinkGuard;
   uplink: Uplink | undefined;
   start(): Promise<void>;
@@ -48,6 +51,12 @@ export interface SchoolUplink {
 export interface SchoolUplinkDeps {
   log: Logger;
   templates: { list(): readonly TemplateLike[] };
+  /**
+   * The device registry's entries: provisioned devices give the names (device ids, rooms,
+   * buildings) outbound messages may carry. Without it none do: devices leave under their
+   * pseudonyms and rows about rooms are left out.
+   */
+  devices?(): Iterable<DeviceLike>;
   /** Also called with every summary and alarm (e.g. to keep them for GET /api/summaries). */
   onMessage?(message: UplinkMessage): void;
   placeOf?(device: string): { room?: string; building?: string } | undefined;
@@ -55,7 +64,12 @@ export interface SchoolUplinkDeps {
 
 export function createSchoolUplink(config: GatewayConfig, deps: SchoolUplinkDeps): SchoolUplink {
   const pseudonymizer = createPseudonymizer({ keyFile: config.privacy.pseudonymKeyFile }, { log: deps.log });
-  const guard = createUplinkGuard({ templates: () => deps.templates.list(), identifiers: pseudonymizer.identifiers });
+  const names = createOutboundNames({ site: config.site.id }, {
+    templates: () => deps.templates.list(),
+    devices: () => deps.devices?.() ?? [],
+    pseudonym: (value) => pseudonymizer.pseudonym(value),
+  });
+  const guard = createUplinkGuard({ names }, { log: deps.log });
   const u = config.uplink;
   const uplink = u === undefined ? undefined : createUplink({
     site: config.site.id, url: u.url, username: u.username, password: u.password, caFile: u.caFile,
@@ -64,6 +78,7 @@ export function createSchoolUplink(config: GatewayConfig, deps: SchoolUplinkDeps
   }, { log: deps.log, guard });
   const summaries = createSummaries(summariesOptionsFrom(config), {
     log: deps.log,
+    names,
     emit(m) {
       deps.onMessage?.(m);
       uplink?.send(m);
@@ -73,6 +88,7 @@ export function createSchoolUplink(config: GatewayConfig, deps: SchoolUplinkDeps
   return {
     pseudonymizer,
     summaries,
+    names,
     guard,
     uplink,
     async start() {

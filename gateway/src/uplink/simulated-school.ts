@@ -5,6 +5,7 @@
  * pens, clickers) exactly as the devices send them, before de-identification.
  */
 import type { Reading } from '../core/reading.js';
+import type { DeviceLike } from '../privacy/outbound-names.js';
 
 export interface SchoolBatch {
   template: string;
@@ -17,6 +18,8 @@ export interface SimulatedSchool {
   /** Device status transitions (device, template, status, at). */
   statuses: ReadonlyArray<{ device: string; template: string; status: 'online' | 'offline'; at: number }>;
   minute(m: number): SchoolBatch[];
+  /** Its devices as the config would provision them (id, template, room, building): the names its messages may carry. */
+  devices(): DeviceLike[];
 }
 
 const STUDENT_CARDS = ['S2023001', 'S2023002', 'S2023003', 'S2023004', 'S2023005', 'S2023006'];
@@ -33,7 +36,7 @@ export function simulatedSchool(t0: number): SimulatedSchool {
   const r = (template: string, device: string, ts: number, fields: Reading['fields'], tags: Reading['tags'], event?: string): Reading =>
     ({ template, device, ts, fields, tags: { ...tags }, ...(event !== undefined && { event }) });
 
-  return {
+  const school: SimulatedSchool = {
     identifiers: [...STUDENT_CARDS, ...BANDS, ...PENS, ...CLICKERS],
     statuses: [
       ...['em-a', 'sb-a101', 'sd-lab', 'door-lab', 'pen-rx-a101'].map((device) => ({ device, template: device === 'em-a' ? 'energy-meter-1p' : device === 'sb-a101' ? 'smart-board' : device === 'sd-lab' ? 'smoke-detector' : device === 'door-lab' ? 'door-access' : 'pen-receiver', status: 'online' as const, at: t0 })),
@@ -67,5 +70,14 @@ export function simulatedSchool(t0: number): SimulatedSchool {
       add('lab-fume-hood', [r('lab-fume-hood', 'fh-lab', base, { face_velocity_mps: m === 1 ? 0.2 : 0.5, sash_height_mm: 400, low_velocity: m === 1, sash_high: false, fan_failure: false, fan_on: true }, lab)]);
       return out;
     },
+    devices() {
+      const devices = new Map<string, DeviceLike>();
+      for (const s of school.statuses) devices.set(s.device, { id: s.device, template: s.template, provisioned: true });
+      for (const b of school.minute(0)) {
+        for (const r of b.readings) devices.set(r.device, { id: r.device, template: r.template, room: r.tags.room, building: r.tags.building, provisioned: true });
+      }
+      return [...devices.values()];
+    },
   };
+  return school;
 }

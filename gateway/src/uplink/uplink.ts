@@ -2,7 +2,9 @@
  * The uplink: summaries and alarms from the outbox to the hub's MQTT broker, QoS 1,
  * topics `<prefix>/<site>/summary/<kind>` and `<prefix>/<site>/alarm/<template>`
  * (contract.md "Uplink"). Every message passes the privacy guard twice: before it is
- * written to the outbox and again just before it is published.
+ * written to the outbox and again just before it is published (an outbox written by an
+ * older version, or a device removed from the config since). The guard leaves out what it
+ * refuses; an alarm always leaves, a summary is refused whole only if it is not the gateway's.
  *
  * Delivery: at least once, in order (except after a resend). Up to `inflight` messages
  * are on the wire. With `hubAck` (default) a message leaves the outbox only when the hub
@@ -17,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { GuardVerdict } from '../privacy/guard.js';
+import type { Admission } from '../privacy/guard.js';
 import type { UplinkMessage } from '../summaries/types.js';
 import { backoffDelay } from './backoff.js';
 import { openOutbox, type Outbox } from './outbox.js';
@@ -57,14 +59,14 @@ export interface UplinkHealth {
 export interface Uplink {
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Queues a message durably; false when the guard refused it (counted, never sent). */
+  /** Queues a message durably, as the guard admits it; false when the guard refused it whole (counted, never sent). */
   send(message: UplinkMessage): boolean;
   health(): UplinkHealth;
 }
 
 export interface UplinkDeps {
   log: Logger;
-  guard: { check(message: unknown): GuardVerdict };
+  guard: { admit(message: unknown): Admission };
 }
 
 const PRIORITY = { window: 0, hour: 1, day: 2, alarm: 3 } as const;
@@ -103,10 +105,10 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   let lastError: string | undefined;
   let ca: Buffer | undefined;
 
-  function refuse(verdict: GuardVerdict, where: string): void {
+  /** The guard has logged the refusal (rate-limited, path only); never log the message, it is what was refused. */
+  function refuse(where: string): void {
     counts.refused++;
-    // Never log the message itself: it is what the guard refused.
-    if (!verdict.ok) log.error({ reason: verdict.reason, path: verdict.path, where }, 'GW_ERR_PERSONAL_DATA: uplink guard refused a message');
+    log.debug({ where }, 'GW_ERR_UPLINK_GUARD: uplink guard refused a whole message');
   }
 
   function pump(): void {
@@ -116,14 +118,14 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
     if (room <= 0) return;
     for (const e of outbox.next(lastSeq, room)) {
       lastSeq = e.seq;
-      const verdict = deps.guard.check(JSON.parse(e.payload));
-      if (!verdict.ok) {
-        refuse(verdict, 'send');
+      const admitted = admitStored(e.payload);
+      if (admitted === undefined) {
+        refuse('send');
         outbox.remove(e.seq);
         continue;
       }
       inflight.set(e.id, Date.now());
-      c.publish(e.topic, e.payload, { qos: 1 }, (err) => {
+      c.publish(e.topic, admitted, { qos: 1 }, (err) => {
         if (err !== undefined && err !== null) return; // connection lost: resent from the outbox later
         if (hubAck) return; // the message stays until the hub acknowledges it
         inflight.delete(e.id);
@@ -132,6 +134,19 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
         if (c === client) pump();
       });
     }
+  }
+
+  /** The stored payload as the guard admits it now: unchanged unless something was refused; undefined if all of it was. */
+  function admitStored(payload: string): string | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      parsed = undefined;
+    }
+    const a = deps.guard.admit(parsed);
+    if (!a.ok) return undefined;
+    return a.refused.length === 0 ? payload : JSON.stringify(a.message);
   }
 
   function onAck(payload: Buffer): void {
@@ -256,14 +271,15 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
       outbox = undefined;
     },
     send(message) {
-      const verdict = deps.guard.check(message);
-      if (!verdict.ok) {
-        refuse(verdict, 'enqueue');
+      const a = deps.guard.admit(message);
+      if (!a.ok) {
+        refuse('enqueue');
         return false;
       }
       if (outbox === undefined) throw new Error('GW_ERR_UPLINK_STOPPED: the uplink is not started');
-      const priority = message.kind === 'alarm' ? PRIORITY.alarm : PRIORITY[message.resolution];
-      outbox.push({ id: message.id, topic: topicOf(prefix, options.site, message), payload: JSON.stringify(message), priority });
+      const m = a.message;
+      const priority = m.kind === 'alarm' ? PRIORITY.alarm : PRIORITY[m.resolution];
+      outbox.push({ id: m.id, topic: topicOf(prefix, options.site, m), payload: JSON.stringify(m), priority });
       pump();
       return true;
     },

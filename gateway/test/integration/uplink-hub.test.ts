@@ -3,6 +3,7 @@
 // store. Also: a hub broker outage with a gateway crash during it, and a byte scan of
 // everything sent uplink for the students' clear identifiers.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createHub, parseHubConfig, type Hub } from '../../src/hub/index.js';
-import { createPseudonymizer, createUplinkGuard, PSEUDONYM_PATTERN, type Pseudonymizer, type UplinkGuard } from '../../src/privacy/index.js';
+import { createOutboundNames, createPseudonymizer, createUplinkGuard, PSEUDONYM_PATTERN, type Pseudonymizer, type UplinkGuard } from '../../src/privacy/index.js';
 import { createSummaries, type Summaries, type SummaryMessage, type UplinkMessage } from '../../src/summaries/index.js';
 import { createTemplateRegistry, type TemplateRegistry } from '../../src/templates/index.js';
 import { createUplink, type Uplink } from '../../src/uplink/index.js';
@@ -40,7 +41,9 @@ const wire: Array<{ topic: string; payload: string }> = [];
 async function startSchool(site: string, outboxPath = join(mkdtempSync(join(tmpdir(), 'uplink-')), 'outbox.db')) {
   const pseudo: Pseudonymizer = createPseudonymizer({ keyFile: join(mkdtempSync(join(tmpdir(), 'key-')), 'pseudonym.key') }, { log });
   await pseudo.start();
-  const guard: UplinkGuard = createUplinkGuard({ templates: () => templates.list(), identifiers: pseudo.identifiers });
+  const school = simulatedSchool(T0);
+  const names = createOutboundNames({ site }, { templates: () => templates.list(), devices: () => school.devices(), pseudonym: (v) => pseudo.pseudonym(v) });
+  const guard: UplinkGuard = createUplinkGuard({ names }, { log });
   const clock = { t: T0, now: () => clock.t };
   const emitted: UplinkMessage[] = [];
   const rig = {
@@ -55,7 +58,7 @@ async function startSchool(site: string, outboxPath = join(mkdtempSync(join(tmpd
       await rig.uplink.start();
     },
     summaries: undefined as unknown as Summaries,
-    school: simulatedSchool(T0),
+    school,
     /** Feeds minutes [from, to) and closes their windows. */
     feed(from: number, to: number) {
       for (let m = from; m < to; m++) {
@@ -72,7 +75,7 @@ async function startSchool(site: string, outboxPath = join(mkdtempSync(join(tmpd
     },
   };
   rig.summaries = createSummaries({ site, windowSeconds: 60, graceSeconds: 30, minGroupSize: 5 }, {
-    log, clock, emit: (m) => {
+    log, clock, names, emit: (m) => {
       emitted.push(m);
       rig.uplink.send(m);
     },
@@ -152,10 +155,12 @@ describe('uplink to the school hub', () => {
       'water-leak-sensor/offline': [['2026-03-02T08:10:05Z', true, 'true']],
     });
 
-    // The guard refuses a message carrying a clear identifier; it is counted and never sent.
-    const leak = { ...rig.emitted[0]!, id: 'leak-test', rows: [{ tags: { scope: 'room', room: 'A101', note: 'S2023001' }, values: { x: 1 } }] } as UplinkMessage;
-    expect(rig.uplink.send(leak)).toBe(false);
-    expect(rig.uplink.health().refused).toBe(1);
+    // The guard leaves out a row that carries anything but config names (here a student's card); it is counted, the rest is sent.
+    const leak = { ...rig.emitted.find((m) => m.kind === 'usage')!, id: randomUUID(), rows: [{ tags: { scope: 'room', room: 'A101', note: 'S2023001' }, values: { x: 1 } }] } as UplinkMessage;
+    expect(rig.uplink.send(leak)).toBe(true);
+    expect(rig.guard.refused()).toEqual({ private_field: 0, unknown_name: 0, bad_shape: 1 });
+    await waitFor('the trimmed message on the wire', () => wire.some((w) => w.payload.includes(leak.id)));
+    expect(JSON.parse(wire.find((w) => w.payload.includes(leak.id))!.payload)).toMatchObject({ id: leak.id, rows: [] });
 
     // A scan of every byte sent uplink: no clear identifier, and no pseudonym either.
     const bytes = wire.map((w) => `${w.topic}\n${w.payload}`).join('\n');
@@ -195,7 +200,7 @@ describe('uplink to the school hub', () => {
     // A gateway crash during the outage: a separate process queues 20 messages, then SIGKILL.
     const childOutbox = join(mkdtempSync(join(tmpdir(), 'uplink-child-')), 'outbox.db');
     const crashed: UplinkMessage[] = Array.from({ length: 20 }, (_, i) => ({
-      ...rig.emitted.find((m) => m.kind === 'energy')!, id: `crash-${i}-${Date.now()}`, windowStart: new Date(T0 + 86_400_000 + i * 60_000).toISOString(),
+      ...rig.emitted.find((m) => m.kind === 'energy')!, id: randomUUID(), windowStart: new Date(T0 + 86_400_000 + i * 60_000).toISOString(),
     }) as UplinkMessage);
     const dir = testOutputDir('uplink');
     writeFileSync(join(dir, 'crash-messages.json'), JSON.stringify(crashed));
@@ -204,7 +209,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { createUplink } from '../../gateway/src/uplink/index.js';
 const [outbox, url, file] = process.argv.slice(2);
-const uplink = createUplink({ site: 'school-2', url: url!, outboxPath: outbox!, backoff: { initialMs: 100, maxMs: 500 }, clientId: 'gw-crash' }, { log: pino({ level: 'silent' }), guard: { check: () => ({ ok: true }) } });
+const uplink = createUplink({ site: 'school-2', url: url!, outboxPath: outbox!, backoff: { initialMs: 100, maxMs: 500 }, clientId: 'gw-crash' }, { log: pino({ level: 'silent' }), guard: { admit: (message) => ({ ok: true, message, refused: [] }) } });
 await uplink.start();
 for (const m of JSON.parse(readFileSync(file!, 'utf8'))) uplink.send(m);
 process.stdout.write('queued ' + uplink.health().queued + '\\n');
@@ -240,12 +245,13 @@ setInterval(() => undefined, 1000);
   }, 180_000);
 
   it('keeps and resends what the hub has not acknowledged, e.g. published while no hub was subscribed', async () => {
-    const guard = createUplinkGuard({ templates: () => templates.list() });
+    const names = createOutboundNames({ site: 'school-3' }, { templates: () => templates.list(), devices: () => [], pseudonym: (v) => v });
+    const guard = createUplinkGuard({ names }, { log });
     const outboxPath = join(mkdtempSync(join(tmpdir(), 'uplink-')), 'outbox.db');
     const uplink = createUplink({ site: 'school-3', url: broker.url, outboxPath, topicPrefix: 'hub2', clientId: 'gw-school-3', ackTimeoutMs: 1000, backoff: { initialMs: 100, maxMs: 500 } }, { log, guard });
     await uplink.start();
     const messages: UplinkMessage[] = [0, 1, 2].map((i) => ({
-      id: `school-3-${i}-${Date.now()}`, site: 'school-3', kind: 'usage', resolution: 'window',
+      id: randomUUID(), site: 'school-3', kind: 'usage', resolution: 'window',
       windowStart: new Date(T0 + i * 60_000).toISOString(), windowEnd: new Date(T0 + (i + 1) * 60_000).toISOString(),
       values: { board_on_min: i }, rows: [],
     }));

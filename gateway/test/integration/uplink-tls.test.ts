@@ -2,13 +2,14 @@
 // makes the hub broker's certificate trusted, a wrong password or an unknown CA keeps the
 // message in the outbox (never sent in clear, never lost).
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createHub, parseHubConfig, type Hub } from '../../src/hub/index.js';
-import { createUplinkGuard } from '../../src/privacy/index.js';
+import { createOutboundNames, createUplinkGuard } from '../../src/privacy/index.js';
 import type { UplinkMessage } from '../../src/summaries/index.js';
 import { createUplink, type Uplink } from '../../src/uplink/index.js';
 import { freePort, startInflux, startMosquitto, type InfluxServer, type MosquittoServer } from '../kit/index.js';
@@ -40,14 +41,14 @@ function makeCertificates(): void {
 
 function message(i: number): UplinkMessage {
   const start = Date.parse('2026-03-02T08:00:00Z') + i * 60_000;
-  return { id: `tls-${i}-${Date.now()}`, site: 'school-t', kind: 'usage', resolution: 'window', windowStart: new Date(start).toISOString(), windowEnd: new Date(start + 60_000).toISOString(), values: { board_on_min: i }, rows: [] };
+  return { id: randomUUID(), site: 'school-t', kind: 'usage', resolution: 'window', windowStart: new Date(start).toISOString(), windowEnd: new Date(start + 60_000).toISOString(), values: { board_on_min: i }, rows: [] };
 }
 
 function uplink(options: { password?: string; caFile?: string }): Uplink {
   return createUplink({
     site: 'school-t', url: tlsUrl, username: 'school-t', clientId: `gw-tls-${Math.random()}`, backoff: { initialMs: 100, maxMs: 500 },
     outboxPath: join(mkdtempSync(join(dir, 'outbox-')), 'outbox.db'), ackTimeoutMs: 2000, ...options,
-  }, { log, guard: createUplinkGuard({ templates: () => [] }) });
+  }, { log, guard: createUplinkGuard({ names: createOutboundNames({ site: 'school-t' }, { templates: () => [], devices: () => [], pseudonym: (v) => v }) }, { log }) });
 }
 
 beforeAll(async () => {

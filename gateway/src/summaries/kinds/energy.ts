@@ -15,7 +15,7 @@ import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import { Timeline } from '../intervals.js';
 import type { Resolution, SummaryBody, SummaryRow } from '../types.js';
-import { bump, round, unitOf, type KindModule, type Placement } from './kind.js';
+import { bump, round, unitOf, type KindContext, type KindModule, type Placement } from './kind.js';
 
 type Flow = 'energy_kwh' | 'water_m3' | 'pv_yield_kwh';
 
@@ -59,7 +59,7 @@ export function planEnergy(t: TemplateLike): Plan | undefined {
   return { counters, ...(power && { power }) };
 }
 
-export function createEnergyKind(): KindModule<EnergyDetail> {
+export function createEnergyKind(ctx: Pick<KindContext, 'deviceName'>): KindModule<EnergyDetail> {
   const plans = new Map<string, Plan | undefined>();
   const series = new Map<string, { meter: Meter; flow: Flow; timeline: Timeline<number> }>();
   const peaks = new Map<string, { meter: Meter; samples: Timeline<number> }>();
@@ -167,7 +167,7 @@ export function createEnergyKind(): KindModule<EnergyDetail> {
       for (const d of detail.values()) {
         const values: Record<string, number> = {};
         for (const [k, v] of Object.entries(d.values)) values[k] = round(v);
-        const tags: Record<string, string> = { scope: 'meter', device: d.device, template: d.template, room: d.room };
+        const tags: Record<string, string> = { scope: 'meter', device: ctx.deviceName(d.device, d.template), template: d.template, room: d.room };
         if (d.building !== undefined) tags.building = d.building;
         rows.push({ tags, values });
         for (const k of ['energy_kwh', 'water_m3', 'pv_yield_kwh'] as const) bump(site, k, d.values[k] ?? 0);

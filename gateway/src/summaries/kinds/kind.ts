@@ -16,6 +16,8 @@ export interface KindContext {
   afterHours(start: number, end: number): Interval[];
   /** How long a state sample holds when no newer one arrives. */
   holdMs(template: TemplateLike): number;
+  /** What a device is called in a message to the hub: its config id, or its pseudonym (OutboundNames). */
+  deviceName(device: string, template: string): string;
 }
 
 /** Where a reading belongs, resolved once by the engine. */
@@ -37,6 +39,13 @@ export interface KindModule<D> {
   prune(before: number): void;
   merge(into: D, next: D): D;
   publish(detail: D, resolution: Resolution): SummaryBody | undefined;
+  /**
+   * The part of a detail that `publish` let out, for the roll-ups. Kinds that withhold groups
+   * below minGroupSize give it, so an hour or a day is made of published cells only and no
+   * difference between a roll-up and its windows shows a withheld group (issue #16).
+   * Absent: the whole detail was published.
+   */
+  released?(detail: D): D | undefined;
   /** What must survive a restart besides the roll-ups (v8-serializable); `closedUntil` = end of the last closed window. */
   snapshot?(closedUntil: number): unknown;
   restore?(snapshot: unknown): void;

@@ -3,7 +3,8 @@
  * heart-rate zone, and the mean minutes of moderate-to-vigorous activity (MVPA) per
  * student. Heart rate is `health` data: per-student time-in-zone stays in memory here
  * and a session is published only when at least `minGroupSize` students are in it;
- * smaller groups are counted as suppressed, nothing more.
+ * smaller groups are counted as suppressed, nothing more. Roll-ups take only the published
+ * sessions (`released`), so an hour minus its windows reveals no withheld group.
  * The heart-rate field is the template's `health` gauge in bpm; a student is the
  * reading's pseudonym (person tag or `id` field), never the clear identifier.
  */
@@ -83,6 +84,12 @@ export function createPeActivityKind(ctx: KindContext, zones: HeartRateZones = D
         }
       }
       return into;
+    },
+    // Only the sessions publish() lets out: a roll-up that also held the withheld ones gave away a
+    // lone student's figure as (hour total − the published windows) (issue #16).
+    released(detail) {
+      const out = new Map([...detail].filter(([, s]) => s.students.size >= ctx.minGroupSize));
+      return out.size > 0 ? out : undefined;
     },
     publish(detail): SummaryBody {
       const rows: SummaryRow[] = [];

@@ -1,7 +1,8 @@
 /**
  * writing-activity: per class session, active pens, strokes and writing minutes,
  * aggregated (no per-pen rows) and only for sessions with at least `minGroupSize`
- * active pens. A pen is the reading's pseudonym (person tag or the `id` field).
+ * active pens (roll-ups take only those: `released`). A pen is the reading's pseudonym (person
+ * tag or the `id` field).
  * A stroke is a run of points with the same `stroke` tag and no gap over
  * `strokeGapMs`; writing time is the number of distinct seconds with points.
  */
@@ -76,6 +77,12 @@ export function createWritingActivityKind(ctx: KindContext, strokeGapMs = 500): 
         into.set(id, a);
       }
       return into;
+    },
+    // Only the sessions publish() lets out: a roll-up that also held the withheld ones gave away a
+    // lone student's figure as (hour total − the published windows) (issue #16).
+    released(detail) {
+      const out = new Map([...detail].filter(([, s]) => s.pens.size >= ctx.minGroupSize));
+      return out.size > 0 ? out : undefined;
     },
     publish(detail): SummaryBody {
       const rows: SummaryRow[] = [];
