@@ -138,7 +138,7 @@ describe('security: HTTP API', () => {
     }
     expect(runs).toHaveLength(0);
     const res = await get('/api/health', `it.${SECRETS.it}`, '10.3.0.1');
-    expect(res.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown, insecure: false, api: { auth: 'tokens' } });
+    expect(res.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown, insecure: false, broker: { status: 'up' }, store: { status: 'ok' }, uplink: null, api: { auth: 'tokens' } });
     expect(res.body).not.toMatch(/authFailures|wristband|Security School|broker auth/);
     expectSecurityHeaders(res);
   });

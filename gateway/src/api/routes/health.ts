@@ -24,6 +24,19 @@ export interface HealthRoutesOptions {
 }
 
 /**
+ * The documented sections of the health body, one word each and no counters, for callers
+ * without a token: `broker` up, `store` ok or failing, `uplink` connected, disconnected or null.
+ */
+function sectionStates(report: HealthReport): { broker: { status: string }; store: { status: string }; uplink: { status: string } | null } {
+  const uplink = report.uplink;
+  return {
+    broker: { status: 'up' },
+    store: { status: report.store.ok === false ? 'failing' : 'ok' },
+    uplink: uplink === null ? null : { status: uplink.connected === true ? 'connected' : 'disconnected' },
+  };
+}
+
+/**
  * `GET /api/health` per contract.md; public. With tokens configured it answers a
  * minimal body (status, version, whether tokens are on, `insecure` when the report
  * has it): counters per template and auth failures are for `GET /api/health/details`
@@ -41,7 +54,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
     const report = opts.health.report();
     if (!opts.authEnabled) return reply.status(code(report)).send(full(report));
     const insecure = typeof report.insecure === 'boolean' ? { insecure: report.insecure } : {};
-    return reply.status(code(report)).send({ status: report.status, version: opts.version, ...insecure, api: { auth: 'tokens' } });
+    return reply.status(code(report)).send({ status: report.status, version: opts.version, ...insecure, ...sectionStates(report), api: { auth: 'tokens' } });
   });
   app.get('/api/health/details', { config: { roles: ROLES.facilities }, schema: { tags: ['health'] } }, async (_req, reply) => {
     const report = opts.health.report();
