@@ -11,11 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
-import { startInflux, until, type InfluxServer } from '../kit/index.js';
+import { createPtyPair, startInflux, until, type InfluxServer, type PtyPair } from '../kit/index.js';
 
 const T = 180_000;
 const PSEUDONYM = /^p-[0-9a-f]{24}$/;
@@ -53,6 +54,8 @@ describe('#16.4: nothing is acknowledged that the store then drops (store.kind i
       http: { port: 0, host: '127.0.0.1' },
       store: { kind: 'influx', url: influx.url, apiVersion: 1, database: DB, flushMs: 50, spoolPath: join(dir, 'spool') },
       privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
+      // A room typed with a line break (config, or the admin API): every reading would carry it as a tag.
+      devices: [{ id: 'SB-303', template: 'smart-board', room: 'Lab\n2' }],
     }), { log: silentLogger() });
     await gw.start();
     base = `http://127.0.0.1:${gw.ports().http}`;
@@ -120,6 +123,19 @@ describe('#16.4: nothing is acknowledged that the store then drops (store.kind i
     expect(gw.ingest.stats().rejected.invalid_string).toBeGreaterThanOrEqual(bad.length);
     await Promise.all([board.endAsync(), pen.endAsync(), watch.client.endAsync()]);
   }, T);
+
+  it('a registry room no store can hold is refused at ingest (invalid_string naming the tag), not acked and dropped', async () => {
+    const watch = await watchRejected(url, 'sec-influx');
+    const board = await mqtt.connectAsync(url, { clientId: 'SB-303', reconnectPeriod: 0 });
+    await board.publishAsync('campus/smart-board/SB-303/telemetry', JSON.stringify({ power: 'on', src: 'ops', app: 'ok', touches: 1, temp: 30 }), { qos: 1 });
+    await until('the rejection', () => (watch.messages.length >= 1 ? true : undefined));
+    expect(watch.messages[0]).toMatchObject({ device: 'SB-303', code: 'invalid_string' });
+    expect(watch.messages[0]!.reason).toMatch(/^tag room \(from the device registry\): invalid_string \(control character U\+000A at index 3\)$/);
+    expect((await fetch(`${base}/api/devices/SB-303/latest`)).status).toBe(404);
+    expect(await points('smart_board', 'SB-303')).toHaveLength(0);
+    expect(gw.store.health().dropped).toEqual({});
+    await Promise.all([board.endAsync(), watch.client.endAsync()]);
+  }, T);
 });
 
 describe('#16.11: rejections carry no personal value (rejected topic, lastError)', () => {
@@ -127,15 +143,18 @@ describe('#16.11: rejections carry no personal value (rejected topic, lastError)
   let gw: Gateway;
   let base: string;
   let url: string;
+  let pty: PtyPair;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sec-ingest-privacy-'));
+    pty = await createPtyPair();
     gw = createGateway(parseConfig({
       site: { id: 'sec-privacy' },
       broker: { port: 0, host: '127.0.0.1' },
       http: { port: 0, host: '127.0.0.1' },
       store: { kind: 'embedded', path: dir },
       privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
+      adapters: { serial: [{ path: pty.a, template: 'fitness-test-station', deviceId: 'FT-GYM-1' }] },
     }), { log: silentLogger() });
     await gw.start();
     base = `http://127.0.0.1:${gw.ports().http}`;
@@ -143,6 +162,7 @@ describe('#16.11: rejections carry no personal value (rejected topic, lastError)
   }, T);
   afterAll(async () => {
     await gw?.stop();
+    await pty?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, T);
 
@@ -193,5 +213,26 @@ describe('#16.11: rejections carry no personal value (rejected topic, lastError)
     expect(m.raw!.length).toBeLessThanOrEqual(120);
     expect(m.bytes).toBeGreaterThan(250);
     await Promise.all([board.endAsync(), watch.client.endAsync()]);
+  }, T);
+
+  it('a serial fitness station (socat pty): bad lines are rejected without the card, the measured value or the line', async () => {
+    const watch = await watchRejected(url, 'sec-privacy');
+    const port = await new Promise<SerialPort>((resolve, reject) => {
+      const p = new SerialPort({ path: pty.b, baudRate: 9600 }, (err) => (err ? reject(err) : resolve(p)));
+    });
+    const lines = ['FT,S2023555,HEIGHT,300,cm', 'FT,S2023556,WEIGHT,92,lb', 'FT,S2023557,S2023557,7,x', 'S2023558 jumped 7', 'FT,S2023559,RUN50,fast,s'];
+    port.write(lines.map((l) => `${l}\r\n`).join(''));
+    await until('five rejections', () => (watch.messages.length >= 5 ? true : undefined));
+    expect(watch.messages.map((m) => m.code)).toEqual(['out_of_range', 'wrong_type', 'unknown_enum', 'bad_line', 'wrong_type']);
+    expect(watch.messages[0]).toMatchObject({ template: 'fitness-test-station', reason: 'height_cm (column 4): out_of_range (max 250)' });
+    const wire = watch.texts.join('\n');
+    for (const secret of ['S20235', '300', '"92"', 'jumped', 'fast', 'FT-GYM-1', 'FT,']) expect(wire).not.toContain(secret);
+    for (const m of watch.messages) {
+      expect(m.device).toBe(gw.pseudonymizer.pseudonym('FT-GYM-1'));
+      expect(m.raw).toBeUndefined();
+    }
+    expect(gw.registry.get('FT-GYM-1')?.lastError).toBe('wrong_type: run_50m_s (column 4): wrong_type (expected a number)');
+    await new Promise((r) => port.close(r));
+    await watch.client.endAsync();
   }, T);
 });
