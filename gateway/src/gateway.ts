@@ -83,7 +83,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   });
   const ingest = createIngest({
     log, templates, registry, stores: [store],
-    privacy: { deidentify: (readings, template) => pseudonymizer.deidentifyInPlace(readings, template) },
+    privacy: { deidentify: (readings, template) => pseudonymizer.deidentifyInPlace(readings, template), pseudonym: (id) => pseudonymizer.pseudonym(id) },
     listeners: [school.summaries.asListener()],
     publishRejected: (payload) => {
       theBroker.publish(rejectedTopic(config.site.id), payload).catch(() => undefined);

@@ -120,7 +120,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     encode: async (text) => (useGzip ? { body: await gzip(text, { level: gzipLevel }), gzipped: true } : { body: Buffer.from(text), gzipped: false }),
     drop: (reason, count, line) => {
       drops[reason] = (drops[reason] ?? 0) + count;
-      log.warn({ reason, count, line: line?.slice(0, 300) }, 'InfluxDB refused lines');
+      // The measurement only: the line's tags and values may be personal (device ids, health values).
+      log.warn({ reason, count, measurement: line?.slice(0, Math.max(0, line.search(/(?<!\\)[, ]/))) }, 'InfluxDB refused lines');
     },
   };
 
@@ -342,9 +343,11 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
         const res = encoder.encode(r, { integerFields: options.integerFieldsOf?.(r.template), extraTags });
         if (res.ok) lines.push(res.line);
         else {
+          // The pipeline refuses what cannot be stored before acknowledging it, so this is a bug:
+          // counted, and said once per reason (template and rule only; device and value may be personal).
           const reason = `invalid_${res.reason}`;
           drops[reason] = (drops[reason] ?? 0) + 1;
-          log.debug({ device: r.device, template: r.template, reason, detail: res.detail }, 'reading cannot be stored in InfluxDB');
+          if (drops[reason] === 1) log.error({ template: r.template, reason }, 'an acknowledged reading cannot be stored in InfluxDB (dropped)');
         }
       }
       return addLines(lines);

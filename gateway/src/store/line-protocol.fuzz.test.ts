@@ -4,10 +4,13 @@
  * back to exactly the reading (measurement, sorted tags, fields, integer ms
  * timestamp InfluxDB can hold), or refused with a reason. Never an exception,
  * and the per-shape plan cache never changes what a reading encodes to.
+ * Issue #16: every reading that meets the pipeline's storable rules (core/storable.ts, checked
+ * before a reading is acknowledged) is encoded: the rules are enough for this encoder.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { measurementOf, type Reading } from '../core/reading.js';
+import { MAX_STRING_LIMIT, RESERVED_FIELD_NAMES, RESERVED_TAG_NAMES, stringProblem, tagValueProblem } from '../core/storable.js';
 import { createLineEncoder, type EncodeOptions, type EncodeResult } from './line-protocol.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300) * 3;
@@ -140,5 +143,37 @@ describe('line protocol encoder fuzzing', () => {
       const lit = parseLine(res.line).ts;
       expect(Math.abs(Number(lit))).toBeLessThanOrEqual(MAX_MS);
     }), { numRuns: RUNS, examples: [[1e21], [1e16]] });
+  }, T);
+
+  it('a reading within the storable rules (what the pipeline acknowledges) is always encoded, and reads back as itself', () => {
+    const enc = createLineEncoder();
+    const anyText = fc.oneof(fc.string({ maxLength: 40, unit: 'binary' }), fc.string({ maxLength: 40, unit: 'grapheme' }), text,
+      fc.constantFrom('a\\b', 'x'.repeat(256), '"', '🏫', 'é'.repeat(MAX_STRING_LIMIT)));
+    const tagValue = anyText.filter((v) => tagValueProblem(v) === undefined);
+    const stringValue = fc.tuple(anyText, fc.constantFrom(256, MAX_STRING_LIMIT)).filter(([v, max]) => stringProblem(v, max) === undefined).map(([v]) => v);
+    const snake = fc.stringMatching(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
+    const fieldValue = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), stringValue,
+      fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }).map((n) => ({ int: n })));
+    const storable = fc.record({
+      template: fc.stringMatching(/^[a-z0-9]+(-[a-z0-9]+)*$/),
+      device: tagValue.filter((v) => v !== ''),
+      ts: fc.integer({ min: 0, max: MAX_MS }),
+      fields: fc.dictionary(snake.filter((k) => !RESERVED_FIELD_NAMES.has(k)), fieldValue, { minKeys: 1, maxKeys: 5 }),
+      tags: fc.dictionary(snake.filter((k) => !RESERVED_TAG_NAMES.has(k)), tagValue, { maxKeys: 3 }),
+      event: fc.option(tagValue, { nil: undefined }),
+      extra: fc.record({ site: tagValue, room: fc.option(tagValue, { nil: undefined }), person: fc.option(tagValue, { nil: undefined }) }),
+    });
+    fc.assert(fc.property(storable, ({ template, device, ts, fields, tags, event, extra }) => {
+      const ints = new Set<string>();
+      const plain: Reading['fields'] = {};
+      for (const [k, v] of Object.entries(fields)) {
+        if (typeof v === 'object') { ints.add(k); plain[k] = v.int; } else plain[k] = v;
+      }
+      const r: Reading = { template, device, ts, fields: plain, tags, ...(event === undefined ? {} : { event }) };
+      const o: EncodeOptions = { integerFields: ints, extraTags: extra };
+      const res = enc.encode(r, o);
+      if (!res.ok) throw new Error(`a storable reading was refused: ${res.reason} (${res.detail})`);
+      checkEncoded(r, o, res);
+    }), { numRuns: RUNS });
   }, T);
 });

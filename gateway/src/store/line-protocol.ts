@@ -7,7 +7,10 @@
  * - string field values: double quote and backslash, value in double quotes.
  * Field values: floats as written, integers with a trailing `i`, booleans `true`/`false`.
  * "Line protocol does not support the newline character \n in tag or field values":
- * a newline (or carriage return) anywhere is rejected, never silently altered.
+ * a newline (or carriage return) anywhere is rejected, never silently altered. The pipeline
+ * refuses such readings before they are acknowledged (core/storable.ts, stricter than this
+ * encoder), so a refusal here is a bug; it is counted by the store. A refusal's detail names the
+ * key and the rule, never the value (it may be personal).
  * NaN and ±Infinity cannot be stored and are rejected with a reason.
  * Tags are sorted by key ("sort by tag key ... for best performance").
  * Timestamps are integer epoch milliseconds: write with `precision=ms`.
@@ -17,6 +20,7 @@
  * tags and `event` for event readings.
  */
 import { measurementOf, type Reading } from '../core/reading.js';
+import { MAX_TIMESTAMP_MS } from '../core/storable.js';
 
 export type LineRejectReason =
   | 'nan_field'
@@ -43,11 +47,7 @@ export type EncodeResult =
   | { ok: true; line: string }
   | { ok: false; reason: LineRejectReason; detail: string };
 
-/**
- * InfluxDB keeps int64 nanoseconds (1677-09-21 … 2262-04-11): a larger ms timestamp would be
- * written as an out-of-range or exponent literal (`1e+21`) that InfluxDB cannot parse.
- */
-export const MAX_TIMESTAMP_MS = 9_223_372_036_854;
+export { MAX_TIMESTAMP_MS };
 
 /** InfluxDB 1.x truncates string fields over 64 KiB; we refuse them instead of storing less. */
 export const MAX_STRING_FIELD_BYTES = 64 * 1024;
@@ -64,11 +64,11 @@ const STRING_SPECIAL = /["\\\n\r]/;
 
 function checkName(s: string, what: string): void {
   if (s.length === 0) throw new Reject('empty_name', `empty ${what}`);
-  if (s.includes('\n') || s.includes('\r')) throw new Reject('newline_in_value', `newline in ${what} ${JSON.stringify(s)}`);
+  if (s.includes('\n') || s.includes('\r')) throw new Reject('newline_in_value', `newline in a ${what} of ${s.length} characters`);
   // A backslash is kept literally, but one at the end or before a character we escape would
   // turn into an escape itself (1.x and 2.x read `\\` differently), so it cannot round-trip.
   if (/\\(?:[, =\\]|$)/.test(s)) {
-    throw new Reject('ambiguous_backslash', `${what} ${JSON.stringify(s)} has a backslash at the end or before , = space or \\`);
+    throw new Reject('ambiguous_backslash', `a ${what} of ${s.length} characters has a backslash at the end or before , = space or \\`);
   }
 }
 
@@ -105,10 +105,10 @@ export function quoteString(s: string): string {
 function fieldValue(key: string, v: unknown, integer: boolean): string {
   if (typeof v === 'number') {
     if (Number.isNaN(v)) throw new Reject('nan_field', `field ${key} is NaN`);
-    if (!Number.isFinite(v)) throw new Reject('infinite_field', `field ${key} is ${v}`);
+    if (!Number.isFinite(v)) throw new Reject('infinite_field', `field ${key} is infinite`);
     if (!integer) return String(v);
-    if (!Number.isInteger(v)) throw new Reject('non_integer_field', `integer field ${key} is ${v}`);
-    if (!Number.isSafeInteger(v)) throw new Reject('integer_out_of_range', `integer field ${key} is ${v} (beyond 2^53, not exact)`);
+    if (!Number.isInteger(v)) throw new Reject('non_integer_field', `integer field ${key} has a fraction`);
+    if (!Number.isSafeInteger(v)) throw new Reject('integer_out_of_range', `integer field ${key} is beyond ±2^53 (not exact)`);
     return `${v}i`;
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';

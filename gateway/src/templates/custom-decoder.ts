@@ -13,18 +13,23 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FieldValue, Reading } from '../core/reading.js';
-import { convert, isRejection, planValue, reject, REJECT_CODES, type DecodeResult, type RejectCode, type ValuePlan } from './result.js';
+import { MAX_TIMESTAMP_MS, RESERVED_TAG_NAMES, tagValueProblem } from '../core/storable.js';
+import { convert, isRejection, planValue, reject, REJECT_CODES, type DecodeResult, type RejectCode, type Rejection, type ValuePlan, show } from './result.js';
 import type { Template } from './schema.js';
 
 export interface RawSample { fields: Record<string, unknown>; ts?: number; tags?: Record<string, string>; event?: string }
 export type CustomDecodeResult = { ok: true; samples: RawSample[] } | { ok: false; code: string; reason: string };
 export type CustomDecode = (input: string, ctx: { device: string; receivedAt: number }) => CustomDecodeResult;
 
-interface Attached { decode: CustomDecode; checks: Map<string, ValuePlan> }
+/** `personal`: the template has personal fields, so the decoder's own texts (which may quote its input) are withheld. */
+interface Attached { decode: CustomDecode; checks: Map<string, ValuePlan>; tags: ReadonlySet<string>; personal: boolean }
 const attached = new WeakMap<Template, Attached>();
 
 export function attachDecoder(t: Template, decode: CustomDecode): void {
-  attached.set(t, { decode, checks: new Map(t.fields.map((f) => [f.name, planValue(f, 'decoder', {})])) });
+  attached.set(t, {
+    decode, checks: new Map(t.fields.map((f) => [f.name, planValue(f, 'decoder', {})])),
+    tags: new Set(t.tags ?? []), personal: t.fields.some((f) => f.privacy !== undefined),
+  });
 }
 
 export function hasDecoder(t: Template): boolean {
@@ -56,11 +61,11 @@ export function runAttached(t: Template, input: string, ctx: { device: string; r
   try {
     out = a.decode(input, ctx);
   } catch (err) {
-    return reject('decoder_error', `decoder threw: ${(err as Error).message}`);
+    return reject('decoder_error', a.personal ? `decoder threw ${(err as Error).name}` : `decoder threw: ${show(String((err as Error).message))}`);
   }
   if (!out.ok) {
     const code = (REJECT_CODES as readonly string[]).includes(out.code) ? (out.code as RejectCode) : 'decoder_error';
-    return reject(code, out.reason);
+    return reject(code, a.personal ? `the decoder refused the input (${code}; its text is withheld for a personal template)` : String(out.reason).slice(0, 200));
   }
   const readings: Reading[] = [];
   for (const s of out.samples) {
@@ -72,7 +77,29 @@ export function runAttached(t: Template, input: string, ctx: { device: string; r
       if (isRejection(v)) return v;
       fields[name] = v;
     }
+    const bad = sampleProblem(a, s, fields);
+    if (bad) return bad;
     readings.push({ template: t.id, device: ctx.device, ts: s.ts ?? ctx.receivedAt, fields, tags: s.tags ?? {}, ...(s.event ? { event: s.event } : {}) });
   }
   return { ok: true, readings };
+}
+
+/** What the template's data cannot vouch for in a decoder's sample: its time, tags and event are storable. */
+function sampleProblem(a: Attached, s: RawSample, fields: Record<string, FieldValue>): Rejection | undefined {
+  if (s.ts !== undefined && !(typeof s.ts === 'number' && Number.isFinite(s.ts) && s.ts >= 0 && s.ts <= MAX_TIMESTAMP_MS)) {
+    return reject('out_of_range', `decoder: ts is not epoch milliseconds within 0…${MAX_TIMESTAMP_MS}`);
+  }
+  let any = false;
+  for (const _ in fields) { any = true; break; }
+  if (!any) return reject('missing_field', 'decoder: a sample without fields (a stored point needs one)');
+  for (const [k, v] of Object.entries(s.tags ?? {})) {
+    if (!a.tags.has(k) || RESERVED_TAG_NAMES.has(k)) return reject('unknown_field', `decoder: tag ${k} is not one of the template's tags`);
+    const bad = typeof v === 'string' ? tagValueProblem(v) : { detail: 'not a string' };
+    if (bad) return reject('invalid_string', `decoder: tag ${k}: invalid_string (${bad.detail})`);
+  }
+  if (s.event !== undefined) {
+    const bad = typeof s.event === 'string' ? tagValueProblem(s.event) : { detail: 'not a string' };
+    if (bad) return reject('invalid_string', `decoder: event: invalid_string (${bad.detail})`);
+  }
+  return undefined;
 }

@@ -4,10 +4,15 @@
  * blocks of any length — yields readings whose every field is typed and inside
  * its documented range, or a rejection with a known code and a reason. Never
  * an exception, never a hang on a pathological line.
+ * And (issue #16) every reading that decodes can be stored: the line-protocol encoder (the
+ * strictest store) takes it, so nothing is acknowledged that a store would then drop. The
+ * samples are also mutated with hostile strings (control characters, lone surrogates,
+ * backslashes, quotes, over-long text) in every string they hold.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../core/reading.js';
+import { createLineEncoder } from '../store/line-protocol.js';
 import { defaultTemplatesDir, loadAll } from './load.js';
 import { decodeModbus, registerSpans, type RegisterBlocks } from './modbus-decode.js';
 import { decodeMqtt } from './mqtt-decode.js';
@@ -21,6 +26,9 @@ const RECEIVED_AT = 1_700_000_000_000;
 const codes = new Set<string>(REJECT_CODES);
 /** Generous: the CI machine is 2 cores shared with other suites; outcomes are asserted, not speed. */
 const T = 120_000;
+const encoder = createLineEncoder();
+const integerFields = new Map(loaded.map(({ template: t }) => [t.id, new Set(t.fields.filter((f) => f.type === 'integer').map((f) => f.name))]));
+const EXTRA_TAGS = { site: 'fuzz-school', building: 'B', room: '101' };
 
 /** The invariant: typed, in-range readings of this template, or a coded rejection with a reason. */
 function checkResult(t: Template, device: string, r: DecodeResult): void {
@@ -59,6 +67,24 @@ function checkReading(t: Template, device: string, reading: Reading): void {
     }
   }
   for (const v of Object.values(reading.tags)) expect(typeof v).toBe('string');
+  const stored = encoder.encode(reading, { integerFields: integerFields.get(t.id), extraTags: EXTRA_TAGS });
+  if (!stored.ok) throw new Error(`${t.id}: a reading that decoded cannot be stored (${stored.reason}: ${stored.detail}): ${JSON.stringify(reading).slice(0, 300)}`);
+}
+
+/** Strings no store can hold as they are, and ones every store can (to reach the encoder too). */
+const hostileString = fc.oneof(
+  fc.string({ maxLength: 30, unit: 'binary' }),
+  fc.string({ maxLength: 30, unit: 'grapheme' }),
+  fc.constantFrom('white\nboard', 'cr\r', 'nul\u0000', 'tab\t', 'esc\u001b[2J', 'del\u007f', '\ud800', 'x\udc00', '\udbff\udfff',
+    'back\\', '\\', 'a\\,b', 'a b', 'a,b', 'a=b', '"quoted"', '#comment', 'time', '🏫 101', '', ' ', 'x'.repeat(256), 'x'.repeat(257), 'é'.repeat(20_000)),
+);
+
+/** Replaces strings anywhere in a sample payload (values, nested, in arrays) with hostile ones. */
+function mutateStrings(v: unknown, rnd: () => number, str: () => string): unknown {
+  if (typeof v === 'string') return rnd() < 0.6 ? str() : v;
+  if (Array.isArray(v)) return v.map((x) => mutateStrings(x, rnd, str));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mutateStrings(x, rnd, str)]));
+  return v;
 }
 
 /** Any JSON-ish value a buggy firmware could put under a key. */
@@ -105,6 +131,13 @@ describe('decoder fuzzing: every template', () => {
           fc.assert(fc.property(fc.oneof(fc.json({ maxDepth: 3 }), fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })), fc.constantFrom(...channels), (payload, channel) => {
             checkResult(t, 'fz', decodeMqtt(t, payload, { device: 'fz', channel, receivedAt: RECEIVED_AT }));
           }), { numRuns: RUNS });
+        }, T);
+        it('catalog samples with hostile strings: rejected, or decoded and storable', () => {
+          const payloads = inputs.filter((s) => s.payload !== undefined);
+          fc.assert(fc.property(fc.constantFrom(...payloads), fc.infiniteStream(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })), fc.infiniteStream(hostileString), (s, rs, ss) => {
+            const payload = JSON.stringify(mutateStrings(s.payload, () => rs.next().value as number, () => ss.next().value as string));
+            checkResult(t, 'fz', decodeMqtt(t, payload ?? 'null', { device: 'fz', channel: s.channel, receivedAt: RECEIVED_AT }));
+          }), { numRuns: RUNS * 2 });
         }, T);
         it('mutated catalog samples (wrong types, missing and extra keys, out of range)', () => {
           const payloads = inputs.filter((s) => s.payload !== undefined);
@@ -164,6 +197,13 @@ describe('decoder fuzzing: every template', () => {
             else if (op === 2) cols.splice(i, 0, col);
             const mutated = op === 3 ? line.slice(0, at % (line.length + 1)) : cols.join(',');
             checkResult(t, 'fz', decodeSerialLine(t, mutated, { device: 'fz', receivedAt: RECEIVED_AT }));
+          }), { numRuns: RUNS * 2 });
+        }, T);
+        it('catalog lines with a hostile string in a column: rejected, or decoded and storable', () => {
+          fc.assert(fc.property(fc.constantFrom(...lines), fc.nat(), hostileString, (line, at, text) => {
+            const cols = line.split(',');
+            cols[at % cols.length] = text;
+            checkResult(t, 'fz', decodeSerialLine(t, cols.join(','), { device: 'fz', receivedAt: RECEIVED_AT }));
           }), { numRuns: RUNS * 2 });
         }, T);
         it('pathological long lines decode in bounded time (no catastrophic backtracking)', () => {

@@ -50,7 +50,7 @@ describe('decodeModbus byte/word orders', () => {
     const blocks: RegisterBlocks = { holding: words(3, [0b101, 0x0a3f, 1]), coil: new Map([[0, true]]), input: words(0, [650]) };
     const r = decodeModbus(t, blocks, ctx);
     expect(r.ok && r.readings[0]?.fields).toEqual({ leak: true, low_battery: true, level: 3, mode: 'cool', relay: true, temp_c: 25 });
-    expect(decodeModbus(t, { ...blocks, holding: words(3, [0, 0, 7]) }, ctx)).toEqual({ ok: false, code: 'unknown_enum', reason: 'mode (holding 5): 7 is not one of 0|1' });
+    expect(decodeModbus(t, { ...blocks, holding: words(3, [0, 0, 7]) }, ctx)).toEqual({ ok: false, code: 'unknown_enum', reason: 'mode (holding 5): 7 is not one of 0|1', field: 'mode' });
   });
 
   it('rejects a truncated block and an out-of-range value, naming field and value', () => {
@@ -59,7 +59,7 @@ describe('decodeModbus byte/word orders', () => {
       { field: 'i', table: 'holding', address: 2, type: 'f32' },
     ]);
     expect(decodeModbus(t, { holding: words(0, [0x4366, 0x8000, 0x4120]) }, ctx)).toEqual({ ok: false, code: 'truncated', reason: 'i: holding register 3 missing from the block read' });
-    expect(decodeModbus(t, { holding: words(0, [0x43c8, 0, 0, 0]) }, ctx)).toEqual({ ok: false, code: 'out_of_range', reason: 'v (holding 0): 400 is outside 0…300' });
+    expect(decodeModbus(t, { holding: words(0, [0x43c8, 0, 0, 0]) }, ctx)).toEqual({ ok: false, code: 'out_of_range', reason: 'v (holding 0): 400 is outside 0…300', field: 'v' });
   });
 
   it('plans one register span per point', () => {

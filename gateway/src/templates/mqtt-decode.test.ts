@@ -29,7 +29,7 @@ describe('decodeMqtt', () => {
   });
 
   it('rejects with a reason naming the field and the value', () => {
-    expect(decodeMqtt(light, '{"relay":2,"m":{"p":1}}', ctx)).toEqual({ ok: false, code: 'unknown_enum', reason: 'on (relay): 2 is not one of 0|1' });
+    expect(decodeMqtt(light, '{"relay":2,"m":{"p":1}}', ctx)).toEqual({ ok: false, code: 'unknown_enum', reason: 'on (relay): 2 is not one of 0|1', field: 'on' });
     expect(decodeMqtt(light, '{"relay":1,"m":{"p":-3}}', ctx)).toMatchObject({ ok: false, code: 'out_of_range', reason: 'power_w (m.p): -3 is outside 0…500' });
     expect(decodeMqtt(light, '{"relay":1,"m":{"p":1},"ts":"now"}', ctx)).toMatchObject({ ok: false, code: 'wrong_type' });
     expect(decodeMqtt(light, '[1,2]', ctx)).toMatchObject({ ok: false, code: 'wrong_type' });

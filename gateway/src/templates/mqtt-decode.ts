@@ -5,13 +5,16 @@
  */
 import type { FieldValue, Reading } from '../core/reading.js';
 import { hasDecoder, runAttached } from './custom-decoder.js';
-import { convert, isObject, isRejection, planValue, reject, show, type DecodeResult, type Rejection, type ValuePlan } from './result.js';
+import { MAX_TIMESTAMP_MS, tagValueProblem } from '../core/storable.js';
+import { convert, fieldReject, isObject, isRejection, kindOf, planValue, reject, shown, type DecodeResult, type Rejection, type ValuePlan } from './result.js';
 import { compileExpand, expand, type ExpandPlan } from './mqtt-expand.js';
 import type { FieldDef, JsonSource, MqttTemplate, Template } from './schema.js';
 
 interface KeyPlan { path: string[]; value: ValuePlan; optional: boolean; join: string | undefined }
 interface MqttPlan {
   id: string; tsKey: string; many: boolean; eventKey: string;
+  /** The template has personal fields: reasons show no payload excerpt, only types. */
+  personal: boolean;
   fields: KeyPlan[]; tags: { tag: string; path: string[] }[];
   events: Map<string, KeyPlan[]>; expand: ExpandPlan | undefined;
 }
@@ -34,7 +37,7 @@ function keyPlans(t: Template, sources: Record<string, JsonSource>): KeyPlan[] {
 export function compileMqtt(t: MqttTemplate): MqttPlan {
   const m = t.mqtt;
   return {
-    id: t.id, tsKey: m.tsKey, many: m.many, eventKey: m.eventKey,
+    id: t.id, tsKey: m.tsKey, many: m.many, eventKey: m.eventKey, personal: t.fields.some((f) => f.privacy !== undefined),
     fields: keyPlans(t, m.fields),
     tags: Object.entries(m.tags ?? {}).map(([tag, key]) => ({ tag, path: key.split('.') })),
     events: new Map(Object.entries(m.events ?? {}).map(([name, e]) => [name, keyPlans(t, e.fields)])),
@@ -70,11 +73,11 @@ function fill(keys: KeyPlan[], obj: Record<string, unknown>, out: Record<string,
     let raw = at(obj, k.path);
     if (raw === undefined || raw === null) {
       if (k.optional) continue;
-      return reject('missing_field', `${k.value.field}: payload key ${k.value.from} is missing`);
+      return reject('missing_field', `${k.value.field}: payload key ${k.value.from} is missing`, k.value.field);
     }
     if (k.join !== undefined) {
       if (!Array.isArray(raw) || !raw.every((x) => typeof x === 'string')) {
-        return reject('wrong_type', `${k.value.field} (${k.value.from}): expected an array of strings, got ${show(raw)}`);
+        return fieldReject(k.value, 'wrong_type', `expected an array of strings, got ${kindOf(raw)}`, `expected an array of strings, got ${shown(false, raw)}`);
       }
       raw = raw.join(k.join);
     }
@@ -85,14 +88,19 @@ function fill(keys: KeyPlan[], obj: Record<string, unknown>, out: Record<string,
   return undefined;
 }
 
-const MAX_TS_MS = 9_223_372_036_854;
+/** No store can hold a point without a field: every field optional and none sent, or a payload with no field key. */
+function noFields(keys: KeyPlan[], fields: Record<string, FieldValue>): Rejection | undefined {
+  for (const _ in fields) return undefined;
+  return reject('missing_field', keys.length === 0 ? 'payload: no field (only events carry fields here)' : `payload: none of the keys ${keys.map((k) => k.value.from).join(', ')} is present`);
+}
+
 
 function tsOf(p: MqttPlan, obj: Record<string, unknown>, receivedAt: number): number | Rejection {
   const ts = obj[p.tsKey];
   if (ts === undefined) return receivedAt;
-  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0) return reject('wrong_type', `ts: expected epoch milliseconds, got ${show(ts)}`);
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0) return reject('wrong_type', `ts: expected epoch milliseconds, got ${shown(p.personal, ts)}`);
   // Beyond 2262-04-11 no store can hold it (InfluxDB keeps int64 ns) and `new Date(ts)` throws past 8.64e15.
-  if (ts > MAX_TS_MS) return reject('out_of_range', `ts: ${ts} is outside 0…${MAX_TS_MS} (epoch ms up to 2262-04-11)`);
+  if (ts > MAX_TIMESTAMP_MS) return reject('out_of_range', `ts: ${ts} is outside 0…${MAX_TIMESTAMP_MS} (epoch ms up to 2262-04-11)`);
   return ts;
 }
 
@@ -100,14 +108,18 @@ function tagsOf(p: MqttPlan, obj: Record<string, unknown>): Record<string, strin
   const tags: Record<string, string> = {};
   for (const t of p.tags) {
     const v = at(obj, t.path);
-    if (typeof v !== 'string' && typeof v !== 'number') return reject(v === undefined ? 'missing_field' : 'wrong_type', `tag ${t.tag}: payload key ${t.path.join('.')} should be a string, got ${show(v)}`);
-    tags[t.tag] = String(v);
+    if (typeof v !== 'string' && typeof v !== 'number') return reject(v === undefined ? 'missing_field' : 'wrong_type', `tag ${t.tag}: payload key ${t.path.join('.')} should be a string, got ${shown(p.personal, v)}`);
+    const s = String(v);
+    // Tag values are often identifiers: the reason says what is wrong, never the value.
+    const bad = tagValueProblem(s);
+    if (bad) return reject('invalid_string', `tag ${t.tag} (${t.path.join('.')}): invalid_string (${bad.detail})`);
+    tags[t.tag] = s;
   }
   return tags;
 }
 
 function decodeSample(p: MqttPlan, obj: unknown, device: string, receivedAt: number, out: Reading[]): Rejection | undefined {
-  if (!isObject(obj)) return reject('wrong_type', `payload: expected a JSON object, got ${show(obj)}`);
+  if (!isObject(obj)) return reject('wrong_type', `payload: expected a JSON object, got ${shown(p.personal, obj)}`);
   const ts = tsOf(p, obj, receivedAt);
   if (typeof ts !== 'number') return ts;
   const tags = tagsOf(p, obj);
@@ -116,15 +128,17 @@ function decodeSample(p: MqttPlan, obj: unknown, device: string, receivedAt: num
   const evt = obj[p.eventKey];
   if (evt !== undefined && p.events.size > 0) {
     const keys = typeof evt === 'string' ? p.events.get(evt) : undefined;
-    if (keys === undefined) return reject('unknown_event', `${p.eventKey}: ${show(evt)} is not one of ${[...p.events.keys()].join('|')}`);
-    const bad = fill(keys, obj, fields);
+    if (keys === undefined) return reject('unknown_event', `${p.eventKey}: ${shown(p.personal, evt)} is not one of ${[...p.events.keys()].join('|')}`);
+    const bad = fill(keys, obj, fields) ?? noFields(keys, fields);
     if (bad) return bad;
     out.push({ template: p.id, device, ts, fields, tags, event: evt as string });
     return undefined;
   }
   const bad = fill(p.fields, obj, fields);
   if (bad) return bad;
-  if (p.expand) return expand(p.id, p.expand, obj, device, fields, tags, out);
+  if (p.expand) return expand(p.id, p.expand, obj, device, fields, tags, out, p.personal);
+  const none = noFields(p.fields, fields);
+  if (none) return none;
   out.push({ template: p.id, device, ts, fields, tags });
   return undefined;
 }
@@ -148,7 +162,8 @@ export function decodeMqtt(t: Template, payload: Uint8Array | string,
   try {
     doc = JSON.parse(typeof payload === 'string' ? payload : utf8.decode(payload));
   } catch {
-    return reject('not_json', `payload is not JSON: ${show(typeof payload === 'string' ? payload : Buffer.from(payload).toString('latin1'))}`);
+    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('latin1');
+    return reject('not_json', p.personal ? `payload is not JSON (${text.length} characters)` : `payload is not JSON: ${shown(false, text)}`);
   }
   const readings: Reading[] = [];
   if (Array.isArray(doc)) {

@@ -4,7 +4,8 @@
  * checks and builds each point with a generated fixed-shape constructor.
  */
 import type { FieldValue, Reading } from '../core/reading.js';
-import { convert, isObject, planValue, reject, show, type Rejection, type ValuePlan } from './result.js';
+import { MAX_TIMESTAMP_MS } from '../core/storable.js';
+import { convert, isObject, planValue, reject, shown, type Rejection, type ValuePlan } from './result.js';
 import type { FieldDef, MqttTemplate } from './schema.js';
 
 export interface ExpandPlan {
@@ -44,11 +45,14 @@ function pointMaker(baseKeys: string[], tagKeys: string[], indexTag: string, col
   return new Function('template', 'device', 'ts', 'base', 'baseTags', 'index', 'vals', body) as PointMaker;
 }
 
-const MAX_TS_MS = 9_223_372_036_854;
 
-/** One reading per point: ts = t0 + running sum of dt; base fields and tags copied into each. */
+/**
+ * One reading per point: ts = t0 + running sum of dt; base fields and tags copied into each.
+ * `personal`: the template has personal fields, so reasons name types, never excerpts.
+ */
 export function expand(templateId: string, e: ExpandPlan, obj: Record<string, unknown>, device: string,
-  base: Record<string, FieldValue>, baseTags: Record<string, string>, out: Reading[]): Rejection | undefined {
+  base: Record<string, FieldValue>, baseTags: Record<string, string>, out: Reading[], personal = false): Rejection | undefined {
+  const show = (v: unknown): string => shown(personal, v);
   const groups = obj[e.array];
   if (!Array.isArray(groups)) return reject(groups === undefined ? 'missing_field' : 'wrong_type', `${e.array}: expected an array, got ${show(groups)}`);
   const cols = e.columns;
@@ -70,7 +74,7 @@ export function expand(templateId: string, e: ExpandPlan, obj: Record<string, un
       if (typeof dt !== 'number' || !(dt >= 0)) return reject('wrong_type', `${e.array}[${g}].${e.points}[${i}] dt: expected milliseconds ≥ 0, got ${show(dt)}`);
       t += dt;
       // Past 2262-04-11 no store can hold it, and `new Date(t)` downstream throws past 8.64e15.
-      if (!(t >= 0 && t <= MAX_TS_MS)) return reject('out_of_range', `${e.array}[${g}].${e.points}[${i}]: time ${t} is outside 0…${MAX_TS_MS} (epoch ms up to 2262-04-11)`);
+      if (!(t >= 0 && t <= MAX_TIMESTAMP_MS)) return reject('out_of_range', `${e.array}[${g}].${e.points}[${i}]: time ${t} is outside 0…${MAX_TIMESTAMP_MS} (epoch ms up to 2262-04-11)`);
       for (let c = 0; c < cols.length; c++) {
         const col = cols[c] as ExpandPlan['columns'][number];
         const raw: unknown = pt[col.index];

@@ -3,19 +3,22 @@
  * range (the last step of raw → bit/mask → byte/word order → scale → offset → range check).
  */
 import type { FieldValue, Reading } from '../core/reading.js';
+import { MAX_STRING_CHARS, stringProblem } from '../core/storable.js';
 import type { FieldDef, ValueMap } from './schema.js';
 
 export const REJECT_CODES = [
   'not_json', 'wrong_type', 'missing_field', 'out_of_range', 'unknown_enum', 'unknown_event',
   'truncated', 'bad_checksum', 'bad_line', 'device_error', 'device_invalid', 'not_writable', 'unknown_field', 'decoder_error',
+  'invalid_string',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
 
-export type DecodeResult = { ok: true; readings: Reading[] } | { ok: false; reason: string; code: string };
-export interface Rejection { ok: false; reason: string; code: RejectCode }
+/** `field`: the template field the rejection is about, when there is one. */
+export type DecodeResult = { ok: true; readings: Reading[] } | { ok: false; reason: string; code: string; field?: string };
+export interface Rejection { ok: false; reason: string; code: RejectCode; field?: string }
 
-export function reject(code: RejectCode, reason: string): Rejection {
-  return { ok: false, reason, code };
+export function reject(code: RejectCode, reason: string, field?: string): Rejection {
+  return field === undefined ? { ok: false, reason, code } : { ok: false, reason, code, field };
 }
 
 /** A field's precompiled check plus the transform that precedes it. */
@@ -32,6 +35,10 @@ export interface ValuePlan {
   scale: number;
   offset: number;
   map: ReadonlyMap<string, FieldValue> | undefined;
+  /** A field with a privacy class (`id`, `health`): its value never appears in a reason. */
+  personal: boolean;
+  /** Longest value of a string field (characters). */
+  maxLength: number;
 }
 
 export function planValue(def: FieldDef, from: string, t: { scale?: number; offset?: number; map?: ValueMap }): ValuePlan {
@@ -44,6 +51,7 @@ export function planValue(def: FieldDef, from: string, t: { scale?: number; offs
     values: def.values ? new Set(def.values) : undefined,
     divisor, scale, offset: t.offset ?? 0,
     map: t.map ? new Map(Object.entries(t.map)) : undefined,
+    personal: def.privacy !== undefined, maxLength: def.maxLength ?? MAX_STRING_CHARS,
   };
 }
 
@@ -54,6 +62,31 @@ export function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 60)}…` : s;
 }
 
+/** The JSON type of a value, never the value: what a reason may say about personal input. */
+export function kindOf(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'boolean') return 'a boolean';
+  return typeof v === 'object' ? 'an object' : typeof v;
+}
+
+/** The value (short) where it may be shown, else only its type: for input of a personal template. */
+export function shown(personal: boolean, v: unknown): string {
+  return personal ? kindOf(v) : show(v);
+}
+
+/**
+ * A field's rejection, naming the field, where its value came from and the rule. The value is
+ * shown (short) for a field without a privacy class; for a personal one the reason is
+ * `<field> (<from>): <code> (<rule>)`, e.g. `heart_rate_bpm (hr): out_of_range (max 230)`.
+ */
+export function fieldReject(p: ValuePlan, code: RejectCode, rule: string, withValue: string): Rejection {
+  return reject(code, p.personal ? `${p.field} (${p.from}): ${code} (${rule})` : `${p.field} (${p.from}): ${withValue}`, p.field);
+}
+
 /** Number scaling with decimal-exact division where the scale is 1/n. */
 export function scaleNumber(p: ValuePlan, raw: number): number {
   const v = p.divisor !== 0 ? raw / p.divisor : p.scale === 1 ? raw : raw * p.scale;
@@ -61,38 +94,53 @@ export function scaleNumber(p: ValuePlan, raw: number): number {
 }
 
 /**
- * Applies map, scale/offset and the type/enum/range checks to a raw value.
- * Returns the field value, or a Rejection naming the field and the value.
+ * Applies map, scale/offset and the type/enum/range checks to a raw value, and for strings the
+ * rules every store can hold (core/storable.ts). Returns the field value, or a Rejection naming
+ * the field and the rule (and the value, unless the field is personal).
  */
 export function convert(p: ValuePlan, raw: unknown): FieldValue | Rejection {
   let v: unknown = raw;
   if (p.map !== undefined) {
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-      return reject('wrong_type', `${p.field} (${p.from}): expected one of ${[...p.map.keys()].join('|')}, got ${show(raw)}`);
+      const keys = [...p.map.keys()].join('|');
+      return fieldReject(p, 'wrong_type', `expected one of ${keys}, got ${kindOf(raw)}`, `expected one of ${keys}, got ${show(raw)}`);
     }
     v = p.map.get(String(raw));
-    if (v === undefined) return reject('unknown_enum', `${p.field} (${p.from}): ${show(raw)} is not one of ${[...p.map.keys()].join('|')}`);
+    if (v === undefined) {
+      const keys = [...p.map.keys()].join('|');
+      return fieldReject(p, 'unknown_enum', `not one of ${keys}`, `${show(raw)} is not one of ${keys}`);
+    }
   }
   switch (p.type) {
     case 'number':
     case 'integer': {
-      if (typeof v !== 'number' || !Number.isFinite(v)) return reject('wrong_type', `${p.field} (${p.from}): expected a number, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        return fieldReject(p, 'wrong_type', `expected a number, got ${typeof v === 'number' ? String(v) : kindOf(v)}`, `expected a number, got ${show(v)}`);
+      }
       const n = p.map === undefined ? scaleNumber(p, v) : v;
-      if (p.type === 'integer' && !Number.isInteger(n)) return reject('wrong_type', `${p.field} (${p.from}): expected an integer, got ${show(n)}`);
-      if (n < p.min || n > p.max) return reject('out_of_range', `${p.field} (${p.from}): ${n} is outside ${p.min}…${p.max}`);
+      if (p.type === 'integer' && !Number.isInteger(n)) return fieldReject(p, 'wrong_type', 'expected an integer', `expected an integer, got ${show(n)}`);
+      if (n < p.min) return fieldReject(p, 'out_of_range', `min ${p.min}`, `${n} is outside ${p.min}…${p.max}`);
+      if (n > p.max) return fieldReject(p, 'out_of_range', `max ${p.max}`, `${n} is outside ${p.min}…${p.max}`);
       return n;
     }
     case 'boolean':
-      if (typeof v !== 'boolean') return reject('wrong_type', `${p.field} (${p.from}): expected true or false, got ${show(v)}`);
+      if (typeof v !== 'boolean') return fieldReject(p, 'wrong_type', `expected true or false, got ${kindOf(v)}`, `expected true or false, got ${show(v)}`);
       return v;
-    case 'string':
-      if (typeof v !== 'string') return reject('wrong_type', `${p.field} (${p.from}): expected a string, got ${show(v)}`);
+    case 'string': {
+      if (typeof v !== 'string') return fieldReject(p, 'wrong_type', `expected a string, got ${kindOf(v)}`, `expected a string, got ${show(v)}`);
+      const bad = stringProblem(v, p.maxLength);
+      if (bad) return fieldReject(p, 'invalid_string', bad.detail, `${bad.detail} in ${show(v)}`);
       return v;
+    }
     case 'enum':
-      if (typeof v !== 'string') return reject('wrong_type', `${p.field} (${p.from}): expected one of ${[...(p.values ?? [])].join('|')}, got ${show(v)}`);
-      if (p.values !== undefined && !p.values.has(v)) return reject('unknown_enum', `${p.field} (${p.from}): ${show(v)} is not one of ${[...p.values].join('|')}`);
+      if (typeof v !== 'string') return fieldReject(p, 'wrong_type', `expected one of ${listOf(p.values)}, got ${kindOf(v)}`, `expected one of ${listOf(p.values)}, got ${show(v)}`);
+      if (p.values !== undefined && !p.values.has(v)) return fieldReject(p, 'unknown_enum', `not one of ${listOf(p.values)}`, `${show(v)} is not one of ${listOf(p.values)}`);
       return v;
   }
+}
+
+function listOf(values: ReadonlySet<string> | undefined): string {
+  return [...(values ?? [])].join('|');
 }
 
 export function isRejection(v: unknown): v is Rejection {

@@ -3,6 +3,7 @@
  * of validation. Types are inferred from here; cross-checks live in validate.ts.
  */
 import { z } from 'zod';
+import { MAX_STRING_LIMIT } from '../core/storable.js';
 import { REJECT_CODES } from './result.js';
 
 export const FIELD_TYPES = ['number', 'integer', 'boolean', 'string', 'enum'] as const;
@@ -21,6 +22,7 @@ export const fieldSchema = z.strictObject({
   min: z.number().optional().describe('Lowest valid value; required on number and integer fields.'),
   max: z.number().optional().describe('Highest valid value; required on number and integer fields.'),
   values: z.array(z.string().min(1)).min(1).optional().describe('Allowed values of an enum field.'),
+  maxLength: z.number().int().min(1).max(MAX_STRING_LIMIT).optional().describe('Longest value of a string field, in characters (default 256); a longer one is rejected as invalid_string.'),
   privacy: z.enum(['id', 'health']).optional().describe('id = personal identifier (pseudonymized before it leaves); health = personal health data.'),
   role: z.enum(['gauge', 'counter', 'state', 'event']).describe('gauge = sampled value, counter = cumulative, state = on/off or mode, event = carried by an event payload.'),
   alarm: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional().describe('boolean field: true means alarm; enum field: the values that are alarms (e.g. door [forced]).'),

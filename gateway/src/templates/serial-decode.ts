@@ -8,7 +8,7 @@
 import type { FieldValue, Reading } from '../core/reading.js';
 import type { RejectCode } from './result.js';
 import { runAttached } from './custom-decoder.js';
-import { convert, isRejection, planValue, reject, show, type DecodeResult, type Rejection, type ValuePlan } from './result.js';
+import { convert, fieldReject, isRejection, planValue, reject, show, shown, type DecodeResult, type Rejection, type ValuePlan } from './result.js';
 import type { SerialTemplate, Template } from './schema.js';
 
 export interface SerialSettings { baudRate: number; dataBits: 5 | 6 | 7 | 8; parity: 'none' | 'even' | 'odd'; stopBits: 1 | 2; delimiter: string; poll?: { commands: string[] } }
@@ -20,7 +20,8 @@ type Column =
   | { kind: 'selectedValue' } | { kind: 'selectedUnit' } | { kind: 'skip' };
 interface CsvPlan { columns: Column[]; event: string | undefined }
 interface RegexPlan { re: RegExp; groups: [string, ValuePlan][]; event: string | undefined; error: { code: RejectCode; reason: string } | undefined }
-interface SerialPlan { id: string; nmea: boolean; csv: Map<string, CsvPlan>; regexes: RegexPlan[] }
+/** `personal`: the template has personal fields, so reasons carry no excerpt of the line. */
+interface SerialPlan { id: string; nmea: boolean; personal: boolean; csv: Map<string, CsvPlan>; regexes: RegexPlan[] }
 
 const plans = new WeakMap<Template, SerialPlan>();
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
@@ -41,7 +42,7 @@ function compileSerial(t: SerialTemplate): SerialPlan {
     if (d === undefined) throw new Error(`template ${t.id}: serial grammar names unknown field ${name}`);
     return d;
   };
-  const plan: SerialPlan = { id: t.id, nmea: t.serial.checksum === 'nmea', csv: new Map(), regexes: [] };
+  const plan: SerialPlan = { id: t.id, nmea: t.serial.checksum === 'nmea', personal: t.fields.some((f) => f.privacy !== undefined), csv: new Map(), regexes: [] };
   for (const rule of t.serial.lines) {
     if ('csv' in rule) {
       const columns: Column[] = rule.csv.map((c, i): Column => {
@@ -75,25 +76,25 @@ export function serialSettings(t: Template): SerialSettings {
 /** Text → typed value: numbers are parsed first, mapped values are looked up as text. */
 function typed(v: ValuePlan, text: string): FieldValue | Rejection {
   if (v.map === undefined && (v.type === 'number' || v.type === 'integer')) {
-    if (!NUMBER.test(text)) return reject('wrong_type', `${v.field} (${v.from}): expected a number, got ${show(text)}`);
+    if (!NUMBER.test(text)) return fieldReject(v, 'wrong_type', 'expected a number', `expected a number, got ${show(text)}`);
     return convert(v, Number(text));
   }
   return convert(v, text);
 }
 
 /** `$BODY*hh` → BODY when hh is the XOR of BODY's bytes. */
-function nmeaBody(line: string): string | Rejection {
+function nmeaBody(line: string, personal: boolean): string | Rejection {
   const star = line.lastIndexOf('*');
-  if (line[0] !== '$' || star < 0 || star !== line.length - 3) return reject('bad_line', `expected $…*hh, got ${show(line)}`);
+  if (line[0] !== '$' || star < 0 || star !== line.length - 3) return reject('bad_line', `expected $…*hh, got ${shown(personal, line)}`);
   let x = 0;
   for (let i = 1; i < star; i++) x ^= line.charCodeAt(i) & 0xff;
   const want = line.slice(star + 1).toUpperCase();
   const got = x.toString(16).toUpperCase().padStart(2, '0');
-  if (want !== got) return reject('bad_checksum', `checksum ${line.slice(star + 1)} does not match ${got} computed over ${show(line.slice(1, star))}`);
+  if (want !== got) return reject('bad_checksum', `checksum ${line.slice(star + 1)} does not match ${got} computed over ${shown(personal, line.slice(1, star))}`);
   return line.slice(1, star);
 }
 
-function decodeCsv(c: CsvPlan, parts: string[], fields: Record<string, FieldValue>): Rejection | undefined {
+function decodeCsv(c: CsvPlan, parts: string[], fields: Record<string, FieldValue>, personal: boolean): Rejection | undefined {
   if (parts.length < c.columns.length) return reject('truncated', `line has ${parts.length} of ${c.columns.length} columns`);
   if (parts.length > c.columns.length) return reject('bad_line', `line has ${parts.length} columns, expected ${c.columns.length}`);
   let selected: { value: ValuePlan; unit: string } | undefined;
@@ -102,14 +103,14 @@ function decodeCsv(c: CsvPlan, parts: string[], fields: Record<string, FieldValu
     const col = c.columns[i] as Column;
     const text = parts[i] as string;
     if (col.kind === 'const') {
-      if (text !== col.text) return reject(col.code, col.reason ? `${col.reason}: column ${i + 1} is ${show(text)}` : `column ${i + 1}: expected ${show(col.text)}, got ${show(text)}`);
+      if (text !== col.text) return reject(col.code, col.reason ? `${col.reason}: column ${i + 1} is ${shown(personal, text)}` : `column ${i + 1}: expected ${show(col.text)}, got ${shown(personal, text)}`);
     } else if (col.kind === 'field') {
       const v = typed(col.value, text);
       if (isRejection(v)) return v;
       fields[col.value.field] = v;
     } else if (col.kind === 'select') {
       selected = col.options.get(text);
-      if (selected === undefined) return reject('unknown_enum', `column ${i + 1}: ${show(text)} is not one of ${[...col.options.keys()].join('|')}`);
+      if (selected === undefined) return reject('unknown_enum', `column ${i + 1}: ${shown(personal, text)} is not one of ${[...col.options.keys()].join('|')}`);
     } else if (col.kind === 'selectedValue') {
       valueText = text;
     } else if (col.kind === 'selectedUnit') {
@@ -120,7 +121,7 @@ function decodeCsv(c: CsvPlan, parts: string[], fields: Record<string, FieldValu
   if (selected === undefined) return undefined;
   // The unit is checked before the value: a value in the wrong unit is meaningless.
   if (unitText !== undefined && unitText !== selected.unit) {
-    return reject('wrong_type', `${selected.value.field} (column ${unitAt}): unit should be ${show(selected.unit)}, got ${show(unitText)}`);
+    return reject('wrong_type', `${selected.value.field} (column ${unitAt}): unit should be ${show(selected.unit)}, got ${shown(personal, unitText)}`, selected.value.field);
   }
   const v = typed(selected.value, valueText ?? '');
   if (isRejection(v)) return v;
@@ -135,7 +136,7 @@ export function decodeSerialLine(t: Template, line: string, ctx: { device: strin
   const p = planOf(t);
   let body = line.endsWith('\r') || line.endsWith('\n') ? line.trimEnd() : line;
   if (p.nmea) {
-    const b = nmeaBody(body);
+    const b = nmeaBody(body, p.personal);
     if (typeof b !== 'string') return b;
     body = b;
   }
@@ -144,14 +145,14 @@ export function decodeSerialLine(t: Template, line: string, ctx: { device: strin
   const comma = body.indexOf(',');
   const csv = p.csv.size > 0 ? p.csv.get(comma < 0 ? body : body.slice(0, comma)) : undefined;
   if (csv) {
-    const bad = decodeCsv(csv, body.split(','), fields);
+    const bad = decodeCsv(csv, body.split(','), fields, p.personal);
     if (bad) return bad;
     event = csv.event;
   } else {
     const r = p.regexes.find((x) => x.re.test(body));
-    if (r === undefined) return reject('bad_line', `not a line this device sends: ${show(body)}`);
+    if (r === undefined) return reject('bad_line', `not a line this device sends: ${shown(p.personal, body)}`);
     const groups = r.re.exec(body)?.groups ?? {};
-    if (r.error) return reject(r.error.code, r.error.reason.replace(/\{(\w+)\}/g, (_m, g: string) => groups[g] ?? ''));
+    if (r.error) return reject(r.error.code, r.error.reason.replace(/\{(\w+)\}/g, (_m, g: string) => (p.personal ? '…' : groups[g] ?? '')));
     for (const [g, v] of r.groups) {
       const value = typed(v, groups[g] ?? '');
       if (isRejection(value)) return value;

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { templateSchema, type FieldDef, type ModbusTemplate, type MqttTemplate, type SerialTemplate, type Template } from './schema.js';
 import { regexProblem } from './regex-safety.js';
+import { fieldStorableProblems, storableProblems } from './storable-checks.js';
 import { suffixOf, UNIT_SUFFIXES } from './units.js';
 
 export type Validation = { ok: true; template: Template } | { ok: false; problems: string[] };
@@ -71,9 +72,10 @@ export function crossCheck(t: Template): string[] {
     const at = `fields[${i}] (${f.name})`;
     if (seen.has(f.name)) out.push(`${at}.name: duplicate field, first declared at fields[${seen.get(f.name)}]`);
     seen.set(f.name, i);
-    out.push(...fieldProblems(f).map((p) => `${at}.${p}`));
+    out.push(...[...fieldProblems(f), ...fieldStorableProblems(f)].map((p) => `${at}.${p}`));
   });
   for (const tag of t.tags ?? []) if (!SNAKE.test(tag)) out.push(`tags: ${JSON.stringify(tag)} should be a snake_case name`);
+  out.push(...storableProblems(t));
   const fields = new Map(t.fields.map((f) => [f.name, f]));
   if (t.decoder !== undefined) {
     // A decoder replaces the transport's grammar (the framing of a serial section still applies).
