@@ -4,6 +4,7 @@
  *   campus-gateway start [--config FILE] [--simulate]
  *   campus-gateway config check FILE
  *   campus-gateway templates check [--json]
+ *   campus-gateway templates docs [--out DIR] [--check]
  *   campus-gateway hub --config FILE
  *   campus-gateway devices hash-secret [--secret S]   (reads stdin without --secret)
  */
@@ -13,6 +14,7 @@ import { ConfigError, loadConfigFile } from './config/load.js';
 import { createGateway } from './gateway.js';
 import { createRootLogger } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
+import { runTemplatesDocsCli } from './templates/docs-cli.js';
 import { runDevicesCli } from './broker/devices-cli.js';
 import { createHub, loadHubConfig } from './hub/index.js';
 
@@ -20,6 +22,7 @@ const USAGE = `usage:
   campus-gateway start [--config FILE] [--simulate]
   campus-gateway config check FILE
   campus-gateway templates check [--json]
+  campus-gateway templates docs [--out DIR] [--check]
   campus-gateway hub --config FILE
   campus-gateway devices hash-secret [--secret S]`;
 
@@ -89,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'start') return await start(argv.slice(1));
     if (command === 'config' && sub === 'check') return configCheck(rest);
     if (command === 'templates' && sub === 'check') return await runTemplatesCheckCli(rest, process.stdout);
+    if (command === 'templates' && sub === 'docs') return await runTemplatesDocsCli(rest, process.stdout);
     if (command === 'hub') return await hub(argv.slice(1));
     if (command === 'devices') return await runDevicesCli(argv.slice(1), process.stdout);
     process.stderr.write(`${USAGE}\n`);
