@@ -22,7 +22,7 @@ describe('device catalog pages (docs/devices)', () => {
       const personal = t.fields.filter((f) => f.privacy);
       for (const f of personal) expect(index).toContain(`${f.name} (${f.privacy})`);
     }
-    expect(pages.get('smart-pen.md')).toContain('| `pen` | string |  |  | state | id |');
+    expect(pages.get('smart-pen.md')).toContain('| `pen` | string |  | text, at most 256 characters | state | id |');
     expect(defaultCatalogDir()).toBe(join(defaultTemplatesDir(), '..', 'docs', 'devices'));
   });
 });

@@ -4,6 +4,7 @@
  * templates and samples in, file name → text out, so a test can compare it with
  * what is committed under docs/devices/.
  */
+import { MAX_STRING_CHARS } from '../core/storable.js';
 import type { LoadedTemplate } from './load.js';
 import type { FieldDef, Template } from './schema.js';
 
@@ -23,6 +24,7 @@ function code(v: unknown): string {
 
 function range(f: FieldDef): string {
   if (f.type === 'enum') return (f.values ?? []).map(code).join(', ');
+  if (f.type === 'string') return `text, at most ${f.maxLength ?? MAX_STRING_CHARS} characters`;
   if (f.min === undefined && f.max === undefined) return '';
   return `${f.min ?? ''} … ${f.max ?? ''}`;
 }
