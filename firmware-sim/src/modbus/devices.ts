@@ -1,5 +1,5 @@
 /**
- * Register maps of the ten Modbus templates, exactly as device-catalog.md
+ * Register maps of the ten Modbus templates, exactly as the device catalog (docs/devices)
  * documents them (0-based protocol addresses). Values move with time (daily
  * and minute-scale waves plus noise); cumulative counters integrate power or
  * flow over the elapsed time, so they only grow.

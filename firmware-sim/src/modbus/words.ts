@@ -1,4 +1,4 @@
-/** Register encoders for the catalog's raw types (device-catalog.md "Conventions"). */
+/** Register encoders for the catalog's raw types (the device catalog (docs/devices) "Conventions"). */
 export type WordOrder = 'ABCD' | 'CDAB';
 
 function put(regs: Uint16Array, addr: number, hi: number, lo: number, order: WordOrder): void {

@@ -1,6 +1,6 @@
 /**
  * Models of the room and building devices (lighting, utilities, teaching,
- * environment, safety): each returns the vendor payload of device-catalog.md.
+ * environment, safety): each returns the vendor payload of the device catalog (docs/devices).
  * Cumulative counters only grow, except through `resetCounter()` (a fault).
  */
 import type { DeviceModel, MaybeModel, RoomSituation } from './models.js';

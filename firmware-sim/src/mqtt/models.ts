@@ -1,6 +1,6 @@
 /**
  * Device models for the MQTT templates: each keeps a little state and produces
- * the vendor payload of device-catalog.md from the room's situation.
+ * the vendor payload of the device catalog (docs/devices) from the room's situation.
  */
 import { clamp, jitter, round } from './util.js';
 

@@ -1,5 +1,5 @@
 /**
- * Line formats of the four serial templates (device-catalog.md §14, 18, 24, 29).
+ * Line formats of the four serial templates (docs/devices: fitness-test-station, noise-meter, projector, response-clicker).
  * Pure: each function returns one line without its terminator.
  */
 export type SerialSimTemplate = 'projector' | 'response-clicker' | 'fitness-test-station' | 'noise-meter';

@@ -94,7 +94,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   const authState = installAuth(app, auth, createAuthLimiter(limiter, { onBlock, ...(now ? { now } : {}) }));
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'campus-gateway API', version: gatewayVersion, description: 'Devices, readings, summaries and class sessions of one school site (contract.md).' },
+      info: { title: 'campus-gateway API', version: gatewayVersion, description: 'Devices, readings, summaries and class sessions of one school site (docs/interfaces.md).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: auth.enabled ? [{ bearer: [] }] : [],
     },

@@ -1,6 +1,6 @@
 /**
  * Commands to devices the gateway drives (Modbus relay channels, air-conditioner
- * mode/setpoint): from the device `command` topic (contract.md) and from
+ * mode/setpoint): from the device `command` topic (docs/interfaces.md) and from
  * `POST /api/devices/:id/command`. A command is a JSON object of normalized
  * field → value, e.g. `{"ch1_on": true}` or `{"setpoint_c": 24.5, "mode": "cool"}`;
  * each field is range-checked by the template engine before anything is written.

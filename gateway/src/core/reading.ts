@@ -19,7 +19,7 @@ export interface Reading {
   event?: string;
 }
 
-/** Measurement name of a template per contract.md: `-` replaced by `_`. */
+/** Measurement name of a template per docs/interfaces.md: `-` replaced by `_`. */
 export function measurementOf(templateId: string): string {
   return templateId.replaceAll('-', '_');
 }

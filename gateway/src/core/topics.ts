@@ -1,5 +1,5 @@
 /**
- * The MQTT topic scheme of contract.md. Device side:
+ * The MQTT topic scheme of docs/interfaces.md. Device side:
  *   campus/<template-id>/<device-id>/(telemetry|event|status|command)
  * Gateway side: gateway/<site-id>/rejected. Uplink: hub/<site-id>/summary/<kind>, hub/<site-id>/alarm/<template-id>.
  */

@@ -1,6 +1,6 @@
 /**
  * A tiny InfluxDB v1 `/write` client (precision ms): accepted by InfluxDB 1.x, by 2.x
- * through its v1 compatibility API and by 3.x (machine-notes.md). A 4xx answer is a
+ * through its v1 compatibility API and by 3.x. A 4xx answer is a
  * bad point (not retried); anything else is retryable.
  */
 export class InfluxWriteError extends Error {

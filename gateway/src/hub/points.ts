@@ -1,5 +1,5 @@
 /**
- * Uplink messages → InfluxDB line protocol (contract.md "Storage"): summaries in
+ * Uplink messages → InfluxDB line protocol (docs/interfaces.md "Storage"): summaries in
  * `summary_<kind>` (dash → underscore), one point for the site values (tag
  * `scope=site`) and one per row (the row's tags); alarms in `alarm`. Tags: `site`,
  * `resolution`, and the row's (`scope`, `room`, `building`, `device`, `template`,

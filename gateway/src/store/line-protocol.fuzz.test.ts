@@ -88,7 +88,7 @@ const options = fc.record({
   extraTags: fc.option(fc.dictionary(fc.constantFrom('site', 'room', 'building', 'person'), fc.option(text, { nil: undefined })), { nil: undefined }),
 }).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as EncodeOptions);
 
-/** What the line must say: contract.md's schema applied to the reading. */
+/** What the line must say: docs/interfaces.md's schema applied to the reading. */
 function expectedTags(r: Reading, o: EncodeOptions): [string, string][] {
   const tags = new Map<string, string>(Object.entries(r.tags));
   for (const [k, v] of Object.entries(o.extraTags ?? {})) if (v) tags.set(k, v);

@@ -52,7 +52,7 @@ describe('escaping (InfluxDB line protocol reference, "Special characters")', ()
   });
 });
 
-describe('encodeReading schema (contract.md "Storage")', () => {
+describe('encodeReading schema (docs/interfaces.md "Storage")', () => {
   it('measurement from the template id, tags sorted by key, ms timestamp', () => {
     const r = reading({ tags: { phase: 'L1' } });
     expect(line(r, { extraTags: { site: 'north-high', room: 'B12', building: 'B', person: undefined } })).toBe(

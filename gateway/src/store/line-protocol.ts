@@ -15,7 +15,7 @@
  * Tags are sorted by key ("sort by tag key ... for best performance").
  * Timestamps are integer epoch milliseconds: write with `precision=ms`.
  *
- * Schema (contract.md "Storage"): measurement = template id with `-` → `_`; tags `site`,
+ * Schema (docs/interfaces.md "Storage"): measurement = template id with `-` → `_`; tags `site`,
  * `device`, `template`, plus `building`, `room`, `person` where known, the reading's own
  * tags and `event` for event readings.
  */

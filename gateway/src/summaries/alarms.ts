@@ -1,5 +1,5 @@
 /**
- * Alarms forwarded at once (device-catalog.md): any field a template declares as an
+ * Alarms forwarded at once (the device catalog (docs/devices)): any field a template declares as an
  * alarm (`alarm: true` on a boolean → true raises it; `alarm: [values]` on an enum →
  * one of those values raises it): smoke, leak, forced door, fume-hood alarm bits …;
  * and a device offline for longer than its threshold. An alarm is sent when it is

@@ -1,5 +1,5 @@
 /**
- * Template shapes of device-catalog.md used by the summaries' unit tests and by the
+ * Template shapes of the device catalog (docs/devices) used by the summaries' unit tests and by the
  * uplink integration tests (only the parts summaries read). The real templates
  * live in device-templates/; these mirror their field names, units, roles,
  * privacy classes and alarm declarations.

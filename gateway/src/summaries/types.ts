@@ -1,5 +1,5 @@
 /**
- * What the summaries component emits and the uplink carries (contract.md "Uplink"):
+ * What the summaries component emits and the uplink carries (docs/interfaces.md "Uplink"):
  * JSON with `site`, `kind`, `windowStart`, `windowEnd` (ISO 8601), the values and a
  * unique `id`. Values are numbers only; per-room / per-meter / per-session detail
  * goes in `rows`, each with string tags. Nothing here may name a person.

@@ -1,5 +1,5 @@
 /**
- * Every payload example written in device-catalog.md (copied verbatim; `...`
+ * Every payload example in the vendors' documentation of the district catalog (copied verbatim; `...`
  * placeholders filled) decodes to the documented fields and units, and every
  * documented Modbus register map is the template's.
  */
@@ -42,7 +42,7 @@ const MQTT: [string, string, Record<string, unknown>][] = [
   ['door-access', '{"door":"closed"}', { door: 'closed' }],
 ];
 
-describe('device-catalog.md MQTT payload examples', () => {
+describe('vendor documentation: MQTT payload examples', () => {
   for (const [id, payload, fields] of MQTT) {
     it(`${id}: ${payload}`, () => {
       const r = decodeMqtt(tpl(id), payload, ctx);
@@ -100,7 +100,7 @@ const REGISTERS: [string, string, [string, number, string, string, number][]][] 
   ['lab-fume-hood', 'holding', [['face_velocity_mps', 0, 'u16', 'ABCD', 0.01], ['sash_height_mm', 1, 'u16', 'ABCD', 1], ['low_velocity', 2, 'bit', 'ABCD', 1], ['sash_high', 2, 'bit', 'ABCD', 1], ['fan_failure', 2, 'bit', 'ABCD', 1], ['fan_on', 3, 'u16', 'ABCD', 1]]],
 ];
 
-describe('device-catalog.md Modbus register maps', () => {
+describe('vendor documentation: Modbus register maps', () => {
   for (const [id, table, points] of REGISTERS) {
     it(id, () => {
       const t = tpl(id);
@@ -127,7 +127,7 @@ describe('device-catalog.md Modbus register maps', () => {
   });
 });
 
-describe('device-catalog.md serial line forms', () => {
+describe('vendor documentation: serial line forms', () => {
   const sctx = { device: 'cat', receivedAt: 1_700_000_000_000 };
   it('projector: 9600 8N1, CR, polls POWR/LAMP/ERST; replies decode; ERRn is an error', () => {
     const t = tpl('projector');

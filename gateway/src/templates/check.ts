@@ -1,6 +1,6 @@
 /**
  * `campus-gateway templates check [--json]`: validates every template and runs
- * its samples. The JSON shape is fixed by contract.md.
+ * its samples. The JSON shape is fixed by docs/interfaces.md.
  */
 import { defaultTemplatesDir, loadAll } from './load.js';
 

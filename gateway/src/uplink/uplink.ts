@@ -1,7 +1,7 @@
 /**
  * The uplink: summaries and alarms from the outbox to the hub's MQTT broker, QoS 1,
  * topics `<prefix>/<site>/summary/<kind>` and `<prefix>/<site>/alarm/<template>`
- * (contract.md "Uplink"). Every message passes the privacy guard twice: before it is
+ * (docs/interfaces.md "Uplink"). Every message passes the privacy guard twice: before it is
  * written to the outbox and again just before it is published (an outbox written by an
  * older version, or a device removed from the config since). The guard leaves out what it
  * refuses; an alarm always leaves, a summary is refused whole only if it is not the gateway's.

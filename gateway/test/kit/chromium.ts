@@ -1,5 +1,5 @@
 // Debian's chromium, driven headless by playwright-core (`npx playwright install`
-// cannot download a browser here; see machine-notes.md).
+// cannot download a browser here).
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { ensurePackages } from './packages.js';

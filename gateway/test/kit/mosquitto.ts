@@ -28,7 +28,7 @@ function mosquittoConfig(dir: string, port: number, extra: string): string {
     '# Written by gateway/test/kit/mosquitto.ts',
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    // The default of 1000 silently drops QoS 1 messages to a subscriber that lags (machine-notes.md).
+    // The default of 1000 silently drops QoS 1 messages to a subscriber that lags.
     'max_queued_messages 100000',
     `persistence_location ${dir}/`,
     'log_dest stderr',

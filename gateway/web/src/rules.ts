@@ -1,6 +1,6 @@
 /**
  * What the facilities view flags, from a device's latest normalized fields
- * (device-catalog.md names): alarms, what is switched on, and whether a room
+ * (the device catalog (docs/devices) names): alarms, what is switched on, and whether a room
  * is known to be empty (an occupancy sensor or analytics camera says so).
  */
 import type { Device, FieldValue } from './api.js';

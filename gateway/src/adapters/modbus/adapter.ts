@@ -1,5 +1,5 @@
 /**
- * The Modbus adapter (`adapters.modbus` of contract.md): groups devices by
+ * The Modbus adapter (`adapters.modbus` of docs/interfaces.md): groups devices by
  * connection (one TCP host:port, or one RTU line), runs one request at a time
  * per connection and the connections concurrently, and polls each device on its
  * own cadence. A dead, slow or exception-answering device can only delay the

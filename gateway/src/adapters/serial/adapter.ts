@@ -1,5 +1,5 @@
 /**
- * The serial adapter (`adapters.serial` of contract.md): one device per port.
+ * The serial adapter (`adapters.serial` of docs/interfaces.md): one device per port.
  * Serial devices are read-only here; `write` answers not_writable.
  */
 import type { SerialAdapterConfig } from '../../config/schema.js';

@@ -27,7 +27,7 @@ const listQuery = z.object({
   latest: z.enum(['true', 'false']).optional(),
 });
 
-/** `GET /api/devices`, `/api/devices/:id`, `/api/devices/:id/latest` per contract.md. */
+/** `GET /api/devices`, `/api/devices/:id`, `/api/devices/:id/latest` per docs/interfaces.md. */
 export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async (app, opts) => {
   const summary = (d: ReturnType<DeviceRegistry['list']>[number]) => ({
     id: d.id, template: d.template, room: d.room ?? null, building: d.building ?? null,

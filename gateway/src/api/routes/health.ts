@@ -37,7 +37,7 @@ function sectionStates(report: HealthReport): { broker: { status: string }; stor
 }
 
 /**
- * `GET /api/health` per contract.md; public. With tokens configured it answers a
+ * `GET /api/health` per docs/interfaces.md; public. With tokens configured it answers a
  * minimal body (status, version, whether tokens are on, `insecure` when the report
  * has it): counters per template and auth failures are for `GET /api/health/details`
  * (facilities, admin). Open (demo) mode has no secrets to keep: the full body, flagged.

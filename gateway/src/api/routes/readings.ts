@@ -40,7 +40,7 @@ const personalData = () => new ApiError('GW_ERR_PERSONAL_DATA',
 const isPersonal = (t: TemplateLike) => t.fields.some((f) => f.privacy !== undefined);
 
 /**
- * `GET /api/readings?device=&field=&from=&to=&every=` per contract.md. For every caller but an
+ * `GET /api/readings?device=&field=&from=&to=&every=` per docs/interfaces.md. For every caller but an
  * authenticated admin, a series is refused when the field is personal in any loaded template,
  * or when the device's stored series (and its registry entry, if any) belong to a personal
  * template or to one the gateway does not know. Privacy follows the data, not the registry:

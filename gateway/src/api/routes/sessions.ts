@@ -13,7 +13,7 @@ function ownerFilter(p: Principal): string | undefined {
   return p.role === 'admin' ? undefined : p.name;
 }
 
-/** Class sessions per contract.md: create, list, live view, stop, export (csv|json). */
+/** Class sessions per docs/interfaces.md: create, list, live view, stop, export (csv|json). */
 export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; now?: () => number }> = async (app, opts) => {
   const now = opts.now ?? Date.now;
   const owned = (id: string, p: Principal): Session => {

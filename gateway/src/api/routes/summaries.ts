@@ -5,7 +5,7 @@ import { apiTime } from './time.js';
 
 export const SUMMARY_KINDS = ['energy', 'lighting', 'usage', 'environment', 'device-health', 'pe-activity', 'writing-activity'] as const;
 
-/** One summary message as the summaries engine produces it (contract.md "Uplink"). */
+/** One summary message as the summaries engine produces it (docs/interfaces.md "Uplink"). */
 export interface SummaryRecord {
   id?: string;
   site: string;
@@ -26,7 +26,7 @@ const query = z.object({
   to: apiTime.optional(),
 });
 
-/** `GET /api/summaries?kind=&from=&to=` per contract.md; an empty list until a summary source is wired. */
+/** `GET /api/summaries?kind=&from=&to=` per docs/interfaces.md; an empty list until a summary source is wired. */
 export const summariesRoutes: FastifyPluginAsyncZod<{ summaries?: SummarySource }> = async (app, opts) => {
   app.get('/api/summaries', { config: { roles: ROLES.summaries }, schema: { tags: ['summaries'], querystring: query } }, async (req) => {
     const to = req.query.to ?? Date.now();

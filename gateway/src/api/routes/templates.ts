@@ -12,7 +12,7 @@ export interface TemplateSource {
 const params = z.object({ id: z.string().min(1).max(128) });
 const config = { roles: ROLES.all };
 
-/** `GET /api/templates`, `GET /api/templates/:id` per contract.md. */
+/** `GET /api/templates`, `GET /api/templates/:id` per docs/interfaces.md. */
 export const templatesRoutes: FastifyPluginAsyncZod<{ templates: TemplateSource }> = async (app, opts) => {
   app.get('/api/templates', { config, schema: { tags: ['templates'] } }, async () => opts.templates.list().map((t) => ({
     id: t.id, name: t.name, category: t.category, transport: t.transport,

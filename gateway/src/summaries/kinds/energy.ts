@@ -1,6 +1,6 @@
 /**
  * energy: kWh per meter and per building from cumulative counters, peak power per
- * meter, water m³, PV yield (device-catalog.md "Summaries").
+ * meter, water m³, PV yield (edge/WHAT-LEAVES-THE-SCHOOL.md).
  *
  * Counters: samples are kept sorted per series, so out-of-order readings land in
  * place. The consumption of a window is the sum of the increments between

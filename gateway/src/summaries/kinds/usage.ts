@@ -1,6 +1,6 @@
 /**
  * usage: smart-board and projector on-minutes per room, recording minutes
- * (device-catalog.md "Summaries"). Which state counts as "in use" is data below,
+ * (edge/WHAT-LEAVES-THE-SCHOOL.md). Which state counts as "in use" is data below,
  * one line per template the catalog names; other templates can be added by option.
  */
 import type { Reading } from '../../core/reading.js';
