@@ -5,6 +5,8 @@ export interface HealthReport {
   broker: Record<string, unknown>;
   store: Record<string, unknown>;
   uplink: Record<string, unknown> | null;
+  /** The config says `insecure: true`: the dashboard shows a banner on every page. */
+  insecure?: boolean;
   [section: string]: unknown;
 }
 
@@ -18,7 +20,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ health: HealthSource; authEna
     const report = opts.health.report();
     const warnings = Array.isArray(report.warnings) ? [...(report.warnings as unknown[])] : [];
     if (!opts.authEnabled) warnings.push('http.tokens is not set: the API and dashboard are open to anyone on the network (demo mode)');
-    const body = { ...report, ...(opts.site ? { site: opts.site } : {}), api: { auth: opts.authEnabled ? 'tokens' : 'open' }, warnings };
+    const body = { ...report, insecure: report.insecure === true, ...(opts.site ? { site: opts.site } : {}), api: { auth: opts.authEnabled ? 'tokens' : 'open' }, warnings };
     return reply.status(report.status === 'ok' ? 200 : 503).send(body);
   });
 
