@@ -160,6 +160,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const configFile = join(dir, 'gateway.yaml');
   writeFileSync(configFile, JSON.stringify({
     site: { id: 'chaos' },
+    insecure: true, // on loopback, open on purpose (no broker auth, no API tokens)
     log: { level: o.logLevel ?? 'warn' },
     broker: { port: mqttPort, host: '127.0.0.1' },
     http: { port: httpPort, host: '127.0.0.1' },

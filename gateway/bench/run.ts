@@ -48,6 +48,7 @@ let dbSeq = 0;
 const configFor: GatewayConfigFactory = async (label) => {
   const base = {
     site: { id: 'bench-school' }, log: { level: 'warn' },
+    insecure: true, // on loopback, open on purpose (no broker auth, no API tokens)
     broker: { port: 0, host: '127.0.0.1', limits: { publishesPerSecond: 1_000_000, maxConnections: 20_000 } },
     http: { port: 0, host: '127.0.0.1' },
     privacy: { pseudonymKeyFile: join(tmp, 'pseudonym.key') },

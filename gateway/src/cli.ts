@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
 import { ConfigError, loadConfigFile } from './config/load.js';
+import { checkStartable, InsecureConfigError, openParts } from './config/secure-start.js';
 import { createGateway } from './gateway.js';
 import { createRootLogger } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
@@ -37,7 +38,17 @@ function waitForSignal(log: { info(o: object, m: string): void }): Promise<void>
   });
 }
 
+/**
+ * Files the service makes (the data dir: readings, outbox, spool, sessions, the pseudonym key) are
+ * private to its user whatever umask it was started with. Each component also sets explicit modes;
+ * this covers what a library creates on its own.
+ */
+function privateUmask(): void {
+  process.umask(0o077);
+}
+
 async function hub(args: string[]): Promise<number> {
+  privateUmask();
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
   const file = values.config ?? process.env.GATEWAY_CONFIG;
   if (!file) {
@@ -55,8 +66,13 @@ async function hub(args: string[]): Promise<number> {
 }
 
 async function start(args: string[]): Promise<number> {
+  privateUmask();
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, simulate: { type: 'boolean', default: false } } });
-  const config = loadConfigFile(values.config ?? process.env.GATEWAY_CONFIG);
+  const file = values.config ?? process.env.GATEWAY_CONFIG;
+  const loaded = loadConfigFile(file);
+  // The demo (a simulated school, no real pupils) may run open; it is then flagged as insecure.
+  const config = values.simulate && openParts(loaded).length > 0 ? { ...loaded, insecure: true } : loaded;
+  checkStartable(config, file || '(defaults)');
   const log = createRootLogger(config.log.level);
   const gateway = createGateway(config, { log });
   await gateway.start();
@@ -81,8 +97,10 @@ function configCheck(args: string[]): number {
     process.stderr.write('usage: campus-gateway config check FILE\n');
     return 2;
   }
-  loadConfigFile(file, {});
-  process.stdout.write(`${file}: ok\n`);
+  // The same environment and the same check as `start`: what passes here starts.
+  const config = loadConfigFile(file, process.env);
+  const open = checkStartable(config, file);
+  process.stdout.write(open.length === 0 ? `${file}: ok\n` : `${file}: ok, but insecure: true and open: ${open.map((o) => o.text).join('; ')}\n`);
   return 0;
 }
 
@@ -98,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof InsecureConfigError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import { rejectedTopic } from './core/topics.js';
 import type { GatewayConfig } from './config/schema.js';
+import { checkStartable } from './config/secure-start.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { deviceAuthFromConfig } from './broker/device-auth.js';
 import { adminDevicesRoutes } from './api/routes/admin-devices.js';
@@ -48,6 +49,8 @@ const SWEEP_EVERY_MS = 5_000;
 
 export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gateway {
   const log = deps.log;
+  // Refuses an open config unless it says `insecure: true` (the same check as `config check`).
+  const openParts = checkStartable(config);
   const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log });
   const lifecycle = config.broker.lifecycle;
   const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
@@ -111,7 +114,11 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
       devices: registry.counts(),
       templates: { loaded: templates.list().length, errors: templateErrors.length },
       ingest: ingest.stats(),
-      warnings: config.broker.auth.enabled ? [] : ['broker auth is off: any client may publish as any device'],
+      insecure: config.insecure,
+      warnings: [
+        ...(config.broker.auth.enabled ? [] : ['broker auth is off: any client may publish as any device']),
+        ...(config.insecure ? ['insecure: true: this gateway may run open (not for a school with real pupils\' data)'] : []),
+      ],
     };
   }
 
@@ -134,6 +141,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
       await adapters.serial.start();
       subscribeCommands(theBroker, commands, config.site.id, log);
       if (!config.broker.auth.enabled) log.warn('broker auth is off: devices connect anonymously (demo default)');
+      if (config.insecure) log.warn({ open: openParts.map((o) => o.key) }, 'insecure: true: running open on purpose');
       app = await buildHttpApp({
         log, health: { report: health }, store, registry,
         templateOf: (id) => templates.get(id),

@@ -726,6 +726,7 @@ var root = document.getElementById("view");
 var healthEl = document.getElementById("health");
 var siteEl = document.getElementById("site");
 var authEl = document.getElementById("auth");
+var insecureEl = document.getElementById("insecure-banner");
 var current;
 var me;
 var PAGES = {
@@ -804,12 +805,22 @@ function show() {
   current = { view, timer: window.setInterval(() => void tick(view), view.everyMs) };
   void tick(view);
 }
+function showInsecure(health) {
+  insecureEl.hidden = health.insecure !== true;
+  if (insecureEl.hidden) return;
+  const open = [
+    health.broker?.auth !== "on" ? "broker auth is off (anyone on the network can read every reading)" : void 0,
+    health.api?.auth === "open" ? "the API has no tokens (anyone on the network is admin)" : void 0
+  ].filter(Boolean);
+  insecureEl.textContent = `Insecure mode: this gateway runs with insecure: true${open.length ? `; ${open.join("; ")}` : ""}. Not for a school with real pupils' data.`;
+}
 async function refreshHealth() {
   try {
     const health = await getJson("/api/health").catch(async () => (await fetch("/api/health")).json());
     healthEl.textContent = health.status === "ok" ? "healthy" : "degraded";
     healthEl.className = `pill ${health.status}`;
     if (health.site) siteEl.textContent = health.site.name;
+    showInsecure(health);
     me = token() || health.api?.auth === "open" ? await getJson("/api/me").catch(() => void 0) : void 0;
     if (!health.site && me?.site) siteEl.textContent = me.site.name;
     for (const a of document.querySelectorAll("#nav a[data-page]")) a.hidden = me !== void 0 && !PAGES[me.role].includes(a.dataset.page ?? "");

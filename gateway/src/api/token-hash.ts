@@ -42,7 +42,8 @@ export function assertTokenHash(stored: string): void {
   const parts = stored.split('$');
   if (parts[0] === 'sha256' && parts.length === 2 && /^[0-9a-f]{64}$/.test(parts[1]!)) return;
   if (parts[0] === 'scrypt' && parts.length === 6 && parts.slice(1, 4).every((n) => /^\d+$/.test(n!))) return;
-  throw new Error(`GW_ERR_TOKEN_HASH: http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>", got "${stored.slice(0, 12)}…"`);
+  // Not even a prefix of the value: a mistyped hash is often the token itself.
+  throw new Error('GW_ERR_TOKEN_HASH: http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>" (the value is not shown)');
 }
 
 /** Verifies a token against a stored hash; scrypt runs on libuv's thread pool, not the event loop. */

@@ -53,3 +53,78 @@ describe('readYaml', () => {
     expect(problems('site:\n  id: [school-1\n')).toEqual([expect.stringMatching(/^not valid YAML at line \d/)]);
   });
 });
+
+/** Every 4-character piece of `secret` that appears in `text` (none may). */
+function leaked(text: string, secret: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 4 <= secret.length; i++) if (text.includes(secret.slice(i, i + 4))) out.push(secret.slice(i, i + 4));
+  return out;
+}
+
+function problemsOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('secrets in the config', () => {
+  const SECRET = 'Zq7Xv9Kp2Wm4Rt8Ln3Hb';
+
+  it('refuses a clear token or secret where a hash belongs, naming the key but never the value', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ http: { tokens: [{ role: 'admin', tokenHash: SECRET }] } }, 'http.tokens.0.tokenHash'],
+      [{ http: { tokens: [{ role: 'admin', tokenHash: `scrypt$${SECRET}` }] } }, 'http.tokens.0.tokenHash'],
+      [{ devices: [{ id: 'band-1', template: 'student-wristband', secretHash: SECRET }] }, 'devices.0.secretHash'],
+      // Accepted by the old /^scrypt\$/ rule, refused by the broker at start: now refused here too.
+      [{ broker: { auth: { internalUsers: [{ username: 'ops', secretHash: `scrypt$1$1$1$${SECRET}$x` }] } } }, 'broker.auth.internalUsers.0.secretHash'],
+    ];
+    for (const [raw, path] of cases) {
+      const msg = problemsOf(() => parseConfig(raw, 'site.yaml'));
+      expect(msg).toContain(`${path}: got (not shown: a secret); expected`);
+      expect(msg).toContain('campus-gateway devices hash-secret');
+      expect(leaked(msg, SECRET), msg).toEqual([]);
+    }
+  });
+
+  it('does not echo a secret inside a bad section either', () => {
+    const msg = problemsOf(() => parseConfig({ uplink: [{ url: 'mqtt://hub', password: SECRET }], store: { kind: 'influx', url: 'http://x:8086', apiVersion: 2, token: 42 } }));
+    expect(msg).toMatch(/uplink: got .*; expected/);
+    expect(msg).toContain('store.token: got (not shown: a secret)');
+    expect(leaked(msg, SECRET), msg).toEqual([]);
+  });
+
+  it('accepts the hashes `devices hash-secret` and sha256 tokens make', () => {
+    const scrypt = 'scrypt$16384$8$1$3q2-7wAAAAAAAAAAAAAAAA$' + 'A'.repeat(43);
+    const c = parseConfig({ http: { tokens: [{ role: 'admin', tokenHash: scrypt }, { role: 'district', tokenHash: `sha256$${'ab'.repeat(32)}` }] } });
+    expect(c.http.tokens).toHaveLength(2);
+  });
+});
+
+describe('${NAME} values', () => {
+  const hash = `sha256$${'cd'.repeat(32)}`;
+
+  it('replaces a value that is exactly ${NAME} with the environment variable', () => {
+    const c = parseConfig({ http: { tokens: [{ role: 'admin', tokenHash: '${ADMIN_TOKEN_HASH}' }] }, site: { name: 'a ${NOT_A_REF} b' } }, 'site.yaml', { ADMIN_TOKEN_HASH: hash });
+    expect(c.http.tokens?.[0]?.tokenHash).toBe(hash);
+    expect(c.site.name).toBe('a ${NOT_A_REF} b');
+  });
+
+  it('refuses an unset variable, naming the key path and the variable', () => {
+    const msg = problemsOf(() => parseConfig({ http: { tokens: [{ role: 'admin', tokenHash: '${ADMIN_TOKEN_HASH}' }] } }, 'site.yaml', {}));
+    expect(msg).toContain('site.yaml');
+    expect(msg).toContain('http.tokens.0.tokenHash: the environment variable ADMIN_TOKEN_HASH is not set');
+  });
+});
+
+describe('GATEWAY_DATA_DIR', () => {
+  it('holds the uplink outbox and summaries state unless the file names them', () => {
+    const env = { GATEWAY_DATA_DIR: '/var/lib/cg' };
+    const c = parseConfig({ uplink: { url: 'mqtt://hub:1883' } }, 'x', env);
+    expect(c.uplink).toMatchObject({ outboxPath: '/var/lib/cg/uplink-outbox.db', summariesStatePath: '/var/lib/cg/summaries-state.bin' });
+    expect(parseConfig({ uplink: { url: 'mqtt://hub:1883', outboxPath: '/srv/o.db' } }, 'x', env).uplink?.outboxPath).toBe('/srv/o.db');
+  });
+});

@@ -3,10 +3,20 @@
  * zod; unknown keys are errors (strictObject everywhere). Types come from here.
  */
 import { z } from 'zod';
+import { isSecretHash } from '../broker/secrets.js';
 
 const port = z.number().int().min(0).max(65535);
 const deviceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a device id: letters, digits, . _ - (max 128)');
 const templateId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a kebab-case template id');
+/**
+ * Hashes are checked here, so `config check` refuses what start-up refuses. The messages never
+ * repeat the value (formatIssues hides it too): a mistyped hash is often the secret itself.
+ */
+const secretHash = z.string().refine(isSecretHash, 'an scrypt$N$r$p$salt$hash string made by `campus-gateway devices hash-secret` (never the secret itself)');
+const tokenHash = z.string().refine(
+  (s) => /^sha256\$[0-9a-f]{64}$/.test(s) || isSecretHash(s),
+  'an scrypt$N$r$p$salt$hash string made by `campus-gateway devices hash-secret` from the token, or sha256$<64 hex> (never the token itself)',
+);
 
 export const tlsSchema = z.strictObject({
   port: port.default(8883),
@@ -31,7 +41,7 @@ export const brokerSchema = z.strictObject({
     internalUsers: z.array(z.strictObject({
       username: z.string().min(1),
       /** scrypt hash (see `campus-gateway devices hash-secret`). */
-      secretHash: z.string().regex(/^scrypt\$/, 'an scrypt$N$r$p$salt$hash string'),
+      secretHash,
       publish: z.array(z.string().min(1)).default(['#']),
       subscribe: z.array(z.string().min(1)).default(['#']),
     })).default([]),
@@ -67,7 +77,7 @@ export const brokerSchema = z.strictObject({
 export const deviceSchema = z.strictObject({
   id: deviceId,
   template: templateId,
-  secretHash: z.string().optional(),
+  secretHash: secretHash.optional(),
   room: z.string().optional(),
   building: z.string().optional(),
   /** For `id` devices (pens, bands, clickers): the person the device is bound to. */
@@ -196,7 +206,7 @@ export const httpSchema = z.strictObject({
   tokens: z.array(z.strictObject({
     role: z.enum(['facilities', 'teacher', 'district', 'admin']),
     /** scrypt hash of the bearer token (see `campus-gateway devices hash-secret`). */
-    tokenHash: z.string(),
+    tokenHash,
     name: z.string().optional(),
   })).optional(),
 });
@@ -219,6 +229,11 @@ export const configSchema = z.strictObject({
   /** Where the device templates live; defaults to the bundled device-templates package. */
   templatesDir: z.string().optional(),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  /**
+   * Run without broker auth or without API tokens on purpose (a lab, a demo). Without it such a
+   * config is refused at start (secure-start.ts); with it every dashboard page and /api/health say so.
+   */
+  insecure: z.boolean().default(false),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

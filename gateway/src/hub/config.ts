@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { ConfigError, formatIssues, readYaml } from '../config/load.js';
+import { ConfigError, formatIssues, readYaml, substituteEnv } from '../config/load.js';
 
 export const hubConfigSchema = z.strictObject({
   broker: z.strictObject({
@@ -57,12 +57,16 @@ export function parseHubConfig(input: unknown, file = '(hub config)'): HubConfig
   return result.data;
 }
 
-export function loadHubConfig(file: string): HubConfig {
+/** Reads the file; a value that is exactly `${NAME}` comes from the environment (as in the gateway's config). */
+export function loadHubConfig(file: string, env: NodeJS.ProcessEnv = process.env): HubConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
   }
-  return parseHubConfig(readYaml(text, file) ?? {}, file);
+  const problems: string[] = [];
+  const raw = substituteEnv(readYaml(text, file) ?? {}, env, problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return parseHubConfig(raw, file);
 }

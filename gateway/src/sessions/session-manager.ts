@@ -165,7 +165,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   function persist(): void {
     if (!options.file) return;
     const data = [...sessions.values()].map((s) => ({ ...s, captured: undefined, lastSeen: undefined, onDisk: undefined }));
-    mkdirSync(dirname(options.file), { recursive: true });
+    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
     writeFileSync(`${options.file}.tmp`, JSON.stringify(data, null, 1), { mode: 0o600 });
     renameSync(`${options.file}.tmp`, options.file);
   }

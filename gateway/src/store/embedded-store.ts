@@ -5,12 +5,12 @@
  * one fsync. Idempotent: the same device + series tags + timestamp overwrites,
  * as in InfluxDB.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { measurementOf, type FieldValue, type Reading } from '../core/reading.js';
 import type { ReadingStore, SeriesPoint, SeriesQuery, StoreHealth } from './types.js';
+import { makePrivateDir, preparePrivateSqlite } from '../config/private-files.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory holding `gateway.db`; `:memory:` for an in-memory database. */
@@ -58,8 +58,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
   function open(): Database.Database {
     let file = ':memory:';
     if (options.path !== ':memory:') {
-      mkdirSync(options.path, { recursive: true });
+      // Readings of personal devices: 0700 directory, 0600 database, -wal and -shm.
+      makePrivateDir(options.path, { own: true });
       file = join(options.path, 'gateway.db');
+      preparePrivateSqlite(file);
     }
     const d = new Database(file);
     d.pragma('journal_mode = WAL');

@@ -14,6 +14,7 @@
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { openSegmentLog, recoverSegments, segmentPath, FRAME_HEADER_BYTES, type SegmentLog } from './wal-segment.js';
 
 export type SpoolFullPolicy = 'drop-oldest' | 'drop-newest';
@@ -109,7 +110,7 @@ export function createSpool(options: SpoolOptions, deps: { log: Logger; now?: ()
       const pos = seglog?.position() ?? { seq: 1, bytes: 0 };
       const seq = first?.seq ?? pos.seq;
       const off = first?.offset ?? pos.bytes;
-      await writeFile(`${headFile}.tmp`, `${seq} ${off}`);
+      await writeFile(`${headFile}.tmp`, `${seq} ${off}`, { mode: PRIVATE_FILE_MODE });
       await rename(`${headFile}.tmp`, headFile);
       const current = seglog?.currentSeq() ?? seq;
       for (const s of segmentsOnDisk) {

@@ -10,9 +10,10 @@
  * Group commit: appends queue while a write+fdatasync is in flight; the next round writes
  * every queued frame with one writev and one fdatasync, then resolves them all.
  */
-import { open, readdir, readFile, truncate, mkdir, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { makePrivateDirAsync, PRIVATE_FILE_MODE, tightenFileAsync } from '../config/private-files.js';
 
 export const FRAME_HEADER_BYTES = 8;
 /** Refuse absurd lengths when scanning (a corrupt header must not allocate gigabytes). */
@@ -74,10 +75,11 @@ export interface RecoveredSegment {
 
 /** Reads every segment in order, truncating each at its first invalid frame. */
 export async function recoverSegments(dir: string, prefix: string): Promise<RecoveredSegment[]> {
-  await mkdir(dir, { recursive: true });
+  await makePrivateDirAsync(dir, { own: true });
   const out: RecoveredSegment[] = [];
   for (const seq of await listSegments(dir, prefix)) {
     const path = segmentPath(dir, prefix, seq);
+    await tightenFileAsync(path);
     const buf = await readFile(path);
     const { records, validBytes } = scanFrames(buf);
     if (validBytes < buf.length) await truncate(path, validBytes);
@@ -127,7 +129,7 @@ export interface SegmentLog {
 
 /** Opens a log appending after the last recovered segment (or a new one at `startSeq`). */
 export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: number; bytes: number }): Promise<SegmentLog> {
-  await mkdir(opts.dir, { recursive: true });
+  await makePrivateDirAsync(opts.dir, { own: true });
   let seq = last?.seq ?? 1;
   let size = last?.bytes ?? 0;
   let fh: FileHandle | undefined;
@@ -150,7 +152,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
       size = 0;
     }
     if (!fh) {
-      fh = await open(segmentPath(opts.dir, opts.prefix, seq), 'a');
+      fh = await open(segmentPath(opts.dir, opts.prefix, seq), 'a', PRIVATE_FILE_MODE);
       if (opts.sync) await syncDir();
     }
   }

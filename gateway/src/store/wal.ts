@@ -13,6 +13,7 @@
 import { readFile, rename, rm, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { openSegmentLog, recoverSegments, scanFrames, segmentPath, type SegmentLog } from './wal-segment.js';
 
 export interface WalOptions {
@@ -65,7 +66,7 @@ export function createWal(options: WalOptions, deps: { log: Logger }): Wal {
 
   async function writeCheckpoint(lsn: number): Promise<void> {
     const tmp = `${checkpointFile}.tmp`;
-    await writeFile(tmp, String(lsn));
+    await writeFile(tmp, String(lsn), { mode: PRIVATE_FILE_MODE });
     const fh = await open(tmp, 'r+');
     try { await fh.datasync(); } finally { await fh.close(); }
     await rename(tmp, checkpointFile);

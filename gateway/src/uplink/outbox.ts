@@ -6,9 +6,8 @@
  * Bounded: when full, the oldest message of the lowest priority is dropped (base
  * windows before hourly roll-ups before daily roll-ups before alarms) and counted.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateSqlite } from '../config/private-files.js';
 
 export interface OutboxEntry {
   seq: number;
@@ -31,7 +30,7 @@ export interface Outbox {
 }
 
 export function openOutbox(path: string, maxMessages: number): Outbox {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  preparePrivateSqlite(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

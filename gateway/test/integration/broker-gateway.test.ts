@@ -26,6 +26,7 @@ describe('gateway with broker auth on', () => {
     await ensureMosquittoClients();
     dataDir = mkdtempSync(join(tmpdir(), 'cg-broker-gw-'));
     const config = parseConfig({
+      insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
       site: { id: 'test-school' },
       broker: { port: 0, host: '127.0.0.1', auth: { enabled: true, maxFailures: 3 }, deny: [{ topic: 'gateway/+/rejected', action: 'subscribe' }] },
       http: { port: 0, host: '127.0.0.1' },

@@ -26,7 +26,8 @@ describe('campus-gateway CLI', () => {
 
   it('config check accepts a good file and names the key path, value and expectation of a bad one', async () => {
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, 'site: { id: north-school, name: North }\nbroker: { port: 1884 }\nstore: { kind: influx, url: "http://127.0.0.1:8086", database: campus }\n');
+    writeFileSync(good, 'site: { id: north-school, name: North }\nbroker: { port: 1884, auth: { enabled: true } }\nstore: { kind: influx, url: "http://127.0.0.1:8086", database: campus }\n'
+      + `http: { tokens: [{ role: admin, tokenHash: "sha256$${'0f'.repeat(32)}" }] }\n`);
     const ok = await cli('config', 'check', good);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('ok');

@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { sha256Token } from '../../src/api/token-hash.js';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { checkStartable } from '../../src/config/secure-start.js';
 import { repoRoot } from '../kit/index.js';
 
 interface Service {
@@ -64,7 +66,19 @@ describe('docker-compose.yml for a site', () => {
   it('mounts a gateway config that validates and points at the compose services', () => {
     const mount = compose.services['gateway']!.volumes!.map(bind).find((b) => b.target === '/etc/campus-gateway/gateway.yaml')!;
     expect(mount.mode).toBe('ro');
-    const config = parseConfig(parseYaml(readFileSync(join(repoRoot, mount.source), 'utf8')), mount.source);
+    const text = readFileSync(join(repoRoot, mount.source), 'utf8');
+    // What compose passes for each ${NAME} the config reads: required (`:?`), never a default.
+    const env: Record<string, string> = {};
+    for (const [, name] of text.matchAll(/"\$\{(\w+)\}"/g)) {
+      expect(compose.services['gateway']!.environment?.[name!], name).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));
+      env[name!] = sha256Token(`a random token for ${name}`);
+    }
+    expect(() => parseConfig(parseYaml(text), mount.source, {})).toThrow(ConfigError);
+    const config = parseConfig(parseYaml(text), mount.source, env);
+    // Secure by default: it would start without `insecure: true` (broker auth on, an admin token).
+    expect(config.insecure).toBe(false);
+    expect(checkStartable(config, mount.source)).toEqual([]);
+    expect(config.http.tokens?.map((t) => t.role)).toContain('admin');
     expect(config.store.kind).toBe('influx');
     if (config.store.kind === 'influx') {
       expect(new URL(config.store.url).hostname).toBe('influxdb');

@@ -26,6 +26,7 @@ beforeAll(async () => {
   await sim.start();
   dir = mkdtempSync(join(tmpdir(), 'cg-cmd-'));
   gw = createGateway(parseConfig({
+    insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
     site: { id: 'cmd-school' },
     broker: { port: 0, host: '127.0.0.1' },
     http: { port: 0, host: '127.0.0.1' },

@@ -34,6 +34,7 @@ beforeAll(async () => {
   const pending = createScenarioRun(scenario, { durationMs: RUN_MS, ptyDir: dir });
   const fragment = await pending.prepare();
   gw = createGateway(parseConfig({
+    insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
     site: { id: scenario.site },
     broker: { port: 0, host: '127.0.0.1' },
     http: { port: 0, host: '127.0.0.1' },

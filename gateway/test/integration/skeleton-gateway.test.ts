@@ -24,6 +24,7 @@ beforeAll(async () => {
   await ensurePackages(['mosquitto-clients']);
   dataDir = mkdtempSync(join(tmpdir(), 'cg-skel-'));
   const config = parseConfig({
+    insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
     site: { id: 'test-school' },
     broker: { port: 0, host: '127.0.0.1' },
     http: { port: 0, host: '127.0.0.1' },

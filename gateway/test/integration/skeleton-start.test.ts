@@ -64,5 +64,7 @@ describe('campus-gateway start --simulate', () => {
     expect(latest.temperature_c).toBeTypeOf('number');
     const page = await (await fetch(`http://127.0.0.1:${http}/`)).text();
     expect(page).toContain('campus-gateway');
+    // The demo is the one start that may run open, and it says so.
+    expect(await (await fetch(`http://127.0.0.1:${http}/api/health`)).json()).toMatchObject({ insecure: true, api: { auth: 'open' } });
   });
 });

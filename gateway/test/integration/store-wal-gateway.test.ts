@@ -27,6 +27,7 @@ afterAll(async () => {
 });
 
 const config = () => parseConfig({
+  insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
   broker: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' },
   store: { kind: 'influx', url: influx.url, database: 'campus', wal: true, spoolPath: join(dir, 'spool'), flushMs: 50 },
   privacy: { pseudonymKeyFile: join(dir, 'key') },

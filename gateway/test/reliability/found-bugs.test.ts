@@ -26,6 +26,7 @@ describe('bugs found by the reliability suite stay fixed', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rel-known-'));
     gw = createGateway(parseConfig({
+      insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
       site: { id: 'known' },
       broker: { port: 0, host: '127.0.0.1' },
       http: { port: 0, host: '127.0.0.1' },

@@ -63,6 +63,7 @@ describe('hostile MQTT clients against the gateway broker', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rel-mqtt-'));
     gw = createGateway(parseConfig({
+      insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
       site: { id: 'rel' },
       broker: { port: 0, host: '127.0.0.1', limits: { maxPacketBytes: 64 * 1024, maxConnections: 500, connectTimeoutMs: 2_000 } },
       http: { port: 0, host: '127.0.0.1' },

@@ -68,6 +68,7 @@ export function spoolRestartTests(): void {
       const configFile = join(dir, 'gateway.yaml');
       writeFileSync(configFile, JSON.stringify({
         site: { id: 'spool' },
+        insecure: true, // on loopback, open on purpose (no broker auth, no API tokens)
         log: { level: 'warn' },
         broker: { port: mqttPort, host: '127.0.0.1' },
         http: { port: httpPort, host: '127.0.0.1' },

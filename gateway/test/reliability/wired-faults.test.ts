@@ -81,6 +81,7 @@ describe('serial and Modbus faults', () => {
     goodSerialPty = await createPtyPair();
     const poll = { intervalMs: 200, timeoutMs: 300, retries: 1 };
     gw = createGateway(parseConfig({
+      insecure: true, // on loopback, open on purpose (no broker auth and/or no API tokens)
       site: { id: 'wired' },
       broker: { port: 0, host: '127.0.0.1' },
       http: { port: 0, host: '127.0.0.1' },

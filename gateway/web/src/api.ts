@@ -70,5 +70,8 @@ export interface Health {
   site?: { id: string; name: string };
   devices?: Record<string, number>;
   api?: { auth: 'tokens' | 'open' };
+  broker?: { auth?: string };
+  /** The config says `insecure: true`: a banner on every page. */
+  insecure?: boolean;
   warnings?: string[];
 }

@@ -15,6 +15,7 @@ const root = document.getElementById('view')!;
 const healthEl = document.getElementById('health')!;
 const siteEl = document.getElementById('site')!;
 const authEl = document.getElementById('auth')!;
+const insecureEl = document.getElementById('insecure-banner')!;
 let current: { view: View; timer: number } | undefined;
 let me: Me | undefined;
 
@@ -89,12 +90,24 @@ function show(): void {
   void tick(view);
 }
 
+/** The banner every page shows while the gateway runs with `insecure: true`. */
+function showInsecure(health: Health): void {
+  insecureEl.hidden = health.insecure !== true;
+  if (insecureEl.hidden) return;
+  const open = [
+    health.broker?.auth !== 'on' ? 'broker auth is off (anyone on the network can read every reading)' : undefined,
+    health.api?.auth === 'open' ? 'the API has no tokens (anyone on the network is admin)' : undefined,
+  ].filter(Boolean);
+  insecureEl.textContent = `Insecure mode: this gateway runs with insecure: true${open.length ? `; ${open.join('; ')}` : ''}. Not for a school with real pupils' data.`;
+}
+
 async function refreshHealth(): Promise<void> {
   try {
     const health = await getJson<Health>('/api/health').catch(async () => (await fetch('/api/health')).json() as Promise<Health>);
     healthEl.textContent = health.status === 'ok' ? 'healthy' : 'degraded';
     healthEl.className = `pill ${health.status}`;
     if (health.site) siteEl.textContent = health.site.name;
+    showInsecure(health);
     me = token() || health.api?.auth === 'open' ? await getJson<Me>('/api/me').catch(() => undefined) : undefined;
     // With tokens, the public health body no longer names the site: /api/me does, once signed in.
     if (!health.site && me?.site) siteEl.textContent = me.site.name;

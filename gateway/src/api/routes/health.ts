@@ -6,6 +6,8 @@ export interface HealthReport {
   broker: Record<string, unknown>;
   store: Record<string, unknown>;
   uplink: Record<string, unknown> | null;
+  /** The config says `insecure: true`: the dashboard shows a banner on every page. */
+  insecure?: boolean;
   [section: string]: unknown;
 }
 
@@ -47,14 +49,13 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
     const warnings = Array.isArray(report.warnings) ? [...(report.warnings as unknown[])] : [];
     if (!opts.authEnabled) warnings.push('http.tokens is not set: the API and dashboard are open to anyone on the network (demo mode)');
     const api = { auth: opts.authEnabled ? 'tokens' : 'open', ...opts.authStats?.() };
-    return { ...report, ...(opts.site ? { site: opts.site } : {}), version: opts.version, api, warnings };
+    return { ...report, insecure: report.insecure === true, ...(opts.site ? { site: opts.site } : {}), version: opts.version, api, warnings };
   };
   const code = (report: HealthReport) => (report.status === 'ok' ? 200 : 503);
   app.get('/api/health', { config: { public: true }, schema: { tags: ['health'] } }, async (_req, reply) => {
     const report = opts.health.report();
     if (!opts.authEnabled) return reply.status(code(report)).send(full(report));
-    const insecure = typeof report.insecure === 'boolean' ? { insecure: report.insecure } : {};
-    return reply.status(code(report)).send({ status: report.status, version: opts.version, ...insecure, ...sectionStates(report), api: { auth: 'tokens' } });
+    return reply.status(code(report)).send({ status: report.status, version: opts.version, insecure: report.insecure === true, ...sectionStates(report), api: { auth: 'tokens' } });
   });
   app.get('/api/health/details', { config: { roles: ROLES.facilities }, schema: { tags: ['health'] } }, async (_req, reply) => {
     const report = opts.health.report();
