@@ -154,7 +154,9 @@ describe('a secure site config (broker auth, a token from ${ENV}), started by th
       if (child!.exitCode !== null) throw new Error(`gateway exited ${child!.exitCode}: ${stderr}`);
       return fetch(`${base}/api/health`).then((r) => r.json() as Promise<Record<string, unknown>>, () => undefined);
     }, 90_000, 250);
-    expect(health).toMatchObject({ insecure: false, api: { auth: 'tokens' }, broker: { auth: 'on' } });
+    expect(health).toMatchObject({ insecure: false, api: { auth: 'tokens' }, broker: { status: 'up' } });
+    const details = await (await fetch(`${base}/api/health/details`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as Record<string, unknown>;
+    expect(details).toMatchObject({ insecure: false, broker: { auth: 'on' } });
     expect((await fetch(`${base}/api/devices`)).status).toBe(401);
     expect((await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
 
@@ -188,7 +190,7 @@ describe('insecure: true, in this process under umask 022', () => {
       store: { kind: 'embedded', path: join(data, 'store') },
       privacy: { pseudonymKeyFile: join(data, 'pseudonym.key') },
       uplink: { url: hubBroker.url, outboxPath: join(data, 'uplink-outbox.db'), summariesStatePath: join(data, 'summaries-state.bin') },
-      devices: [{ id: 'light-1', template: 'classroom-light', room: '101' }, { id: 'band-base-101', template: 'student-wristband', room: '101' }],
+      devices: [{ id: 'light-1', template: 'classroom-light', room: '101' }, { id: 'band-base-101', template: 'student-wristband', room: '101' }, { id: 'W-2231', template: 'student-wristband', person: 'S-A' }],
     }), { log: silentLogger() });
     await gw.start();
   });

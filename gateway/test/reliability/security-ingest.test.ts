@@ -49,6 +49,7 @@ describe('#16.4: nothing is acknowledged that the store then drops (store.kind i
     influx = await startInflux();
     await influx.createDatabase(DB);
     gw = createGateway(parseConfig({
+      insecure: true,
       site: { id: 'sec-influx' },
       broker: { port: 0, host: '127.0.0.1' },
       http: { port: 0, host: '127.0.0.1' },
@@ -149,6 +150,7 @@ describe('#16.11: rejections carry no personal value (rejected topic, lastError)
     dir = mkdtempSync(join(tmpdir(), 'sec-ingest-privacy-'));
     pty = await createPtyPair();
     gw = createGateway(parseConfig({
+      insecure: true,
       site: { id: 'sec-privacy' },
       broker: { port: 0, host: '127.0.0.1' },
       http: { port: 0, host: '127.0.0.1' },

@@ -47,6 +47,7 @@ beforeAll(async () => {
   await spy.subscribeAsync('hub/#', { qos: 1 });
   const log = createRootLogger('info', { write: (s: string) => logLines.push(JSON.parse(s) as Record<string, unknown>) });
   gw = createGateway(parseConfig({
+      insecure: true,
     site: { id: SITE },
     broker: { port: 0, host: '127.0.0.1' },
     http: { port: 0, host: '127.0.0.1' },
