@@ -9,8 +9,8 @@
  *   take what was queued for it [MQTT-3.1.2-4]. With auth off, a client id in use by
  *   another connection is taken over as MQTT says [MQTT-3.1.4-2].
  * - Bad credentials get 0x04, a locked-out address or a forbidden will topic 0x05,
- *   a login that cannot be verified now (scrypt queue full, or as many logins from the
- *   address in flight as it has failures left) 0x03.
+ *   a login that cannot be verified now (scrypt queue full, or too many logins from the
+ *   address waiting to be checked) 0x03.
  * - Warnings are rate-limited per source address or verified identity, never per client
  *   id, and quote client strings (topics, usernames) cut short (log-limiter.ts). A
  *   username that is no known device or user is not quoted at all: it may be anything

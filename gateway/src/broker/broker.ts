@@ -86,7 +86,7 @@ export interface BrokerStats {
   lockoutRejections: number;
   /** Logins refused with 0x03 because too many waited for scrypt. */
   authBusy: number;
-  /** Logins refused with 0x03 because as many from the address were being checked as it had failures left. */
+  /** Logins refused with 0x03 because too many from the same address were waiting to be checked (login-failures.ts). */
   authThrottled: number;
   identifierRejected: number;
   aclDenials: number;

@@ -40,7 +40,7 @@ export type AuthResult =
   | { ok: true; identity: Identity }
   /**
    * locked_out: the address failed too often; throttled: as many logins from the address are being
-   * checked as it has failures left; busy: the scrypt queue is full.
+   * checked as it has failures left, and too many more wait; busy: the scrypt queue is full.
    */
   | { ok: false; reason: 'locked_out' | 'bad_credentials' | 'busy' | 'throttled' };
 
@@ -111,8 +111,9 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
           return { ok: true, identity };
         }
       }
-      const slot = failures.begin(address);
-      if (slot !== 'ok') {
+      // a slot before scrypt (login-failures.ts); without one, wait for the address's logins in flight
+      for (let slot = failures.begin(address); slot !== 'ok'; slot = failures.begin(address)) {
+        if (slot === 'throttled' && (await failures.waitForSlot(address))) continue;
         if (slot === 'locked_out') counters.lockoutRejections += 1;
         else counters.authThrottled += 1;
         return { ok: false, reason: slot };

@@ -6,6 +6,10 @@ function table(maxFailures = 3, lockoutMs = 10_000, maxTracked = 100) {
   return { clock, f: createLoginFailures({ maxFailures, lockoutMs, maxTracked }, () => clock.t) };
 }
 
+function createWaiting() {
+  return { f: createLoginFailures({ maxFailures: 1, lockoutMs: 10_000, maxTracked: 10, maxWaiting: 2 }, () => 0) };
+}
+
 describe('login failures', () => {
   it('counts a login in flight as a possible failure: no more slots than failures left', () => {
     const { f } = table(3);
@@ -18,6 +22,18 @@ describe('login failures', () => {
     expect(f.isLockedOut('a')).toBe(true);
     expect(f.begin('a')).toBe('locked_out');
     expect(f.stats()).toMatchObject({ lockouts: 1, lockedAddresses: 1 });
+  });
+
+  it('lets logins wait for a slot of their address, bounded, and wakes them once one ends', async () => {
+    const { f } = createWaiting();
+    expect(f.begin('a')).toBe('ok');
+    expect(f.begin('a')).toBe('throttled');
+    const waits = [f.waitForSlot('a'), f.waitForSlot('a')];
+    expect(await f.waitForSlot('a')).toBe(false); // maxWaiting 2
+    f.end('a', 'd1', 'bad');
+    expect(await Promise.all(waits)).toEqual([true, true]);
+    // the failure that woke them locked the address (maxFailures 1): they find it without a check
+    expect(f.begin('a')).toBe('locked_out');
   });
 
   it('releases a slot that was not checked (scrypt busy) without counting a failure', () => {

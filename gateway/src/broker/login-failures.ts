@@ -2,10 +2,14 @@
  * Failed logins per client address, and the lockout they lead to.
  *
  * - A login takes a slot (`begin`) *before* its secret is checked: the slot counts as a
- *   possible failure, so with `maxFailures` logins in flight from one address the next
- *   one is refused at once (`throttled`) instead of being queued for scrypt. Before,
- *   300 simultaneous wrong secrets from one address were all checked before the first
- *   failure was recorded (262 of them ran scrypt, and a real first login waited 10.9 s).
+ *   possible failure, so at most `maxFailures` logins per address are checked at a time.
+ *   The next ones wait (`waitForSlot`, at most `maxWaiting` per address, beyond that they
+ *   are refused as `throttled`) and, once the ones in flight have failed, find the address
+ *   locked out without running scrypt. Before, 300 simultaneous wrong secrets from one
+ *   address were all checked before the first failure was recorded (262 of them ran
+ *   scrypt, and a real first login waited 10.9 s). Legitimate logins from one address
+ *   (a building behind NAT after a restart) only wait their turn: scrypt runs two at a
+ *   time for the whole gateway anyway.
  * - Failures are counted per address and, within it, per username. A successful login
  *   forgets only its own username's failures at that address: one good login every
  *   fourth attempt used to reset the whole address, so guessing never locked out.
@@ -24,6 +28,8 @@ export type LoginOutcome = 'ok' | 'bad' | 'not_checked';
 export interface LoginFailures {
   /** Takes a slot for a login about to be checked (release it with `end`). */
   begin(address: string): SlotResult;
+  /** Resolves true when a slot of `address` was released (try `begin` again), false at once when too many wait. */
+  waitForSlot(address: string): Promise<boolean>;
   end(address: string, userKey: string, outcome: LoginOutcome): void;
   isLockedOut(address: string): boolean;
   /** Forgets `userKey`'s failures at `address` (a login that needed no slot succeeded). */
@@ -39,9 +45,21 @@ interface Entry {
   lastAt: number;
 }
 
-export function createLoginFailures(options: { maxFailures: number; lockoutMs: number; maxTracked: number }, now: () => number): LoginFailures {
+export function createLoginFailures(
+  options: { maxFailures: number; lockoutMs: number; maxTracked: number; maxWaiting?: number },
+  now: () => number,
+): LoginFailures {
   const entries = new Map<string, Entry>();
+  const waiting = new Map<string, Array<(slotFreed: boolean) => void>>();
+  const maxWaiting = options.maxWaiting ?? 64;
   let lockouts = 0;
+
+  function wake(address: string): void {
+    const waiters = waiting.get(address);
+    if (!waiters) return;
+    waiting.delete(address);
+    for (const w of waiters) w(true);
+  }
 
   function clearFailures(e: Entry): void {
     e.byUser.clear();
@@ -94,9 +112,17 @@ export function createLoginFailures(options: { maxFailures: number; lockoutMs: n
       touch(address, entry);
       return 'ok';
     },
+    waitForSlot(address) {
+      const waiters = waiting.get(address) ?? [];
+      if (waiters.length >= maxWaiting) return Promise.resolve(false);
+      waiting.set(address, waiters);
+      return new Promise((resolve) => waiters.push(resolve));
+    },
     end(address, userKey, outcome) {
       const e = entryFor(address);
       if (e) e.inFlight = Math.max(0, e.inFlight - 1);
+      // after the outcome below is recorded, so the waiters see the lockout it may cause
+      queueMicrotask(() => wake(address));
       if (outcome === 'ok') {
         if (e) {
           forget(address, e, userKey);
