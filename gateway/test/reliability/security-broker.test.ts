@@ -278,6 +278,11 @@ describe('item 16: WebSocket origins, and TLS without plain TCP', () => {
     await broker.stop();
     expect(() => parseConfig({ broker: { port: null } })).toThrow(/broker\.port/);
   });
+
+  it('refuses at start-up an origin with a path and an internal username that could claim another\'s client ids', () => {
+    expect(() => parseConfig({ broker: { websocket: { allowedOrigins: ['https://dashboard.school.example/mqtt'] } } })).toThrow(/broker\.websocket\.allowedOrigins/);
+    expect(() => parseConfig({ broker: { auth: { internalUsers: [{ username: 'ops:1', secretHash: 'scrypt$1$1$1$a$b' }] } } })).toThrow(/username/);
+  });
 });
 
 function tally(codes: Array<number | 'closed'>): Record<string, number> {
