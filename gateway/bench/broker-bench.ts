@@ -168,7 +168,8 @@ async function parent(): Promise<void> {
   {
     const devices = 40;
     const { proc, port } = await startChild({ auth: true, devices, publishesPerSecond: 2000 });
-    const login = (i: number) => connectPacket(`dev-${i}`, { username: `dev-${i % devices}`, password: `secret-${i % devices}` });
+    // with auth on, a device's client id is its device id: a reconnect of a device takes its session over
+    const login = (i: number) => connectPacket(`dev-${i % devices}`, { username: `dev-${i % devices}`, password: `secret-${i % devices}` });
     const cold = await connectMany(port, devices, 16, login);
     for (const s of cold.sockets) s.destroy();
     const warm = await connectMany(port, Math.min(n, 2000), 100, (i) => login(i));

@@ -4,16 +4,25 @@
  *
  * - [MQTT-3.1.3-8]: a zero-length client id with CleanSession = 0 gets CONNACK 0x02
  *   (identifier rejected) and the connection is closed.
- * - A client id in use by a different identity is refused (0x02), so one device
- *   cannot take over another's session [MQTT-3.1.4-2].
+ * - With auth on, a client id its identity does not own (client-ids.ts: a device's is its
+ *   device id) is refused with 0x02, so one device cannot resume another's session and
+ *   take what was queued for it [MQTT-3.1.2-4]. With auth off, a client id in use by
+ *   another connection is taken over as MQTT says [MQTT-3.1.4-2].
  * - Bad credentials get 0x04, a locked-out address or a forbidden will topic 0x05,
- *   a login that cannot be verified now (scrypt queue full) 0x03.
+ *   a login that cannot be verified now (scrypt queue full, or too many logins from the
+ *   address waiting to be checked) 0x03.
+ * - Warnings are rate-limited per source address or verified identity, never per client
+ *   id, and quote client strings (topics, usernames) cut short (log-limiter.ts). A
+ *   username that is no known device or user is not quoted at all: it may be anything
+ *   someone typed (a name, a card number).
  * - A refused subscription gets the failure return code 0x80 in SUBACK [MQTT-3.9.3-1].
  */
 import type { Aedes, AuthenticateError, Client, ConnectPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { checkPublish, checkSubscribe, type DenyRule, type Identity } from './acl.js';
+import { clientIdRefusal } from './client-ids.js';
 import type { DeviceAuth } from './device-auth.js';
+import { quote } from './log-limiter.js';
 
 type ConnectInfo = { clientId: string; clean: boolean; willTopic: string | undefined };
 
@@ -47,9 +56,19 @@ function refusal(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError 
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
-function identityKey(who: Identity): string {
-  return who.kind === 'device' ? `device:${who.id}` : who.kind === 'internal' ? `user:${who.username}` : 'anonymous';
+/** The key warnings about a client are limited by: its verified identity, or its address when anonymous. */
+export function warnKey(who: Identity, address: string): string {
+  return who.kind === 'device' ? `device:${who.id}` : who.kind === 'internal' ? `user:${who.username}` : `addr:${address}`;
 }
+
+/** What a log line may say about who a client is: a verified identity, or only its address. */
+export function describeClient(who: Identity, address: string): Record<string, string> {
+  if (who.kind === 'device') return { device: who.id, template: who.template, address };
+  if (who.kind === 'internal') return { user: who.username, address };
+  return { address };
+}
+
+const RETURN_CODE = { busy: 3, throttled: 3, locked_out: 5, bad_credentials: 4 } as const;
 
 export function createAccessHooks(deps: AccessHooksDeps): AccessHooks {
   const identities = new WeakMap<Client, Identity>();
@@ -76,23 +95,22 @@ export function createAccessHooks(deps: AccessHooksDeps): AccessHooks {
       deps.auth.authenticate(username, password, address).then((result) => {
         if (!result.ok) {
           if (result.reason === 'bad_credentials') deps.counters.authFailures += 1;
-          deps.warnLimited(`auth:${address}`, { address, username, reason: result.reason }, 'MQTT login refused');
-          // 0x03 server unavailable when too many logins wait for scrypt; 0x05 while locked out; else 0x04
-          return done(refusal(result.reason === 'busy' ? 3 : result.reason === 'locked_out' ? 5 : 4, result.reason), false);
+          deps.warnLimited(`auth:${address}`, { address, username: deps.auth.hasUser(username) ? username : undefined, reason: result.reason }, 'MQTT login refused');
+          return done(refusal(RETURN_CODE[result.reason], result.reason), false);
         }
         const who = result.identity;
+        const idRefused = clientIdRefusal(who, connect?.clientId ?? client.id);
+        if (idRefused) {
+          deps.counters.identifierRejected += 1;
+          deps.warnLimited(`id:${warnKey(who, address)}`, { ...describeClient(who, address), reason: idRefused }, 'MQTT client id refused');
+          return done(refusal(2, idRefused), false);
+        }
         const willTopic = connect?.willTopic;
         const willRefused = willTopic !== undefined ? checkPublish(who, willTopic, deps.deny()) : undefined;
         if (willRefused) {
           deps.counters.aclDenials += 1;
-          deps.warnLimited(`acl:${identityKey(who)}`, { username, topic: willTopic, reason: willRefused }, 'MQTT will topic refused');
+          deps.warnLimited(`acl:${warnKey(who, address)}`, { ...describeClient(who, address), topic: quote(willTopic), reason: willRefused }, 'MQTT will topic refused');
           return done(refusal(5, `will topic refused: ${willRefused}`), false);
-        }
-        const current = (deps.aedes() as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[client.id];
-        if (current && current !== client && identityKey(identityOf(current)) !== identityKey(who)) {
-          deps.counters.identifierRejected += 1;
-          deps.warnLimited(`takeover:${client.id}`, { clientId: client.id, username }, 'client id in use by another identity');
-          return done(refusal(2, 'client id in use by another identity'), false);
         }
         identities.set(client, who);
         done(null, true);
@@ -106,7 +124,8 @@ export function createAccessHooks(deps: AccessHooksDeps): AccessHooks {
       const reason = checkSubscribe(who, sub.topic, deps.deny());
       if (reason) {
         deps.counters.aclDenials += 1;
-        deps.warnLimited(`acl:${identityKey(who)}`, { client: client.id, topic: sub.topic, reason }, 'MQTT subscription refused');
+        const address = deps.addressOf(client);
+        deps.warnLimited(`acl:${warnKey(who, address)}`, { ...describeClient(who, address), topic: quote(sub.topic), reason }, 'MQTT subscription refused');
         return callback(null, null); // SUBACK 0x80 [MQTT-3.9.3-1]
       }
       callback(null, sub);

@@ -13,17 +13,19 @@
  * [MQTT-3.3.5-2]; a QoS 1 message so refused is resent after the reconnect.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import type { Logger } from 'pino';
 import { parseDeviceTopic, type DeviceTopic } from '../core/topics.js';
 import { checkPublish, type DenyRule, type Identity } from './acl.js';
-import { createAccessHooks, type AccessCounters } from './access-hooks.js';
+import { createAccessHooks, describeClient, warnKey, type AccessCounters } from './access-hooks.js';
+import { createConnectionGate } from './connection-gate.js';
 import { createDeviceAuth, type DeviceAuth } from './device-auth.js';
-import { boundOutgoingQueues, createTokenBucket, guardPacketSize, type TokenBucket } from './limits.js';
-import { listenTcp, listenTls, listenWebSocket, type Listener, type ListenerKind } from './listeners.js';
-import { createLogLimiter } from './log-limiter.js';
+import { boundOutgoingQueues, createBucketTable, guardPacketSize, type TokenBucket } from './limits.js';
+import { listenTcp, listenTls, listenWebSocket, type ConnectionHandlers, type Listener, type ListenerKind } from './listeners.js';
+import { createLogLimiter, quote } from './log-limiter.js';
 
 export interface BrokerLimits {
   maxPacketBytes: number;
@@ -32,13 +34,19 @@ export interface BrokerLimits {
   offlineQueueLength: number;
   connectTimeoutMs: number;
   drainTimeoutMs: number;
+  /** Open sockets per source address, on all listeners together (TLS handshakes and upgrades included). */
+  maxConnectionsPerAddress: number;
+  /** Addresses `maxConnectionsPerAddress` does not apply to. */
+  perAddressExempt: readonly string[];
 }
 
 export interface BrokerOptions {
-  port: number;
+  /** Plain MQTT over TCP; null: no plain listener (TLS and/or WebSocket only). */
+  port: number | null;
   host: string;
   tls?: { port: number; certFile: string; keyFile: string; caFile?: string | undefined; requestClientCert: boolean } | undefined;
-  websocket?: { port: number; path: string } | undefined;
+  /** `allowedOrigins`: browser origins that may connect (none by default; requests without Origin are allowed). */
+  websocket?: { port: number; path: string; allowedOrigins?: readonly string[] | undefined } | undefined;
   /** Used only when `deps.auth` is not given (then no device can log in with auth on). */
   auth?: { enabled: boolean; maxFailures: number; lockoutSeconds: number } | undefined;
   deny?: readonly DenyRule[] | undefined;
@@ -63,7 +71,14 @@ export interface BrokerStats {
   /** Connections accepted since start, on all listeners. */
   connections: number;
   connectionsOpen: number;
+  /** Refused because `maxConnections` were open. */
   connectionsRefused: number;
+  /** Refused because `maxConnectionsPerAddress` sockets from the same address were open. */
+  perAddressRefused: number;
+  /** Sockets closed because no CONNECT arrived within `connectTimeoutMs` of the accept (TLS handshake / upgrade included). */
+  connectTimeouts: number;
+  /** WebSocket upgrades refused (403) for a browser Origin not in `allowedOrigins`. */
+  wsOriginRefused: number;
   published: number;
   ingestErrors: number;
   authFailures: number;
@@ -71,6 +86,8 @@ export interface BrokerStats {
   lockoutRejections: number;
   /** Logins refused with 0x03 because too many waited for scrypt. */
   authBusy: number;
+  /** Logins refused with 0x03 because too many from the same address were waiting to be checked (login-failures.ts). */
+  authThrottled: number;
   identifierRejected: number;
   aclDenials: number;
   oversizePackets: number;
@@ -99,6 +116,7 @@ export interface Broker {
 
 export const DEFAULT_LIMITS: BrokerLimits = {
   maxPacketBytes: 256 * 1024, maxConnections: 10_000, publishesPerSecond: 2_000, offlineQueueLength: 1_000, connectTimeoutMs: 10_000, drainTimeoutMs: 5_000,
+  maxConnectionsPerAddress: 100, perAddressExempt: ['127.0.0.1', '::1'],
 };
 
 /** Errors that close a connection for something other than bytes breaking MQTT (timeouts, our own refusals, a closed socket). */
@@ -115,7 +133,10 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const deny = options.deny ?? [];
   const auth = deps.auth ?? createDeviceAuth({ enabled: false, maxFailures: 5, lockoutSeconds: 300, ...options.auth, devices: [] });
-  const warnLimited = createLogLimiter(log, 60_000);
+  const warnLimited = createLogLimiter(log, { intervalMs: 60_000 });
+  const gate = createConnectionGate({ connectTimeoutMs: limits.connectTimeoutMs, maxPerAddress: limits.maxConnectionsPerAddress, exempt: limits.perAddressExempt });
+  /** The accepted socket under each connection (itself for TCP), whose connect deadline CONNECT clears. */
+  const rawOf = new WeakMap<object, Socket>();
   let aedes: Aedes | undefined;
   let listeners: Listener[] = [];
   const open = new Set<Duplex>();
@@ -123,10 +144,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const oversized = new WeakSet<Duplex>();
   const rateCut = new WeakSet<Client>();
   // Keyed by identity (device, user) or, when anonymous, client id: reconnecting does not refill a drained bucket.
-  const buckets = new Map<string, TokenBucket>();
-  const maxBuckets = Math.max(1_000, 2 * limits.maxConnections);
+  const buckets = createBucketTable(limits.publishesPerSecond, Math.max(1_000, 2 * limits.maxConnections));
   const counters = {
-    connections: 0, connectionsRefused: 0, published: 0, ingestErrors: 0, oversizePackets: 0, rateLimitDisconnects: 0, queueDrops: 0,
+    connections: 0, connectionsRefused: 0, wsOriginRefused: 0, published: 0, ingestErrors: 0, oversizePackets: 0, rateLimitDisconnects: 0, queueDrops: 0,
     qos0Throttled: 0, protocolErrors: 0,
   };
   const protocolErrored = new WeakSet<Client>();
@@ -153,27 +173,15 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     log.warn({ err }, 'QoS 0 reading could not be stored');
     qos0Stored();
   };
+  const addressOf = (client: Client): string => addresses.get(client.conn) ?? 'unknown';
   const access: AccessCounters = { authFailures: 0, identifierRejected: 0, aclDenials: 0 };
   const hooks = createAccessHooks({
     log, auth, deny: () => deny, counters: access, warnLimited, aedes: () => aedes,
-    addressOf: (client) => addresses.get(client.conn) ?? 'unknown',
+    addressOf,
   });
 
   function bucketFor(client: Client, who: Identity): TokenBucket {
-    const key = who.kind === 'device' ? `d:${who.id}` : who.kind === 'internal' ? `u:${who.username}` : `c:${client.id}`;
-    let bucket = buckets.get(key);
-    if (bucket) {
-      buckets.delete(key); // re-insert: Map order = least recently used first
-    } else {
-      bucket = createTokenBucket(limits.publishesPerSecond, limits.publishesPerSecond);
-      while (buckets.size >= maxBuckets) {
-        const oldest = buckets.keys().next().value;
-        if (oldest === undefined) break;
-        buckets.delete(oldest);
-      }
-    }
-    buckets.set(key, bucket);
-    return bucket;
+    return buckets(who.kind === 'device' ? `d:${who.id}` : who.kind === 'internal' ? `u:${who.username}` : `c:${client.id}`);
   }
 
   function authorizePublish(client: Client | null, packet: PublishPacket, callback: (err?: Error | null) => void): void {
@@ -182,8 +190,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       const refused = checkPublish(who, packet.topic, deny);
       if (refused) {
         access.aclDenials += 1;
-        warnLimited(`acl:${client.id}`, { client: client.id, topic: packet.topic, reason: refused }, 'MQTT publish refused; closing the connection');
-        return callback(new Error(`GW_ERR_ACL: publish to ${packet.topic} refused: ${refused}`));
+        const address = addressOf(client);
+        warnLimited(`acl:${warnKey(who, address)}`, { ...describeClient(who, address), topic: quote(packet.topic), reason: refused }, 'MQTT publish refused; closing the connection');
+        return callback(new Error(`GW_ERR_ACL: publish to ${quote(packet.topic)} refused: ${refused}`));
       }
       if (deps.authorizePublish) {
         const denied = deps.authorizePublish(client, packet);
@@ -195,7 +204,8 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
           // the rest of the socket's read chunk may still arrive here: one disconnect counted per connection
           if (!rateCut.has(client)) counters.rateLimitDisconnects += 1;
           rateCut.add(client);
-          warnLimited(`rate:${client.id}`, { client: client.id, limit: limits.publishesPerSecond }, 'publish rate limit exceeded; closing the connection');
+          const address = addressOf(client);
+          warnLimited(`rate:${warnKey(who, address)}`, { ...describeClient(who, address), limit: limits.publishesPerSecond }, 'publish rate limit exceeded; closing the connection');
           return callback(new Error(`GW_ERR_RATE_LIMIT: more than ${limits.publishesPerSecond} publishes per second`));
         }
       }
@@ -237,7 +247,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     }
   }
 
-  function onConnection(conn: Duplex, address: string, kind: ListenerKind, req?: IncomingMessage): void {
+  function onConnection(conn: Duplex, raw: Socket, address: string, kind: ListenerKind, req?: IncomingMessage): void {
     const a = aedes;
     if (!a || open.size >= limits.maxConnections) {
       counters.connectionsRefused += 1;
@@ -248,9 +258,21 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     counters.connections += 1;
     open.add(conn);
     addresses.set(conn, address);
+    rawOf.set(conn, raw);
     conn.once('close', () => open.delete(conn));
     const client = a.handle(conn, req);
     guardPacketSize(client, limits.maxPacketBytes, (length) => onOversize(conn, address, length));
+  }
+
+  function admit(socket: Socket, address: string, kind: ListenerKind): boolean {
+    if (gate.admit(socket, address)) return true;
+    warnLimited(`perAddress:${address}`, { address, kind, max: limits.maxConnectionsPerAddress }, 'connection refused: too many connections from this address');
+    return false;
+  }
+
+  function onOriginRefused(address: string, origin: string): void {
+    counters.wsOriginRefused += 1;
+    warnLimited(`origin:${address}`, { address, origin: quote(origin) }, 'WebSocket refused: browser origin not in broker.websocket.allowedOrigins');
   }
 
   function onOversize(conn: Duplex, address: string, length?: number): void {
@@ -264,7 +286,12 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     async start() {
       aedes = await Aedes.createBroker({
         authorizePublish,
-        preConnect: hooks.preConnect,
+        preConnect(client, packet, callback) {
+          // CONNECT arrived: the accept-to-CONNECT deadline (connection-gate.ts) is met
+          const raw = rawOf.get(client.conn);
+          if (raw) gate.connected(raw);
+          hooks.preConnect(client, packet, callback);
+        },
         authenticate: hooks.authenticate,
         authorizeSubscribe: hooks.authorizeSubscribe,
         connectTimeout: limits.connectTimeoutMs,
@@ -274,7 +301,8 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       const persistence = (a as unknown as { persistence: object }).persistence;
       boundOutgoingQueues(persistence, limits.offlineQueueLength, (clientId) => {
         counters.queueDrops += 1;
-        warnLimited(`queue:${clientId}`, { client: clientId, max: limits.offlineQueueLength }, 'session queue full; dropping messages');
+        // one key for all sessions: a client id is the client's to choose, so it cannot key a log limit
+        warnLimited('queue', { client: quote(clientId, 64), max: limits.offlineQueueLength }, 'session queue full; dropping messages');
       });
       a.on('publish', onPublish);
       a.on('clientReady', (client) => {
@@ -290,22 +318,24 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       };
       a.on('clientError', (client, err) => {
         protocolError(client, err);
-        log.debug({ client: client.id, err: err.message }, 'client error');
+        log.debug({ client: quote(client.id, 64), err: quote(err.message) }, 'client error');
       });
       a.on('connectionError', (client, err) => {
         protocolError(client, err);
-        log.debug({ err: err.message }, 'connection error');
+        log.debug({ err: quote(err.message) }, 'connection error');
       });
       try {
         // each server also caps its own sockets (a margin above the shared limit, which onConnection enforces),
         // so sockets still in a TLS handshake or WebSocket upgrade are bounded too
         const cap = limits.maxConnections + 100;
-        listeners.push(await listenTcp(options.port, options.host, onConnection, cap));
-        if (options.tls) listeners.push(await listenTls({ ...options.tls, handshakeTimeoutMs: limits.connectTimeoutMs, maxConnections: cap }, options.host, onConnection));
+        const handlers: ConnectionHandlers = { admit, onConnection };
+        if (options.port !== null) listeners.push(await listenTcp(options.port, options.host, handlers, cap));
+        if (options.tls) listeners.push(await listenTls({ ...options.tls, handshakeTimeoutMs: limits.connectTimeoutMs, maxConnections: cap }, options.host, handlers));
         if (options.websocket) {
-          const ws = { ...options.websocket, maxPayloadBytes: limits.maxPacketBytes + 8, maxConnections: cap };
-          listeners.push(await listenWebSocket(ws, options.host, onConnection, onOversize));
+          const ws = { ...options.websocket, allowedOrigins: options.websocket.allowedOrigins ?? [], maxPayloadBytes: limits.maxPacketBytes + 8, maxConnections: cap };
+          listeners.push(await listenWebSocket(ws, options.host, handlers, { onOversize, onOriginRefused }));
         }
+        if (listeners.length === 0) throw new Error('GW_ERR_BROKER_CONFIG: no listener: broker.port is null and neither broker.tls nor broker.websocket is set');
       } catch (err) {
         await this.stop();
         throw err;
@@ -318,6 +348,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       aedes = undefined;
       listeners = [];
       for (const s of open) s.destroy();
+      gate.close();
       await Promise.all(ls.map((l) => l.close()));
       if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
     },
@@ -348,7 +379,10 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     },
     stats() {
       const a = auth.stats();
-      return { ...counters, ...access, connectionsOpen: open.size, lockouts: a.lockouts, lockoutRejections: a.lockoutRejections, authBusy: a.busyRefusals };
+      return {
+        ...counters, ...access, ...gate.stats(), connectionsOpen: open.size,
+        lockouts: a.lockouts, lockoutRejections: a.lockoutRejections, authBusy: a.busyRefusals, authThrottled: a.authThrottled,
+      };
     },
     aedes() {
       if (!aedes) throw new Error('GW_ERR_BROKER_CLOSED: broker is not started');

@@ -60,3 +60,27 @@ describe('device auth', () => {
     expect(() => deviceAuthFromConfig(config)).toThrow(/devices\[id=d1\]\.secretHash/);
   });
 });
+
+describe('device auth under a burst from one address', () => {
+  it('checks at most maxFailures logins of an address at a time; a legitimate burst is served in turn', async () => {
+    const hash = await hashSecret('ok', CHEAP);
+    const devices = Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, template: 't', secretHash: hash }));
+    const auth = createDeviceAuth({ enabled: true, maxFailures: 3, lockoutSeconds: 60, devices });
+    const good = await Promise.all(devices.map((d) => auth.authenticate(d.id, Buffer.from('ok'), 'nat-router')));
+    expect(good.every((r) => r.ok)).toBe(true);
+    const bad = await Promise.all(Array.from({ length: 20 }, (_, i) => auth.authenticate('d0', Buffer.from(`no-${i}`), 'attacker')));
+    expect(bad.filter((r) => !r.ok && r.reason === 'bad_credentials')).toHaveLength(3);
+    expect(bad.filter((r) => !r.ok && r.reason === 'locked_out')).toHaveLength(17);
+    expect(auth.stats().scryptRuns).toBe(12 + 3);
+  });
+
+  it('a remembered secret (a reconnect) needs no slot, and refuses ids with ":"', async () => {
+    const auth = createDeviceAuth({ enabled: true, maxFailures: 1, lockoutSeconds: 60, devices: [{ id: 'd1', template: 't', secretHash: await hashSecret('ok', CHEAP) }] });
+    expect(await auth.authenticate('d1', Buffer.from('ok'), 'a')).toMatchObject({ ok: true });
+    const runs = auth.stats().scryptRuns;
+    expect(await auth.authenticate('d1', Buffer.from('ok'), 'a')).toMatchObject({ ok: true });
+    expect(auth.stats().scryptRuns).toBe(runs);
+    expect(() => auth.addDevice({ id: 'ops:1', template: 't' })).toThrow(/GW_ERR_AUTH_CONFIG/);
+    expect(() => createDeviceAuth({ enabled: true, maxFailures: 1, lockoutSeconds: 1, devices: [], internalUsers: [{ username: 'a:b', secretHash: 'scrypt$x', publish: [], subscribe: [] }] })).toThrow(/contains ':'/);
+  });
+});

@@ -1,11 +1,13 @@
 /**
  * Who may connect: provisioned devices (username = device id, scrypt-hashed
  * secret) and internal users from the config, plus devices added or removed at
- * run time (admin API). Failed logins are counted per client address; after
- * `maxFailures` the address is locked out for `lockoutSeconds` (then it expires).
- * The failure table is bounded, so a flood from many addresses cannot grow it.
+ * run time (admin API). Failed logins are counted per client address and username
+ * (login-failures.ts): after `maxFailures` the address is locked out for
+ * `lockoutSeconds`; a login takes its slot before scrypt runs, so a burst of
+ * simultaneous guesses cannot all be checked before the lockout applies.
  */
 import type { Identity } from './acl.js';
+import { createLoginFailures, UNKNOWN_USER } from './login-failures.js';
 import { createSecretVerifier, type SecretVerifierOptions } from './secret-verifier.js';
 import { isSecretHash } from './secrets.js';
 
@@ -36,7 +38,11 @@ export interface DeviceAuthOptions {
 
 export type AuthResult =
   | { ok: true; identity: Identity }
-  | { ok: false; reason: 'locked_out' | 'bad_credentials' | 'busy' };
+  /**
+   * locked_out: the address failed too often; throttled: as many logins from the address are being
+   * checked as it has failures left, and too many more wait; busy: the scrypt queue is full.
+   */
+  | { ok: false; reason: 'locked_out' | 'bad_credentials' | 'busy' | 'throttled' };
 
 export interface DeviceAuth {
   readonly enabled: boolean;
@@ -46,13 +52,17 @@ export interface DeviceAuth {
   addDevice(device: DeviceCredential): void;
   removeDevice(id: string): boolean;
   hasDevice(id: string): boolean;
-  stats(): { authFailures: number; lockouts: number; lockoutRejections: number; lockedAddresses: number; scryptRuns: number; cacheHits: number; busyRefusals: number };
+  /** Whether `username` is a known device or internal user (a log line may then name it). */
+  hasUser(username: string | undefined): boolean;
+  stats(): {
+    authFailures: number; lockouts: number; lockoutRejections: number; authThrottled: number; lockedAddresses: number;
+    scryptRuns: number; cacheHits: number; busyRefusals: number;
+  };
 }
 
-interface FailureEntry {
-  failures: number;
-  lockedUntil: number;
-  lastAt: number;
+/** Device ids and internal usernames cannot hold `:` (client-ids.ts: `<username>:<suffix>` is the user's). */
+function checkName(kind: 'device id' | 'internal user', name: string): void {
+  if (name.includes(':')) throw new Error(`GW_ERR_AUTH_CONFIG: ${kind} "${name.slice(0, 128)}" contains ':'`);
 }
 
 export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () => number } = {}): DeviceAuth {
@@ -60,82 +70,80 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
   const maxTracked = options.maxTrackedAddresses ?? 10_000;
   const devices = new Map<string, DeviceCredential>();
   const users = new Map<string, InternalUser>();
-  const failures = new Map<string, FailureEntry>();
-  const counters = { authFailures: 0, lockouts: 0, lockoutRejections: 0 };
-  const lockoutMs = options.lockoutSeconds * 1000;
+  const counters = { authFailures: 0, lockoutRejections: 0, authThrottled: 0 };
+  const failures = createLoginFailures({ maxFailures: options.maxFailures, lockoutMs: options.lockoutSeconds * 1000, maxTracked }, now);
   const verifier = createSecretVerifier(options.verifier);
 
-  for (const d of options.devices) devices.set(d.id, d);
+  for (const d of options.devices) {
+    checkName('device id', d.id);
+    devices.set(d.id, d);
+  }
   for (const u of options.internalUsers ?? []) {
+    checkName('internal user', u.username);
     if (devices.has(u.username)) throw new Error(`GW_ERR_AUTH_CONFIG: internal user "${u.username}" has the id of a device`);
     users.set(u.username, u);
   }
 
-  function entryFor(address: string): FailureEntry | undefined {
-    const e = failures.get(address);
-    if (!e) return undefined;
-    // an expired lockout, or failures older than the lockout window, are forgotten
-    if ((e.lockedUntil !== 0 && e.lockedUntil <= now()) || (e.lockedUntil === 0 && now() - e.lastAt > lockoutMs)) {
-      failures.delete(address);
-      return undefined;
-    }
-    return e;
-  }
-
-  function recordFailure(address: string): void {
-    counters.authFailures += 1;
-    const e = entryFor(address) ?? { failures: 0, lockedUntil: 0, lastAt: 0 };
-    e.failures += 1;
-    e.lastAt = now();
-    if (e.failures >= options.maxFailures && e.lockedUntil === 0) {
-      e.lockedUntil = now() + lockoutMs;
-      counters.lockouts += 1;
-    }
-    failures.delete(address); // re-insert: Map order = least recently failed first
-    failures.set(address, e);
-    while (failures.size > maxTracked) {
-      const oldest = failures.keys().next().value;
-      if (oldest === undefined) break;
-      failures.delete(oldest);
-    }
-  }
-
-  function isLockedOut(address: string): boolean {
-    const e = entryFor(address);
-    return e !== undefined && e.lockedUntil > now();
-  }
-
   return {
     enabled: options.enabled,
-    isLockedOut,
+    isLockedOut: (address) => failures.isLockedOut(address),
     async authenticate(username, password, address) {
       if (!options.enabled) return { ok: true, identity: { kind: 'anonymous' } };
-      if (isLockedOut(address)) {
+      if (failures.isLockedOut(address)) {
         counters.lockoutRejections += 1;
         return { ok: false, reason: 'locked_out' };
       }
       const device = username !== undefined ? devices.get(username) : undefined;
       const user = username !== undefined && !device ? users.get(username) : undefined;
       const stored = device?.secretHash ?? user?.secretHash;
-      // always run scrypt, also for unknown users, so timing does not reveal which ids exist
-      const verdict = await verifier.verify(username ?? '', password ?? Buffer.alloc(0), stored);
-      if (verdict === 'busy') return { ok: false, reason: 'busy' };
-      const ok = verdict === 'ok';
-      if (ok && device && devices.get(device.id) === device) {
-        failures.delete(address);
-        return { ok: true, identity: { kind: 'device', id: device.id, template: device.template } };
+      const userKey = device || user ? (username ?? '') : UNKNOWN_USER;
+      const secret = password ?? Buffer.alloc(0);
+      const identityOf = (): Identity | undefined => {
+        if (device && devices.get(device.id) === device) return { kind: 'device', id: device.id, template: device.template };
+        if (user && users.get(user.username) === user) return { kind: 'internal', username: user.username, publish: user.publish, subscribe: user.subscribe };
+        return undefined;
+      };
+      // a remembered secret (a reconnect) costs microseconds and can fail no one: no slot needed
+      if (stored !== undefined && verifier.remembered(userKey, secret, stored)) {
+        const identity = identityOf();
+        if (identity) {
+          failures.succeeded(address, userKey);
+          return { ok: true, identity };
+        }
       }
-      if (ok && user) {
-        failures.delete(address);
-        return { ok: true, identity: { kind: 'internal', username: user.username, publish: user.publish, subscribe: user.subscribe } };
+      // a slot before scrypt (login-failures.ts); without one, wait for the address's logins in flight
+      for (let slot = failures.begin(address); slot !== 'ok'; slot = failures.begin(address)) {
+        if (slot === 'throttled' && (await failures.waitForSlot(address))) continue;
+        if (slot === 'locked_out') counters.lockoutRejections += 1;
+        else counters.authThrottled += 1;
+        return { ok: false, reason: slot };
       }
-      recordFailure(address);
+      let verdict: 'ok' | 'bad' | 'busy';
+      try {
+        // always run scrypt, also for unknown users, so timing does not reveal which ids exist
+        verdict = await verifier.verify(username ?? '', secret, stored);
+      } catch (err) {
+        failures.end(address, userKey, 'not_checked');
+        throw err;
+      }
+      if (verdict === 'busy') {
+        failures.end(address, userKey, 'not_checked');
+        return { ok: false, reason: 'busy' };
+      }
+      const identity = verdict === 'ok' ? identityOf() : undefined;
+      if (identity) {
+        failures.end(address, userKey, 'ok');
+        return { ok: true, identity };
+      }
+      counters.authFailures += 1;
+      failures.end(address, userKey, 'bad');
       return { ok: false, reason: 'bad_credentials' };
     },
     addDevice(device) {
       if (device.secretHash !== undefined && !isSecretHash(device.secretHash)) {
         throw new Error(`GW_ERR_BAD_SECRET_HASH: device "${device.id}": secretHash is not an scrypt$N$r$p$salt$hash string`);
       }
+      checkName('device id', device.id);
       if (users.has(device.id)) throw new Error(`GW_ERR_AUTH_CONFIG: device id "${device.id}" is an internal user`);
       devices.set(device.id, { ...device });
       verifier.forget(device.id);
@@ -145,11 +153,10 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
       return devices.delete(id);
     },
     hasDevice: (id) => devices.has(id),
+    hasUser: (username) => username !== undefined && (devices.has(username) || users.has(username)),
     stats() {
-      let locked = 0;
-      const t = now();
-      for (const e of failures.values()) if (e.lockedUntil > t) locked += 1;
-      return { ...counters, lockedAddresses: locked, ...verifier.stats() };
+      const f = failures.stats();
+      return { ...counters, lockouts: f.lockouts, lockedAddresses: f.lockedAddresses, ...verifier.stats() };
     },
   };
 }

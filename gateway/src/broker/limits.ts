@@ -30,6 +30,29 @@ export function createTokenBucket(ratePerSecond: number, burst: number, now: () 
   };
 }
 
+/**
+ * Token buckets by key (`ratePerSecond`, burst = one second's worth), the least recently
+ * used forgotten first beyond `maxBuckets`.
+ */
+export function createBucketTable(ratePerSecond: number, maxBuckets: number, now: () => number = Date.now): (key: string) => TokenBucket {
+  const buckets = new Map<string, TokenBucket>();
+  return (key) => {
+    let bucket = buckets.get(key);
+    if (bucket) {
+      buckets.delete(key); // re-insert: Map order = least recently used first
+    } else {
+      bucket = createTokenBucket(ratePerSecond, ratePerSecond, now);
+      while (buckets.size >= maxBuckets) {
+        const oldest = buckets.keys().next().value;
+        if (oldest === undefined) break;
+        buckets.delete(oldest);
+      }
+    }
+    buckets.set(key, bucket);
+    return bucket;
+  };
+}
+
 interface PacketParserLike {
   packet: { length: number; cmd?: string };
   _parseLength(): boolean;

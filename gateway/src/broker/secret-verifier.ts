@@ -15,6 +15,8 @@ export type VerifyResult = 'ok' | 'bad' | 'busy';
 
 export interface SecretVerifier {
   verify(user: string, secret: Buffer, stored: string | undefined): Promise<VerifyResult>;
+  /** Whether `secret` is the user's remembered verified secret (microseconds, no scrypt). */
+  remembered(user: string, secret: Buffer, stored: string): boolean;
   /** Forgets the remembered secret of a user (credentials changed or removed). */
   forget(user: string): void;
   stats(): { scryptRuns: number; cacheHits: number; busyRefusals: number };
@@ -54,15 +56,19 @@ export function createSecretVerifier(options: SecretVerifierOptions = {}): Secre
     else running -= 1;
   }
 
+  function remembered(user: string, secret: Buffer, stored: string): boolean {
+    const hit = cache.get(user);
+    if (!hit || hit.stored !== stored || !timingSafeEqual(hit.mac, macOf(stored, secret))) return false;
+    counters.cacheHits += 1;
+    cache.delete(user);
+    cache.set(user, hit);
+    return true;
+  }
+
   return {
+    remembered,
     async verify(user, secret, stored) {
-      const hit = stored !== undefined ? cache.get(user) : undefined;
-      if (hit && hit.stored === stored && timingSafeEqual(hit.mac, macOf(stored, secret))) {
-        counters.cacheHits += 1;
-        cache.delete(user);
-        cache.set(user, hit);
-        return 'ok';
-      }
+      if (stored !== undefined && remembered(user, secret, stored)) return 'ok';
       if (!(await slot())) {
         counters.busyRefusals += 1;
         return 'busy';

@@ -29,17 +29,24 @@ export const tlsSchema = z.strictObject({
 });
 
 export const brokerSchema = z.strictObject({
-  port: port.default(1883),
+  /** Plain MQTT over TCP; null: none (only TLS and/or WebSocket listen). */
+  port: port.nullable().default(1883),
   host: z.string().default('0.0.0.0'),
   tls: tlsSchema.optional(),
-  websocket: z.strictObject({ port: port.default(8083), path: z.string().default('/mqtt') }).optional(),
+  websocket: z.strictObject({
+    port: port.default(8083),
+    path: z.string().default('/mqtt'),
+    /** Browser origins (`https://host[:port]`) that may connect; a request without Origin (a device) is always allowed. */
+    allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: http(s)://host[:port], no path')).default([]),
+  }).optional(),
   auth: z.strictObject({
     enabled: z.boolean().default(false),
     maxFailures: z.number().int().min(1).default(5),
     lockoutSeconds: z.number().int().min(1).default(300),
     /** Gateway-internal and admin MQTT users; their topic filters default to everything. */
     internalUsers: z.array(z.strictObject({
-      username: z.string().min(1),
+      /** Its client ids are `<username>` or `<username>:<suffix>`, so it cannot hold `:`. */
+      username: z.string().regex(/^[^:]+$/, 'a username without ":"'),
       /** scrypt hash (see `campus-gateway devices hash-secret`). */
       secretHash,
       publish: z.array(z.string().min(1)).default(['#']),
@@ -65,6 +72,13 @@ export const brokerSchema = z.strictObject({
      * that stops reading cannot stall the publishers whose messages it subscribed to.
      */
     drainTimeoutMs: z.number().int().min(100).default(5_000),
+    /**
+     * Open sockets per source address over all listeners. Campus devices mostly have their own
+     * address; devices behind one NAT router share it: list the router in perAddressExempt.
+     */
+    maxConnectionsPerAddress: z.number().int().min(1).default(100),
+    /** Addresses maxConnectionsPerAddress does not apply to (default: loopback, i.e. processes on the gateway). */
+    perAddressExempt: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
   }).prefault({}),
   lifecycle: z.strictObject({
     /** A polled device is offline after this many missed polls. */
@@ -72,6 +86,8 @@ export const brokerSchema = z.strictObject({
     /** An `offline-alarm` is raised when a device stays offline this long. */
     offlineAlarmAfterSeconds: z.number().int().min(0).default(900),
   }).prefault({}),
+}).superRefine((b, ctx) => {
+  if (b.port === null && !b.tls && !b.websocket) ctx.addIssue({ code: 'custom', path: ['port'], message: 'null (no plain TCP listener) needs broker.tls or broker.websocket' });
 });
 
 export const deviceSchema = z.strictObject({

@@ -38,7 +38,7 @@ describe('broker with auth on', () => {
   });
 
   it('accepts a device with its secret (mosquitto_pub)', async () => {
-    const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.port), '-u', LIGHT.id, '-P', LIGHT.secret, '-q', '1',
+    const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(t.port), '-i', LIGHT.id, '-u', LIGHT.id, '-P', LIGHT.secret, '-q', '1',
       '-t', `campus/${LIGHT.template}/${LIGHT.id}/telemetry`, '-m', '{"on":true}']);
     expect(r.code, r.stderr).toBe(0);
     await waitFor('mosquitto_pub reading', () => t.ingested.some((x) => x.topic.device === LIGHT.id && x.payload === '{"on":true}'));
@@ -98,7 +98,7 @@ describe('broker with auth on', () => {
 
   it('refuses a deny-listed subscription for an internal user (mosquitto_sub sees the failure)', async () => {
     const before = t.broker.stats().aclDenials;
-    const r = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(t.port), '-u', ADMIN.username, '-P', ADMIN.secret,
+    const r = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(t.port), '-i', ADMIN.username, '-u', ADMIN.username, '-P', ADMIN.secret,
       '-t', 'gateway/demo/rejected', '-W', '3', '-d']);
     // mosquitto_sub's debug output shows the SUBACK with the failure code 128 (0x80)
     expect(r.stdout).toContain('Subscribed (mid: 1): 128');
@@ -115,8 +115,8 @@ describe('broker with auth on', () => {
   });
 
   it('does not let one device take over another device\'s client id', async () => {
-    const light = await connectClient(t.url, { username: LIGHT.id, password: LIGHT.secret, clientId: 'shared-id' });
-    expect(await connackCode(t.url, { username: METER.id, password: METER.secret, clientId: 'shared-id' })).toBe(2);
+    const light = await connectClient(t.url, { username: LIGHT.id, password: LIGHT.secret, clientId: LIGHT.id });
+    expect(await connackCode(t.url, { username: METER.id, password: METER.secret, clientId: LIGHT.id })).toBe(2);
     expect(light.connected).toBe(true);
     await light.endAsync();
   });

@@ -59,11 +59,14 @@ export type ClientOptions = IClientOptions & { localAddress?: string };
 /**
  * Connects with MQTT.js (no reconnects); rejects with the CONNACK error (err.code =
  * return code). `localAddress` (e.g. 127.0.0.7) makes the login come from another
- * loopback address, to test per-address lockouts.
+ * loopback address, to test per-address lockouts. With a username and no clientId, the
+ * client id is the username (with auth on, a device's client id must be its device id).
  */
 export function connectClient(url: string, opts: ClientOptions = {}): Promise<MqttClient> {
   const { localAddress, ...rest } = opts;
-  const options: IClientOptions = { reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4, ...rest };
+  const options: IClientOptions = {
+    reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4, ...(rest.username !== undefined ? { clientId: rest.username } : {}), ...rest,
+  };
   return new Promise((resolve, reject) => {
     let c: MqttClient;
     if (localAddress !== undefined) {

@@ -48,7 +48,7 @@ describe('gateway with broker auth on', () => {
   });
 
   it('stores a reading from a device logged in with its secret; the other device stays never', async () => {
-    const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'L-101-1', '-P', 'light-secret', '-q', '1',
+    const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-i', 'L-101-1', '-u', 'L-101-1', '-P', 'light-secret', '-q', '1',
       '-t', 'campus/classroom-light/L-101-1/telemetry', '-m', PAYLOAD]);
     expect(r.code, r.stderr).toBe(0);
     const devices = await (await fetch(`${base}/api/devices`)).json() as Array<{ id: string; status: string }>;
@@ -61,7 +61,7 @@ describe('gateway with broker auth on', () => {
   it('refuses a wrong secret and a publish as another device, and reports it on /api/health', async () => {
     const bad = await run('mosquitto_pub', ['-h', '127.0.0.1', '-A', '127.0.0.30', '-p', port, '-u', 'L-101-1', '-P', 'nope', '-t', 'x', '-m', 'y']);
     expect(bad.code).not.toBe(0);
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'L-101-1', '-P', 'light-secret', '-q', '1',
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-i', 'L-101-1', '-u', 'L-101-1', '-P', 'light-secret', '-q', '1',
       '-t', 'campus/classroom-light/L-never/telemetry', '-m', PAYLOAD]);
     const health = await (await fetch(`${base}/api/health`)).json() as { broker: Record<string, unknown>; warnings: string[] };
     expect(health.broker).toMatchObject({ auth: 'on', authFailures: 1 });

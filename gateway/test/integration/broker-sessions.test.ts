@@ -28,18 +28,18 @@ describe('broker sessions with auth on', () => {
     await light.publishAsync(STATUS, 'online', { qos: 1, retain: true });
     await waitFor('online status', () => t.statuses.some((s) => s.payload === 'online'));
     // a late subscriber gets the retained status (mosquitto_sub as the independent client)
-    const retained = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(t.port), '-u', admin.username, '-P', admin.password, '-t', STATUS, '-C', '1', '-W', '5']);
+    const retained = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(t.port), '-i', admin.username, '-u', admin.username, '-P', admin.password, '-t', STATUS, '-C', '1', '-W', '5']);
     expect(retained.stdout.trim()).toBe('online');
     // drop the TCP connection without DISCONNECT: the will goes out
     light.stream.destroy();
     await waitFor('will published', () => t.statuses.some((s) => s.payload === 'offline'));
-    const after = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(t.port), '-u', admin.username, '-P', admin.password, '-t', STATUS, '-C', '1', '-W', '5']);
+    const after = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(t.port), '-i', admin.username, '-u', admin.username, '-P', admin.password, '-t', STATUS, '-C', '1', '-W', '5']);
     expect(after.stdout.trim()).toBe('offline');
     light.end(true);
   });
 
   it('delivers QoS 2 exactly once and queues QoS 1 commands for an offline persistent device session', async () => {
-    const ops = await connectClient(t.url, { ...admin, clientId: 'ops-1' });
+    const ops = await connectClient(t.url, { ...admin, clientId: 'ops:1' });
     const seen: string[] = [];
     ops.on('message', (_topic, payload) => seen.push(payload.toString()));
     await ops.subscribeAsync('campus/classroom-light/light-1/event', { qos: 2 });
@@ -63,7 +63,7 @@ describe('broker sessions with auth on', () => {
   });
 
   it('lets an internal user publish only within its filters', async () => {
-    const ops = await connectClient(t.url, { ...admin, clientId: 'ops-2' });
+    const ops = await connectClient(t.url, { ...admin, clientId: 'ops:2' });
     const before = t.broker.stats().aclDenials;
     const gone = new Promise<void>((resolve) => ops.once('close', () => resolve()));
     ops.publish('campus/classroom-light/light-1/telemetry', '{"fake":true}', { qos: 1 });

@@ -54,7 +54,7 @@ describe('broker TLS and WebSocket listeners', () => {
       tls: { port: 0, certFile: pki.serverCert, keyFile: pki.serverKey, requestClientCert: false },
       websocket: { port: 0, path: '/mqtt' },
       limits: { maxPacketBytes: 4096 },
-    }, { enabled: true, devices });
+    }, { enabled: true, devices, internalUsers: [{ username: 'ops', secretHash: await hashSecret('ops-secret'), publish: [], subscribe: ['campus/#'] }] });
     mtls = await startTestBroker({
       tls: { port: 0, certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.ca, requestClientCert: true },
     }, { enabled: true, devices });
@@ -75,11 +75,11 @@ describe('broker TLS and WebSocket listeners', () => {
 
   it('serves mqtts to mosquitto_pub with --cafile, and a client trusting another CA fails the handshake', async () => {
     const port = String(t.broker.ports().mqtts);
-    const ok = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '--cafile', pki.ca, '-u', login.username, '-P', login.password,
+    const ok = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '--cafile', pki.ca, '-i', login.username, '-u', login.username, '-P', login.password,
       '-q', '1', '-t', 'campus/energy-meter-1p/meter-1/telemetry', '-m', '{"via":"mosquitto-tls"}']);
     expect(ok.code, ok.stderr).toBe(0);
     await waitFor('mosquitto tls reading', () => t.ingested.some((r) => r.payload === '{"via":"mosquitto-tls"}'));
-    const bad = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '--cafile', pki.otherCa, '-u', login.username, '-P', login.password,
+    const bad = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '--cafile', pki.otherCa, '-i', login.username, '-u', login.username, '-P', login.password,
       '-t', 'campus/energy-meter-1p/meter-1/telemetry', '-m', 'x']);
     expect(bad.code).not.toBe(0);
     await expect(connectClient(`mqtts://127.0.0.1:${port}`, { ...login, ca: readFileSync(pki.otherCa) })).rejects.toThrow(/certificate|self.signed|verify/i);
@@ -93,7 +93,7 @@ describe('broker TLS and WebSocket listeners', () => {
     expect(mtls.ingested.some((r) => r.payload === '{"via":"mtls"}')).toBe(true);
     await c.endAsync();
     const mq = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mtls.broker.ports().mqtts), '--cafile', pki.ca, '--cert', pki.clientCert,
-      '--key', pki.clientKey, '-u', login.username, '-P', login.password, '-q', '1', '-t', 'campus/energy-meter-1p/meter-1/telemetry', '-m', '{"via":"mosquitto-mtls"}']);
+      '--key', pki.clientKey, '-i', login.username, '-u', login.username, '-P', login.password, '-q', '1', '-t', 'campus/energy-meter-1p/meter-1/telemetry', '-m', '{"via":"mosquitto-mtls"}']);
     expect(mq.code, mq.stderr).toBe(0);
     // credentials are still required on top of the certificate
     expect(await connackCode(url, { username: 'meter-1', password: 'wrong', ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) })).toBe(4);
@@ -106,14 +106,19 @@ describe('broker TLS and WebSocket listeners', () => {
   it('serves MQTT over WebSocket at the configured path, sharing topics with TCP clients', async () => {
     const wsUrl = `ws://127.0.0.1:${t.broker.ports().ws}/mqtt`;
     const ws = await connectClient(wsUrl, login);
-    const tcp = await connectClient(t.url, login);
-    await tcp.subscribeAsync('campus/energy-meter-1p/meter-1/command', { qos: 1 });
+    // a device has one connection (its client id is its device id): the TCP side is an internal user
+    const tcp = await connectClient(t.url, { username: 'ops', password: 'ops-secret' });
+    const seen: string[] = [];
+    tcp.on('message', (_topic, payload) => seen.push(payload.toString()));
+    await tcp.subscribeAsync('campus/energy-meter-1p/meter-1/telemetry', { qos: 1 });
+    await ws.subscribeAsync('campus/energy-meter-1p/meter-1/command', { qos: 1 });
     const got: string[] = [];
-    tcp.on('message', (_topic, payload) => got.push(payload.toString()));
+    ws.on('message', (_topic, payload) => got.push(payload.toString()));
     await ws.publishAsync('campus/energy-meter-1p/meter-1/telemetry', '{"via":"ws"}', { qos: 1 });
     expect(t.ingested.some((r) => r.payload === '{"via":"ws"}')).toBe(true);
+    await waitFor('WebSocket reading delivered to the TCP subscriber', () => seen.includes('{"via":"ws"}'));
     await t.broker.publish('campus/energy-meter-1p/meter-1/command', 'reset', { qos: 1 });
-    await waitFor('command delivered to the TCP client', () => got.includes('reset'));
+    await waitFor('command delivered to the WebSocket device', () => got.includes('reset'));
     // the ACL holds over WebSocket too
     expect(await connackCode(wsUrl, { username: 'meter-1', password: 'nope' })).toBe(4);
     await ws.endAsync();
