@@ -1,5 +1,5 @@
-// edge/hub: a district's docker-compose.yml (TLS broker with the ACL, hub processes on a shared
-// subscription, InfluxDB, Grafana with the District dashboard) and the hub role's systemd unit,
+// edge/hub: a district's docker-compose.yml (TLS broker with the ACL, redundant hub processes,
+// InfluxDB, Grafana with the District dashboard) and the hub role's systemd unit,
 // checked as files (Docker does not run here; compose-servers.test.ts runs the broker config,
 // its healthcheck and the hub config against real mosquitto and influxd).
 import { readFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ describe('edge/hub/docker-compose.yml for a district', () => {
     expect(broker.ports).toEqual([`${/^listener (\d+)/m.exec(conf)![1]}:${/^listener (\d+)/m.exec(conf)![1]}`]);
   });
 
-  it('runs every hub process on the example config: shared subscription, own client id, CA and state mounted', () => {
+  it('runs every hub process on the example config: plain subscription, own client id, CA and state mounted', () => {
     const names = new Set<string>();
     for (const h of hubs) {
       const s = services[h]!;
@@ -79,7 +79,8 @@ describe('edge/hub/docker-compose.yml for a district', () => {
     expect(names.size).toBe(hubs.length);
     const example = read('edge/hub/hub.compose.example.yaml');
     expect(example).not.toMatch(/^\s+clientId:/m);
-    expect(hubConfig.broker.sharedGroup).not.toBeNull();
+    // A shared group lets a school take messages from the hub (security-pack.test.ts).
+    expect(hubConfig.broker.sharedGroup).toBeNull();
     expect(hubConfig.broker.url).toMatch(new RegExp(`^mqtts://[^/]+:${/^listener (\d+)/m.exec(conf)![1]}$`));
     expect(read('edge/hub/campus-hub.acl')).toMatch(new RegExp(`^user ${hubConfig.broker.username}$`, 'm'));
     expect(new URL(hubConfig.influx.url).hostname).toBe('influxdb');

@@ -76,7 +76,8 @@ export function dockerignore(text: string): (path: string) => boolean {
     }).join('');
     return new RegExp(`^${body}$`);
   });
-  return (path) => regexes.some((r) => r.test(path));
+  // A path is excluded when it or a directory above it matches.
+  return (path) => path.split('/').some((_, i, parts) => regexes.some((r) => r.test(parts.slice(0, i + 1).join('/'))));
 }
 
 function run(part: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
