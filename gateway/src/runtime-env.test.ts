@@ -11,11 +11,15 @@ const read = (p: string) => readFileSync(join(root, p), 'utf8');
 describe('the environment the gateway is started with', () => {
   it('is set by every way a site starts it', () => {
     const shebang = read('gateway/src/cli.ts').split('\n')[0];
+    // The `campus-gateway` command npm links is the committed shim of gateway/package.json "bin".
+    const bin = (JSON.parse(read('gateway/package.json')) as { bin: Record<string, string> }).bin['campus-gateway']!;
+    const binShebang = read(join('gateway', bin)).split('\n')[0];
     const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start;
     const unit = read('edge/systemd/campus-gateway.service');
     const dockerfile = read('edge/site/Dockerfile');
     for (const word of RUNTIME_ENV_WORDS) {
       expect(shebang).toMatch(new RegExp(`^#!/usr/bin/env -S .*\\b${word} node$`));
+      expect(binShebang).toBe(shebang);
       expect(start).toContain(`${word} node gateway/dist/cli.js`);
       expect(unit).toContain(`\nEnvironment=${word}\n`);
       expect(dockerfile).toContain(`\nENV ${word}\n`);
