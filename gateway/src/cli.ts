@@ -6,6 +6,7 @@
  *   campus-gateway templates check [--json]
  *   campus-gateway hub --config FILE
  *   campus-gateway devices hash-secret [--secret S]   (reads stdin without --secret)
+ *   campus-gateway devices import FILE.csv | export   (through the running gateway's admin API)
  */
 import { parseArgs } from 'node:util';
 import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
@@ -14,6 +15,7 @@ import { createGateway } from './gateway.js';
 import { createRootLogger } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
 import { runDevicesCli } from './broker/devices-cli.js';
+import { ProvisioningError } from './registry/provisioning.js';
 import { createHub, loadHubConfig } from './hub/index.js';
 
 const USAGE = `usage:
@@ -21,7 +23,9 @@ const USAGE = `usage:
   campus-gateway config check FILE
   campus-gateway templates check [--json]
   campus-gateway hub --config FILE
-  campus-gateway devices hash-secret [--secret S]`;
+  campus-gateway devices hash-secret [--secret S]
+  campus-gateway devices import FILE.csv [--secrets-out FILE] [--url URL] [--token T]
+  campus-gateway devices export [--out FILE] [--url URL] [--token T]`;
 
 function waitForSignal(log: { info(o: object, m: string): void }): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -94,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ProvisioningError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }
