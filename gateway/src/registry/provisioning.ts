@@ -135,7 +135,11 @@ export function createDeviceProvisioning(options: ProvisioningOptions, deps: Pro
   function persist(next: { devices: Map<string, DeviceConfig>; changed: Set<string>; removedConfig: Set<string> }): void {
     if (!options.file) return;
     const list = [...next.changed].sort().map((id) => next.devices.get(id)!);
-    writeDevicesFile(options.file, { version: 1, devices: list, removed: [...next.removedConfig].sort() });
+    try {
+      writeDevicesFile(options.file, { version: 1, devices: list, removed: [...next.removedConfig].sort() });
+    } catch (err) {
+      throw new ProvisioningError('GW_ERR_DEVICES_FILE', `${options.file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
   }
 
   const stored = options.file ? readDevicesFile(options.file) : undefined;

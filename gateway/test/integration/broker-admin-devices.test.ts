@@ -61,6 +61,8 @@ describe('admin devices API', () => {
     expect((await post({ id: '../etc', template: 'classroom-light' })).statusCode).toBe(400);
     expect((await post({ id: 'x2', template: 'no-such-template' })).json()).toMatchObject({ error: { code: 'GW_ERR_TEMPLATE_NOT_FOUND' } });
     expect((await post({ id: 'x2', template: 'classroom-light', secretHash: 'plain' })).json()).toMatchObject({ error: { code: 'GW_ERR_BAD_SECRET_HASH' } });
+    // a chosen secret is at least 16 characters (a generated one is 32)
+    expect((await post({ id: 'x2', template: 'classroom-light', secret: 'short-secret' })).statusCode).toBe(400);
   });
 
   it('provisions a device whose generated secret logs in over MQTT, then deletes it and closes its connection', async () => {
@@ -86,14 +88,14 @@ describe('admin devices API', () => {
 
   it('replaces a device\'s secret, closing connections made with the old one', async () => {
     const post = (secret: string) => app.inject({ method: 'POST', url: '/api/devices', payload: { id: 'meter-5', template: 'energy-meter-1p', secret }, headers: as(ADMIN_TOKEN) });
-    expect((await post('first-secret')).statusCode).toBe(201);
-    const old = await connectClient(t.url, { username: 'meter-5', password: 'first-secret', localAddress: '127.0.0.20' });
+    expect((await post('first-secret-0123456')).statusCode).toBe(201);
+    const old = await connectClient(t.url, { username: 'meter-5', password: 'first-secret-0123456', localAddress: '127.0.0.20' });
     const gone = closed(old);
-    const res = await post('second-secret');
+    const res = await post('second-secret-0123456');
     expect(res.statusCode).toBe(200);
     expect(res.json()).not.toHaveProperty('secret');
     await gone;
-    expect(await connackCode(t.url, { username: 'meter-5', password: 'first-secret', localAddress: '127.0.0.21' })).toBe(4);
-    expect(await connackCode(t.url, { username: 'meter-5', password: 'second-secret', localAddress: '127.0.0.22' })).toBe(0);
+    expect(await connackCode(t.url, { username: 'meter-5', password: 'first-secret-0123456', localAddress: '127.0.0.21' })).toBe(4);
+    expect(await connackCode(t.url, { username: 'meter-5', password: 'second-secret-0123456', localAddress: '127.0.0.22' })).toBe(0);
   });
 });
