@@ -97,6 +97,16 @@ describe('devices import through the admin API', () => {
     expect(await again.json()).toMatchObject({ added: 0, updated: 0, unchanged: 2000, secrets: [] });
   });
 
+  it('takes JSON rows by the same rules', async () => {
+    const post = (devices: object[]) => gw.api('/api/devices/import', { method: 'POST', type: 'application/json', body: JSON.stringify({ devices }) });
+    const bad = await post([{ id: 'J-1', template: 'classroom-light' }, { id: 'J-1', template: 'classroom-light' }]);
+    expect((await bad.json() as { error: { problems: string[] } }).error.problems).toEqual(['row 2: duplicate id (also on row 1)']);
+    const ok = await post([{ id: 'J-1', template: 'classroom-light', room: '301' }, { id: school.ids[0], template: 'classroom-light', room: '' }]);
+    expect(await ok.json()).toMatchObject({ added: 1, updated: 1, secretsMade: 1 });
+    expect(gw.gateway.registry.get(school.ids[0]!)?.room).toBeUndefined();
+    expect((await post([{ id: school.ids[0], template: 'classroom-light', room: '100' }])).status).toBe(200);
+  });
+
   it('keeps the imported devices across a restart (the devices file in the data dir)', async () => {
     const file = join(dir, 'data', 'devices.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);

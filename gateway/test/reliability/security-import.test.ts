@@ -84,12 +84,17 @@ describe('security: device import', () => {
     const long = `id,template\n${Array.from({ length: 20_001 }, (_, i) => `L-${i},classroom-light`).join('\n')}\n`;
     const tooLong = await answer(await importCsv(gw, long));
     expect(tooLong.body.error.message).toMatch(/20001 devices; at most 20000/);
+    // JSON rows too: a 2 MiB body passes the size limit and meets the row limit
+    const rows = Array.from({ length: 20_001 }, (_, i) => ({ id: `J-${i}`, template: 'classroom-light', room: 'r'.repeat(80) }));
+    const json = await gw.api('/api/devices/import', { method: 'POST', type: 'application/json', body: JSON.stringify({ devices: rows }) });
+    expect(json.status).toBe(400);
+    expect((await json.json() as { error: { problems: string[] } }).error.problems).toEqual(['devices: at most 20000 devices in one import']);
     const gbk = Buffer.concat([Buffer.from('id,template,room\nG-1,classroom-light,'), Buffer.from([0xbd, 0xcc, 0xca, 0xd2]), Buffer.from('\n')]);
     const notUtf8 = await fetch(`${gw.base}/api/devices/import`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' }, body: gbk });
     expect((await notUtf8.json() as { error: { message: string } }).error.message).toMatch(/not UTF-8/);
     const taken = await answer(await importCsv(gw, `id,template\nOK-1,classroom-light\n${INTERNAL_USER},classroom-light\n`));
     expect(taken.body.error.problems).toEqual(['line 3: id is the username of an internal MQTT user']);
-    for (const id of ['H-1', 'L-0', 'G-1', 'OK-1']) expect(gw.gateway.registry.get(id)).toBeUndefined();
+    for (const id of ['H-1', 'L-0', 'J-0', 'G-1', 'OK-1']) expect(gw.gateway.registry.get(id)).toBeUndefined();
   });
 
   it('closes a device\'s connection when the file gives it a new secret; the same secret again is no change', async () => {
