@@ -7,6 +7,7 @@
  *   campus-gateway templates docs [--out DIR] [--check]
  *   campus-gateway hub --config FILE
  *   campus-gateway devices hash-secret [--secret S]   (reads stdin without --secret)
+ *   campus-gateway devices import FILE.csv | export   (through the running gateway's admin API)
  */
 import { parseArgs } from 'node:util';
 import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
@@ -17,6 +18,7 @@ import { createRootLogger } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
 import { runTemplatesDocsCli } from './templates/docs-cli.js';
 import { runDevicesCli } from './broker/devices-cli.js';
+import { ProvisioningError } from './registry/provisioning.js';
 import { createHub, loadHubConfig } from './hub/index.js';
 
 const USAGE = `usage:
@@ -25,7 +27,9 @@ const USAGE = `usage:
   campus-gateway templates check [--json]
   campus-gateway templates docs [--out DIR] [--check]
   campus-gateway hub --config FILE
-  campus-gateway devices hash-secret [--secret S]`;
+  campus-gateway devices hash-secret [--secret S]
+  campus-gateway devices import FILE.csv [--secrets-out FILE] [--url URL] [--token T]
+  campus-gateway devices export [--out FILE] [--url URL] [--token T]`;
 
 function waitForSignal(log: { info(o: object, m: string): void }): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -116,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof InsecureConfigError) {
+    if (err instanceof ConfigError || err instanceof InsecureConfigError || err instanceof ProvisioningError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }

@@ -13,6 +13,7 @@ import { checkStartable } from './config/secure-start.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { deviceAuthFromConfig } from './broker/device-auth.js';
 import { adminDevicesRoutes } from './api/routes/admin-devices.js';
+import { createDeviceProvisioning } from './registry/provisioning.js';
 import { createIngest, type Ingest } from './pipeline/ingest.js';
 import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.js';
 import type { ReadingStore } from './store/types.js';
@@ -56,6 +57,12 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
   const brokerAuth = deviceAuthFromConfig(config);
+  // Devices provisioned through the admin API (POST, DELETE, import) persist in the data dir and override the config's.
+  const dataDir = config.store.kind === 'embedded' && config.store.path !== ':memory:' ? config.store.path : dirname(config.privacy.pseudonymKeyFile);
+  const provisioning = createDeviceProvisioning(
+    { file: join(dataDir, 'devices.json'), configDevices: config.devices, internalUsers: config.broker.auth.internalUsers.map((u) => u.username) },
+    { auth: brokerAuth, registry, disconnect: (id) => theBroker.disconnectDevice(id), log: log.child({ component: 'provisioning' }) },
+  );
   // One metrics registry per gateway; the store is wrapped so every write's latency is observed.
   const metrics = createGatewayMetrics({
     broker: () => ({ clients: theBroker.connectedClients(), ...theBroker.stats() }),
@@ -149,7 +156,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
         summaries: summaryBuffer,
         metrics,
         plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
-          await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, disconnect: (id) => theBroker.disconnectDevice(id), hasTemplate: (id) => templates.get(id) !== undefined });
+          await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) });
         }],
         ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
         sessions: {

@@ -33,6 +33,7 @@ describe('campus-gateway devices hash-secret', () => {
     const err = sink();
     expect(await runDevicesCli(['hash-secret'], sink(), { stdin: Readable.from(['\n']), err })).toBe(1);
     expect(await runDevicesCli(['frobnicate'], sink(), { err })).toBe(2);
-    expect(err.text()).toContain('usage: campus-gateway devices hash-secret');
+    expect(err.text()).toContain('campus-gateway devices hash-secret [--secret S]');
+    expect(err.text()).toContain('campus-gateway devices import FILE.csv');
   });
 });

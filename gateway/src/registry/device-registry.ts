@@ -52,7 +52,8 @@ export interface DeviceRegistryOptions {
 }
 
 export interface DeviceRegistry {
-  upsert(d: { id: string; template: string; room?: string; building?: string; person?: string; provisioned?: boolean }): DeviceInfo;
+  /** Sets what is given; `null` clears a room, building or person (a re-provisioned device that no longer has one). */
+  upsert(d: { id: string; template: string; room?: string | null; building?: string | null; person?: string | null; provisioned?: boolean }): DeviceInfo;
   get(id: string): DeviceInfo | undefined;
   list(): DeviceInfo[];
   remove(id: string): boolean;
@@ -115,9 +116,12 @@ export function createDeviceRegistry(options: DeviceRegistryOptions = {}): Devic
     upsert(input) {
       const d = ensure(input.id, input.template);
       d.template = input.template;
-      if (input.room !== undefined) d.room = input.room;
-      if (input.building !== undefined) d.building = input.building;
-      if (input.person !== undefined) d.person = input.person;
+      if (input.room === null) delete d.room;
+      else if (input.room !== undefined) d.room = input.room;
+      if (input.building === null) delete d.building;
+      else if (input.building !== undefined) d.building = input.building;
+      if (input.person === null) delete d.person;
+      else if (input.person !== undefined) d.person = input.person;
       if (input.provisioned) d.provisioned = true;
       return d;
     },

@@ -12,6 +12,7 @@ import { adminDevicesRoutes } from '../../src/api/routes/admin-devices.js';
 import { buildHttpApp } from '../../src/api/server.js';
 import { sha256Token } from '../../src/api/token-hash.js';
 import { createDeviceRegistry } from '../../src/registry/device-registry.js';
+import { createDeviceProvisioning } from '../../src/registry/provisioning.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
 import type { ReadingStore } from '../../src/store/types.js';
 import { makeTempDir } from '../kit/processes.js';
@@ -61,6 +62,8 @@ describe('admin devices API', () => {
     expect((await post({ id: '../etc', template: 'classroom-light' })).statusCode).toBe(400);
     expect((await post({ id: 'x2', template: 'no-such-template' })).json()).toMatchObject({ error: { code: 'GW_ERR_TEMPLATE_NOT_FOUND' } });
     expect((await post({ id: 'x2', template: 'classroom-light', secretHash: 'plain' })).json()).toMatchObject({ error: { code: 'GW_ERR_BAD_SECRET_HASH' } });
+    // a chosen secret is at least 16 characters (a generated one is 32)
+    expect((await post({ id: 'x2', template: 'classroom-light', secret: 'short-secret' })).statusCode).toBe(400);
   });
 
   it('provisions a device whose generated secret logs in over MQTT, then deletes it and closes its connection', async () => {
@@ -86,14 +89,33 @@ describe('admin devices API', () => {
 
   it('replaces a device\'s secret, closing connections made with the old one', async () => {
     const post = (secret: string) => app.inject({ method: 'POST', url: '/api/devices', payload: { id: 'meter-5', template: 'energy-meter-1p', secret }, headers: as(ADMIN_TOKEN) });
-    expect((await post('first-secret')).statusCode).toBe(201);
-    const old = await connectClient(t.url, { username: 'meter-5', password: 'first-secret', localAddress: '127.0.0.20' });
+    expect((await post('first-secret-0123456')).statusCode).toBe(201);
+    const old = await connectClient(t.url, { username: 'meter-5', password: 'first-secret-0123456', localAddress: '127.0.0.20' });
     const gone = closed(old);
-    const res = await post('second-secret');
+    const res = await post('second-secret-0123456');
     expect(res.statusCode).toBe(200);
     expect(res.json()).not.toHaveProperty('secret');
     await gone;
-    expect(await connackCode(t.url, { username: 'meter-5', password: 'first-secret', localAddress: '127.0.0.21' })).toBe(4);
-    expect(await connackCode(t.url, { username: 'meter-5', password: 'second-secret', localAddress: '127.0.0.22' })).toBe(0);
+    expect(await connackCode(t.url, { username: 'meter-5', password: 'first-secret-0123456', localAddress: '127.0.0.21' })).toBe(4);
+    expect(await connackCode(t.url, { username: 'meter-5', password: 'second-secret-0123456', localAddress: '127.0.0.22' })).toBe(0);
+  });
+
+  it('exports persons only to an authenticated admin (an open demo API leaves the column out)', async () => {
+    const post = await app.inject({ method: 'POST', url: '/api/devices', payload: { id: 'band-12', template: 'student-wristband', person: 'Zhang Wei' }, headers: as(ADMIN_TOKEN) });
+    expect(post.statusCode).toBe(201);
+    expect((await app.inject({ method: 'GET', url: '/api/devices/export', headers: as(ADMIN_TOKEN) })).body).toContain('band-12,student-wristband,,,Zhang Wei');
+    const open = await buildHttpApp({
+      log: pino({ level: 'silent' }), store, registry,
+      health: { report: () => ({ status: 'ok', broker: {}, store: {}, uplink: null }) },
+      plugins: [async (a) => {
+        await a.register(adminDevicesRoutes, { auth: t.auth, registry, provisioning: createDeviceProvisioning({ configDevices: [{ id: 'band-12', template: 'student-wristband', person: 'Zhang Wei' }] }, { auth: t.auth, registry }) });
+      }],
+    });
+    try {
+      const csv = (await open.inject({ method: 'GET', url: '/api/devices/export' })).body;
+      expect(csv).toBe('\uFEFFid,template,building,room\r\nband-12,student-wristband,,\r\n');
+    } finally {
+      await open.close();
+    }
   });
 });
