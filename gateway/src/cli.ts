@@ -1,6 +1,6 @@
 #!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
 /**
- * The `campus-gateway` command (contract.md "Running it"):
+ * The `campus-gateway` command (docs/interfaces.md "Running it"):
  *   campus-gateway start [--config FILE] [--simulate]
  *   campus-gateway config check FILE
  *   campus-gateway templates check [--json]

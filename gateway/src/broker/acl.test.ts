@@ -32,7 +32,7 @@ describe('topic filters', () => {
   });
 });
 
-describe('device ACL (contract.md)', () => {
+describe('device ACL (docs/interfaces.md)', () => {
   it('lets a device publish only telemetry, event and status under its own template and id', () => {
     for (const ch of ['telemetry', 'event', 'status']) expect(checkPublish(meter, `campus/energy-meter-1p/m1/${ch}`, [])).toBeUndefined();
     expect(checkPublish(meter, 'campus/energy-meter-1p/m2/telemetry', [])).toMatch(/only under campus\/energy-meter-1p\/m1/);

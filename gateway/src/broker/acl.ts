@@ -1,5 +1,5 @@
 /**
- * Topic authorization (contract.md "MQTT (device side)"), pure functions.
+ * Topic authorization (docs/interfaces.md "MQTT (device side)"), pure functions.
  *
  * - A device (username = device id) publishes only under
  *   `campus/<its template>/<its id>/(telemetry|event|status)` and subscribes only

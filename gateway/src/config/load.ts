@@ -45,7 +45,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
   return issues.map((issue) => {
     const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
     if (issue.code === 'unrecognized_keys') {
-      return `${path}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; expected only the keys documented in contract.md`;
+      return `${path}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; expected only the keys of gateway/src/config/schema.ts (docs/interfaces.md "Configuration")`;
     }
     return `${path}: got ${describe(valueAt(input, issue.path), issue.path.at(-1))}; expected ${issue.message}`;
   });
@@ -82,7 +82,7 @@ export function substituteEnv(raw: unknown, env: NodeJS.ProcessEnv, problems: st
   return walk(raw, []);
 }
 
-/** Environment overrides of contract.md: GATEWAY_HTTP_PORT, GATEWAY_MQTT_PORT, GATEWAY_DATA_DIR. */
+/** Environment overrides of docs/interfaces.md: GATEWAY_HTTP_PORT, GATEWAY_MQTT_PORT, GATEWAY_DATA_DIR. */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out = structuredClone(raw);
   const section = (key: string): Record<string, unknown> => {

@@ -1,5 +1,5 @@
 /**
- * The gateway's configuration (contract.md "Configuration"). YAML validated with
+ * The gateway's configuration (docs/interfaces.md "Configuration"). YAML validated with
  * zod; unknown keys are errors (strictObject everywhere). Types come from here.
  */
 import { z } from 'zod';

@@ -123,6 +123,9 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; inp
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A client refused at once (bad login, wrong client id) may exit before reading its stdin:
+    // the write then fails with EPIPE, which is the child's answer, not an error of the test.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
