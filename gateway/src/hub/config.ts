@@ -19,12 +19,15 @@ export const hubConfigSchema = z.strictObject({
     topicPrefix: z.string().default('hub'),
     /**
      * Shared-subscription group (`$share/<group>/…`), used when the broker offers it, so several
-     * hub processes share the load; null subscribes plainly. mosquitto 2.0.11 does not restore
+     * hub processes share the load; null (the default) subscribes plainly. Not on by default: a
+     * broker that checks only deliveries against its ACL (mosquitto's `acl_file`) lets any school
+     * join the group and take a share of every school's messages (edge/hub/README.md); use a
+     * group only with a broker that checks subscriptions, or a group name kept secret. mosquitto 2.0.11 does not restore
      * shared subscriptions after its own restart (measured): what is published before the hub
      * resubscribes has no subscriber. Nothing is lost as long as `ack` is on (gateways resend what
      * the hub has not acknowledged); with `ack: false`, prefer null.
      */
-    sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').nullable().default('campus-hub'),
+    sharedGroup: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -').nullable().default(null),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
     /** Tell each gateway which messages are stored, on `<prefix>/<site>/ack`, so it can let go of them. */
     ack: z.boolean().default(true),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseHubConfig } from '../../src/hub/index.js';
+import { loadHubConfig, parseHubConfig } from '../../src/hub/index.js';
 import { repoRoot, until } from '../kit/index.js';
 import { loadCompose } from '../integration/compose-files.js';
 import { dockerignore, parseDockerfile } from '../integration/dockerfile-replay.js';
@@ -80,9 +80,12 @@ describe('the district hub broker (edge/hub/mosquitto.conf + campus-hub.acl)', (
     expect([...new Set(snoop.got.map((m) => m.topic))]).toEqual(['hub/school-17/ack']);
   });
 
-  it('a school that subscribes like a hub (shared group or not) takes no message from the hub of the example config', async () => {
-    // mosquitto's acl_file checks deliveries, not subscriptions: with a shared group (hub.example.yaml's
+  it('a school that subscribes like a hub (shared group or not) takes no message from the hub of the example configs', async () => {
+    // mosquitto's acl_file checks deliveries, not subscriptions: with a shared group (the old default
     // campus-hub), a school in the same group took every other message, which then reached no one.
+    // Both example configs and the schema's default therefore subscribe plainly.
+    expect(loadHubConfig(join(repoRoot, 'edge/hub/hub.example.yaml'), { CAMPUS_HUB_MQTT_PASSWORD: 'x' }).broker.sharedGroup).toBeNull();
+    expect(parseHubConfig({ broker: { url: 'mqtt://hub:1883' }, influx: { url: 'http://influx:8086', database: 'district' } }).broker.sharedGroup).toBeNull();
     const { sharedGroup } = parseHubConfig(parseYaml(readFileSync(join(repoRoot, 'edge/hub/hub.compose.example.yaml'), 'utf8'))).broker;
     const hub = await login('district-hub');
     await hub.subscribeAsync(`${sharedGroup === null ? '' : `$share/${sharedGroup}/`}hub/+/summary/#`, { qos: 1 });
