@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../kit/index.js';
+import { repoRoot, testOutputDir } from '../kit/index.js';
 
 const BINS = { 'campus-gateway': 'gateway', 'campus-sim': 'firmware-sim' } as const;
 type Bin = keyof typeof BINS;
@@ -33,9 +33,12 @@ function words(line: string): string[] {
   return [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
+/** Leading `NAME=value` assignments of a command line (`VAR=$(…) npx …`). */
+const ASSIGNMENTS = /^(?:[A-Z_][A-Z0-9_]*=(?:"[^"]*"|'[^']*'|\$\([^)]*\)|\S+)\s+)+/;
+
 const commands: Command[] = ['README.md', 'edge/site/README.md'].flatMap((file) =>
   shellLines(readFileSync(join(repoRoot, file), 'utf8')).flatMap((line) => {
-    const [npx, bin, ...args] = words(line);
+    const [npx, bin, ...args] = words(line.replace(ASSIGNMENTS, ''));
     return npx === 'npx' && bin !== undefined && bin in BINS ? [{ line, file, bin: bin as Bin, args }] : [];
   }));
 
@@ -79,6 +82,28 @@ describe('the README commands', () => {
         expect(existsSync(join(repoRoot, a)), `${c.file}: ${c.line}: ${a}`).toBe(true);
       }
     }
+  });
+});
+
+describe('edge/site/README.md, making the admin token', () => {
+  it('runs as written (but npm ci and docker), and the .env it writes makes the shipped config pass `config check`', async () => {
+    const block = /^```sh\n([\s\S]*?)^```/m.exec(readFileSync(join(repoRoot, 'edge/site/README.md'), 'utf8'))![1]!;
+    const lines = block.split('\n').filter((l) => l.trim() !== '' && !/^(npm ci|docker )/.test(l));
+    expect(lines.join('\n')).toMatch(/hash-secret/);
+    // Inside the repository (test-output/ is git-ignored), so npx finds the linked bins.
+    const dir = testOutputDir('readme-site');
+    rmSync(join(dir, '.env'), { force: true });
+    rmSync(join(dir, 'admin.token'), { force: true });
+    const r = await sh(lines.join('\n'), dir);
+    expect(r.code, r.out).toBe(0);
+    expect(statSync(join(dir, 'admin.token')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o600);
+    const env = readFileSync(join(dir, '.env'), 'utf8');
+    const hash = /^CAMPUS_ADMIN_TOKEN_HASH='(scrypt\$[^']+)'$/m.exec(env)?.[1];
+    expect(hash).toBeDefined();
+    const check = await sh(`CAMPUS_ADMIN_TOKEN_HASH='${hash!}' npx campus-gateway config check edge/site/gateway.yaml`);
+    expect(check.code, check.out).toBe(0);
+    expect(check.stdout.trim()).toBe('edge/site/gateway.yaml: ok');
   });
 });
 
