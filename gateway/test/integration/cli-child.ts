@@ -1,5 +1,6 @@
 /** The `campus-gateway` CLI as a child process (from source through tsx), for start-up and log tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
 import { repoRoot } from '../kit/index.js';
 
 export const CLI_ARGS = ['--conditions=source', '--import', 'tsx', 'gateway/src/cli.ts'];
@@ -83,4 +84,13 @@ export async function getJson<T>(url: string): Promise<T | undefined> {
 export function linesOf(text: string): string[] {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/).map((l) => l.replace(/\r/g, '')).filter((l) => l.trim() !== '');
+}
+
+/** Exit 1 and exactly one line on stderr, no stack: a leaked handle would hang, or add the forced exit's line. */
+export function expectOneFatalLine(r: CliResult, pattern: RegExp): void {
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+  const lines = linesOf(r.stderr);
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
 }

@@ -6,14 +6,15 @@
  * exit's second line); an unreachable InfluxDB starts degraded, says so on /api/health and
  * catches up once it answers.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startInflux, type InfluxServer } from '../kit/index.js';
-import { getJson, linesOf, runCli, spawnCli, waitFor, type CliResult } from './cli-child.js';
+import { expectOneFatalLine, getJson, linesOf, runCli, spawnCli, waitFor } from './cli-child.js';
+import { ADMIN, startSecuredInflux, WRITER } from './influx-auth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cg-start-fail-'));
 let influx: InfluxServer;
@@ -45,14 +46,6 @@ function configFile(store: Record<string, unknown>, ports: { http: number; mqtt:
     privacy: { pseudonymKeyFile: join(base, 'pseudonym.key') },
   }));
   return file;
-}
-
-function expectOneFatalLine(r: CliResult, pattern: RegExp): void {
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
-  const lines = linesOf(r.stderr);
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
 }
 
 async function databases(server: InfluxServer): Promise<string[]> {
@@ -127,18 +120,11 @@ describe('start-up failures', () => {
 
 describe('an InfluxDB with authentication', () => {
   let secured: InfluxServer;
-  const adminPassword = 'admin-pw-7f3a';
-  const writerPassword = 'writer-pw-91c2';
+  const adminPassword = ADMIN.password;
+  const writerPassword = WRITER.password;
 
   beforeAll(async () => {
-    // The kit's influxd, restarted with auth-enabled = true in its own config file (in dataDir).
-    secured = await startInflux();
-    await secured.query(`CREATE USER admin WITH PASSWORD '${adminPassword}' WITH ALL PRIVILEGES`);
-    await secured.query(`CREATE USER writer WITH PASSWORD '${writerPassword}'`);
-    await secured.stop();
-    const conf = join(secured.dataDir, 'influxdb.conf');
-    writeFileSync(conf, readFileSync(conf, 'utf8').replace('auth-enabled = false', 'auth-enabled = true'));
-    await secured.start();
+    secured = await startSecuredInflux();
   });
 
   afterAll(async () => {
