@@ -40,6 +40,8 @@ export const startErrors = {
     new StartError('GW_ERR_INFLUX_RETENTION_POLICY_MISSING', `InfluxDB at ${target} has no retention policy "${policy}" on database "${database}": create it or remove retentionPolicy from the config`),
   influxBucketMissing: (target: string, answer: string) =>
     new StartError('GW_ERR_INFLUX_BUCKET_MISSING', `InfluxDB at ${target} has no such bucket or org (${answer}): create the bucket (influx bucket create) or fix store.org/store.bucket`),
+  influxUrlCredentials: (keys: InfluxKeys) =>
+    new StartError('GW_ERR_INFLUX_URL_CREDENTIALS', `${keys}.url carries a user or password: put them in ${keys}.username and ${keys}.password (a URL ends up in logs and is refused by fetch)`),
   influxRefused: (target: string, answer: string) =>
     new StartError('GW_ERR_INFLUX_REFUSED', `InfluxDB at ${target} refused an empty write (${answer}): is the URL InfluxDB's HTTP API?`),
   hubConnect: (url: string, seconds: number) =>

@@ -56,6 +56,8 @@ function retryable(status: number): boolean {
 
 /** Probes the target and creates a missing 1.x database when allowed; throws a StartError when a person must act. */
 export async function prepareInflux(target: SetupTarget, options: SetupOptions, fetchImpl: FetchLike = fetch): Promise<InfluxReadiness> {
+  const url = new URL(target.writeUrl);
+  if (url.username !== '' || url.password !== '') throw startErrors.influxUrlCredentials(options.keys);
   const probe = await request(fetchImpl, target.writeUrl, {
     method: 'POST',
     headers: { ...target.headers, 'content-type': 'text/plain; charset=utf-8' },
