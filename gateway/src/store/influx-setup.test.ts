@@ -70,6 +70,18 @@ describe('prepareInflux', () => {
     expect((err as Error).message).not.toContain('tok-secret-1');
   });
 
+  it('credentials a server echoes back in its answer are cut out of the error', async () => {
+    const basic = influxTarget({ kind: 'influx', url: 'http://influx.local:8086', apiVersion: 1, database: 'campus', username: 'gw', password: 'pw-echoed-9' } as InfluxStoreConfig);
+    const b64 = Buffer.from('gw:pw-echoed-9').toString('base64');
+    const echo = answers(json(401, { error: `bad credentials Basic ${b64} (gw:pw-echoed-9)` }));
+    const e1 = await prepareInflux(basic, opts, echo.f).catch((e: unknown) => e as Error);
+    expect(e1.message).toMatch(/^GW_ERR_INFLUX_AUTH: .*bad credentials Basic \[redacted\] \(\[redacted\]\)/);
+    const token = answers(json(403, { message: 'token tok-secret-1 may not write' }));
+    const e2 = await prepareInflux(v2, opts, token.f).catch((e: unknown) => e as Error);
+    expect(e2.message).toContain('token [redacted] may not write');
+    expect(e1.message + e2.message).not.toMatch(/pw-echoed-9|tok-secret-1/);
+  });
+
   it('no answer, 5xx and 429 are unreachable (start degraded)', async () => {
     const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
     await expect(prepareInflux(v1, opts, answers(refused).f)).resolves.toEqual({ kind: 'unreachable', reason: 'network: ECONNREFUSED' });

@@ -37,10 +37,12 @@ interface Answer {
   text: string;
 }
 
-async function request(fetchImpl: FetchLike, url: string, init: RequestInit, timeoutMs: number): Promise<Answer | { reason: string }> {
+/** One request; the answer's text with the credentials cut out, in case the server (or a proxy) echoes them. */
+async function request(fetchImpl: FetchLike, url: string, init: RequestInit & { headers: Record<string, string> }, timeoutMs: number): Promise<Answer | { reason: string }> {
   try {
     const res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    const text = res.status === 204 ? '' : await res.text();
+    let text = res.status === 204 ? '' : await res.text();
+    for (const secret of credentialsOf(init.headers)) text = text.replaceAll(secret, '[redacted]');
     return { status: res.status, message: messageOf(text).slice(0, 200), text };
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { code?: string } };
@@ -49,6 +51,16 @@ async function request(fetchImpl: FetchLike, url: string, init: RequestInit, tim
 }
 
 const answerText = (a: Answer) => `HTTP ${a.status}${a.message ? `: ${a.message}` : ''}`;
+
+/** The credential strings in the request's Authorization header: token, Basic value, user:password, password. */
+function credentialsOf(headers: Record<string, string>): string[] {
+  const auth = headers.authorization;
+  if (auth === undefined) return [];
+  const [scheme, value = ''] = auth.split(' ', 2);
+  if (scheme !== 'Basic') return [value];
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  return [value, decoded, decoded.slice(decoded.indexOf(':') + 1)].filter((s) => s.length >= 3);
+}
 
 function retryable(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
