@@ -3,10 +3,10 @@
  * InfluxDB database is created when the credentials allow it and is a one-line fatal error when
  * they do not; a port in use ends the process (exit 1, one line, no stack) however far start had
  * gone, which also proves nothing begun was left open (a leak would hang it, or add the forced
- * exit's second line); an unreachable InfluxDB starts degraded, says so on /api/health and
+ * exit's second line), and so does an unreadable TLS certificate; an unreachable InfluxDB starts degraded, says so on /api/health and
  * catches up once it answers.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,14 @@ describe('start-up failures', () => {
     const file = configFile({ kind: 'embedded', path: join(dir, 'embedded') }, { http: await freePort(), mqtt: busyPort });
     const r = await runCli(['start', '--config', file]);
     expectOneFatalLine(r, /GW_ERR_PORT_IN_USE: .*\(broker\.port\)/);
+  });
+
+  it('an unreadable TLS certificate ends start with one line naming the file', async () => {
+    const file = configFile({ kind: 'embedded', path: join(dir, 'embedded-tls') }, { http: await freePort(), mqtt: await freePort() });
+    const cert = join(dir, 'no-such-cert.pem');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), broker: { port: 0, host: '127.0.0.1', tls: { port: 0, certFile: cert, keyFile: cert } } }));
+    const r = await runCli(['start', '--config', file]);
+    expectOneFatalLine(r, new RegExp(`^campus-gateway: GW_ERR_FILE_UNREADABLE: cannot read ${cert}: no such file or directory$`));
   });
 
   it('an unreachable InfluxDB starts degraded, says so on /api/health, and catches up (database created) once it answers', async () => {
