@@ -24,6 +24,9 @@ function answers(...list: (Response | Error)[]) {
   return { f, asked };
 }
 
+/** The error a check ends with (a check that succeeds fails the test). */
+const failure = (p: Promise<unknown>): Promise<Error> => p.then(() => { throw new Error('expected the check to fail'); }, (e: unknown) => e as Error);
+
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('prepareInflux', () => {
@@ -65,19 +68,19 @@ describe('prepareInflux', () => {
 
   it('401/403 are GW_ERR_INFLUX_AUTH without the token', async () => {
     const { f } = answers(json(401, { code: 'unauthorized', message: 'unauthorized access' }));
-    const err = await prepareInflux(v2, opts, f).catch((e: unknown) => e as Error);
-    expect((err as Error).message).toMatch(/^GW_ERR_INFLUX_AUTH: .*refused the credentials \(HTTP 401: unauthorized access\): check store\.username\/password or store\.token/);
-    expect((err as Error).message).not.toContain('tok-secret-1');
+    const err = await failure(prepareInflux(v2, opts, f));
+    expect(err.message).toMatch(/^GW_ERR_INFLUX_AUTH: .*refused the credentials \(HTTP 401: unauthorized access\): check store\.username\/password or store\.token/);
+    expect(err.message).not.toContain('tok-secret-1');
   });
 
   it('credentials a server echoes back in its answer are cut out of the error', async () => {
     const basic = influxTarget({ kind: 'influx', url: 'http://influx.local:8086', apiVersion: 1, database: 'campus', username: 'gw', password: 'pw-echoed-9' } as InfluxStoreConfig);
     const b64 = Buffer.from('gw:pw-echoed-9').toString('base64');
     const echo = answers(json(401, { error: `bad credentials Basic ${b64} (gw:pw-echoed-9)` }));
-    const e1 = await prepareInflux(basic, opts, echo.f).catch((e: unknown) => e as Error);
+    const e1 = await failure(prepareInflux(basic, opts, echo.f));
     expect(e1.message).toMatch(/^GW_ERR_INFLUX_AUTH: .*bad credentials Basic \[redacted\] \(\[redacted\]\)/);
     const token = answers(json(403, { message: 'token tok-secret-1 may not write' }));
-    const e2 = await prepareInflux(v2, opts, token.f).catch((e: unknown) => e as Error);
+    const e2 = await failure(prepareInflux(v2, opts, token.f));
     expect(e2.message).toContain('token [redacted] may not write');
     expect(e1.message + e2.message).not.toMatch(/pw-echoed-9|tok-secret-1/);
   });
@@ -95,8 +98,8 @@ describe('prepareInflux', () => {
   it('a 404 that is not InfluxDB, and credentials in the URL, are fatal', async () => {
     await expect(prepareInflux(v1, opts, answers(new Response('<html>Not Found</html>', { status: 404 })).f)).rejects.toThrow(/^GW_ERR_INFLUX_REFUSED: .*is the URL InfluxDB's HTTP API\?/);
     const creds = influxTarget({ kind: 'influx', url: 'http://u:pw-in-url@influx.local:8086', apiVersion: 1, database: 'campus' } as InfluxStoreConfig);
-    const err = await prepareInflux(creds, opts, answers().f).catch((e: unknown) => e as Error);
-    expect((err as Error).message).toMatch(/^GW_ERR_INFLUX_URL_CREDENTIALS: store\.url carries a user or password/);
-    expect((err as Error).message + creds.describe).not.toContain('pw-in-url');
+    const err = await failure(prepareInflux(creds, opts, answers().f));
+    expect(err.message).toMatch(/^GW_ERR_INFLUX_URL_CREDENTIALS: store\.url carries a user or password/);
+    expect(err.message + creds.describe).not.toContain('pw-in-url');
   });
 });

@@ -17,7 +17,7 @@ import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike,
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
 import { queryLatest, querySeries, querySeriesTemplates } from './influx-query.js';
 import { createLatencyWindow } from './influx-latency.js';
-import { prepareInflux } from './influx-setup.js';
+import { prepareInflux, type InfluxReadiness } from './influx-setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
 
@@ -294,15 +294,21 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     }
   }
 
+  /** Is InfluxDB there, may we write, does the database exist (created when missing and allowed)? See influx-setup.ts. */
+  async function check(): Promise<InfluxReadiness> {
+    const r = await prepareInflux(target, { createDatabase: true, timeoutMs: SETUP_TIMEOUT_MS, keys: 'store' }, fetchImpl);
+    if (r.kind === 'ready' && r.created) log.info({ database: target.database }, 'created the InfluxDB database');
+    return r;
+  }
+
   /** The start-up check, again, once InfluxDB answers (it did not at start). */
   async function setUp(): Promise<void> {
     try {
-      const r = await prepareInflux(target, { createDatabase: true, timeoutMs: SETUP_TIMEOUT_MS, keys: 'store' }, fetchImpl);
+      const r = await check();
       if (r.kind === 'unreachable') {
         markDown({ kind: 'retry', reason: r.reason });
         return;
       }
-      if (r.created) log.info({ database: target.database }, 'created the InfluxDB database');
       setupPending = false;
       markUp();
       pump();
@@ -346,12 +352,11 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   return {
     async start() {
       // Before anything is opened: a StartError here leaves nothing to stop.
-      const ready = await prepareInflux(target, { createDatabase: true, timeoutMs: SETUP_TIMEOUT_MS, keys: 'store' }, fetchImpl);
-      if (ready.kind === 'ready' && ready.created) log.info({ database: target.database }, 'created the InfluxDB database');
+      const ready = await check();
       await spool.start();
       stopping = false;
+      setupPending = ready.kind === 'unreachable';
       if (ready.kind === 'unreachable') {
-        setupPending = true;
         down = true;
         lastError = `unreachable at start: ${ready.reason}`;
         nextAttemptAt = now() + retryBaseMs;
