@@ -80,8 +80,14 @@ async function start(args: string[]): Promise<number> {
   if (values.simulate) {
     const school = createSimulatedSchool({ url: `mqtt://127.0.0.1:${gateway.ports().mqtt}`, rooms: 6 }, { log: log.child({ component: 'simulator' }) });
     for (const d of school.devices()) gateway.registry.upsert({ ...d, building: 'A', provisioned: true });
-    await school.start();
     sim = school;
+    try {
+      await school.start();
+    } catch (err) {
+      await school.stop().catch(() => undefined);
+      await gateway.stop();
+      throw err;
+    }
     log.info({ devices: school.devices().length }, 'simulated school running');
   }
   log.info(`dashboard: http://localhost:${gateway.ports().http}/`);
