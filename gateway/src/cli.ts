@@ -1,35 +1,51 @@
 #!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
 /**
- * The `campus-gateway` command (docs/interfaces.md "Running it"):
- *   campus-gateway start [--config FILE] [--simulate]
+* The `campus-gateway` command (docs/interfaces.md "Running it"):
+ *   campus-gateway start [--config FILE] [--simulate] [--log-format json|pretty]
  *   campus-gateway config check FILE
  *   campus-gateway templates check [--json]
  *   campus-gateway templates docs [--out DIR] [--check]
- *   campus-gateway hub --config FILE
+ *   campus-gateway hub --config FILE [--log-format json|pretty]
  *   campus-gateway devices hash-secret [--secret S]   (reads stdin without --secret)
  *   campus-gateway devices import FILE.csv | export   (through the running gateway's admin API)
+ *
+ * A start that fails ends the process with exit 1 and one line on stderr (no stack for a known
+ * error, see errors.ts), after stopping whatever had started, so systemd's Restart=on-failure acts.
  */
 import { parseArgs } from 'node:util';
 import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
-import { ConfigError, loadConfigFile } from './config/load.js';
-import { checkStartable, InsecureConfigError, openParts } from './config/secure-start.js';
+import { loadConfigFile } from './config/load.js';
+import type { GatewayConfig } from './config/schema.js';
+import { checkStartable, openParts } from './config/secure-start.js';
+import { describeStartError, fromSystemError } from './errors.js';
 import { createGateway } from './gateway.js';
-import { createRootLogger } from './log.js';
+import { createRootLogger, resolveLogFormat } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
 import { runTemplatesDocsCli } from './templates/docs-cli.js';
 import { runDevicesCli } from './broker/devices-cli.js';
-import { ProvisioningError } from './registry/provisioning.js';
 import { createHub, loadHubConfig } from './hub/index.js';
 
 const USAGE = `usage:
-  campus-gateway start [--config FILE] [--simulate]
+  campus-gateway start [--config FILE] [--simulate] [--log-format json|pretty]
   campus-gateway config check FILE
   campus-gateway templates check [--json]
   campus-gateway templates docs [--out DIR] [--check]
-  campus-gateway hub --config FILE
+  campus-gateway hub --config FILE [--log-format json|pretty]
   campus-gateway devices hash-secret [--secret S]
   campus-gateway devices import FILE.csv [--secrets-out FILE] [--url URL] [--token T]
   campus-gateway devices export [--out FILE] [--url URL] [--token T]`;
+
+/** After a failed start or a stop, anything still open this long is a leak: exit regardless (and say what). */
+const EXIT_GRACE_MS = 5_000;
+
+function rootLogger(level: string, format: string | undefined) {
+  return createRootLogger(level, undefined, resolveLogFormat(format, process.env, process.stdout.isTTY));
+}
+
+/** Config keys of the ports the gateway listens on, so a port in use names its key. */
+function portKeys(config: GatewayConfig): Record<string, number | undefined> {
+  return { 'http.port': config.http.port, 'broker.port': config.broker.port ?? undefined, 'broker.tls.port': config.broker.tls?.port, 'broker.websocket.port': config.broker.websocket?.port };
+}
 
 function waitForSignal(log: { info(o: object, m: string): void }): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -53,14 +69,14 @@ function privateUmask(): void {
 
 async function hub(args: string[]): Promise<number> {
   privateUmask();
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, 'log-format': { type: 'string' } } });
   const file = values.config ?? process.env.GATEWAY_CONFIG;
   if (!file) {
-    process.stderr.write('usage: campus-gateway hub --config FILE\n');
+    process.stderr.write('usage: campus-gateway hub --config FILE [--log-format json|pretty]\n');
     return 2;
   }
   const config = loadHubConfig(file);
-  const log = createRootLogger(config.log.level);
+  const log = rootLogger(config.log.level, values['log-format']);
   const theHub = createHub(config, { log });
   await theHub.start();
   log.info('hub role running');
@@ -71,21 +87,29 @@ async function hub(args: string[]): Promise<number> {
 
 async function start(args: string[]): Promise<number> {
   privateUmask();
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, simulate: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, simulate: { type: 'boolean', default: false }, 'log-format': { type: 'string' } } });
   const file = values.config ?? process.env.GATEWAY_CONFIG;
   const loaded = loadConfigFile(file);
   // The demo (a simulated school, no real pupils) may run open; it is then flagged as insecure.
   const config = values.simulate && openParts(loaded).length > 0 ? { ...loaded, insecure: true } : loaded;
   checkStartable(config, file || '(defaults)');
-  const log = createRootLogger(config.log.level);
+  const log = rootLogger(config.log.level, values['log-format']);
   const gateway = createGateway(config, { log });
-  await gateway.start();
+  await gateway.start().catch((err: unknown) => {
+    throw fromSystemError(err, portKeys(config)) ?? err;
+  });
   let sim: { stop(): Promise<void> } | undefined;
   if (values.simulate) {
     const school = createSimulatedSchool({ url: `mqtt://127.0.0.1:${gateway.ports().mqtt}`, rooms: 6 }, { log: log.child({ component: 'simulator' }) });
     for (const d of school.devices()) gateway.registry.upsert({ ...d, building: 'A', provisioned: true });
-    await school.start();
     sim = school;
+    try {
+      await school.start();
+    } catch (err) {
+      await school.stop().catch(() => undefined);
+      await gateway.stop();
+      throw err;
+    }
     log.info({ devices: school.devices().length }, 'simulated school running');
   }
   log.info(`dashboard: http://localhost:${gateway.ports().http}/`);
@@ -120,20 +144,23 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof InsecureConfigError || err instanceof ProvisioningError) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    const { text, known } = describeStartError(err);
+    process.stderr.write(`campus-gateway: ${known ? text : `unexpected error (please report it with this stack)\n${text}`}\n`);
+    return 1;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`campus-gateway: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** Sets the exit code and lets the event loop drain; a handle left open after EXIT_GRACE_MS is a leak, not a reason to hang. */
+function exitWhenDrained(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+    process.stderr.write(`campus-gateway: GW_ERR_EXIT_FORCED: still open ${EXIT_GRACE_MS / 1000} s after stopping (${open.join(', ')}); exiting\n`);
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
+}
+
+main(process.argv.slice(2)).then(exitWhenDrained, (err: unknown) => {
+  process.stderr.write(`campus-gateway: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  exitWhenDrained(1);
+});

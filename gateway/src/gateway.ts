@@ -125,8 +125,19 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
       warnings: [
         ...(config.broker.auth.enabled ? [] : ['broker auth is off: any client may publish as any device']),
         ...(config.insecure ? ['insecure: true: this gateway may run open (not for a school with real pupils\' data)'] : []),
+        ...(storeHealth.detail?.influx_reachable === false ? [`InfluxDB unreachable (${String(storeHealth.detail.last_error)}): readings are spooled on disk until it answers`] : []),
       ],
     };
+  }
+
+  /** The latest value of every device, from the store; a store that cannot answer yet only costs the warm cache. */
+  async function warmUp(): Promise<void> {
+    if (!store.latest || !store.health().ok) return;
+    try {
+      for (const [id, l] of await store.latest()) registry.setLatest(id, l.template, l.ts, l.fields);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not read the latest values from the store; they fill in as devices report');
+    }
   }
 
   return {
@@ -138,33 +149,46 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     ports: () => ({ mqtt: theBroker.port(), http: app ? (app.server.address() as { port: number } | null)?.port ?? 0 : 0 }),
     health,
     async start() {
-      await templates.start();
-      await school.start();
-      await store.start();
-      const warm = await store.latest?.();
-      for (const [id, l] of warm ?? []) registry.setLatest(id, l.template, l.ts, l.fields);
-      await theBroker.start();
-      await adapters.modbus.start();
-      await adapters.serial.start();
-      subscribeCommands(theBroker, commands, config.site.id, log);
-      if (!config.broker.auth.enabled) log.warn('broker auth is off: devices connect anonymously (demo default)');
-      if (config.insecure) log.warn({ open: openParts.map((o) => o.key) }, 'insecure: true: running open on purpose');
-      app = await buildHttpApp({
-        log, health: { report: health }, store, registry,
-        templateOf: (id) => templates.get(id),
-        templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name,
-        summaries: summaryBuffer,
-        metrics,
-        plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
-          await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) });
-        }],
-        ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
-        sessions: {
-          file: join(config.store.kind === 'embedded' && config.store.path !== ':memory:' ? config.store.path : dirname(config.privacy.pseudonymKeyFile), 'sessions.json'),
-          pseudonym: (value) => pseudonymizer.pseudonym(value),
-        },
-      });
-      await app.listen({ port: config.http.port, host: config.http.host });
+      // Each part's stop is noted before its start: when a start throws half-way, every part begun
+      // so far is stopped (listeners, timers, watchers, stores), so the process can exit.
+      const begun: (() => Promise<unknown>)[] = [];
+      const step = (start: () => Promise<unknown>, stop: () => Promise<unknown>) => {
+        begun.push(stop);
+        return start();
+      };
+      try {
+        await step(() => templates.start(), () => templates.stop());
+        await step(() => school.start(), () => school.stop());
+        await step(() => store.start(), () => store.stop());
+        await warmUp();
+        await step(() => theBroker.start(), () => theBroker.stop());
+        await step(() => adapters.modbus.start(), () => adapters.modbus.stop());
+        await step(() => adapters.serial.start(), () => adapters.serial.stop());
+        subscribeCommands(theBroker, commands, config.site.id, log);
+        if (!config.broker.auth.enabled) log.warn('broker auth is off: devices connect anonymously (demo default)');
+        if (config.insecure) log.warn({ open: openParts.map((o) => o.key) }, 'insecure: true: running open on purpose');
+        app = await buildHttpApp({
+          log, health: { report: health }, store, registry,
+          templateOf: (id) => templates.get(id),
+          templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name,
+          summaries: summaryBuffer,
+          metrics,
+          plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
+            await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) });
+          }],
+          ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
+          sessions: {
+            file: join(config.store.kind === 'embedded' && config.store.path !== ':memory:' ? config.store.path : dirname(config.privacy.pseudonymKeyFile), 'sessions.json'),
+            pseudonym: (value) => pseudonymizer.pseudonym(value),
+          },
+        });
+        const http = app;
+        await step(() => http.listen({ port: config.http.port, host: config.http.host }), () => http.close());
+      } catch (err) {
+        app = undefined;
+        for (const stop of begun.reverse()) await stop().catch((e: unknown) => log.debug({ err: e }, 'could not stop a part after a failed start'));
+        throw err;
+      }
       sweepTimer = setInterval(() => {
         registry.sweep(Date.now(), (t) => templates.get(t)?.offlineAfterMs ?? DEFAULT_OFFLINE_AFTER_MS);
       }, SWEEP_EVERY_MS);

@@ -39,7 +39,7 @@ export const hubConfigSchema = z.strictObject({
     retentionPolicy: z.string().optional(),
     username: z.string().optional(),
     password: z.string().optional(),
-    /** CREATE DATABASE at start (needs admin rights on an auth-enabled InfluxDB). */
+    /** CREATE DATABASE at start when it is missing (needs admin rights on an auth-enabled InfluxDB); false: a missing database is a fatal error. */
     createDatabase: z.boolean().default(true),
   }),
   dedup: z.strictObject({

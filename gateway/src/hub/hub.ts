@@ -22,7 +22,10 @@ import type { Logger } from 'pino';
 import { backoffDelay } from '../uplink/backoff.js';
 import type { HubConfig } from './config.js';
 import { openSeenIds, type SeenIds } from './dedup.js';
-import { createDatabase, InfluxWriteError, writeLines } from './influx-writer.js';
+import { startErrors } from '../errors.js';
+import { withoutCredentials } from '../store/influx-http.js';
+import { prepareInflux } from '../store/influx-setup.js';
+import { InfluxWriteError, setupTarget, writeLines } from './influx-writer.js';
 import { hubMessageSchema, toLines } from './points.js';
 
 export interface HubStats {
@@ -41,6 +44,9 @@ export interface Hub {
   stats(): HubStats;
 }
 
+const SETUP_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 20_000;
+
 export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
   const log = deps.log.child({ component: 'hub' });
   const b = config.broker;
@@ -48,6 +54,9 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
   let client: MqttClient | undefined;
   let seen: SeenIds | undefined;
   let stopping = false;
+  // The district InfluxDB did not answer at start: its check (and database creation) runs before the first write.
+  let setupPending = false;
+  const brokerUrl = withoutCredentials(b.url);
   const pendingAcks = new Map<string, string[]>();
   let ackTimer: NodeJS.Timeout | undefined;
 
@@ -74,9 +83,35 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
     return { site: parts[1]!, channel: parts[2] };
   }
 
+  /** The start-up check of the district InfluxDB (store/influx-setup.ts): false while it does not answer. */
+  async function checkInflux(): Promise<boolean> {
+    const ready = await prepareInflux(setupTarget(config.influx), { createDatabase: config.influx.createDatabase, timeoutMs: SETUP_TIMEOUT_MS, keys: 'influx' });
+    if (ready.kind === 'unreachable') {
+      if (!setupPending) log.warn({ reason: ready.reason }, 'district InfluxDB unreachable at start: messages stay unacknowledged at the hub broker until it answers');
+      setupPending = true;
+      return false;
+    }
+    if (ready.created) log.info({ database: config.influx.database }, 'created the district InfluxDB database');
+    setupPending = false;
+    return true;
+  }
+
+  /** The check again before the first write, when InfluxDB did not answer at start. */
+  async function setUp(): Promise<void> {
+    let ok: boolean;
+    try {
+      ok = await checkInflux();
+    } catch (err) {
+      // Fatal at start; later the message stays unacknowledged (kept by the broker) until a person acts.
+      throw new InfluxWriteError((err as Error).message, true);
+    }
+    if (!ok) throw new InfluxWriteError('district InfluxDB unreachable', true);
+  }
+
   async function store(lines: string[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
+        if (setupPending) await setUp();
         await writeLines(config.influx, lines);
         return;
       } catch (err) {
@@ -138,62 +173,78 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
   return {
     async start() {
       stopping = false;
-      seen = openSeenIds(config.dedup.path, config.dedup.capacity);
-      if (config.influx.createDatabase) await createDatabase(config.influx);
-      const opts: IClientOptions = {
-        clientId: b.clientId,
-        clean: false,
-        protocolVersion: b.protocolVersion,
-        reconnectPeriod: 1000,
-        ...(b.protocolVersion === 5 && { properties: { sessionExpiryInterval: b.sessionExpirySeconds } }),
-        ...(b.username !== undefined && { username: b.username }),
-        ...(b.password !== undefined && { password: b.password }),
-        ...(b.caFile !== undefined && { ca: readFileSync(b.caFile) }),
-      };
-      const c = mqtt.connect(b.url, opts);
-      client = c;
-      c.handleMessage = (packet, done) => {
-        handle(packet).then(() => done(), (err: Error) => {
-          // Only when stopping: leave it unacknowledged, the broker delivers it again.
-          log.error({ err: err.message, topic: packet.topic }, 'could not store a hub message; not acknowledged');
-          if (!stopping) done();
-        });
-      };
-      c.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
-      c.on('close', () => {
-        stats.connected = false;
-      });
-      c.on('connect', (connack) => {
-        stats.connected = true;
-        const offered = connack.properties?.sharedSubscriptionAvailable !== false;
-        stats.shared = b.sharedGroup !== null && offered;
-        const base = [`${b.topicPrefix}/+/summary/#`, `${b.topicPrefix}/+/alarm/#`];
-        const topics = stats.shared ? base.map((t) => `$share/${b.sharedGroup}/${t}`) : base;
-        // Always subscribe again, forcing mqtt.js past its cache (`resubscribe`): a broker that kept
-        // the session may still have lost shared subscriptions (mosquitto 2.0.11 after a restart).
-        const map = Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }]));
-        c.subscribe({ ...map, resubscribe: true } as ISubscriptionMap, (err) => {
-          if (err) log.error({ err: err.message }, 'hub could not subscribe');
-          else log.info({ topics, url: b.url }, 'hub subscribed');
-        });
-      });
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`GW_ERR_HUB_CONNECT: no connection to ${b.url} within 20 s`)), 20_000);
-        c.once('connect', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
+      try {
+        await startParts();
+      } catch (err) {
+        // Nothing may keep the process alive after a failed start: no reconnecting client, no open file.
+        await close(true);
+        throw err;
+      }
     },
-    async stop() {
-      stopping = true;
-      if (ackTimer !== undefined) clearTimeout(ackTimer);
-      flushAcks();
-      await client?.endAsync();
-      client = undefined;
-      seen?.close();
-      seen = undefined;
-    },
+    stop: () => close(false),
     stats: () => ({ ...stats }),
   };
+
+  async function startParts(): Promise<void> {
+    try {
+      seen = openSeenIds(config.dedup.path, config.dedup.capacity);
+    } catch (err) {
+      throw startErrors.fileUnwritable(config.dedup.path, (err as Error).message);
+    }
+    await checkInflux();
+    const opts: IClientOptions = {
+      clientId: b.clientId,
+      clean: false,
+      protocolVersion: b.protocolVersion,
+      reconnectPeriod: 1000,
+      ...(b.protocolVersion === 5 && { properties: { sessionExpiryInterval: b.sessionExpirySeconds } }),
+      ...(b.username !== undefined && { username: b.username }),
+      ...(b.password !== undefined && { password: b.password }),
+      ...(b.caFile !== undefined && { ca: readFileSync(b.caFile) }),
+    };
+    const c = mqtt.connect(b.url, opts);
+    client = c;
+    c.handleMessage = (packet, done) => {
+      handle(packet).then(() => done(), (err: Error) => {
+        // Only when stopping: leave it unacknowledged, the broker delivers it again.
+        log.error({ err: err.message, topic: packet.topic }, 'could not store a hub message; not acknowledged');
+        if (!stopping) done();
+      });
+    };
+    c.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
+    c.on('close', () => {
+      stats.connected = false;
+    });
+    c.on('connect', (connack) => {
+      stats.connected = true;
+      const offered = connack.properties?.sharedSubscriptionAvailable !== false;
+      stats.shared = b.sharedGroup !== null && offered;
+      const base = [`${b.topicPrefix}/+/summary/#`, `${b.topicPrefix}/+/alarm/#`];
+      const topics = stats.shared ? base.map((t) => `$share/${b.sharedGroup}/${t}`) : base;
+      // Always subscribe again, forcing mqtt.js past its cache (`resubscribe`): a broker that kept
+      // the session may still have lost shared subscriptions (mosquitto 2.0.11 after a restart).
+      const map = Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }]));
+      c.subscribe({ ...map, resubscribe: true } as ISubscriptionMap, (err) => {
+        if (err) log.error({ err: err.message }, 'hub could not subscribe');
+        else log.info({ topics, url: brokerUrl }, 'hub subscribed');
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(startErrors.hubConnect(brokerUrl, CONNECT_TIMEOUT_MS / 1000)), CONNECT_TIMEOUT_MS);
+      c.once('connect', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  async function close(force: boolean): Promise<void> {
+    stopping = true;
+    if (ackTimer !== undefined) clearTimeout(ackTimer);
+    if (!force) flushAcks();
+    await client?.endAsync(force);
+    client = undefined;
+    seen?.close();
+    seen = undefined;
+  }
 }

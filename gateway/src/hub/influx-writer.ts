@@ -3,6 +3,9 @@
  * through its v1 compatibility API and by 3.x. A 4xx answer is a
  * bad point (not retried); anything else is retryable.
  */
+import { withoutCredentials } from '../store/influx-http.js';
+import type { SetupTarget } from '../store/influx-setup.js';
+
 export class InfluxWriteError extends Error {
   readonly code = 'GW_ERR_INFLUX_WRITE';
   constructor(message: string, readonly retryable: boolean) {
@@ -43,8 +46,18 @@ export async function writeLines(t: InfluxTarget, lines: readonly string[], time
   throw new InfluxWriteError(`InfluxDB write failed (HTTP ${res.status}): ${text}`, res.status >= 500 || res.status === 404 || res.status === 429);
 }
 
-export async function createDatabase(t: InfluxTarget): Promise<void> {
-  const body = new URLSearchParams({ q: `CREATE DATABASE "${t.database.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` });
-  const res = await fetch(`${t.url.replace(/\/$/, '')}/query`, { method: 'POST', body, headers: auth(t), signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new InfluxWriteError(`CREATE DATABASE ${t.database} failed (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}`, true);
+/** The hub's InfluxDB as a target of the shared start-up check (store/influx-setup.ts): v1 API. */
+export function setupTarget(t: InfluxTarget): SetupTarget {
+  const base = t.url.replace(/\/$/, '');
+  const params = new URLSearchParams({ db: t.database, precision: 'ms' });
+  if (t.retentionPolicy !== undefined) params.set('rp', t.retentionPolicy);
+  return {
+    writeUrl: `${base}/write?${params.toString()}`,
+    queryUrl: `${base}/query`,
+    database: t.database,
+    apiVersion: 1,
+    retentionPolicy: t.retentionPolicy,
+    headers: auth(t),
+    describe: `${withoutCredentials(base)} (db=${t.database})`,
+  };
 }

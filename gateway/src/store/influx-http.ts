@@ -21,6 +21,8 @@ export interface InfluxTarget {
   queryUrl: string;
   /** Database name for InfluxQL `/query` (the bucket on 2.x, through its v1 compatibility API). */
   database: string;
+  apiVersion: 1 | 2;
+  retentionPolicy?: string | undefined;
   headers: Record<string, string>;
   /** Write request headers, with and without `content-encoding: gzip`. */
   plainHeaders: Record<string, string>;
@@ -48,8 +50,9 @@ function baseTarget(cfg: InfluxStoreConfig): Omit<InfluxTarget, 'plainHeaders' |
       writeUrl: `${base}/api/v2/write?${q.toString()}`,
       queryUrl: `${base}/query`,
       database: cfg.bucket ?? '',
+      apiVersion: 2,
       headers,
-      describe: `${base} (v2 org=${cfg.org} bucket=${cfg.bucket})`,
+      describe: `${withoutCredentials(base)} (v2 org=${cfg.org} bucket=${cfg.bucket})`,
     };
   }
   const q = new URLSearchParams({ db: cfg.database ?? '', precision: 'ms' });
@@ -58,9 +61,24 @@ function baseTarget(cfg: InfluxStoreConfig): Omit<InfluxTarget, 'plainHeaders' |
     writeUrl: `${base}/write?${q.toString()}`,
     queryUrl: `${base}/query`,
     database: cfg.database ?? '',
+    apiVersion: 1,
+    retentionPolicy: cfg.retentionPolicy,
     headers,
-    describe: `${base} (v1 db=${cfg.database}${cfg.retentionPolicy ? ` rp=${cfg.retentionPolicy}` : ''})`,
+    describe: `${withoutCredentials(base)} (v1 db=${cfg.database}${cfg.retentionPolicy ? ` rp=${cfg.retentionPolicy}` : ''})`,
   };
+}
+
+/** A URL for logs and errors: user and password left out. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username === '' && u.password === '') return url;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
 }
 
 export type FetchLike = typeof fetch;

@@ -17,11 +17,14 @@ import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike,
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
 import { queryLatest, querySeries, querySeriesTemplates } from './influx-query.js';
 import { createLatencyWindow } from './influx-latency.js';
+import { prepareInflux, type InfluxReadiness } from './influx-setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
+/** The start-up probe: short, so a black-holed InfluxDB delays start by seconds, not minutes. */
+const SETUP_TIMEOUT_MS = 5_000;
 
 
 export interface InfluxStoreOptions {
@@ -105,6 +108,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   let lastError: string | undefined;
   let stopping = false;
   let replayDone: Promise<void> = Promise.resolve();
+  // InfluxDB did not answer at start: the database check (and creation) runs before the first write.
+  let setupPending = false;
   let wakeUp: (() => void) | undefined;
   let immediate: NodeJS.Immediate | undefined;
   const eagerFlush = options.eagerFlush ?? true;
@@ -273,7 +278,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       // No backoff is longer than 10 × retryMaxMs: a longer wait means the clock stepped back.
       if (nextAttemptAt - now() > 10 * retryMaxMs) nextAttemptAt = now() + retryMaxMs;
       const wait = nextAttemptAt - now();
-      if (spool.depth().batches === 0) await sleep(1_000);
+      if (setupPending) await (wait > 0 ? sleep(Math.min(wait, 1_000)) : setUp());
+      else if (spool.depth().batches === 0) await sleep(1_000);
       else if (down && wait > 0) await sleep(Math.min(wait, 1_000));
       else if (inFlight >= maxInFlight || queue.length > 0) await sleep(20); // live data first
       else {
@@ -286,6 +292,32 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
           await sleep(1_000);
         }
       }
+    }
+  }
+
+  /** Is InfluxDB there, may we write, does the database exist (created when missing and allowed)? See influx-setup.ts. */
+  async function check(): Promise<InfluxReadiness> {
+    const r = await prepareInflux(target, { createDatabase: true, timeoutMs: SETUP_TIMEOUT_MS, keys: 'store' }, fetchImpl);
+    if (r.kind === 'ready' && r.created) log.info({ database: target.database }, 'created the InfluxDB database');
+    return r;
+  }
+
+  /** The start-up check, again, once InfluxDB answers (it did not at start). */
+  async function setUp(): Promise<void> {
+    try {
+      const r = await check();
+      if (r.kind === 'unreachable') {
+        markDown({ kind: 'retry', reason: r.reason });
+        return;
+      }
+      setupPending = false;
+      markUp();
+      pump();
+    } catch (err) {
+      // Reachable but unusable (credentials, missing bucket): a person must act; writes stay spooled.
+      const message = (err as Error).message;
+      if (lastError !== message) log.error(message);
+      markDown({ kind: 'retry', reason: message });
     }
   }
 
@@ -320,8 +352,17 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
 
   return {
     async start() {
+      // Before anything is opened: a StartError here leaves nothing to stop.
+      const ready = await check();
       await spool.start();
       stopping = false;
+      setupPending = ready.kind === 'unreachable';
+      if (ready.kind === 'unreachable') {
+        down = true;
+        lastError = `unreachable at start: ${ready.reason}`;
+        nextAttemptAt = now() + retryBaseMs;
+        log.warn({ target: target.describe, reason: ready.reason }, 'InfluxDB unreachable at start: running degraded, readings are spooled until it answers');
+      }
       replayDone = replayLoop();
       log.info({ target: target.describe, spooled_batches: spool.depth().batches }, 'influx store started');
     },
