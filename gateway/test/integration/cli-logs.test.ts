@@ -31,6 +31,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   config = join(dir, 'gateway.yaml');
   writeFileSync(config, JSON.stringify({
+    insecure: true,
     broker: { port: 0, host: '127.0.0.1' },
     http: { port: (blocker.address() as { port: number }).port, host: '127.0.0.1' },
     store: { kind: 'embedded', path: join(dir, 'data') },
@@ -98,6 +99,7 @@ describe('device offline', () => {
     const entries: { level: number; msg: string; [k: string]: unknown }[] = [];
     const log = createRootLogger('info', { write: (s: string) => void entries.push(JSON.parse(s) as (typeof entries)[number]) });
     const gw = createGateway(parseConfig({
+      insecure: true,
       site: { id: 'offline-school' },
       broker: { port: 0, host: '127.0.0.1' },
       http: { port: 0, host: '127.0.0.1' },

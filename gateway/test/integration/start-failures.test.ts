@@ -39,6 +39,7 @@ function configFile(store: Record<string, unknown>, ports: { http: number; mqtt:
   const base = join(dir, `case-${++n}`);
   const file = `${base}.yaml`;
   writeFileSync(file, JSON.stringify({
+    insecure: true,
     site: { id: 'start-test' },
     broker: { port: ports.mqtt, host: '127.0.0.1' },
     http: { port: ports.http, host: '127.0.0.1' },

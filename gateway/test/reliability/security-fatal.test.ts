@@ -39,6 +39,7 @@ let n = 0;
 function gatewayConfig(store: Record<string, unknown>, http: number): string {
   const file = join(dir, `gw-${++n}.yaml`);
   writeFileSync(file, JSON.stringify({
+    insecure: true,
     broker: { port: 0, host: '127.0.0.1' },
     http: { port: http, host: '127.0.0.1' },
     store: { spoolPath: join(dir, `spool-${n}`), ...store },
