@@ -10,6 +10,7 @@ import { rejectedTopic } from './core/topics.js';
 import { resolveStatePaths, type StatePaths } from './config/paths.js';
 import type { GatewayConfig } from './config/schema.js';
 import { checkStartable } from './config/secure-start.js';
+import { preflight } from './config/preflight.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { deviceAuthFromConfig } from './broker/device-auth.js';
 import { adminDevicesRoutes } from './api/routes/admin-devices.js';
@@ -50,7 +51,7 @@ export interface Gateway {
 const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
 const SWEEP_EVERY_MS = 5_000;
 
-export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gateway {
+export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Named in config problems. */ configFile?: string }): Gateway {
   const log = deps.log;
   // Refuses an open config unless it says `insecure: true` (the same check as `config check`).
   const openParts = checkStartable(config);
@@ -142,6 +143,14 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     health,
     async start() {
       await templates.start();
+      // What `config check` refuses, refused before anything listens or writes (config/preflight.ts).
+      try {
+        const checked = preflight(config, { file: deps.configFile ?? '(config)', templates, paths });
+        for (const warning of checked.warnings) log.warn(warning);
+      } catch (err) {
+        await templates.stop();
+        throw err;
+      }
       await school.start();
       await store.start();
       const warm = await store.latest?.();
