@@ -93,3 +93,21 @@ export function writtenPaths(config: PathsConfig, paths: StatePaths): WrittenPat
   }
   return out;
 }
+
+/**
+ * Every file the gateway and the hub write, for the table in docs/configuration.md and the config
+ * README (`npm run gen` writes both; a test checks they are current).
+ */
+export const STATE_FILES_TABLE = [
+  '| what | where (default) | named by | when |',
+  '| --- | --- | --- | --- |',
+  '| readings (SQLite: `gateway.db`, `-wal`, `-shm`) | `<dataDir>/` | `store.path` | `store.kind: embedded` |',
+  '| devices added through the admin API | `<dataDir>/devices.json` | – | always |',
+  '| class sessions, their captured readings | `<dataDir>/sessions.json`, `<dataDir>/sessions/<id>.ndjson` | – | always |',
+  '| pseudonym key | `<dataDir>/pseudonym.key` | `privacy.pseudonymKeyFile` | always |',
+  '| uplink outbox (SQLite, `-wal`, `-shm`) | `<dataDir>/uplink-outbox.db` | `uplink.outboxPath` | with `uplink` |',
+  '| summaries state, raised alarms | `<dataDir>/summaries-state.bin`, `<same>.alarms.json` | `uplink.summariesStatePath` | with `uplink` |',
+  '| InfluxDB spool | `<dataDir>/influx-spool/` | `store.spoolPath` | `store.kind: influx` |',
+  '| InfluxDB write-ahead log | `<spoolPath>-wal/`, else `<dataDir>/influx-wal/` | `store.walPath` | `store.wal: true` |',
+  '| hub: ids of stored messages (SQLite) | `<GATEWAY_DATA_DIR>/hub-dedup.db`, else `./data/hub-dedup.db` | `dedup.path` | `campus-gateway hub` |',
+].join('\n');

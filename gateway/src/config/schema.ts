@@ -204,7 +204,7 @@ export const configSchema = z.strictObject({
     name: z.string().default('Demo School').describe('Shown on the dashboard.'),
   }).prefault({}).describe('The school site.'),
   dataDir: z.string().optional()
-    .describe('Where the gateway keeps every file it writes that is not named below (README "The data directory"). Environment: GATEWAY_DATA_DIR. Default: `store.path` (embedded), else the directory of `privacy.pseudonymKeyFile`, else `./data`.'),
+    .describe('Where the gateway keeps every file it writes that the config does not name (see "The data directory"). Environment: GATEWAY_DATA_DIR. Default: `store.path` (embedded), else the directory of `privacy.pseudonymKeyFile`, else `./data`.'),
   broker: brokerSchema.prefault({}).describe('The embedded MQTT broker devices connect to.'),
   devices: z.array(deviceSchema).default([]).describe('Provisioned MQTT devices; more can be added through the admin API (kept in `<dataDir>/devices.json`).'),
   adapters: z.strictObject({

@@ -132,7 +132,8 @@ describe('one data directory: two gateways in this process share nothing', () =>
     }
     for (const gw of gateways.splice(0)) await gw.stop();
 
-    const [a, b] = dataDirs.map((d) => filesUnder(d));
+    const a = filesUnder(dataDirs[0]!);
+    const b = filesUnder(dataDirs[1]!);
     expect(a).toEqual(expect.arrayContaining(['gateway.db', 'pseudonym.key', 'uplink-outbox.db', 'summaries-state.bin', 'summaries-state.bin.alarms.json']));
     expect(b).toEqual(expect.arrayContaining(['pseudonym.key', 'uplink-outbox.db', 'summaries-state.bin', 'summaries-state.bin.alarms.json']));
     expect(b.some((f) => f.startsWith('influx-wal/')), b.join(' ')).toBe(true);
