@@ -181,7 +181,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
         registry.sweep(Date.now(), (t) => templates.get(t)?.offlineAfterMs ?? DEFAULT_OFFLINE_AFTER_MS);
       }, SWEEP_EVERY_MS);
       sweepTimer.unref();
-      log.info({ http: this.ports().http, mqtt: theBroker.port(), site: config.site.id }, 'gateway started');
+      log.info({ http: this.ports().http, mqtt: theBroker.port(), site: config.site.id, dataDir: paths.dataDir }, 'gateway started');
     },
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);

@@ -74,6 +74,8 @@ export interface WrittenPath {
   key: string;
   path: string;
   dir: boolean;
+  /** Made once, then only read: an existing one needs to be readable, not writable. */
+  readOnly?: boolean;
 }
 
 /** The files and directories a gateway with this config writes (the start-up check looks at each). */
@@ -84,7 +86,7 @@ export function writtenPaths(config: PathsConfig, paths: StatePaths): WrittenPat
     out.push({ key: 'store.spoolPath', path: paths.influxSpoolDir, dir: true });
     if (config.store.wal) out.push({ key: 'store.walPath', path: paths.influxWalDir, dir: true });
   }
-  out.push({ key: 'privacy.pseudonymKeyFile', path: paths.pseudonymKeyFile, dir: false });
+  out.push({ key: 'privacy.pseudonymKeyFile', path: paths.pseudonymKeyFile, dir: false, readOnly: true });
   out.push({ key: 'dataDir (devices.json)', path: paths.devicesFile, dir: false });
   out.push({ key: 'dataDir (sessions.json)', path: paths.sessionsFile, dir: false });
   if (config.uplink) {

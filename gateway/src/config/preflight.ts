@@ -123,15 +123,15 @@ function readable(key: string, path: string | undefined): string | undefined {
   }
 }
 
-/** A path the gateway writes: itself if it exists, else its nearest existing parent, must be writable. */
-function writable(key: string, path: string, dir: boolean): string | undefined {
+/** A path the gateway writes: itself if it exists (readable only, for `readOnly`), else its nearest existing parent, must be writable. */
+function writable(key: string, path: string, dir: boolean, readOnly = false): string | undefined {
   let at = path;
   while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
   try {
     const isDir = statSync(at).isDirectory();
     if (at === path && dir !== isDir) return `${key}: ${path} is ${isDir ? 'a directory' : 'not a directory'}; expected ${dir ? 'a directory' : 'a file'}`;
     if (at !== path && !isDir) return `${key}: cannot create ${path} (${at} is not a directory)`;
-    accessSync(at, constants.W_OK | (isDir ? constants.X_OK : constants.R_OK));
+    accessSync(at, at === path && readOnly ? constants.R_OK : constants.W_OK | (isDir ? constants.X_OK : constants.R_OK));
     return undefined;
   } catch (err) {
     return `${key}: cannot write ${path} (${at}: ${why(err)})`;
@@ -144,7 +144,7 @@ function fileProblems(config: GatewayConfig, paths: StatePaths): string[] {
     readable('broker.tls.keyFile', config.broker.tls?.keyFile),
     readable('broker.tls.caFile', config.broker.tls?.caFile),
     readable('uplink.caFile', config.uplink?.caFile),
-    ...writtenPaths(config, paths).map((w) => writable(w.key, w.path, w.dir)),
+    ...writtenPaths(config, paths).map((w) => writable(w.key, w.path, w.dir, w.readOnly)),
   ];
   if (config.templatesDir !== undefined) {
     const dir = resolve(config.templatesDir);
