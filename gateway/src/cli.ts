@@ -1,8 +1,8 @@
 #!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node
 /**
-* The `campus-gateway` command (docs/interfaces.md "Running it"):
+ * The `campus-gateway` command (docs/interfaces.md "Running it"):
  *   campus-gateway start [--config FILE] [--simulate] [--log-format json|pretty]
- *   campus-gateway config check FILE
+ *   campus-gateway config check [--hub] FILE   (also: campus-gateway hub config check FILE)
  *   campus-gateway templates check [--json]
  *   campus-gateway templates docs [--out DIR] [--check]
  *   campus-gateway hub --config FILE [--log-format json|pretty]
@@ -17,6 +17,7 @@ import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
 import { loadConfigFile } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { checkStartable, openParts } from './config/secure-start.js';
+import { runConfigCheckCli } from './config/check-cli.js';
 import { describeStartError, fromSystemError } from './errors.js';
 import { createGateway } from './gateway.js';
 import { createRootLogger, resolveLogFormat } from './log.js';
@@ -27,10 +28,11 @@ import { createHub, loadHubConfig } from './hub/index.js';
 
 const USAGE = `usage:
   campus-gateway start [--config FILE] [--simulate] [--log-format json|pretty]
-  campus-gateway config check FILE
+  campus-gateway config check [--hub] FILE
   campus-gateway templates check [--json]
   campus-gateway templates docs [--out DIR] [--check]
   campus-gateway hub --config FILE [--log-format json|pretty]
+  campus-gateway hub config check FILE
   campus-gateway devices hash-secret [--secret S]
   campus-gateway devices import FILE.csv [--secrets-out FILE] [--url URL] [--token T]
   campus-gateway devices export [--out FILE] [--url URL] [--token T]`;
@@ -94,7 +96,7 @@ async function start(args: string[]): Promise<number> {
   const config = values.simulate && openParts(loaded).length > 0 ? { ...loaded, insecure: true } : loaded;
   checkStartable(config, file || '(defaults)');
   const log = rootLogger(config.log.level, values['log-format']);
-  const gateway = createGateway(config, { log });
+  const gateway = createGateway(config, { log, configFile: file || '(defaults)' });
   await gateway.start().catch((err: unknown) => {
     throw fromSystemError(err, portKeys(config)) ?? err;
   });
@@ -119,24 +121,17 @@ async function start(args: string[]): Promise<number> {
   return 0;
 }
 
-function configCheck(args: string[]): number {
-  const file = args[0];
-  if (!file) {
-    process.stderr.write('usage: campus-gateway config check FILE\n');
-    return 2;
-  }
-  // The same environment and the same check as `start`: what passes here starts.
-  const config = loadConfigFile(file, process.env);
-  const open = checkStartable(config, file);
-  process.stdout.write(open.length === 0 ? `${file}: ok\n` : `${file}: ok, but insecure: true and open: ${open.map((o) => o.text).join('; ')}\n`);
-  return 0;
+/** The same environment and the same preflight as `start`: what passes here starts. */
+function configCheck(args: string[]): Promise<number> {
+  return runConfigCheckCli(args, { out: process.stdout, err: process.stderr, env: process.env });
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   try {
     if (command === 'start') return await start(argv.slice(1));
-    if (command === 'config' && sub === 'check') return configCheck(rest);
+    if (command === 'config' && sub === 'check') return await configCheck(rest);
+    if (command === 'hub' && sub === 'config' && rest[0] === 'check') return await configCheck(['--hub', ...rest.slice(1)]);
     if (command === 'templates' && sub === 'check') return await runTemplatesCheckCli(rest, process.stdout);
     if (command === 'templates' && sub === 'docs') return await runTemplatesDocsCli(rest, process.stdout);
     if (command === 'hub') return await hub(argv.slice(1));

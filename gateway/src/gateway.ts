@@ -3,13 +3,14 @@
  * broker, ingest and the HTTP API from a validated config. `createGateway`
  * returns `{ start, stop }` and handles for tests.
  */
-import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 import { rejectedTopic } from './core/topics.js';
+import { resolveStatePaths, type StatePaths } from './config/paths.js';
 import type { GatewayConfig } from './config/schema.js';
 import { checkStartable } from './config/secure-start.js';
+import { preflight } from './config/preflight.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { deviceAuthFromConfig } from './broker/device-auth.js';
 import { adminDevicesRoutes } from './api/routes/admin-devices.js';
@@ -31,6 +32,8 @@ export interface Gateway {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly config: GatewayConfig;
+  /** Every file and directory it writes (config/paths.ts). */
+  readonly paths: StatePaths;
   readonly broker: Broker;
   readonly registry: DeviceRegistry;
   readonly templates: TemplateRegistry;
@@ -48,19 +51,20 @@ export interface Gateway {
 const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
 const SWEEP_EVERY_MS = 5_000;
 
-export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gateway {
+export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Named in config problems. */ configFile?: string }): Gateway {
   const log = deps.log;
   // Refuses an open config unless it says `insecure: true` (the same check as `config check`).
   const openParts = checkStartable(config);
+  // Every state path, once: components are handed theirs and derive none themselves.
+  const paths = resolveStatePaths(config);
   const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log });
   const lifecycle = config.broker.lifecycle;
   const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
   const brokerAuth = deviceAuthFromConfig(config);
   // Devices provisioned through the admin API (POST, DELETE, import) persist in the data dir and override the config's.
-  const dataDir = config.store.kind === 'embedded' && config.store.path !== ':memory:' ? config.store.path : dirname(config.privacy.pseudonymKeyFile);
   const provisioning = createDeviceProvisioning(
-    { file: join(dataDir, 'devices.json'), configDevices: config.devices, internalUsers: config.broker.auth.internalUsers.map((u) => u.username) },
+    { file: paths.devicesFile, configDevices: config.devices, internalUsers: config.broker.auth.internalUsers.map((u) => u.username) },
     { auth: brokerAuth, registry, disconnect: (id) => theBroker.disconnectDevice(id), log: log.child({ component: 'provisioning' }) },
   );
   // One metrics registry per gateway; the store is wrapped so every write's latency is observed.
@@ -73,10 +77,10 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     outboxDepth: () => school.uplink?.health().queued ?? 0,
     spoolDepth: () => Number(store.health().detail?.spool_batches ?? 0),
   }, { site: config.site.id });
-  const store = metrics.instrumentStore(createStore(config, log, templates), config.store.kind);
+  const store = metrics.instrumentStore(createStore(config, paths, log, templates), config.store.kind);
   const summaryBuffer = createSummaryBuffer();
   // Pseudonymizer, summaries, the uplink guard and (when configured) the uplink to the school hub.
-  const school = createSchoolUplink(config, {
+  const school = createSchoolUplink({ config, paths }, {
     log, templates,
     onMessage: (m) => summaryBuffer.push(m),
     placeOf: (id) => registry.get(id),
@@ -141,7 +145,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   }
 
   return {
-    config, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school,
+    config, paths, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school,
     http() {
       if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
       return app;
@@ -158,6 +162,9 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
       };
       try {
         await step(() => templates.start(), () => templates.stop());
+        // What `config check` refuses, refused before anything listens or writes (config/preflight.ts).
+        const checked = preflight(config, { file: deps.configFile ?? '(config)', templates, paths });
+        for (const warning of checked.warnings) log.warn(warning);
         await step(() => school.start(), () => school.stop());
         await step(() => store.start(), () => store.stop());
         await warmUp();
@@ -178,7 +185,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
           }],
           ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
           sessions: {
-            file: join(config.store.kind === 'embedded' && config.store.path !== ':memory:' ? config.store.path : dirname(config.privacy.pseudonymKeyFile), 'sessions.json'),
+            file: paths.sessionsFile,
             pseudonym: (value) => pseudonymizer.pseudonym(value),
           },
         });
@@ -193,7 +200,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
         registry.sweep(Date.now(), (t) => templates.get(t)?.offlineAfterMs ?? DEFAULT_OFFLINE_AFTER_MS);
       }, SWEEP_EVERY_MS);
       sweepTimer.unref();
-      log.info({ http: this.ports().http, mqtt: theBroker.port(), site: config.site.id }, 'gateway started');
+      log.info({ http: this.ports().http, mqtt: theBroker.port(), site: config.site.id, dataDir: paths.dataDir }, 'gateway started');
     },
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);

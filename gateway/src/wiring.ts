@@ -2,8 +2,8 @@
  * The parts of the composition root that build one component each from the
  * config: the reading store, the Modbus/serial adapters and device commands.
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { StatePaths } from './config/paths.js';
 import type { GatewayConfig } from './config/schema.js';
 import { parseDeviceTopic } from './core/topics.js';
 import type { Broker } from './broker/broker.js';
@@ -22,17 +22,17 @@ export interface Adapters {
   serial: Adapter;
 }
 
-export function createStore(config: GatewayConfig, log: Logger, templates?: TemplateRegistry): ReadingStore {
+/** The reading store, its files where `paths` (config/paths.ts) puts them. */
+export function createStore(config: GatewayConfig, paths: StatePaths, log: Logger, templates?: TemplateRegistry): ReadingStore {
   const s = config.store;
   if (s.kind === 'embedded') {
-    return createEmbeddedStore({ path: s.path, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
+    return createEmbeddedStore({ path: paths.storeDir, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
   }
   const integerFields = new Map<string, ReadonlySet<string>>();
-  const dataDir = process.env.GATEWAY_DATA_DIR ?? './data';
   const influx = createInfluxStore({
     config: s,
     site: config.site.id,
-    spoolDir: s.spoolPath ?? join(dataDir, 'influx-spool'),
+    spoolDir: paths.influxSpoolDir,
     gzip: s.gzip === 'auto' ? !isLoopbackUrl(s.url) : s.gzip,
     integerFieldsOf(templateId) {
       let set = integerFields.get(templateId);
@@ -45,9 +45,7 @@ export function createStore(config: GatewayConfig, log: Logger, templates?: Temp
       return set;
     },
   }, { log });
-  // The log lives beside the spool, so two gateways with their own spools never share one.
-  const walDir = s.walPath ?? (s.spoolPath ? `${s.spoolPath}-wal` : join(dataDir, 'influx-wal'));
-  return s.wal ? createWalStore(influx, { dir: walDir }, { log }) : influx;
+  return s.wal ? createWalStore(influx, { dir: paths.influxWalDir }, { log }) : influx;
 }
 
 /** Modbus and serial adapters, their devices registered and their output fed to ingest. */

@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, readYaml } from './load.js';
+import { resolveStatePaths } from './paths.js';
 
 describe('parseConfig', () => {
   it('fills the embedded defaults', () => {
     const c = parseConfig({});
     expect(c.broker.port).toBe(1883);
     expect(c.http.port).toBe(8080);
-    expect(c.store).toMatchObject({ kind: 'embedded', path: './data' });
+    expect(c.store).toMatchObject({ kind: 'embedded', retentionDays: 30 });
     expect(c.privacy.minGroupSize).toBe(5);
   });
   it('applies environment overrides', () => {
     const c = parseConfig({}, 'x', { GATEWAY_HTTP_PORT: '9090', GATEWAY_MQTT_PORT: '1999', GATEWAY_DATA_DIR: '/tmp/d' });
     expect(c.http.port).toBe(9090);
     expect(c.broker.port).toBe(1999);
-    expect(c.store).toMatchObject({ kind: 'embedded', path: '/tmp/d' });
+    expect(c.dataDir).toBe('/tmp/d');
+    expect(resolveStatePaths(c).storeDir).toBe('/tmp/d');
   });
   it('names the key path, the bad value and what was expected', () => {
     try {
@@ -23,8 +25,8 @@ describe('parseConfig', () => {
       expect(err).toBeInstanceOf(ConfigError);
       const msg = (err as ConfigError).message;
       expect(msg).toContain('site.yaml');
-      expect(msg).toContain('broker.port: got "eighty"; expected');
-      expect(msg).toMatch(/unknown key\(s\) "colour"/);
+      expect(msg).toContain('broker.port: expected a number, got the text "eighty"');
+      expect(msg).toMatch(/colour: unknown key/);
     }
   });
   it('checks per-variant requirements of store and adapters', () => {
@@ -49,7 +51,7 @@ describe('readYaml', () => {
   });
 
   it('refuses an unknown tag or a broken document with its line, instead of warning on stderr', () => {
-    expect(problems('site:\n  id: !secret school-1\n')).toEqual([expect.stringMatching(/^not valid YAML at line 2: .*!secret/)]);
+    expect(problems('site:\n  id: !secret school-1\n')).toEqual([expect.stringMatching(/^not valid YAML at line 2, column 7: .*!secret/)]);
     expect(problems('site:\n  id: [school-1\n')).toEqual([expect.stringMatching(/^not valid YAML at line \d/)]);
   });
 });
@@ -84,7 +86,7 @@ describe('secrets in the config', () => {
     ];
     for (const [raw, path] of cases) {
       const msg = problemsOf(() => parseConfig(raw, 'site.yaml'));
-      expect(msg).toContain(`${path}: got (not shown: a secret); expected`);
+      expect(msg).toMatch(new RegExp(`${path.replaceAll('.', '\\.')}: expected .*, got \\(not shown: a secret\\)`));
       expect(msg).toContain('campus-gateway devices hash-secret');
       expect(leaked(msg, SECRET), msg).toEqual([]);
     }
@@ -92,8 +94,8 @@ describe('secrets in the config', () => {
 
   it('does not echo a secret inside a bad section either', () => {
     const msg = problemsOf(() => parseConfig({ uplink: [{ url: 'mqtt://hub', password: SECRET }], store: { kind: 'influx', url: 'http://x:8086', apiVersion: 2, token: 42 } }));
-    expect(msg).toMatch(/uplink: got .*; expected/);
-    expect(msg).toContain('store.token: got (not shown: a secret)');
+    expect(msg).toMatch(/uplink: expected a mapping .*, got a list/);
+    expect(msg).toContain('store.token: expected a text, got (not shown: a secret)');
     expect(leaked(msg, SECRET), msg).toEqual([]);
   });
 
@@ -124,7 +126,12 @@ describe('GATEWAY_DATA_DIR', () => {
   it('holds the uplink outbox and summaries state unless the file names them', () => {
     const env = { GATEWAY_DATA_DIR: '/var/lib/cg' };
     const c = parseConfig({ uplink: { url: 'mqtt://hub:1883' } }, 'x', env);
-    expect(c.uplink).toMatchObject({ outboxPath: '/var/lib/cg/uplink-outbox.db', summariesStatePath: '/var/lib/cg/summaries-state.bin' });
-    expect(parseConfig({ uplink: { url: 'mqtt://hub:1883', outboxPath: '/srv/o.db' } }, 'x', env).uplink?.outboxPath).toBe('/srv/o.db');
+    expect(resolveStatePaths(c)).toMatchObject({ uplinkOutbox: '/var/lib/cg/uplink-outbox.db', summariesState: '/var/lib/cg/summaries-state.bin' });
+    expect(resolveStatePaths(parseConfig({ uplink: { url: 'mqtt://hub:1883', outboxPath: '/srv/o.db' } }, 'x', env)).uplinkOutbox).toBe('/srv/o.db');
+  });
+
+  it('overrides `dataDir` as GATEWAY_HTTP_PORT overrides http.port; a port that is not a number is named as text', () => {
+    expect(parseConfig({ dataDir: '/srv/a' }, 'x', { GATEWAY_DATA_DIR: '/srv/b' }).dataDir).toBe('/srv/b');
+    expect(problemsOf(() => parseConfig({}, 'x', { GATEWAY_HTTP_PORT: '80a' }))).toContain('http.port: expected a number, got the text "80a"');
   });
 });

@@ -5,50 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { describeValue, formatIssues } from './issues.js';
 import { configSchema, type GatewayConfig } from './schema.js';
+
+export { formatIssues } from './issues.js';
 
 export class ConfigError extends Error {
   readonly code = 'GW_ERR_CONFIG';
   constructor(readonly file: string, readonly problems: string[]) {
     super(`${file}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
-
-/** Keys whose values are secrets or hashes of secrets: never echoed in an error. */
-const SECRET_KEY = /secret|password|passwd|token|hash|credential/i;
-const HIDDEN = '(not shown: a secret)';
-
-function describe(value: unknown, key?: PropertyKey): string {
-  if (value === undefined) return 'missing';
-  if (typeof key === 'string' && SECRET_KEY.test(key)) return HIDDEN;
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value, (k, v: unknown) => (k !== '' && SECRET_KEY.test(k) && v !== undefined ? HIDDEN : v));
-  } catch {
-    // BigInt and cyclic values cannot be serialized; describing them must not throw.
-  }
-  text ??= typeof value === 'bigint' ? `${value}n` : Object.prototype.toString.call(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  return issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    if (issue.code === 'unrecognized_keys') {
-      return `${path}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; expected only the keys of gateway/src/config/schema.ts (docs/interfaces.md "Configuration")`;
-    }
-    return `${path}: got ${describe(valueAt(input, issue.path), issue.path.at(-1))}; expected ${issue.message}`;
-  });
 }
 
 const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -82,7 +48,10 @@ export function substituteEnv(raw: unknown, env: NodeJS.ProcessEnv, problems: st
   return walk(raw, []);
 }
 
-/** Environment overrides of docs/interfaces.md: GATEWAY_HTTP_PORT, GATEWAY_MQTT_PORT, GATEWAY_DATA_DIR. */
+/**
+ * Environment overrides of docs/interfaces.md: GATEWAY_HTTP_PORT, GATEWAY_MQTT_PORT and
+ * GATEWAY_DATA_DIR (the `dataDir` key). Paths are resolved from `dataDir` in one place (paths.ts).
+ */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out = structuredClone(raw);
   const section = (key: string): Record<string, unknown> => {
@@ -92,34 +61,24 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
     out[key] = fresh;
     return fresh;
   };
-  if (env.GATEWAY_HTTP_PORT) section('http').port = Number(env.GATEWAY_HTTP_PORT);
-  if (env.GATEWAY_MQTT_PORT) section('broker').port = Number(env.GATEWAY_MQTT_PORT);
-  if (env.GATEWAY_DATA_DIR) {
-    const store = out.store as Record<string, unknown> | undefined;
-    if (!store || store.kind === 'embedded') out.store = { ...(store ?? { kind: 'embedded' }), path: env.GATEWAY_DATA_DIR };
-    const privacy = section('privacy');
-    privacy.pseudonymKeyFile ??= `${env.GATEWAY_DATA_DIR}/pseudonym.key`;
-    // The uplink's files are private data too: keep them in the data dir, not ./data.
-    const uplink = out.uplink;
-    if (uplink && typeof uplink === 'object' && !Array.isArray(uplink)) {
-      const u = uplink as Record<string, unknown>;
-      u.outboxPath ??= `${env.GATEWAY_DATA_DIR}/uplink-outbox.db`;
-      u.summariesStatePath ??= `${env.GATEWAY_DATA_DIR}/summaries-state.bin`;
-    }
-  }
+  // Not a number: left as text, so the problem reads `http.port: expected a number, got the text "80a"`.
+  const number = (v: string): number | string => (/^\s*\d+\s*$/.test(v) ? Number(v) : v);
+  if (env.GATEWAY_HTTP_PORT) section('http').port = number(env.GATEWAY_HTTP_PORT);
+  if (env.GATEWAY_MQTT_PORT) section('broker').port = number(env.GATEWAY_MQTT_PORT);
+  if (env.GATEWAY_DATA_DIR) out.dataDir = env.GATEWAY_DATA_DIR;
   return out;
 }
 
 export function parseConfig(raw: unknown, file = '(config)', env: NodeJS.ProcessEnv = {}): GatewayConfig {
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
-    throw new ConfigError(file, [`(top level): got ${describe(raw)}; expected a mapping of keys`]);
+    throw new ConfigError(file, [`(top level): expected a mapping of keys, got ${describeValue(raw)}`]);
   }
   const problems: string[] = [];
   const substituted = substituteEnv(raw ?? {}, env, problems) as Record<string, unknown>;
   if (problems.length > 0) throw new ConfigError(file, problems);
   const withEnv = applyEnv(substituted, env);
   const result = configSchema.safeParse(withEnv);
-  if (!result.success) throw new ConfigError(file, formatIssues(result.error.issues, withEnv));
+  if (!result.success) throw new ConfigError(file, formatIssues(result.error.issues, withEnv, configSchema));
   return result.data;
 }
 
@@ -136,21 +95,29 @@ export function loadConfigFile(file: string | undefined, env: NodeJS.ProcessEnv 
 
 /**
  * A config file's YAML as plain data. Errors and warnings (an unknown `!tag`, a `!!binary` that
- * is not base64) are refused with their line: in a config they are mistakes, not something to
- * guess around with a warning on stderr.
+ * is not base64) are refused with their line, the line itself and a caret under the column: in a
+ * config they are mistakes, not something to guess around with a warning on stderr.
  */
 export function readYaml(text: string, file: string): unknown {
   let raw: unknown;
   try {
     const doc = parseDocument(text, { logLevel: 'silent' });
     const problems = [...doc.errors, ...doc.warnings];
-    if (problems.length > 0) {
-      throw new ConfigError(file, problems.slice(0, 5).map((e) => `not valid YAML${e.linePos ? ` at line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`));
-    }
+    if (problems.length > 0) throw new ConfigError(file, problems.slice(0, 5).map((e) => yamlProblem(text, e.message, e.linePos?.[0])));
     raw = doc.toJS();
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
   return raw;
+}
+
+/** `not valid YAML at line 3, column 9: <what>` and the line with a caret under the column. */
+export function yamlProblem(text: string, message: string, at: { line: number; col: number } | undefined): string {
+  const what = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (!at) return `not valid YAML: ${what}`;
+  const line = (text.split(/\r?\n/)[at.line - 1] ?? '').replace(/\t/g, ' ');
+  const shown = line.length > 100 ? `${line.slice(0, 100)}...` : line;
+  const caret = at.col - 1 <= 100 ? `\n      ${' '.repeat(Math.max(0, at.col - 1))}^` : '';
+  return `not valid YAML at line ${at.line}, column ${at.col}: ${what}\n      ${shown}${caret}`;
 }

@@ -1,13 +1,18 @@
 /**
  * The gateway's configuration (docs/interfaces.md "Configuration"). YAML validated with
  * zod; unknown keys are errors (strictObject everywhere). Types come from here.
+ * Each key's `.describe()` text is its documentation: it reaches gateway/config.schema.json
+ * (editors) and docs/configuration.md (regenerate both with `npm run gen`).
  */
 import { z } from 'zod';
 import { isSecretHash } from '../broker/secrets.js';
 
 const port = z.number().int().min(0).max(65535);
 const deviceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a device id: letters, digits, . _ - (max 128)');
-const templateId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a kebab-case template id');
+const templateId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a kebab-case template id').describe('The device template (a folder of device-templates/, e.g. `energy-meter-3p`).');
+const room = z.string().optional().describe('Room, a tag on every reading and shown on the dashboard.');
+const building = z.string().optional().describe('Building, a tag on every reading and shown on the dashboard.');
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('The least severe log level written (pino).');
 /**
  * Hashes are checked here, so `config check` refuses what start-up refuses. The messages never
  * repeat the value (formatIssues hides it too): a mistyped hash is often the secret itself.
@@ -19,155 +24,129 @@ const tokenHash = z.string().refine(
 );
 
 export const tlsSchema = z.strictObject({
-  port: port.default(8883),
-  certFile: z.string(),
-  keyFile: z.string(),
-  caFile: z.string().optional(),
-  requestClientCert: z.boolean().default(false),
-}).superRefine((t, ctx) => {
+  port: port.default(8883).describe('MQTT over TLS port (0: any free port).'),
+  certFile: z.string().describe('PEM certificate chain of the broker.'),
+  keyFile: z.string().describe('PEM private key of certFile.'),
+  caFile: z.string().optional().describe('PEM CA that signs client certificates.'),
+  requestClientCert: z.boolean().default(false).describe('Ask devices for a client certificate (signed by caFile).'),
+}).describe('MQTT over TLS; absent: no TLS listener.').superRefine((t, ctx) => {
   if (t.requestClientCert && !t.caFile) ctx.addIssue({ code: 'custom', path: ['caFile'], message: 'caFile (the CA that signs client certificates) is required with requestClientCert: true' });
 });
 
 export const brokerSchema = z.strictObject({
-  /** Plain MQTT over TCP; null: none (only TLS and/or WebSocket listen). */
-  port: port.nullable().default(1883),
-  host: z.string().default('0.0.0.0'),
+  port: port.nullable().default(1883).describe('Plain MQTT over TCP (0: any free port); null: none, only TLS and/or WebSocket listen. Environment: GATEWAY_MQTT_PORT.'),
+  host: z.string().default('0.0.0.0').describe('Address every broker listener binds to.'),
   tls: tlsSchema.optional(),
   websocket: z.strictObject({
-    port: port.default(8083),
-    path: z.string().default('/mqtt'),
-    /** Browser origins (`https://host[:port]`) that may connect; a request without Origin (a device) is always allowed. */
-    allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: http(s)://host[:port], no path')).default([]),
-  }).optional(),
+    port: port.default(8083).describe('MQTT over WebSocket port (0: any free port).'),
+    path: z.string().default('/mqtt').describe('HTTP path of the WebSocket endpoint.'),
+    allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: http(s)://host[:port], no path'))
+      .default([]).describe('Browser origins (`https://host[:port]`) that may connect; a request without Origin (a device) is always allowed.'),
+  }).optional().describe('MQTT over WebSocket (browsers, some devices); absent: no WebSocket listener.'),
   auth: z.strictObject({
-    enabled: z.boolean().default(false),
-    maxFailures: z.number().int().min(1).default(5),
-    lockoutSeconds: z.number().int().min(1).default(300),
-    /** Gateway-internal and admin MQTT users; their topic filters default to everything. */
+    enabled: z.boolean().default(false).describe('Devices log in with their id and secret (`devices[].secretHash`); off only with `insecure: true`.'),
+    maxFailures: z.number().int().min(1).default(5).describe('Failed logins of one client id before it is locked out.'),
+    lockoutSeconds: z.number().int().min(1).default(300).describe('How long a locked-out client id is refused.'),
     internalUsers: z.array(z.strictObject({
-      /** Its client ids are `<username>` or `<username>:<suffix>`, so it cannot hold `:`. */
-      username: z.string().regex(/^[^:]+$/, 'a username without ":"'),
-      /** scrypt hash (see `campus-gateway devices hash-secret`). */
-      secretHash,
-      publish: z.array(z.string().min(1)).default(['#']),
-      subscribe: z.array(z.string().min(1)).default(['#']),
-    })).default([]),
-  }).prefault({}),
-  /** Refused for every client: a subscription overlapping `topic` gets SUBACK 0x80; a publish matching it disconnects. */
+      username: z.string().regex(/^[^:]+$/, 'a username without ":"').describe('Its client ids are `<username>` or `<username>:<suffix>`, so it cannot hold `:`; not a device id.'),
+      secretHash: secretHash.describe('scrypt hash of its password (`campus-gateway devices hash-secret`).'),
+      publish: z.array(z.string().min(1)).default(['#']).describe('Topic filters it may publish to.'),
+      subscribe: z.array(z.string().min(1)).default(['#']).describe('Topic filters it may subscribe to.'),
+    })).default([]).describe('Gateway-internal and admin MQTT users; their topic filters default to everything.'),
+  }).prefault({}).describe('Device and user logins.'),
   deny: z.array(z.strictObject({
-    topic: z.string().min(1),
-    action: z.enum(['publish', 'subscribe', 'all']).default('subscribe'),
-  })).default([]),
+    topic: z.string().min(1).describe('Topic filter.'),
+    action: z.enum(['publish', 'subscribe', 'all']).default('subscribe').describe('What is refused.'),
+  })).default([]).describe('Refused for every client: a subscription overlapping `topic` gets SUBACK 0x80; a publish matching it disconnects.'),
   limits: z.strictObject({
-    maxPacketBytes: z.number().int().min(1024).default(256 * 1024),
-    maxConnections: z.number().int().min(1).default(10_000),
-    /** Per client; a client over it (after a burst of the same size) is disconnected. */
-    publishesPerSecond: z.number().int().min(1).default(2_000),
-    /** Per persistent session: QoS 1/2 messages beyond it are dropped and counted. */
-    offlineQueueLength: z.number().int().min(0).default(1_000),
-    /** A connection that sends no CONNECT (or TLS handshake) within this time is closed. */
-    connectTimeoutMs: z.number().int().min(100).default(10_000),
-    /**
-     * A subscriber whose socket does not drain within this time is disconnected, so one client
-     * that stops reading cannot stall the publishers whose messages it subscribed to.
-     */
-    drainTimeoutMs: z.number().int().min(100).default(5_000),
-    /**
-     * Open sockets per source address over all listeners. Campus devices mostly have their own
-     * address; devices behind one NAT router share it: list the router in perAddressExempt.
-     */
-    maxConnectionsPerAddress: z.number().int().min(1).default(100),
-    /** Addresses maxConnectionsPerAddress does not apply to (default: loopback, i.e. processes on the gateway). */
-    perAddressExempt: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
-  }).prefault({}),
+    maxPacketBytes: z.number().int().min(1024).default(256 * 1024).describe('Largest MQTT packet accepted.'),
+    maxConnections: z.number().int().min(1).default(10_000).describe('Open connections over all listeners.'),
+    publishesPerSecond: z.number().int().min(1).default(2_000).describe('Per client; a client over it (after a burst of the same size) is disconnected.'),
+    offlineQueueLength: z.number().int().min(0).default(1_000).describe('Per persistent session: QoS 1/2 messages beyond it are dropped and counted.'),
+    connectTimeoutMs: z.number().int().min(100).default(10_000).describe('A connection that sends no CONNECT (or TLS handshake) within this time is closed.'),
+    drainTimeoutMs: z.number().int().min(100).default(5_000)
+      .describe('A subscriber whose socket does not drain within this time is disconnected, so one client that stops reading cannot stall the publishers whose messages it subscribed to.'),
+    maxConnectionsPerAddress: z.number().int().min(1).default(100)
+      .describe('Open sockets per source address over all listeners. Campus devices mostly have their own address; devices behind one NAT router share it: list the router in perAddressExempt.'),
+    perAddressExempt: z.array(z.string().min(1)).default(['127.0.0.1', '::1']).describe('Addresses maxConnectionsPerAddress does not apply to (default: loopback, i.e. processes on the gateway).'),
+  }).prefault({}).describe('Limits that keep one client from taking the broker down.'),
   lifecycle: z.strictObject({
-    /** A polled device is offline after this many missed polls. */
-    missedPolls: z.number().int().min(1).default(3),
-    /** An `offline-alarm` is raised when a device stays offline this long. */
-    offlineAlarmAfterSeconds: z.number().int().min(0).default(900),
-  }).prefault({}),
+    missedPolls: z.number().int().min(1).default(3).describe('A polled device is offline after this many missed polls.'),
+    offlineAlarmAfterSeconds: z.number().int().min(0).default(900).describe('An `offline-alarm` is raised when a device stays offline this long.'),
+  }).prefault({}).describe('When a device counts as offline.'),
 }).superRefine((b, ctx) => {
-  if (b.port === null && !b.tls && !b.websocket) ctx.addIssue({ code: 'custom', path: ['port'], message: 'null (no plain TCP listener) needs broker.tls or broker.websocket' });
+  if (b.port === null && !b.tls && !b.websocket) ctx.addIssue({ code: 'custom', path: ['port'], message: 'a port number; null (no plain TCP listener) only together with broker.tls or broker.websocket' });
 });
 
 export const deviceSchema = z.strictObject({
-  id: deviceId,
+  id: deviceId.describe('The device id: its MQTT username and the `<device-id>` of its topics.'),
   template: templateId,
-  secretHash: secretHash.optional(),
-  room: z.string().optional(),
-  building: z.string().optional(),
-  /** For `id` devices (pens, bands, clickers): the person the device is bound to. */
-  person: z.string().optional(),
+  secretHash: secretHash.optional().describe('scrypt hash of the device\'s MQTT password (`campus-gateway devices hash-secret`); without it the device cannot log in when broker auth is on.'),
+  room,
+  building,
+  person: z.string().optional().describe('For `id` devices (pens, bands, clickers): the person the device is bound to; leaves the gateway only as a pseudonym.'),
 });
 
 export const modbusAdapterSchema = z.strictObject({
-  transport: z.enum(['tcp', 'rtu']),
-  host: z.string().optional(),
-  port: port.optional(),
-  path: z.string().optional(),
-  baudRate: z.number().int().positive().default(9600),
-  unitId: z.number().int().min(0).max(255).default(1),
+  transport: z.enum(['tcp', 'rtu']).describe('Modbus TCP (a meter or gateway on the network) or RTU (RS-485 on a serial port).'),
+  host: z.string().optional().describe('Address of the Modbus TCP device (transport tcp).'),
+  port: port.optional().describe('Modbus TCP port (default 502).'),
+  path: z.string().optional().describe('Serial port of the RS-485 adapter, e.g. /dev/ttyUSB0 (transport rtu).'),
+  baudRate: z.number().int().positive().default(9600).describe('Serial speed (transport rtu).'),
+  unitId: z.number().int().min(0).max(255).default(1).describe('Modbus unit (slave) id of the device.'),
   template: templateId,
-  deviceId,
-  intervalMs: z.number().int().min(50).default(5_000),
-  timeoutMs: z.number().int().min(10).default(1_000),
-  retries: z.number().int().min(0).default(1),
-  room: z.string().optional(),
-  building: z.string().optional(),
+  deviceId: deviceId.describe('The id its readings are stored under.'),
+  intervalMs: z.number().int().min(50).default(5_000).describe('Poll interval.'),
+  timeoutMs: z.number().int().min(10).default(1_000).describe('How long to wait for an answer.'),
+  retries: z.number().int().min(0).default(1).describe('Retries of a poll that got no answer.'),
+  room,
+  building,
 }).superRefine((a, ctx) => {
   if (a.transport === 'tcp' && !a.host) ctx.addIssue({ code: 'custom', path: ['host'], message: 'host is required for transport tcp' });
   if (a.transport === 'rtu' && !a.path) ctx.addIssue({ code: 'custom', path: ['path'], message: 'path is required for transport rtu' });
 });
 
 export const serialAdapterSchema = z.strictObject({
-  path: z.string(),
-  baudRate: z.number().int().positive().optional(),
+  path: z.string().describe('Serial port, e.g. /dev/ttyUSB0 (a missing one is a warning: USB adapters get plugged in later).'),
+  baudRate: z.number().int().positive().optional().describe('Serial speed; default: the template\'s.'),
   template: templateId,
-  deviceId,
-  intervalMs: z.number().int().min(50).default(10_000),
-  room: z.string().optional(),
-  building: z.string().optional(),
+  deviceId: deviceId.describe('The id its readings are stored under.'),
+  intervalMs: z.number().int().min(50).default(10_000).describe('Poll interval, for templates that are asked.'),
+  room,
+  building,
 });
 
 export const storeSchema = z.discriminatedUnion('kind', [
   z.strictObject({
-    kind: z.literal('embedded'),
-    path: z.string().default('./data'),
-    retentionDays: z.number().int().min(1).default(30),
+    kind: z.literal('embedded').describe('SQLite in the data directory (one gateway, small sites, the demo).'),
+    path: z.string().optional().describe('Directory of `gateway.db`; `:memory:` keeps readings in memory only. Default: the data directory.'),
+    retentionDays: z.number().int().min(1).default(30).describe('Readings older than this are deleted.'),
   }),
   z.strictObject({
-    kind: z.literal('influx'),
-    url: z.url(),
-    apiVersion: z.union([z.literal(1), z.literal(2)]).default(1),
-    database: z.string().optional(),
-    retentionPolicy: z.string().optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    org: z.string().optional(),
-    bucket: z.string().optional(),
-    token: z.string().optional(),
-    batchSize: z.number().int().min(1).default(5_000),
-    flushMs: z.number().int().min(10).default(1_000),
-    spoolPath: z.string().optional(),
-    /**
-     * Acknowledge QoS 1 once readings are in a local write-ahead log (group-commit fsync) and write
-     * InfluxDB in the background. Off by default: without it a QoS 1 publish is acknowledged once its
-     * batch is written to InfluxDB or fsynced to the spool (equally durable); measured here, the log
-     * cost ~40% more CPU per message without a clear throughput gain.
-     */
-    wal: z.boolean().default(false),
-    /**
-     * Gzip request bodies. `auto` (default): compress unless InfluxDB is on this machine
-     * (loopback), where compressing costs both processes CPU and saves nothing.
-     */
-    gzip: z.union([z.boolean(), z.literal('auto')]).default('auto'),
-    walPath: z.string().optional(),
-    /** The durable spool used while InfluxDB is unreachable or slow (gateway/src/store/README.md). */
+    kind: z.literal('influx').describe('InfluxDB 1.x, 2.x or 3.x over HTTP.'),
+    url: z.url().describe('InfluxDB base URL, e.g. http://influxdb:8086.'),
+    apiVersion: z.union([z.literal(1), z.literal(2)]).default(1).describe('1: /write with database (also 2.x/3.x v1 compatibility); 2: /api/v2/write with org, bucket and token.'),
+    database: z.string().optional().describe('Database (apiVersion 1).'),
+    retentionPolicy: z.string().optional().describe('Retention policy (apiVersion 1); default: the database\'s.'),
+    username: z.string().optional().describe('User (apiVersion 1).'),
+    password: z.string().optional().describe('Password (apiVersion 1); use `${NAME}` to read it from the environment.'),
+    org: z.string().optional().describe('Organization (apiVersion 2).'),
+    bucket: z.string().optional().describe('Bucket (apiVersion 2).'),
+    token: z.string().optional().describe('API token (apiVersion 2); use `${NAME}` to read it from the environment.'),
+    batchSize: z.number().int().min(1).default(5_000).describe('Readings per write request.'),
+    flushMs: z.number().int().min(10).default(1_000).describe('Longest wait before a partial batch is written.'),
+    spoolPath: z.string().optional().describe('Directory of the spool that holds batches while InfluxDB is unreachable. Default: `<dataDir>/influx-spool`.'),
+    wal: z.boolean().default(false).describe('Acknowledge QoS 1 once readings are in a local write-ahead log (group-commit fsync) and write InfluxDB in the background. '
+      + 'Off by default: without it a QoS 1 publish is acknowledged once its batch is written to InfluxDB or fsynced to the spool (equally durable); '
+      + 'measured, the log cost ~40% more CPU per message without a clear throughput gain.'),
+    gzip: z.union([z.boolean(), z.literal('auto')]).default('auto')
+      .describe('Gzip request bodies. `auto`: compress unless InfluxDB is on this machine (loopback), where compressing costs both processes CPU and saves nothing.'),
+    walPath: z.string().optional().describe('Directory of the write-ahead log (wal: true). Default: `<spoolPath>-wal`, or `<dataDir>/influx-wal`.'),
     spool: z.strictObject({
-      maxBytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
-      maxAgeHours: z.number().positive().default(7 * 24),
-      whenFull: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
-    }).prefault({}),
+      maxBytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024).describe('Bound of the spool on disk.'),
+      maxAgeHours: z.number().positive().default(7 * 24).describe('Spooled batches older than this are dropped and counted.'),
+      whenFull: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest').describe('What a full spool drops.'),
+    }).prefault({}).describe('The durable spool used while InfluxDB is unreachable or slow (gateway/src/store/README.md).'),
   }).superRefine((s, ctx) => {
     if (s.apiVersion === 1 && !s.database) ctx.addIssue({ code: 'custom', path: ['database'], message: 'database is required for apiVersion 1' });
     if (s.apiVersion === 2) {
@@ -179,77 +158,67 @@ export const storeSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const uplinkSchema = z.strictObject({
-  url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an MQTT URL such as mqtt://hub.school.local:1883'),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  caFile: z.string().optional(),
-  topicPrefix: z.string().default('hub'),
-  windowSeconds: z.number().int().min(1).refine((n) => 3600 % n === 0, 'a number of seconds that divides an hour').default(60),
-  /** A window is closed (and sent, once) this long after its end; later readings for it are counted as late. */
-  graceSeconds: z.number().int().min(0).max(3600).default(30),
-  /** The durable outbox (SQLite) holding summaries and alarms until the hub broker acknowledges them. */
-  outboxPath: z.string().default('./data/uplink-outbox.db'),
-  /** Hour/day roll-ups and counter anchors of the summaries, kept across restarts. */
-  summariesStatePath: z.string().default('./data/summaries-state.bin'),
-  /** Bound of the outbox; when full the oldest lowest-priority message is dropped and counted. */
-  outboxMaxMessages: z.number().int().min(100).default(200_000),
-  /** Keep each message until the hub role acknowledges storing it (`<topicPrefix>/<site>/ack`); off for a hub that does not. */
-  hubAck: z.boolean().default(true),
-  /** Resend what the hub has not acknowledged after this long. */
-  ackTimeoutSeconds: z.number().int().min(1).default(30),
-  /** A device offline longer than this raises an `offline` alarm. */
-  offlineAlarmSeconds: z.number().int().min(10).default(600),
-  /** The site's offset from UTC: hour/day roll-ups, school hours and lesson periods are local. */
-  utcOffsetMinutes: z.number().int().min(-720).max(840).refine((n) => n % 15 === 0, 'a multiple of 15 minutes').default(0),
-  /** Lights on outside these hours (and on non-school days, 0 = Sunday) count as left on. */
+  url: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an MQTT URL such as mqtt://hub.school.local:1883').describe('The hub\'s MQTT broker: mqtt://, mqtts://, ws:// or wss://.'),
+  username: z.string().optional().describe('MQTT username at the hub broker.'),
+  password: z.string().optional().describe('MQTT password at the hub broker; use `${NAME}` to read it from the environment.'),
+  caFile: z.string().optional().describe('PEM CA that signs the hub broker\'s certificate (mqtts, wss).'),
+  topicPrefix: z.string().default('hub').describe('Messages go to `<topicPrefix>/<site>/summary/<kind>` and `<topicPrefix>/<site>/alarm/<template>`.'),
+  windowSeconds: z.number().int().min(1).refine((n) => 3600 % n === 0, 'a number of seconds that divides an hour').default(60).describe('Length of a summary window; divides an hour.'),
+  graceSeconds: z.number().int().min(0).max(3600).default(30).describe('A window is closed (and sent, once) this long after its end; later readings for it are counted as late.'),
+  outboxPath: z.string().optional().describe('The durable outbox (SQLite) holding summaries and alarms until the hub acknowledges them. Default: `<dataDir>/uplink-outbox.db`.'),
+  summariesStatePath: z.string().optional()
+    .describe('Hour/day roll-ups and counter anchors of the summaries, kept across restarts; raised alarms are kept beside it (`.alarms.json`). Default: `<dataDir>/summaries-state.bin`.'),
+  outboxMaxMessages: z.number().int().min(100).default(200_000).describe('Bound of the outbox; when full the oldest lowest-priority message is dropped and counted.'),
+  hubAck: z.boolean().default(true).describe('Keep each message until the hub role acknowledges storing it (`<topicPrefix>/<site>/ack`); off for a hub that does not.'),
+  ackTimeoutSeconds: z.number().int().min(1).default(30).describe('Resend what the hub has not acknowledged after this long.'),
+  offlineAlarmSeconds: z.number().int().min(10).default(600).describe('A device offline longer than this raises an `offline` alarm.'),
+  utcOffsetMinutes: z.number().int().min(-720).max(840).refine((n) => n % 15 === 0, 'a multiple of 15 minutes').default(0)
+    .describe('The site\'s offset from UTC (China: 480): hour/day roll-ups, school hours and lesson periods are local.'),
   schoolHours: z.strictObject({
-    start: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('07:00'),
-    end: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('18:00'),
-    days: z.array(z.number().int().min(0).max(6)).default([1, 2, 3, 4, 5]),
-  }).prefault({}),
-  /** Lesson periods (`HH:MM-HH:MM`, local) for class sessions until teachers' sessions are known. */
-  lessonPeriods: z.array(z.string().regex(/^\d{1,2}:\d{2}-\d{1,2}:\d{2}$/, 'a period HH:MM-HH:MM')).default([]),
-});
+    start: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('07:00').describe('Start of the school day, HH:MM local.'),
+    end: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('18:00').describe('End of the school day, HH:MM local.'),
+    days: z.array(z.number().int().min(0).max(6)).default([1, 2, 3, 4, 5]).describe('School days, 0 = Sunday.'),
+  }).prefault({}).describe('Lights on outside these hours (and on non-school days) count as left on.'),
+  lessonPeriods: z.array(z.string().regex(/^\d{1,2}:\d{2}-\d{1,2}:\d{2}$/, 'a period HH:MM-HH:MM')).default([])
+    .describe('Lesson periods (`HH:MM-HH:MM`, local) for class sessions until teachers\' sessions are known.'),
+}).describe('Summaries and alarms to the school/district hub (edge/WHAT-LEAVES-THE-SCHOOL.md); absent: nothing leaves the gateway.');
 
 export const privacySchema = z.strictObject({
-  pseudonymKeyFile: z.string().default('./data/pseudonym.key'),
-  minGroupSize: z.number().int().min(2).default(5),
-});
+  pseudonymKeyFile: z.string().optional().describe('The secret key of the pseudonyms (made on first start, 0600). Default: `<dataDir>/pseudonym.key`.'),
+  minGroupSize: z.number().int().min(2).default(5).describe('Summaries about fewer people than this leave out the values.'),
+}).describe('De-identification of what leaves the gateway.');
 
 export const httpSchema = z.strictObject({
-  port: port.default(8080),
-  host: z.string().default('0.0.0.0'),
+  port: port.default(8080).describe('API and dashboard port (0: any free port). Environment: GATEWAY_HTTP_PORT.'),
+  host: z.string().default('0.0.0.0').describe('Address the API binds to.'),
   tokens: z.array(z.strictObject({
-    role: z.enum(['facilities', 'teacher', 'district', 'admin']),
-    /** scrypt hash of the bearer token (see `campus-gateway devices hash-secret`). */
-    tokenHash,
-    name: z.string().optional(),
-  })).optional(),
-});
+    role: z.enum(['facilities', 'teacher', 'district', 'admin']).describe('What the token may see and do (docs/interfaces.md "HTTP").'),
+    tokenHash: tokenHash.describe('Hash of the bearer token: scrypt from `campus-gateway devices hash-secret`, or sha256$<64 hex> for a long random token.'),
+    name: z.string().optional().describe('Who holds it (shown in the audit log).'),
+  })).optional().describe('API tokens; absent or empty: the API is open (refused unless `insecure: true`).'),
+}).describe('The HTTP API and dashboard.');
 
 export const configSchema = z.strictObject({
   site: z.strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase site id (letters, digits, -)').default('demo-school'),
-    name: z.string().default('Demo School'),
-  }).prefault({}),
-  broker: brokerSchema.prefault({}),
-  devices: z.array(deviceSchema).default([]),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase site id (letters, digits, -)').default('demo-school').describe('Site id: a tag on every reading and part of uplink topics.'),
+    name: z.string().default('Demo School').describe('Shown on the dashboard.'),
+  }).prefault({}).describe('The school site.'),
+  dataDir: z.string().optional()
+    .describe('Where the gateway keeps every file it writes that the config does not name (see "The data directory"). Environment: GATEWAY_DATA_DIR. Default: `store.path` (embedded), else the directory of `privacy.pseudonymKeyFile`, else `./data`.'),
+  broker: brokerSchema.prefault({}).describe('The embedded MQTT broker devices connect to.'),
+  devices: z.array(deviceSchema).default([]).describe('Provisioned MQTT devices; more can be added through the admin API (kept in `<dataDir>/devices.json`).'),
   adapters: z.strictObject({
-    modbus: z.array(modbusAdapterSchema).default([]),
-    serial: z.array(serialAdapterSchema).default([]),
-  }).prefault({}),
-  store: storeSchema.default({ kind: 'embedded', path: './data', retentionDays: 30 }),
+    modbus: z.array(modbusAdapterSchema).default([]).describe('Modbus devices the gateway polls.'),
+    serial: z.array(serialAdapterSchema).default([]).describe('Serial-line devices the gateway reads.'),
+  }).prefault({}).describe('Devices the gateway polls or reads itself.'),
+  store: storeSchema.prefault({ kind: 'embedded' }).describe('Where readings are stored.'),
   uplink: uplinkSchema.optional(),
   privacy: privacySchema.prefault({}),
   http: httpSchema.prefault({}),
-  /** Where the device templates live; defaults to the bundled device-templates package. */
-  templatesDir: z.string().optional(),
-  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
-  /**
-   * Run without broker auth or without API tokens on purpose (a lab, a demo). Without it such a
-   * config is refused at start (secure-start.ts); with it every dashboard page and /api/health say so.
-   */
-  insecure: z.boolean().default(false),
+  templatesDir: z.string().optional().describe('Where the device templates live; default: the bundled device-templates package.'),
+  log: z.strictObject({ level: logLevel }).prefault({}).describe('Logging.'),
+  insecure: z.boolean().default(false).describe('Run without broker auth or without API tokens on purpose (a lab, a demo). '
+    + 'Without it such a config is refused at start; with it every dashboard page and /api/health say so.'),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -42,7 +42,7 @@ export function openParts(config: StartConfig): OpenPart[] {
 }
 
 /** Cross-checks the schema cannot express, which start-up would otherwise trip over later. */
-function crossProblems(config: StartConfig): string[] {
+export function crossProblems(config: StartConfig): string[] {
   const problems: string[] = [];
   const deviceIds = new Set(config.devices.map((d) => d.id));
   for (const [i, u] of config.broker.auth.internalUsers.entries()) {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveStatePaths } from '../config/paths.js';
 import { configSchema } from '../config/schema.js';
 import { silentLogger } from '../log.js';
 import { TEST_TEMPLATES as T } from '../summaries/test-templates.js';
@@ -11,18 +12,18 @@ import { createSchoolUplink, summariesOptionsFrom } from './school-uplink.js';
 describe('createSchoolUplink', () => {
   it('takes its options from the config sections uplink, privacy and site', () => {
     const config = configSchema.parse({ site: { id: 'school-9' }, uplink: { url: 'mqtt://hub:1883', utcOffsetMinutes: 480, lessonPeriods: ['08:00-08:45'] }, privacy: { minGroupSize: 6 } });
-    expect(summariesOptionsFrom(config)).toEqual({
+    expect(summariesOptionsFrom(config, { summariesState: '/var/lib/cg/summaries-state.bin' })).toEqual({
       site: 'school-9', minGroupSize: 6, windowSeconds: 60, graceSeconds: 30, offlineAlarmSeconds: 600, utcOffsetMinutes: 480,
-      schoolHours: { start: '07:00', end: '18:00', days: [1, 2, 3, 4, 5] }, lessonPeriods: ['08:00-08:45'], statePath: './data/summaries-state.bin',
+      schoolHours: { start: '07:00', end: '18:00', days: [1, 2, 3, 4, 5] }, lessonPeriods: ['08:00-08:45'], statePath: '/var/lib/cg/summaries-state.bin',
     });
-    expect(summariesOptionsFrom(configSchema.parse({}))).toEqual({ site: 'demo-school', minGroupSize: 5 });
+    expect(summariesOptionsFrom(configSchema.parse({}), { summariesState: '/var/lib/cg/summaries-state.bin' })).toEqual({ site: 'demo-school', minGroupSize: 5 });
   });
 
   it('without an uplink still de-identifies and hands alarms to onMessage', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'school-'));
     const config = configSchema.parse({ privacy: { pseudonymKeyFile: join(dir, 'k', 'pseudonym.key') } });
     const seen: UplinkMessage[] = [];
-    const school = createSchoolUplink(config, { log: silentLogger(), templates: { list: () => Object.values(T) }, onMessage: (m) => seen.push(m) });
+    const school = createSchoolUplink({ config, paths: resolveStatePaths(config) }, { log: silentLogger(), templates: { list: () => Object.values(T) }, onMessage: (m) => seen.push(m) });
     await school.start();
     const [r] = school.pseudonymizer.deidentify([{ template: 'door-access', device: 'd1', ts: Date.now(), fields: { card: 'S2023001' }, tags: {} }], T.door);
     expect(r!.fields.card).toMatch(/^p-[0-9a-f]{24}$/);

@@ -3,12 +3,13 @@
  * guard and (when `uplink` is configured) the uplink, from the gateway config.
  * Start order: pseudonymizer (ingest needs it) → uplink → summaries; stop in reverse.
  *
- *   const school = createSchoolUplink(config, { log, templates, devices: () => registry.list() });
+ *   const school = createSchoolUplink({ config, paths: resolveStatePaths(config) }, { log, templates, devices: () => registry.list() });
  *   await school.start();
  *   createIngest({ …, privacy: school.pseudonymizer, listeners: [school.summaries.asListener()] });
  *   registry status changes → school.summaries.deviceStatus(id, template, status, at)
  */
 import type { Logger } from 'pino';
+import type { StatePaths } from '../config/paths.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { createPseudonymizer, type Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { createUplinkGuard, type UplinkGuard } from '../privacy/guard.js';
@@ -18,7 +19,10 @@ import { createSummaries, type Summaries, type SummariesOptions } from '../summa
 import type { UplinkMessage } from '../summaries/types.js';
 import { createUplink, type Uplink, type UplinkHealth } from './uplink.js';
 
-export function summariesOptionsFrom(config: GatewayConfig): SummariesOptions {
+/** The files this part keeps, as the composition root resolved them (config/paths.ts). */
+export type SchoolUplinkPaths = Pick<StatePaths, 'pseudonymKeyFile' | 'uplinkOutbox' | 'summariesState'>;
+
+export function summariesOptionsFrom(config: GatewayConfig, paths: Pick<StatePaths, 'summariesState'>): SummariesOptions {
   const u = config.uplink;
   return {
     site: config.site.id,
@@ -30,7 +34,7 @@ export function summariesOptionsFrom(config: GatewayConfig): SummariesOptions {
       utcOffsetMinutes: u.utcOffsetMinutes,
       schoolHours: u.schoolHours,
       lessonPeriods: u.lessonPeriods,
-      statePath: u.summariesStatePath,
+      statePath: paths.summariesState,
     }),
   };
 }
@@ -62,8 +66,9 @@ export interface SchoolUplinkDeps {
   placeOf?(device: string): { room?: string; building?: string } | undefined;
 }
 
-export function createSchoolUplink(config: GatewayConfig, deps: SchoolUplinkDeps): SchoolUplink {
-  const pseudonymizer = createPseudonymizer({ keyFile: config.privacy.pseudonymKeyFile }, { log: deps.log });
+export function createSchoolUplink(options: { config: GatewayConfig; paths: SchoolUplinkPaths }, deps: SchoolUplinkDeps): SchoolUplink {
+  const { config, paths } = options;
+  const pseudonymizer = createPseudonymizer({ keyFile: paths.pseudonymKeyFile }, { log: deps.log });
   const names = createOutboundNames({ site: config.site.id }, {
     templates: () => deps.templates.list(),
     devices: () => deps.devices?.() ?? [],
@@ -73,10 +78,10 @@ export function createSchoolUplink(config: GatewayConfig, deps: SchoolUplinkDeps
   const u = config.uplink;
   const uplink = u === undefined ? undefined : createUplink({
     site: config.site.id, url: u.url, username: u.username, password: u.password, caFile: u.caFile,
-    topicPrefix: u.topicPrefix, outboxPath: u.outboxPath, maxMessages: u.outboxMaxMessages,
+    topicPrefix: u.topicPrefix, outboxPath: paths.uplinkOutbox, maxMessages: u.outboxMaxMessages,
     hubAck: u.hubAck, ackTimeoutMs: u.ackTimeoutSeconds * 1000,
   }, { log: deps.log, guard });
-  const summaries = createSummaries(summariesOptionsFrom(config), {
+  const summaries = createSummaries(summariesOptionsFrom(config, paths), {
     log: deps.log,
     names,
     emit(m) {

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { sha256Token } from '../../src/api/token-hash.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { resolveStatePaths } from '../../src/config/paths.js';
 import { checkStartable } from '../../src/config/secure-start.js';
 import { parseHubConfig } from '../../src/hub/index.js';
 import { repoRoot } from '../kit/index.js';
@@ -89,7 +90,8 @@ describe('docker-compose.yml for a site', () => {
     expect(new URL(config.uplink!.url).hostname).toBe('hub-mqtt');
     const ports = services['gateway']!.ports!.map((p) => Number(p.split(':').pop()));
     expect(ports).toEqual(expect.arrayContaining([config.broker.port, config.http.port]));
-    for (const path of [config.privacy.pseudonymKeyFile, config.uplink!.outboxPath]) expect(path.startsWith(`${imageDataVolume()}/`), path).toBe(true);
+    const paths = resolveStatePaths(config);
+    for (const path of [paths.pseudonymKeyFile, paths.uplinkOutbox, paths.influxSpoolDir]) expect(path.startsWith(`${imageDataVolume()}/`), path).toBe(true);
   });
 
   it('runs the hub role on a config that reads the stand-in broker and writes the district database', () => {
