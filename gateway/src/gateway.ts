@@ -22,7 +22,7 @@ import { buildHttpApp } from './api/server.js';
 import { commandRoutes } from './commands/routes.js';
 import type { Pseudonymizer } from './privacy/index.js';
 import { createSchoolUplink, type SchoolUplink } from './uplink/school-uplink.js';
-import { createSummaryBuffer } from './api/summary-buffer.js';
+import { createSummaryStore, type SummaryStore } from './api/summary-store.js';
 import { createGatewayMetrics } from './metrics/metrics.js';
 import { adapterStats, createAdapters, createCommandsFor, createStore, subscribeCommands, type Adapters } from './wiring.js';
 import type { HealthReport } from './api/routes/health.js';
@@ -39,6 +39,8 @@ export interface Gateway {
   readonly pseudonymizer: Pseudonymizer;
   readonly adapters: Adapters;
   readonly school: SchoolUplink;
+  /** The summaries this gateway emitted, kept on disk for /api/summaries and the district view. */
+  readonly summaries: SummaryStore;
   http(): FastifyInstance;
   /** Bound ports (after start), useful when the config asked for port 0. */
   ports(): { mqtt: number; http: number };
@@ -74,11 +76,11 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     spoolDepth: () => Number(store.health().detail?.spool_batches ?? 0),
   }, { site: config.site.id });
   const store = metrics.instrumentStore(createStore(config, log, templates), config.store.kind);
-  const summaryBuffer = createSummaryBuffer();
+  const summaryStore = createSummaryStore({ path: join(dataDir, 'summaries.db') }, { log });
   // Pseudonymizer, summaries, the uplink guard and (when configured) the uplink to the school hub.
   const school = createSchoolUplink(config, {
     log, templates,
-    onMessage: (m) => summaryBuffer.push(m),
+    onMessage: (m) => summaryStore.push(m),
     placeOf: (id) => registry.get(id),
     devices: () => registry.list(),
   });
@@ -130,7 +132,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
   }
 
   return {
-    config, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school,
+    config, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school, summaries: summaryStore,
     http() {
       if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
       return app;
@@ -139,6 +141,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
     health,
     async start() {
       await templates.start();
+      await summaryStore.start();
       await school.start();
       await store.start();
       const warm = await store.latest?.();
@@ -153,7 +156,8 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
         log, health: { report: health }, store, registry,
         templateOf: (id) => templates.get(id),
         templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name,
-        summaries: summaryBuffer,
+        summaries: summaryStore,
+        ...(config.uplink?.hubUrl !== undefined && { hubUrl: config.uplink.hubUrl }),
         metrics,
         plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
           await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) });
@@ -179,6 +183,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger }): Gat
       await theBroker.stop();
       await store.stop();
       await school.stop();
+      await summaryStore.stop();
       await templates.stop();
     },
   };

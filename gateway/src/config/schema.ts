@@ -184,6 +184,8 @@ export const uplinkSchema = z.strictObject({
   password: z.string().optional(),
   caFile: z.string().optional(),
   topicPrefix: z.string().default('hub'),
+  /** The district hub's web page, linked from the gateway's District tab (omitted when unset). */
+  hubUrl: z.string().regex(/^https?:\/\/[^\s"'<>]+$/, 'an http(s) URL such as https://hub.district.example/').optional(),
   windowSeconds: z.number().int().min(1).refine((n) => 3600 % n === 0, 'a number of seconds that divides an hour').default(60),
   /** A window is closed (and sent, once) this long after its end; later readings for it are counted as late. */
   graceSeconds: z.number().int().min(0).max(3600).default(30),
