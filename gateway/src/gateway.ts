@@ -23,7 +23,7 @@ import { buildHttpApp } from './api/server.js';
 import { commandRoutes } from './commands/routes.js';
 import type { Pseudonymizer } from './privacy/index.js';
 import { createSchoolUplink, type SchoolUplink } from './uplink/school-uplink.js';
-import { createSummaryBuffer } from './api/summary-buffer.js';
+import { createSummaryStore, type SummaryStore } from './api/summary-store.js';
 import { createGatewayMetrics } from './metrics/metrics.js';
 import { adapterStats, createAdapters, createCommandsFor, createStore, subscribeCommands, type Adapters } from './wiring.js';
 import type { HealthReport } from './api/routes/health.js';
@@ -42,6 +42,8 @@ export interface Gateway {
   readonly pseudonymizer: Pseudonymizer;
   readonly adapters: Adapters;
   readonly school: SchoolUplink;
+  /** The summaries this gateway emitted, kept on disk for /api/summaries and the district view. */
+  readonly summaries: SummaryStore;
   http(): FastifyInstance;
   /** Bound ports (after start), useful when the config asked for port 0. */
   ports(): { mqtt: number; http: number };
@@ -78,11 +80,11 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
     spoolDepth: () => Number(store.health().detail?.spool_batches ?? 0),
   }, { site: config.site.id });
   const store = metrics.instrumentStore(createStore(config, paths, log, templates), config.store.kind);
-  const summaryBuffer = createSummaryBuffer();
+  const summaryStore = createSummaryStore({ path: paths.summariesDb }, { log });
   // Pseudonymizer, summaries, the uplink guard and (when configured) the uplink to the school hub.
   const school = createSchoolUplink({ config, paths }, {
     log, templates,
-    onMessage: (m) => summaryBuffer.push(m),
+    onMessage: (m) => summaryStore.push(m),
     placeOf: (id) => registry.get(id),
     devices: () => registry.list(),
   });
@@ -145,7 +147,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   }
 
   return {
-    config, paths, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school,
+    config, paths, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school, summaries: summaryStore,
     http() {
       if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
       return app;
@@ -165,6 +167,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
         // What `config check` refuses, refused before anything listens or writes (config/preflight.ts).
         const checked = preflight(config, { file: deps.configFile ?? '(config)', templates, paths });
         for (const warning of checked.warnings) log.warn(warning);
+        await step(() => summaryStore.start(), () => summaryStore.stop());
         await step(() => school.start(), () => school.stop());
         await step(() => store.start(), () => store.stop());
         await warmUp();
@@ -178,7 +181,8 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
           log, health: { report: health }, store, registry,
           templateOf: (id) => templates.get(id),
           templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name,
-          summaries: summaryBuffer,
+          summaries: summaryStore,
+          ...(config.uplink?.hubUrl !== undefined && { hubUrl: config.uplink.hubUrl }),
           metrics,
           plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
             await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) });
@@ -210,6 +214,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
       await theBroker.stop();
       await store.stop();
       await school.stop();
+      await summaryStore.stop();
       await templates.stop();
     },
   };

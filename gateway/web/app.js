@@ -517,19 +517,26 @@ function perDay(items, metrics) {
 }
 var ENERGY = [["energy_kwh", "Energy used per day", "kWh", "#b45309"], ["pv_yield_kwh", "Solar yield per day", "kWh", "#ca8a04"], ["water_m3", "Water per day", "m³", "#0369a1"]];
 var USAGE = [["board_on_min", "Smart boards on per day", "h", "#0f766e"], ["projector_on_min", "Projectors on per day", "h", "#7c3aed"], ["recording_min", "Lesson recording per day", "h", "#be123c"]];
+function hubLink(url) {
+  if (typeof url !== "string" || !/^https?:\/\//i.test(url)) return null;
+  return h("a", { id: "district-hub-link", class: "hub-link", href: url, rel: "noopener noreferrer" }, "All schools on the district hub →");
+}
 function districtView() {
   let body;
+  let hub;
   return {
     title: "District",
     everyMs: 3e4,
     mount(root2) {
       body = h("div", { id: "district-body" });
-      root2.append(h("div", { class: "page-head" }, h("h1", {}, "Energy and usage"), h("span", { class: "muted" }, `last ${DAYS} days, from the site's summaries`)), body);
+      hub = h("span", { id: "district-hub" });
+      root2.append(h("div", { class: "page-head" }, h("h1", {}, "Energy and usage"), h("span", { class: "muted" }, `last ${DAYS} days, from the site's summaries`), hub), body);
     },
     async refresh() {
       const to = Date.now();
       const from = to - DAYS * 864e5;
       const [energy, usage] = await Promise.all(["energy", "usage"].map((kind) => getJson(`/api/summaries?kind=${kind}&from=${from}&to=${to}`)));
+      clear(hub, hubLink(energy.hubUrl));
       if (energy.items.length === 0 && usage.items.length === 0) {
         clear(body, h(
           "div",

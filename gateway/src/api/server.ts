@@ -42,6 +42,8 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   ingest?: { addListener(listener: ReadingListener): void; stats(): { readings: Record<string, number>; rejected: Record<string, number> } };
   broker?: { connectedClients(): number; stats(): { connections: number; published: number; ingestErrors: number } };
   summaries?: SummarySource;
+  /** The district hub's page, linked from the district view (`uplink.hubUrl`). */
+  hubUrl?: string;
   /** Class sessions: a ready manager, or options to make one (metadata file, pseudonym of the privacy layer). */
   sessions?: SessionManager | { file?: string; pseudonym?: (value: string) => string };
   /** A metrics registry made by main (e.g. with an instrumented store); made here from the deps when absent. */
@@ -129,7 +131,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   });
   await typed.register(readingsRoutes, { store: deps.store, registeredTemplate: (id) => deps.registry.get(id)?.template, ...(templates ? { templates } : {}) });
   if (templates) await typed.register(templatesRoutes, { templates });
-  await typed.register(summariesRoutes, deps.summaries ? { summaries: deps.summaries } : {});
+  await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
   await typed.register(sessionsRoutes, { sessions });
   await app.register(metricsRoutes, { metrics });
   app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -19,6 +19,8 @@ export interface StatePaths {
   storeDir: string;
   /** Devices added, changed or removed through the admin API. */
   devicesFile: string;
+  /** This gateway's own summaries (SQLite) for the District tab and `/api/summaries`. */
+  summariesDb: string;
   /** Class sessions' metadata; their captured readings go in `sessions/` beside it. */
   sessionsFile: string;
   pseudonymKeyFile: string;
@@ -59,6 +61,7 @@ export function resolveStatePaths(config: PathsConfig, cwd = process.cwd()): Sta
     // `:memory:` is the embedded store's in-memory database, not a path.
     storeDir: embedded?.path === ':memory:' ? ':memory:' : embedded?.path ? at(embedded.path) : dataDir,
     devicesFile: inData('devices.json'),
+    summariesDb: inData('summaries.db'),
     sessionsFile: inData('sessions.json'),
     pseudonymKeyFile: config.privacy.pseudonymKeyFile ? at(config.privacy.pseudonymKeyFile) : inData('pseudonym.key'),
     uplinkOutbox: config.uplink?.outboxPath ? at(config.uplink.outboxPath) : inData('uplink-outbox.db'),
@@ -89,6 +92,7 @@ export function writtenPaths(config: PathsConfig, paths: StatePaths): WrittenPat
   out.push({ key: 'privacy.pseudonymKeyFile', path: paths.pseudonymKeyFile, dir: false, readOnly: true });
   out.push({ key: 'dataDir (devices.json)', path: paths.devicesFile, dir: false });
   out.push({ key: 'dataDir (sessions.json)', path: paths.sessionsFile, dir: false });
+  out.push({ key: 'dataDir (summaries.db)', path: paths.summariesDb, dir: false });
   if (config.uplink) {
     out.push({ key: 'uplink.outboxPath', path: paths.uplinkOutbox, dir: false });
     out.push({ key: 'uplink.summariesStatePath', path: paths.summariesState, dir: false });
@@ -105,6 +109,7 @@ export const STATE_FILES_TABLE = [
   '| --- | --- | --- | --- |',
   '| readings (SQLite: `gateway.db`, `-wal`, `-shm`) | `<dataDir>/` | `store.path` | `store.kind: embedded` |',
   '| devices added through the admin API | `<dataDir>/devices.json` | – | always |',
+  '| this gateway\'s summaries (SQLite, `-wal`, `-shm`), for the District tab | `<dataDir>/summaries.db` | – | always |',
   '| class sessions, their captured readings | `<dataDir>/sessions.json`, `<dataDir>/sessions/<id>.ndjson` | – | always |',
   '| pseudonym key | `<dataDir>/pseudonym.key` | `privacy.pseudonymKeyFile` | always |',
   '| uplink outbox (SQLite, `-wal`, `-shm`) | `<dataDir>/uplink-outbox.db` | `uplink.outboxPath` | with `uplink` |',

@@ -163,6 +163,7 @@ export const uplinkSchema = z.strictObject({
   password: z.string().optional().describe('MQTT password at the hub broker; use `${NAME}` to read it from the environment.'),
   caFile: z.string().optional().describe('PEM CA that signs the hub broker\'s certificate (mqtts, wss).'),
   topicPrefix: z.string().default('hub').describe('Messages go to `<topicPrefix>/<site>/summary/<kind>` and `<topicPrefix>/<site>/alarm/<template>`.'),
+  hubUrl: z.string().regex(/^https?:\/\/[^\s"'<>]+$/, 'an http(s) URL such as https://hub.district.example/').optional().describe('The district hub\'s web page, linked from the gateway\'s District tab (no link when unset).'),
   windowSeconds: z.number().int().min(1).refine((n) => 3600 % n === 0, 'a number of seconds that divides an hour').default(60).describe('Length of a summary window; divides an hour.'),
   graceSeconds: z.number().int().min(0).max(3600).default(30).describe('A window is closed (and sent, once) this long after its end; later readings for it are counted as late.'),
   outboxPath: z.string().optional().describe('The durable outbox (SQLite) holding summaries and alarms until the hub acknowledges them. Default: `<dataDir>/uplink-outbox.db`.'),

@@ -12,9 +12,16 @@
  * neither a broker restart that loses its queue or subscriptions nor a broker crash can
  * lose a summary. Messages not acknowledged within `ackTimeoutMs` are sent again from
  * the head of the outbox, waiting twice as long after each unanswered resend. Without
- * `hubAck` (another consumer than our hub), the broker's PUBACK is enough. On any disconnect the client is dropped and, after a capped
- * exponential backoff with jitter, a fresh one resends from the head of the outbox.
- * The hub drops duplicates by `id`.
+ * `hubAck` (another consumer than our hub), the broker's PUBACK is enough. On any disconnect the
+ * client is dropped and, after a capped exponential backoff with jitter, a fresh one resends from
+ * the head of the outbox. The hub drops duplicates by `id`.
+ *
+ * Catch-up after an outage (issue #20): the backoff is capped at 5 s (was 60 s: a school noticed
+ * a hub broker back after a 60 s outage only ~50 s later) and starts again from the first step on
+ * every CONNACK. After each (re)connect, until the hub acknowledges something on this connection,
+ * the ack timeout starts at `reconnectAckMs` (1 s) instead of `ackTimeoutMs`: a restarted broker
+ * without persistence drops what the gateway published before the hub role had resubscribed, and
+ * waiting the full 30 s for those made the catch-up last ~86 s.
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -42,6 +49,8 @@ export interface UplinkOptions {
   /** Keep each message until the hub acknowledges storing it (default true). */
   hubAck?: boolean;
   ackTimeoutMs?: number;
+  /** After a (re)connect, the first ack timeout (doubling per unanswered resend) until the hub acknowledges anything. */
+  reconnectAckMs?: number;
 }
 
 export interface UplinkHealth {
@@ -84,9 +93,10 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   const prefix = options.topicPrefix ?? 'hub';
   const window = options.inflight ?? 32;
   const initialMs = options.backoff?.initialMs ?? 1000;
-  const maxMs = options.backoff?.maxMs ?? 60_000;
+  const maxMs = options.backoff?.maxMs ?? 5_000;
   const hubAck = options.hubAck ?? true;
   const ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+  const reconnectAckMs = Math.min(options.reconnectAckMs ?? 1_000, ackTimeoutMs);
   const acks = ackTopic(prefix, options.site);
   let outbox: Outbox | undefined;
   let client: MqttClient | undefined;
@@ -102,6 +112,8 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   // Resends without any acknowledgement in between: each doubles the wait (capped at an hour), so
   // a hub that is down for days does not get the same messages queued for it every 30 s.
   let unansweredResends = 0;
+  /** False from each (re)connect until the hub's first ack on it: resends start at `reconnectAckMs`. */
+  let ackedSinceConnect = false;
   let lastError: string | undefined;
   let ca: Buffer | undefined;
 
@@ -158,6 +170,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
     }
     if (!Array.isArray(ids) || outbox === undefined) return;
     unansweredResends = 0;
+    ackedSinceConnect = true;
     for (const id of ids) {
       if (typeof id !== 'string') continue;
       inflight.delete(id);
@@ -169,7 +182,8 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
   function checkAckTimeouts(): void {
     if (!connected || inflight.size === 0) return;
     const oldest = Math.min(...inflight.values());
-    if (Date.now() - oldest < Math.min(ackTimeoutMs * 2 ** unansweredResends, Math.max(ackTimeoutMs, 3_600_000))) return;
+    const base = ackedSinceConnect ? ackTimeoutMs : reconnectAckMs;
+    if (Date.now() - oldest < Math.min(base * 2 ** unansweredResends, Math.max(ackTimeoutMs, 3_600_000))) return;
     counts.resends++;
     unansweredResends++;
     log.warn({ unacknowledged: inflight.size }, 'hub did not acknowledge in time; resending from the head of the outbox');
@@ -216,7 +230,11 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
     client = c;
     c.on('connect', () => {
       if (c !== client) return;
+      // A fresh start on every successful connection: the next outage backs off from the first step,
+      // and what was sent before it is resent at once if the hub does not answer (see the top).
       attempt = 0;
+      unansweredResends = 0;
+      ackedSinceConnect = false;
       lastError = undefined;
       log.info({ url: options.url, queued: outbox?.size() }, 'uplink connected');
       if (!hubAck) {
@@ -250,7 +268,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
       stopped = false;
       connect();
       if (hubAck) {
-        resendTimer = setInterval(checkAckTimeouts, Math.min(1000, ackTimeoutMs));
+        resendTimer = setInterval(checkAckTimeouts, Math.min(250, reconnectAckMs));
         resendTimer.unref();
       }
     },

@@ -1,4 +1,8 @@
-/** District: energy and usage per day from the summaries (/api/summaries), charted; an empty state until there are any. */
+/**
+ * District: energy and usage per day from the summaries this gateway keeps on disk (/api/summaries),
+ * charted; an empty state until there are any. With `uplink.hubUrl` set, a link to the hub's page,
+ * where every school of the district is shown (this tab shows only its own).
+ */
 import { getJson } from '../api.js';
 import { barChart } from '../chart.js';
 import { clear, h } from '../dom.js';
@@ -8,7 +12,7 @@ interface Summary {
   kind: string; resolution?: 'window' | 'hour' | 'day'; windowStart: string; windowEnd: string;
   values?: Record<string, number>;
 }
-interface SummaryList { available: boolean; items: Summary[] }
+interface SummaryList { available: boolean; hubUrl?: string | null; items: Summary[] }
 
 const DAYS = 14;
 const RESOLUTION_ORDER = ['day', 'hour', 'window'] as const;
@@ -31,19 +35,28 @@ export function perDay(items: Summary[], metrics: string[]): Map<string, Record<
 const ENERGY: Array<[string, string, string, string]> = [['energy_kwh', 'Energy used per day', 'kWh', '#b45309'], ['pv_yield_kwh', 'Solar yield per day', 'kWh', '#ca8a04'], ['water_m3', 'Water per day', 'm³', '#0369a1']];
 const USAGE: Array<[string, string, string, string]> = [['board_on_min', 'Smart boards on per day', 'h', '#0f766e'], ['projector_on_min', 'Projectors on per day', 'h', '#7c3aed'], ['recording_min', 'Lesson recording per day', 'h', '#be123c']];
 
+/** The hub link, only for an http(s) URL (the config checks it too: never a `javascript:` link). */
+export function hubLink(url: string | null | undefined): HTMLElement | null {
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return null;
+  return h('a', { id: 'district-hub-link', class: 'hub-link', href: url, rel: 'noopener noreferrer' }, 'All schools on the district hub →');
+}
+
 export function districtView(): View {
   let body: HTMLElement;
+  let hub: HTMLElement;
   return {
     title: 'District',
     everyMs: 30_000,
     mount(root) {
       body = h('div', { id: 'district-body' });
-      root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Energy and usage'), h('span', { class: 'muted' }, `last ${DAYS} days, from the site's summaries`)), body);
+      hub = h('span', { id: 'district-hub' });
+      root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Energy and usage'), h('span', { class: 'muted' }, `last ${DAYS} days, from the site's summaries`), hub), body);
     },
     async refresh() {
       const to = Date.now();
       const from = to - DAYS * 86_400_000;
       const [energy, usage] = await Promise.all(['energy', 'usage'].map((kind) => getJson<SummaryList>(`/api/summaries?kind=${kind}&from=${from}&to=${to}`)));
+      clear(hub, hubLink(energy!.hubUrl));
       if (energy!.items.length === 0 && usage!.items.length === 0) {
         clear(body, h('div', { class: 'card empty-state', id: 'district-empty' },
           h('h3', {}, 'No summaries yet'),
