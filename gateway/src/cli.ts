@@ -19,7 +19,7 @@ import { runTemplatesCheckCli } from './templates/index.js';
 import { runTemplatesDocsCli } from './templates/docs-cli.js';
 import { runDevicesCli } from './broker/devices-cli.js';
 import { ProvisioningError } from './registry/provisioning.js';
-import { createHub, loadHubConfig } from './hub/index.js';
+import { createHubService, loadHubConfig } from './hub/index.js';
 
 const USAGE = `usage:
   campus-gateway start [--config FILE] [--simulate]
@@ -61,7 +61,7 @@ async function hub(args: string[]): Promise<number> {
   }
   const config = loadHubConfig(file);
   const log = createRootLogger(config.log.level);
-  const theHub = createHub(config, { log });
+  const theHub = createHubService(config, { log }); // the hub, and its HTTP API when config.http is set
   await theHub.start();
   log.info('hub role running');
   await waitForSignal(log);

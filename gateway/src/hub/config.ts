@@ -6,6 +6,25 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, formatIssues, readYaml, substituteEnv } from '../config/load.js';
+import { httpSchema } from '../config/schema.js';
+
+/** The gateway's token hash check (scrypt or sha256), so both configs take the same hashes. */
+const tokenHash = httpSchema.shape.tokens.unwrap().element.shape.tokenHash;
+const siteId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase site id (letters, digits, -)');
+
+/** The hub's HTTP API (hub/http-app.ts); absent = the hub serves no HTTP. */
+export const hubHttpSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8090),
+  host: z.string().default('0.0.0.0'),
+  /** Role tokens, as the gateway's `http.tokens`; at the hub only `district` and `admin` exist (both read everything). */
+  tokens: z.array(z.strictObject({ role: z.enum(['district', 'admin']), tokenHash, name: z.string().optional() })).default([]),
+  /** Names shown by /api/schools; a school listed here and never heard from counts as silent. */
+  sites: z.record(siteId, z.string().min(1)).default({}),
+  /** A school with no message for this long is silent (/api/schools, campus_hub_schools_silent). */
+  silentAfterSeconds: z.number().int().min(60).default(900),
+  /** At start, /api/schools is filled from the district InfluxDB's last this many days. */
+  historyDays: z.number().int().min(1).max(3660).default(35),
+});
 
 export const hubConfigSchema = z.strictObject({
   broker: z.strictObject({
@@ -49,6 +68,17 @@ export const hubConfigSchema = z.strictObject({
     capacity: z.number().int().min(1000).default(1_000_000),
   }).prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  http: hubHttpSchema.optional(),
+  /** Serve the HTTP API without tokens on purpose (a lab); refused otherwise. */
+  insecure: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  if (c.http !== undefined && c.http.tokens.length === 0 && !c.insecure) {
+    ctx.addIssue({
+      code: 'custom', path: ['http', 'tokens'],
+      message: 'GW_ERR_INSECURE_CONFIG: empty, so anyone on the network could read every school\'s summaries and alarms; '
+        + 'add a district or admin token (tokenHash from `campus-gateway devices hash-secret`), or set insecure: true to serve the API open on purpose',
+    });
+  }
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
