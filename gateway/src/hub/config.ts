@@ -75,8 +75,8 @@ export const hubConfigSchema = z.strictObject({
   if (c.http !== undefined && c.http.tokens.length === 0 && !c.insecure) {
     ctx.addIssue({
       code: 'custom', path: ['http', 'tokens'],
-      message: 'GW_ERR_INSECURE_CONFIG: empty, so anyone on the network could read every school\'s summaries and alarms; '
-        + 'add a district or admin token (tokenHash from `campus-gateway devices hash-secret`), or set insecure: true to serve the API open on purpose',
+      message: 'at least one district or admin token (its tokenHash from `campus-gateway devices hash-secret`), or insecure: true to serve the API open '
+        + 'on purpose (GW_ERR_INSECURE_CONFIG: without tokens anyone on the network could read every school\'s summaries and alarms)',
     });
   }
 });
