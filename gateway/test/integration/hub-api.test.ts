@@ -105,14 +105,14 @@ describe('hub HTTP API', () => {
   it('lists every school: both senders, the one InfluxDB remembers, and the named one never heard (silent)', async () => {
     const body = await json('/api/schools');
     expect(body.history).toEqual({ loaded: true });
-    const byId = Object.fromEntries((body.schools as Array<{ id: string }>).map((s) => [s.id, s]));
+    const byId: Record<string, Record<string, unknown>> = Object.fromEntries((body.schools as Array<{ id: string }>).map((s) => [s.id, s]));
     expect(Object.keys(byId).sort()).toEqual(['school-named', 'school-north', 'school-old', 'school-south']);
     expect(byId['school-north']).toMatchObject({
       name: 'North Primary', silent: false, messages: { stored: 3, duplicates: 0, by_kind: { energy: 1, usage: 1, alarm: 1 } },
       last_alarm: { alarm: 'alarm', state: 'raised', template: 'smoke-detector', device: 'smoke-3', room: 'lab', value: 'true', at: sent.northAlarm.windowStart },
     });
-    expect(byId['school-north'].last_received_at).toEqual(expect.any(String));
-    expect(byId['school-north'].delivery_lag_s).toBeGreaterThanOrEqual(0);
+    expect(byId['school-north']!.last_received_at).toEqual(expect.any(String));
+    expect(byId['school-north']!.delivery_lag_s).toBeGreaterThanOrEqual(0);
     expect(byId['school-south']).toMatchObject({ name: 'school-south', silent: false, messages: { stored: 2, duplicates: 1 }, last_alarm: { device: 'smoke-9' } });
     expect(byId['school-old']).toMatchObject({ silent: true, last_received_at: null, last_summary: { kind: 'usage', window_start: new Date(today - 2 * DAY).toISOString(), received_at: null } });
     expect(byId['school-named']).toMatchObject({ name: 'Named But Never Heard', silent: true, last_summary: null, last_alarm: null });
