@@ -4,8 +4,9 @@
  * learn from the hub through its observer; the API reads them and the district InfluxDB.
  *
  * Start order: the HTTP port first (a port in use fails before the hub takes any message), then
- * /api/schools is filled from InfluxDB (best effort: an unreachable InfluxDB is reported on
- * /api/health, not fatal), then the hub. If a later step fails, what started is stopped.
+ * the hub (which creates the database), then /api/schools is filled from InfluxDB (best effort:
+ * an unreachable InfluxDB is reported on /api/health, not fatal). If the hub fails to start, the
+ * HTTP server is closed again.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -85,7 +86,6 @@ export function createHubService(config: HubConfig, deps: HubServiceDeps): HubSe
         port = typeof address === 'object' && address !== null ? address.port : http.port;
         if (config.insecure && http.tokens.length === 0) log.warn({ port }, 'hub API open without tokens (insecure: true)');
         log.info({ port, host: http.host }, 'hub API listening');
-        await loadHistory(http.historyDays);
       }
       try {
         await hub.start();
@@ -95,6 +95,8 @@ export function createHubService(config: HubConfig, deps: HubServiceDeps): HubSe
         app = undefined;
         throw err;
       }
+      // After the hub made the database; what arrives meanwhile is kept over the history.
+      if (http !== undefined) await loadHistory(http.historyDays);
     },
     async stop() {
       await app?.close();

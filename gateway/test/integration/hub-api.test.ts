@@ -4,7 +4,7 @@
 // what both sent: the schools list (with one school only InfluxDB remembers and one named in
 // the config but never heard), summaries by site/kind/resolution, alarms, health and metrics.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, sha256Token } from '../../src/api/token-hash.js';
 import { silentLogger } from '../../src/log.js';
 import { createHubService, parseHubConfig, toLines, writeLines, hubMessageSchema, type HubService } from '../../src/hub/index.js';
-import { startInflux, startMosquitto, until, type InfluxServer, type MosquittoServer } from '../kit/index.js';
+import { startInflux, startMosquitto, testOutputDir, until, type InfluxServer, type MosquittoServer } from '../kit/index.js';
 
 const DISTRICT = 'district-token-0123456789abcdef0123456789';
 const ADMIN = 'admin-token-0123456789abcdef0123456789abcd';
@@ -23,6 +23,7 @@ const yesterday = today - DAY;
 let broker: MosquittoServer;
 let influx: InfluxServer;
 let hub: HubService;
+let influxTarget: Parameters<typeof writeLines>[0];
 let base: string;
 const schools: Record<string, MqttClient> = {};
 
@@ -85,6 +86,7 @@ beforeAll(async () => {
   // A school the district InfluxDB remembers from before this hub process started.
   const old = hubMessageSchema.parse({ ...usageHour('school-old', 48), windowStart: new Date(today - 2 * DAY).toISOString(), windowEnd: new Date(today - 2 * DAY + 3_600_000).toISOString() });
   await fetch(`${influx.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE "district"' }) });
+  influxTarget = config.influx;
   await writeLines(config.influx, toLines(old));
   hub = createHubService(config, { log: silentLogger() });
   await hub.start();
@@ -187,4 +189,45 @@ describe('hub HTTP API', () => {
     expect(docs.info.title).toBe('campus-gateway hub API');
     expect(Object.keys(docs.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/schools', '/api/summaries', '/api/alarms']));
   });
+});
+
+describe('hub HTTP API across a district', () => {
+  it('answers a month of daily energy and usage of 120 schools, per school and all at once', async () => {
+    // Written straight to InfluxDB (as 120 hubs' worth of stored messages), 40 to 10 days ago: outside the other tests' ranges.
+    const first = today - 40 * DAY;
+    const lines: string[] = [];
+    for (let n = 0; n < 120; n++) {
+      const site = `district-${String(n).padStart(3, '0')}`;
+      for (let d = 0; d < 30; d++) {
+        const day = { windowStart: new Date(first + d * DAY).toISOString(), windowEnd: new Date(first + (d + 1) * DAY).toISOString() };
+        lines.push(...toLines(hubMessageSchema.parse({ ...energyDay(site, 200 + n + d / 10), ...day })));
+        lines.push(...toLines(hubMessageSchema.parse({ ...usageHour(site, 0), resolution: 'day', ...day })));
+      }
+    }
+    for (let i = 0; i < lines.length; i += 5000) await writeLines(influxTarget, lines.slice(i, i + 5000));
+    const range = `from=${new Date(first).toISOString()}&to=${new Date(first + 30 * DAY).toISOString()}`;
+    const timings: Record<string, number> = {};
+    const timed = async (name: string, path: string) => {
+      const t0 = performance.now();
+      const body = await json(path);
+      timings[name] = Math.round(performance.now() - t0);
+      return body;
+    };
+    const all = await timed('energy_day_120_schools_30_days', `/api/summaries?kind=energy&resolution=day&${range}&limit=10000`);
+    expect(all.truncated).toBe(false);
+    expect(all.items).toHaveLength(120 * 30);
+    expect(new Set(all.items.map((i: { site: string }) => i.site)).size).toBe(120);
+    const school77 = all.items.filter((i: { site: string }) => i.site === 'district-077');
+    expect(school77).toHaveLength(30);
+    expect(school77[0]).toMatchObject({ windowStart: new Date(first + 29 * DAY).toISOString(), values: { energy_kwh: 277 + 2.9, meters: 2 } });
+    expect(school77[0].rows).toHaveLength(2);
+    const one = await timed('one_school_all_kinds_30_days', `/api/summaries?site=district-077&resolution=day&${range}`);
+    expect(one.items.map((i: { kind: string }) => i.kind).filter((k: string) => k === 'usage')).toHaveLength(30);
+    expect(one.items).toHaveLength(60);
+    const page = await timed('energy_day_first_500', `/api/summaries?kind=energy&resolution=day&${range}&limit=500`);
+    expect(page.items).toHaveLength(500);
+    expect(page.truncated).toBe(true);
+    expect(page.items.every((i: { windowStart: string }) => i.windowStart >= page.items.at(-1).windowStart)).toBe(true);
+    writeFileSync(join(testOutputDir('hub-api'), 'timings.json'), `${JSON.stringify({ points: lines.length, ms: timings }, null, 2)}\n`);
+  }, 120_000);
 });
