@@ -34,6 +34,17 @@ describe('site tracker', () => {
     expect(old).toMatchObject({ id: 'school-old', silent: true, last_summary: { kind: 'usage', resolution: null, received_at: null }, last_alarm: { device: 'd-1', state: 'raised', received_at: null } });
   });
 
+  it('shows the outbox a gateway reports in its device-health values, when it does', () => {
+    const t = createSiteTracker({ silentAfterMs: 600_000 }, { now: () => T });
+    t.stored(summary('school-a', '2026-03-02T11:59:00Z'));
+    expect(t.list()[0]!.outbox).toBeNull();
+    t.stored(hubMessageSchema.parse({
+      id: 'h-1', site: 'school-a', kind: 'device-health', resolution: 'window', windowStart: '2026-03-02T11:58:00Z', windowEnd: '2026-03-02T11:59:00Z',
+      values: { devices_online: 3, outbox_queued: 42, outbox_oldest_s: 310 },
+    }));
+    expect(t.list()[0]!.outbox).toEqual({ queued: 42, oldest_s: 310, at: '2026-03-02T11:59:00.000Z' });
+  });
+
   it('stops tracking new sites past maxSites and counts them', () => {
     const t = createSiteTracker({ silentAfterMs: 600_000, maxSites: 2 }, { now: () => T });
     for (const s of ['s-1', 's-2', 's-3', 's-4']) t.stored(summary(s, '2026-03-02T11:59:00Z'));

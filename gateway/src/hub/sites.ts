@@ -20,6 +20,11 @@ export interface SiteView {
   last_received_at: string | null;
   /** Receipt − window end of the last message this process stored (seconds); large while the gateway empties its outbox. */
   delivery_lag_s: number | null;
+  /**
+   * The gateway's own outbox, when its device-health summaries carry `outbox_queued` (messages
+   * waiting) and optionally `outbox_oldest_s` (age of the oldest); null while none has.
+   */
+  outbox: { queued: number; oldest_s: number | null; at: string } | null;
   /** Since this process started. */
   messages: { stored: number; duplicates: number; by_kind: Record<string, number> };
   /** Nothing heard for longer than `silentAfterSeconds` (or never, for a site named in the config). */
@@ -31,6 +36,7 @@ interface SiteState {
   alarm?: { alarm: string; state: 'raised' | 'cleared'; template: string; device: string; room?: string | undefined; building?: string | undefined; value: string; at: number; receivedAt: number | null };
   receivedAt: number | null;
   lagS: number | null;
+  outbox?: { queued: number; oldestS: number | null; at: number };
   stored: number;
   duplicates: number;
   byKind: Map<string, number>;
@@ -107,6 +113,8 @@ export function createSiteTracker(options: SiteTrackerOptions, deps: { now?: () 
         s.alarm = { alarm: m.alarm, state: m.state, template: m.template, device: m.device, room: m.room, building: m.building, value: String(m.value), at: Date.parse(m.windowStart), receivedAt: t };
       } else {
         s.summary = { kind: m.kind, resolution: m.resolution, windowStart: Date.parse(m.windowStart), receivedAt: t };
+        const queued = m.kind === 'device-health' ? m.values.outbox_queued : undefined;
+        if (queued !== undefined) s.outbox = { queued, oldestS: m.values.outbox_oldest_s ?? null, at: Date.parse(m.windowEnd) };
       }
     },
     duplicate(site) {
@@ -126,6 +134,7 @@ export function createSiteTracker(options: SiteTrackerOptions, deps: { now?: () 
         } : null,
         last_received_at: iso(s.receivedAt),
         delivery_lag_s: s.lagS,
+        outbox: s.outbox ? { queued: s.outbox.queued, oldest_s: s.outbox.oldestS, at: iso(s.outbox.at)! } : null,
         messages: { stored: s.stored, duplicates: s.duplicates, by_kind: Object.fromEntries(s.byKind) },
         silent: isSilent(s, t),
       }));
