@@ -24,7 +24,7 @@ import { createRootLogger, resolveLogFormat } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
 import { runTemplatesDocsCli } from './templates/docs-cli.js';
 import { runDevicesCli } from './broker/devices-cli.js';
-import { createHub, loadHubConfig } from './hub/index.js';
+import { createHubService, loadHubConfig } from './hub/index.js';
 
 const USAGE = `usage:
   campus-gateway start [--config FILE] [--simulate] [--log-format json|pretty]
@@ -79,7 +79,7 @@ async function hub(args: string[]): Promise<number> {
   }
   const config = loadHubConfig(file);
   const log = rootLogger(config.log.level, values['log-format']);
-  const theHub = createHub(config, { log });
+  const theHub = createHubService(config, { log }); // the hub, and its HTTP API when config.http is set
   await theHub.start();
   log.info('hub role running');
   await waitForSignal(log);

@@ -1,20 +1,17 @@
 /**
  * The HTTP API and dashboard (fastify). Route groups are plugins; schemas are
  * zod through fastify-type-provider-zod (also feeding the OpenAPI document at
- * /api/docs); one error handler maps validation errors to 400 with the key path
- * and hides 5xx details; one onRequest hook checks role-scoped bearer tokens.
+ * /api/docs); the error handler, security headers and role-scoped bearer tokens
+ * come from app-base.ts, which the hub role's API (hub/http-app.ts) uses too.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { createAuthLimiter, type AuthLimiterOptions } from './auth-limiter.js';
-import { installAuth, type TokenConfig } from './auth.js';
-import { createAuthenticator, type AuthenticatorDeps, type AuthenticatorOptions } from './authenticator.js';
-import { ApiError, apiErrors } from './errors.js';
+import { createApiApp, type ApiAuthOptions } from './app-base.js';
+import type { TokenConfig } from './auth.js';
 import { devicesRoutes, type DevicesRoutesOptions } from './routes/devices.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -26,7 +23,7 @@ import { createGatewayMetrics, type GatewayMetrics, type MetricsSources } from '
 import type { ReadingListener } from '../pipeline/ingest.js';
 import { createSessionManager, type SessionManager } from '../sessions/index.js';
 import type { ReadingStore } from '../store/types.js';
-import { installSecurityHeaders, webRoutes } from './web-static.js';
+import { webRoutes } from './web-static.js';
 
 export interface HttpServerDeps extends DevicesRoutesOptions {
   log: Logger;
@@ -35,7 +32,7 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   /** `http.tokens`; none = open API (demo), flagged in /api/health. */
   tokens?: readonly TokenConfig[];
   /** Limits on token checks (failures per address, concurrent scrypt runs); `verify` lets tests count scrypt runs. */
-  auth?: { limiter?: AuthLimiterOptions; hashes?: AuthenticatorOptions; now?: () => number } & AuthenticatorDeps;
+  auth?: ApiAuthOptions;
   /** Serves /api/templates and tells which devices carry personal data. */
   templates?: TemplateSource;
   /** Class sessions capture readings from ingest. */
@@ -67,40 +64,9 @@ function isManager(s: HttpServerDeps['sessions']): s is SessionManager {
 }
 
 export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
-  });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((err, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const problems = err.validation.map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)'}: ${v.message ?? 'invalid'}`);
-      return reply.status(400).send({ error: { code: 'GW_ERR_VALIDATION', message: `invalid ${err.validationContext ?? 'request'}: ${problems.join('; ')}` } });
-    }
-    if (err instanceof ApiError) return reply.status(err.statusCode).headers(err.headers).send({ error: { code: err.code, message: err.message } });
-    const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    if (status < 500) return reply.status(status).send({ error: { code: 'GW_ERR_REQUEST', message: (err as Error).message } });
-    request.log.error({ err }, 'request failed');
-    return reply.status(500).send({ error: { code: 'GW_ERR_INTERNAL', message: 'internal error' } });
-  });
-
-  app.setNotFoundHandler(async () => {
-    throw apiErrors.notFound();
-  });
-  installSecurityHeaders(app);
-  const { verify, limiter, hashes, now } = deps.auth ?? {};
-  const auth = createAuthenticator(deps.tokens, hashes, verify ? { verify } : {});
-  // The address (never the token) is logged once per block, so an operator can find the client.
-  const onBlock = (address: string) => app.log.warn({ address }, 'too many failed API tokens from one address: answering 429 until its window ends');
-  const authState = installAuth(app, auth, createAuthLimiter(limiter, { onBlock, ...(now ? { now } : {}) }));
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'campus-gateway API', version: gatewayVersion, description: 'Devices, readings, summaries and class sessions of one school site (docs/interfaces.md).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: auth.enabled ? [{ bearer: [] }] : [],
-    },
-    transform: jsonSchemaTransform,
+  const { app, authEnabled, authStats } = await createApiApp({
+    log: deps.log, tokens: deps.tokens, auth: deps.auth,
+    openapi: { title: 'campus-gateway API', version: gatewayVersion, description: 'Devices, readings, summaries and class sessions of one school site (docs/interfaces.md).' },
   });
 
   const templates = deps.templates;
@@ -125,7 +91,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   }, { ...(deps.site ? { site: deps.site } : {}) });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  await typed.register(healthRoutes, { health: deps.health, authEnabled: auth.enabled, version: gatewayVersion, authStats: authState.stats, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site } } : {}) });
+  await typed.register(healthRoutes, { health: deps.health, authEnabled, version: gatewayVersion, authStats, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site } } : {}) });
   await typed.register(devicesRoutes, {
     registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner), ...(deps.templateOf ? { templateOf: deps.templateOf } : {}),
   });
@@ -134,7 +100,6 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
   await typed.register(sessionsRoutes, { sessions });
   await app.register(metricsRoutes, { metrics });
-  app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   for (const plugin of deps.plugins ?? []) await plugin(app);
   await app.register(webRoutes, { root: webRoot });
   return app;

@@ -8,6 +8,25 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, formatIssues, readYaml, substituteEnv } from '../config/load.js';
+import { httpSchema } from '../config/schema.js';
+
+/** The gateway's token hash check (scrypt or sha256), so both configs take the same hashes. */
+const tokenHash = httpSchema.shape.tokens.unwrap().element.shape.tokenHash;
+const siteId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase site id (letters, digits, -)');
+
+/** The hub's HTTP API (hub/http-app.ts); absent = the hub serves no HTTP. */
+export const hubHttpSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8090).describe('HTTP port of the hub\'s API.'),
+  host: z.string().default('0.0.0.0').describe('Address the API listens on.'),
+  tokens: z.array(z.strictObject({
+    role: z.enum(['district', 'admin']).describe('district or admin: at the hub both read everything.'),
+    tokenHash,
+    name: z.string().optional().describe('Sent before the secret as `<name>.<secret>`, so a check costs one hash.'),
+  })).default([]).describe('Role tokens, as the gateway\'s `http.tokens`; at the hub only `district` and `admin` exist.'),
+  sites: z.record(siteId, z.string().min(1)).default({}).describe('Names shown by /api/schools; a school listed here and never heard from counts as silent.'),
+  silentAfterSeconds: z.number().int().min(60).default(900).describe('A school with no message for this long is silent (/api/schools, campus_hub_schools_silent).'),
+  historyDays: z.number().int().min(1).max(3660).default(35).describe('At start, /api/schools is filled from the district InfluxDB\'s last this many days.'),
+}).describe('The hub\'s HTTP API (health, metrics, schools, summaries, alarms); none when absent.');
 
 export const hubConfigSchema = z.strictObject({
   broker: z.strictObject({
@@ -42,6 +61,16 @@ export const hubConfigSchema = z.strictObject({
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('The least severe log level written (pino).'),
   }).prefault({}).describe('Logging.'),
+  http: hubHttpSchema.optional(),
+  insecure: z.boolean().default(false).describe('Serve the HTTP API without tokens on purpose (a lab); refused otherwise.'),
+}).superRefine((c, ctx) => {
+  if (c.http !== undefined && c.http.tokens.length === 0 && !c.insecure) {
+    ctx.addIssue({
+      code: 'custom', path: ['http', 'tokens'],
+      message: 'at least one district or admin token (its tokenHash from `campus-gateway devices hash-secret`), or insecure: true to serve the API open '
+        + 'on purpose (GW_ERR_INSECURE_CONFIG: without tokens anyone on the network could read every school\'s summaries and alarms)',
+    });
+  }
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;

@@ -26,7 +26,17 @@ import { startErrors } from '../errors.js';
 import { withoutCredentials } from '../store/influx-http.js';
 import { prepareInflux } from '../store/influx-setup.js';
 import { InfluxWriteError, setupTarget, writeLines } from './influx-writer.js';
-import { hubMessageSchema, toLines } from './points.js';
+import { hubMessageSchema, toLines, type HubMessage } from './points.js';
+
+/** What the hub's HTTP API (monitor.ts) learns from each message; all optional. */
+export interface HubObserver {
+  /** A message stored in InfluxDB. */
+  stored?(message: HubMessage): void;
+  /** A resend dropped by its id. */
+  duplicate?(site: string): void;
+  /** One InfluxDB write attempt: its duration, and the error when it failed. */
+  write?(seconds: number, error?: Error): void;
+}
 
 export interface HubStats {
   received: number;
@@ -36,6 +46,8 @@ export interface HubStats {
   writeRetries: number;
   shared: boolean;
   connected: boolean;
+  /** Message ids in the dedup set. */
+  dedupIds: number;
 }
 
 export interface Hub {
@@ -47,10 +59,11 @@ export interface Hub {
 const SETUP_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 
-export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
+export function createHub(config: HubConfig, deps: { log: Logger; observer?: HubObserver }): Hub {
   const log = deps.log.child({ component: 'hub' });
   const b = config.broker;
-  const stats: HubStats = { received: 0, stored: 0, duplicates: 0, invalid: 0, writeRetries: 0, shared: false, connected: false };
+  const observer = deps.observer ?? {};
+  const stats: HubStats = { received: 0, stored: 0, duplicates: 0, invalid: 0, writeRetries: 0, shared: false, connected: false, dedupIds: 0 };
   let client: MqttClient | undefined;
   let seen: SeenIds | undefined;
   let stopping = false;
@@ -110,11 +123,14 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
 
   async function store(lines: string[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      const t0 = performance.now();
       try {
         if (setupPending) await setUp();
         await writeLines(config.influx, lines);
+        observer.write?.((performance.now() - t0) / 1000);
         return;
       } catch (err) {
+        observer.write?.((performance.now() - t0) / 1000, err as Error);
         if (!(err instanceof InfluxWriteError) || !err.retryable || stopping) throw err;
         stats.writeRetries++;
         const delay = backoffDelay(attempt, 200, 30_000);
@@ -143,6 +159,7 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
     }
     if (seen!.has(msg.data.id)) {
       stats.duplicates++;
+      observer.duplicate?.(where.site);
       ack(where.site, msg.data.id);
       return;
     }
@@ -167,6 +184,7 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
     }
     seen!.add(msg.data.id);
     stats.stored++;
+    observer.stored?.(msg.data);
     ack(where.site, msg.data.id);
   }
 
@@ -182,7 +200,7 @@ export function createHub(config: HubConfig, deps: { log: Logger }): Hub {
       }
     },
     stop: () => close(false),
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, dedupIds: seen?.size() ?? 0 }),
   };
 
   async function startParts(): Promise<void> {

@@ -1,6 +1,8 @@
 export { createHub } from './hub.js';
-export type { Hub, HubStats } from './hub.js';
-export { hubConfigSchema, loadHubConfig, parseHubConfig } from './config.js';
+export type { Hub, HubObserver, HubStats } from './hub.js';
+export { createHubService } from './service.js';
+export type { HubService, HubServiceDeps } from './service.js';
+export { hubConfigSchema, hubHttpSchema, loadHubConfig, parseHubConfig } from './config.js';
 export type { HubConfig, HubConfigInput } from './config.js';
 export { hubMessageSchema, toLines } from './points.js';
 export type { HubMessage } from './points.js';

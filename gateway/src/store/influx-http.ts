@@ -152,7 +152,7 @@ export interface InfluxQlSeries {
 }
 
 /** Runs one InfluxQL statement through `/query` (epoch=ms) and returns its series. */
-export async function influxQl(target: InfluxTarget, q: string, timeoutMs: number, fetchImpl: FetchLike): Promise<InfluxQlSeries[]> {
+export async function influxQl(target: Pick<InfluxTarget, 'queryUrl' | 'database' | 'headers'>, q: string, timeoutMs: number, fetchImpl: FetchLike): Promise<InfluxQlSeries[]> {
   const params = new URLSearchParams({ db: target.database, q, epoch: 'ms' });
   const res = await fetchImpl(`${target.queryUrl}?${params.toString()}`, {
     headers: target.headers,
