@@ -18,6 +18,7 @@ import { loadConfigFile } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { checkStartable, openParts } from './config/secure-start.js';
 import { runConfigCheckCli } from './config/check-cli.js';
+import { preflightHub } from './config/preflight.js';
 import { describeStartError, fromSystemError } from './errors.js';
 import { createGateway } from './gateway.js';
 import { createRootLogger, resolveLogFormat } from './log.js';
@@ -78,6 +79,8 @@ async function hub(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadHubConfig(file);
+  // What `hub config check` refuses (an unreadable CA, an unwritable dedup file), refused before connecting.
+  preflightHub(config, file);
   const log = rootLogger(config.log.level, values['log-format']);
   const theHub = createHubService(config, { log }); // the hub, and its HTTP API when config.http is set
   await theHub.start();

@@ -39,6 +39,20 @@ function hubConfigFile(brokerUrl: string, influx: Record<string, unknown>): stri
 }
 
 describe('campus-gateway hub start-up', () => {
+  it('refuses what `hub config check` refuses (a CA file that does not exist) before connecting', async () => {
+    const file = join(dir, 'hub-no-ca.yaml');
+    const ca = join(dir, 'no-such-ca.pem');
+    writeFileSync(file, JSON.stringify({ broker: { url: broker.url, clientId: 'hub-no-ca', caFile: ca }, influx: { url: 'http://127.0.0.1:9', database: 'district' }, dedup: { path: join(dir, 'dedup-no-ca.db') } }));
+    const start = await runCli(['hub', '--config', file]);
+    // A config error lists every bad key, one per line, with no stack.
+    expect(start.code).toBe(1);
+    expect(start.stderr).toMatch(/broker\.caFile/);
+    expect(start.stderr).not.toMatch(/^\s+at /m);
+    const check = await runCli(['hub', 'config', 'check', file]);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain('broker.caFile');
+  });
+
   it('a district database that is missing and may not be created is one fatal line', async () => {
     const secured = await startSecuredInflux();
     try {
