@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
-import { loadConfigFile } from './config/load.js';
+import { ConfigError, loadConfigFile } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { checkStartable, openParts } from './config/secure-start.js';
 import { runConfigCheckCli } from './config/check-cli.js';
@@ -142,6 +142,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
   } catch (err) {
+    // A config error starts with the file it is about and prints exactly as `config check` does.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
     const { text, known } = describeStartError(err);
     process.stderr.write(`campus-gateway: ${known ? text : `unexpected error (please report it with this stack)\n${text}`}\n`);
     return 1;
