@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModbusSimServer, type ModbusSimServer } from '../../../firmware-sim/src/modbus/index.js';
+import { createApiApp } from '../../src/api/app-base.js';
+import { streamRoutes } from '../../src/api/routes/stream.js';
 import { sha256Token } from '../../src/api/token-hash.js';
+import { createStateFanout } from '../../src/pipeline/state-fanout.js';
+import { createDeviceRegistry } from '../../src/registry/device-registry.js';
 import { hashSecret } from '../../src/broker/secrets.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
@@ -207,5 +211,34 @@ describe('security: state topics and the SSE stream for apps', () => {
     expect(await district.json()).toMatchObject({ error: { code: 'GW_ERR_FORBIDDEN' } });
     expect((await fetch(`${base}/api/stream`)).status).toBe(401);
     expect((await fetch(`${base}/api/stream?device=${'x'.repeat(200)}`, { headers: { authorization: `Bearer ${TOKENS.admin}` } })).status).toBe(400);
+  });
+});
+
+describe('security: the stream\'s own limits', () => {
+  it('refuses streams beyond maxStreams with 503, and closing the server ends the open ones', async () => {
+    const log = silentLogger();
+    const fanout = createStateFanout({ enabled: false, minIntervalMs: 0 }, { log, publish: () => undefined });
+    const { app } = await createApiApp({ log, tokens: undefined, auth: undefined, openapi: { title: 'stream', version: '0', description: 'stream test' } });
+    await app.register(streamRoutes, { stream: fanout, registry: createDeviceRegistry(), privateFields: () => [], maxStreams: 1 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/stream`;
+    const first = await fetch(url);
+    expect(first.status).toBe(200);
+    const reader = (first.body as ReadableStream<Uint8Array>).getReader();
+    await until('the stream subscribed', () => (fanout.stats().subscribers === 1 ? true : undefined));
+    fanout.readings([{ template: 'energy-meter-1p', device: 'm1', ts: 1, fields: { power_w: 5 }, tags: {} }], undefined as never);
+    const second = await fetch(url);
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('30');
+    expect(await second.json()).toMatchObject({ error: { code: 'GW_ERR_TOO_MANY_STREAMS' } });
+    await app.close(); // would wait forever for the open stream if the route did not end it
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('"power_w":5');
+    expect(fanout.stats().subscribers).toBe(0);
   });
 });
