@@ -50,7 +50,7 @@ function collect(c: MqttClient): Array<{ topic: string; text: string; retain: bo
 interface SseEvent { event: string; data: Record<string, unknown> }
 
 /** Opens the SSE stream and reads it until `done` holds for the events so far (or it ends). */
-async function readStream(query: string, token: string, done: (events: SseEvent[]) => boolean, stop?: Promise<unknown>): Promise<SseEvent[]> {
+async function readStream(query: string, token: string, done: (events: SseEvent[]) => boolean, stopWhen?: () => Promise<unknown>): Promise<SseEvent[]> {
   const ac = new AbortController();
   const res = await fetch(`${base}/api/stream${query}`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
   expect(res.status).toBe(200);
@@ -59,7 +59,7 @@ async function readStream(query: string, token: string, done: (events: SseEvent[
   const decoder = new TextDecoder();
   let buffered = '';
   const timer = setTimeout(() => ac.abort(), 15_000);
-  void stop?.then(() => ac.abort());
+  void stopWhen?.().then(() => ac.abort());
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buffered += decoder.decode(chunk, { stream: true });
@@ -202,9 +202,11 @@ describe('security: state topics and the SSE stream for apps', () => {
   });
 
   it('a teacher with no running session sees nothing; district is refused; bad tokens and queries get clear errors', async () => {
-    // the stream stays open while the meter publishes three more states, none of them the teacher's
-    const from = gw.stateFanout.stats().published;
-    const teacher = await readStream('', TOKENS.teacher, () => false, until('three more states', () => (gw.stateFanout.stats().published >= from + 3 ? true : undefined)));
+    // once open, the stream stays so while the meter publishes three more states, none of them the teacher's
+    const teacher = await readStream('', TOKENS.teacher, () => false, async () => {
+      const from = gw.stateFanout.stats().published;
+      await until('three more states', () => (gw.stateFanout.stats().published >= from + 3 ? true : undefined));
+    });
     expect(teacher).toEqual([]);
     const district = await fetch(`${base}/api/stream`, { headers: { authorization: `Bearer ${TOKENS.district}` } });
     expect(district.status).toBe(403);
