@@ -104,7 +104,7 @@ beforeAll(async () => {
     store: { kind: 'embedded', path: dir },
     privacy: { pseudonymKeyFile: join(dir, 'key') },
     devices: [
-      { id: 'band-07', template: 'student-wristband', secretHash: await hashSecret('band-password', CHEAP) },
+      { id: 'band-07', template: 'student-wristband', person: 'S2023001', secretHash: await hashSecret('band-password', CHEAP) },
     ],
     adapters: { modbus: [{ transport: 'tcp', host: '127.0.0.1', port: sim.port, unitId: 1, template: 'energy-meter-1p', deviceId: 'meter-101', intervalMs: 100, timeoutMs: 200, room: '101' }] },
   }), { log: silentLogger() });
@@ -199,6 +199,27 @@ describe('security: state topics and the SSE stream for apps', () => {
     expect(admin.data).toMatchObject({ device: 'band-07', fields: { band: expect.stringMatching(/^p-/) as unknown } });
     const facilities = await facilitiesStream;
     expect(facilities.every((e) => e.data.template !== 'student-wristband')).toBe(true);
+  });
+
+  it('a teacher streams only their running session\'s roster devices, personal fields hidden', async () => {
+    const created = await fetch(`${base}/api/sessions`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKENS.teacher}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ room: 'GYM', class: '7B', subject: 'PE', end: new Date(Date.now() + 3_600_000).toISOString(), roster: [{ device: 'band-07', student: 'Test Pupil' }] }),
+    });
+    expect(created.status).toBe(201);
+    const band = await connect('band-07', 'band-password');
+    const stream = readStream('', TOKENS.teacher, (es) => es.some((e) => e.event === 'state' && (e.data.fields as Record<string, unknown>).steps === 4000));
+    await until('the teacher\'s stream', () => (gw.stateFanout.stats().subscribers > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    await band.publishAsync('campus/student-wristband/band-07/telemetry', JSON.stringify({ band: BAND_ID, hr: 131, steps: 4000, spo2: 98, temp: 36.4, bat: 65 }), { qos: 1 });
+    const events = await stream;
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.data.device === 'band-07')).toBe(true);
+    const last = events.at(-1)!;
+    expect(last.data.fields).toEqual({ steps: 4000, battery_pct: 65 });
+    const r = await fetch(`${base}/api/sessions`, { headers: { authorization: `Bearer ${TOKENS.teacher}` } });
+    const [session] = (await r.json()) as Array<{ id: string }>;
+    await fetch(`${base}/api/sessions/${session!.id}/stop`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.teacher}` } });
   });
 
   it('a teacher with no running session sees nothing; district is refused; bad tokens and queries get clear errors', async () => {
