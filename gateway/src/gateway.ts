@@ -16,6 +16,7 @@ import { deviceAuthFromConfig } from './broker/device-auth.js';
 import { adminDevicesRoutes } from './api/routes/admin-devices.js';
 import { createDeviceProvisioning } from './registry/provisioning.js';
 import { createIngest, type Ingest } from './pipeline/ingest.js';
+import { createStateFanout, type StateFanout } from './pipeline/state-fanout.js';
 import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.js';
 import type { ReadingStore } from './store/types.js';
 import { createTemplateRegistry, type TemplateRegistry } from './templates/index.js';
@@ -44,6 +45,8 @@ export interface Gateway {
   readonly school: SchoolUplink;
   /** The summaries this gateway emitted, kept on disk for /api/summaries and the district view. */
   readonly summaries: SummaryStore;
+  /** `state` / `availability` topics and the SSE stream for the school's apps. */
+  readonly stateFanout: StateFanout;
   http(): FastifyInstance;
   /** Bound ports (after start), useful when the config asked for port 0. */
   ports(): { mqtt: number; http: number };
@@ -97,10 +100,15 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
     onDevicePublish: (topic, payload, at) => ingest.handleMqtt(topic, payload, at),
     onDeviceStatus: (topic, payload, at) => void ingest.handleMqtt(topic, payload, at),
   });
+  // The de-identified readings of every transport, for apps: retained topics and GET /api/stream.
+  const stateFanout = createStateFanout(config.broker.stateTopics, {
+    log,
+    publish: (topic, payload) => { theBroker.publish(topic, payload, { retain: true }).catch(() => undefined); },
+  });
   const ingest = createIngest({
     log, templates, registry, stores: [store],
     privacy: { deidentify: (readings, template) => pseudonymizer.deidentifyInPlace(readings, template), pseudonym: (id) => pseudonymizer.pseudonym(id) },
-    listeners: [school.summaries.asListener()],
+    listeners: [school.summaries.asListener(), stateFanout],
     publishRejected: (payload) => {
       theBroker.publish(rejectedTopic(config.site.id), payload).catch(() => undefined);
     },
@@ -108,6 +116,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   const adapters = createAdapters(config, { log, templates, registry, ingest });
   const commands = createCommandsFor(config, adapters, log);
   registry.on('status', (d) => {
+    if (d.status !== 'never') stateFanout.availability(d.id, d.template, d.status);
     if (d.status === 'online') school.summaries.deviceStatus(d.id, d.template, 'online', Date.now());
     if (d.status === 'offline') school.summaries.deviceStatus(d.id, d.template, 'offline', Date.parse(d.offlineSince ?? new Date().toISOString()));
   });
@@ -147,7 +156,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   }
 
   return {
-    config, paths, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school, summaries: summaryStore,
+    config, paths, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school, summaries: summaryStore, stateFanout,
     http() {
       if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
       return app;
@@ -182,6 +191,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
           templateOf: (id) => templates.get(id),
           templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name,
           summaries: summaryStore,
+          stream: stateFanout,
           ...(config.uplink?.hubUrl !== undefined && { hubUrl: config.uplink.hubUrl }),
           metrics,
           plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
@@ -208,6 +218,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
     },
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
+      stateFanout.stop();
       await app?.close();
       await adapters.serial.stop();
       await adapters.modbus.stop();

@@ -24,6 +24,7 @@ import type { ReadingListener } from '../pipeline/ingest.js';
 import { createSessionManager, type SessionManager } from '../sessions/index.js';
 import type { ReadingStore } from '../store/types.js';
 import { webRoutes } from './web-static.js';
+import { streamRoutes, type StreamRoutesOptions } from './routes/stream.js';
 
 export interface HttpServerDeps extends DevicesRoutesOptions {
   log: Logger;
@@ -50,6 +51,8 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   site?: string;
   /** Shown on the dashboard. */
   siteName?: string;
+  /** State and availability events for `GET /api/stream` (pipeline/state-fanout.ts); absent: no stream route. */
+  stream?: StreamRoutesOptions['stream'];
   /** Extra route plugins registered by main. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -99,6 +102,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
   await typed.register(sessionsRoutes, { sessions });
+  if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
   await app.register(metricsRoutes, { metrics });
   for (const plugin of deps.plugins ?? []) await plugin(app);
   await app.register(webRoutes, { root: webRoot });

@@ -65,3 +65,16 @@ describe('device ACL (docs/interfaces.md)', () => {
     expect(checkPublish(anon, '$SYS/x', [])).toBeDefined();
   });
 });
+
+describe('gateway topics', () => {
+  it('no client publishes state or availability: a device not even its own, an app or anonymous client neither', () => {
+    const app: Identity = { kind: 'internal', username: 'app', publish: ['#'], subscribe: ['campus/+/+/state'] };
+    for (const who of [meter, anon, app]) {
+      expect(checkPublish(who, 'campus/energy-meter-1p/m1/state', [])).toMatch(/only by the gateway/);
+      expect(checkPublish(who, 'campus/energy-meter-1p/m2/availability', [])).toMatch(/only by the gateway/);
+    }
+    expect(checkSubscribe(meter, 'campus/+/+/state', [])).toBeDefined();
+    expect(checkSubscribe(app, 'campus/+/+/state', [])).toBeUndefined();
+    expect(checkSubscribe(app, 'campus/+/+/telemetry', [])).toBeDefined();
+  });
+});

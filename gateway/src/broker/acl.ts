@@ -8,7 +8,9 @@
  * - Anonymous clients (auth off) may do anything except what deny rules refuse.
  * - Deny rules apply to every client. A subscription is refused when its filter
  *   overlaps a denied filter (it could receive a denied topic) [MQTT-3.9.3: 0x80].
- * `$SYS/…` is never published by clients.
+ * `$SYS/…` is never published by clients, nor are the gateway's own `campus/<t>/<id>/state` and
+ *   `…/availability` (pipeline/state-fanout.ts): no client (device, app, anonymous) can forge a
+ *   device's state or availability for the apps that read them.
  */
 import { parseDeviceTopic } from '../core/topics.js';
 
@@ -72,9 +74,17 @@ export function isDenied(rules: readonly DenyRule[], action: 'publish' | 'subscr
   return undefined;
 }
 
+/** `campus/<template>/<id>/state|availability`: the gateway's own view, never a client's publish. */
+export function isGatewayTopic(topic: string): boolean {
+  if (!topic.startsWith('campus/')) return false;
+  const parts = topic.split('/');
+  return parts.length === 4 && (parts[3] === 'state' || parts[3] === 'availability');
+}
+
 /** Reason string when refused, undefined when allowed. */
 export function checkPublish(who: Identity, topic: string, rules: readonly DenyRule[]): string | undefined {
   if (topic.startsWith('$SYS')) return '$SYS topics are reserved';
+  if (isGatewayTopic(topic)) return 'state and availability topics are published only by the gateway';
   const denied = isDenied(rules, 'publish', topic);
   if (denied) return `deny rule ${denied.topic}`;
   if (who.kind === 'anonymous') return undefined;

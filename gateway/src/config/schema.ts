@@ -70,6 +70,10 @@ export const brokerSchema = z.strictObject({
       .describe('Open sockets per source address over all listeners. Campus devices mostly have their own address; devices behind one NAT router share it: list the router in perAddressExempt.'),
     perAddressExempt: z.array(z.string().min(1)).default(['127.0.0.1', '::1']).describe('Addresses maxConnectionsPerAddress does not apply to (default: loopback, i.e. processes on the gateway).'),
   }).prefault({}).describe('Limits that keep one client from taking the broker down.'),
+  stateTopics: z.strictObject({
+    enabled: z.boolean().default(false).describe('Publish every device\'s latest normalized (de-identified) reading on `campus/<template>/<id>/state` and the gateway\'s view of its availability on `campus/<template>/<id>/availability`, both retained (docs/apps.md).'),
+    minIntervalMs: z.number().int().min(0).default(1_000).describe('At most one `state` message per device per this many ms (last value wins), so a class of pens does not flood the broker.'),
+  }).prefault({}).describe('Topics for the school\'s own apps; only the gateway publishes them.'),
   lifecycle: z.strictObject({
     missedPolls: z.number().int().min(1).default(3).describe('A polled device is offline after this many missed polls.'),
     offlineAlarmAfterSeconds: z.number().int().min(0).default(900).describe('An `offline-alarm` is raised when a device stays offline this long.'),
