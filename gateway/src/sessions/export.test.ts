@@ -33,7 +33,7 @@ describe('session export as CSV', () => {
     const e = buildSessionExport(session(name), [{ student: name, key: 'P-1', reading: pen("-2+3+cmd|' /C calc'!A0", -3.5) }], T0);
     const [header, row] = sessionExportCsv(e).split('\r\n');
     expect(header).toBe('student,device,template,ts,event,tag_page,x_mm');
-    expect(row).toBe(`"'-1+HYPERLINK(""http://evil.example"",""grades"")",P-1,smart-pen,2026-03-02T08:00:00.000Z,,'-2+3+cmd|' /C calc'!A0,-3.5`);
+    expect(row).toBe(`"'-1+HYPERLINK(""http://evil.example"",""grades"")",P-1,smart-pen,2026-03-02T08:00:00.000+00:00,,'-2+3+cmd|' /C calc'!A0,-3.5`);
   });
 });
 
