@@ -58,6 +58,9 @@ describe('zone names', () => {
   it('knows IANA names and fixed offsets, and refuses others with a config error', () => {
     expect(isTimeZone('Asia/Shanghai')).toBe(true);
     expect(isTimeZone('Asia/Peking')).toBe(false);
+    expect(isTimeZone('+05:30')).toBe(true);
+    expect(isTimeZone('+25:00')).toBe(false);
+    expect(isTimeZone('+05:07')).toBe(false);
     expect(() => createSiteZone('Mars/Olympus')).toThrow(/GW_ERR_CONFIG: site\.timezone: unknown time zone "Mars\/Olympus"/);
     expect(fixedOffsetZone(480)).toBe('Etc/GMT-8');
     expect(fixedOffsetZone(-540)).toBe('Etc/GMT+9');

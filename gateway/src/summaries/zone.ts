@@ -25,7 +25,8 @@ export interface SiteZone {
   iso(ts: number): string;
 }
 
-const FIXED = /^([+-])(\d{2}):(\d{2})$/;
+/** `±HH:MM` within UTC−12…+14 on a quarter hour, the range `uplink.utcOffsetMinutes` allows. */
+const FIXED = /^([+-])(0\d|1[0-4]):(00|15|30|45)$/;
 
 /** True for a name Intl knows (`Asia/Shanghai`, `UTC`) or a fixed offset `±HH:MM`. */
 export function isTimeZone(name: string): boolean {
