@@ -10,6 +10,7 @@ import { rejectedTopic } from './core/topics.js';
 import { resolveStatePaths, type StatePaths } from './config/paths.js';
 import type { GatewayConfig } from './config/schema.js';
 import { checkStartable } from './config/secure-start.js';
+import { siteTimeZone } from './config/site-zone.js';
 import { preflight } from './config/preflight.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { deviceAuthFromConfig } from './broker/device-auth.js';
@@ -189,7 +190,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
         app = await buildHttpApp({
           log, health: { report: health }, store, registry,
           templateOf: (id) => templates.get(id),
-          templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name,
+          templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name, timeZone: siteTimeZone(config),
           summaries: summaryStore,
           stream: stateFanout,
           ...(config.uplink?.hubUrl !== undefined && { hubUrl: config.uplink.hubUrl }),

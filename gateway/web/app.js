@@ -117,6 +117,52 @@ function clear(el, ...children) {
   el.replaceChildren(...children.filter((c) => !!c));
 }
 
+// gateway/web/src/site-time.ts
+var zone;
+var formats = /* @__PURE__ */ new Map();
+function fmt(kind) {
+  const key = `${zone ?? ""}|${kind}`;
+  let f = formats.get(key);
+  if (f === void 0) {
+    const base = { ...zone !== void 0 && { timeZone: zone }, hourCycle: "h23" };
+    f = new Intl.DateTimeFormat("en-CA", kind === "day" ? { ...base, year: "numeric", month: "2-digit", day: "2-digit" } : kind === "clock" ? { ...base, hour: "2-digit", minute: "2-digit" } : { ...base, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    formats.set(key, f);
+  }
+  return f;
+}
+function parts(t, kind) {
+  const out = {};
+  for (const p of fmt(kind).formatToParts(t)) out[p.type] = p.value;
+  return out;
+}
+function setSiteZone(name) {
+  if (name === void 0 || name === zone) return;
+  try {
+    new Intl.DateTimeFormat("en-CA", { timeZone: name });
+    zone = name;
+  } catch {
+  }
+}
+function siteZone() {
+  return zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+function siteDay(t) {
+  const p = parts(t, "day");
+  return `${p.year}-${p.month}-${p.day}`;
+}
+function siteClock(t) {
+  const p = parts(t, "clock");
+  return `${p.hour}:${p.minute}`;
+}
+function siteMonthDay(t) {
+  const p = parts(t, "day");
+  return `${Number(p.month)}/${Number(p.day)}`;
+}
+function siteDateTime(t) {
+  const p = parts(t, "full");
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
 // gateway/web/src/chart.ts
 var W = 560;
 var H = 180;
@@ -129,16 +175,14 @@ function niceRange(min, max) {
   const pad = (max - min) * 0.08;
   return [min - pad, max + pad];
 }
-function fmt(v, step = 0) {
+function fmt2(v, step = 0) {
   const a = Math.abs(v);
   if (a >= 1e3 && step >= 100) return `${(v / 1e3).toFixed(1)}k`;
   const decimals = step > 0 ? Math.min(4, Math.max(0, 1 - Math.floor(Math.log10(step)))) : a >= 100 ? 0 : a >= 10 ? 1 : 2;
   return v.toFixed(decimals);
 }
 function clock(t, spanMs) {
-  const d = new Date(t);
-  if (spanMs > 2 * 864e5) return `${d.getMonth() + 1}/${d.getDate()}`;
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  return spanMs > 2 * 864e5 ? siteMonthDay(t) : siteClock(t);
 }
 function lineChart(points, opts) {
   const box = h("figure", { class: "chart", "data-label": opts.label }, h("figcaption", {}, opts.label, opts.unit ? h("span", { class: "unit" }, ` · ${opts.unit}`) : null));
@@ -152,7 +196,7 @@ function lineChart(points, opts) {
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", role: "img", "aria-label": opts.label });
   for (let i = 0; i <= 4; i++) {
     const v = lo + (hi - lo) * i / 4;
-    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt(v, (hi - lo) / 4)));
+    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt2(v, (hi - lo) / 4)));
   }
   for (let i = 0; i <= 4; i++) {
     const t = opts.from + (opts.to - opts.from) * i / 4;
@@ -178,12 +222,12 @@ function barChart(bars, opts) {
   const y = (v) => PAD.t + (1 - v / max) * (H - PAD.t - PAD.b);
   for (let i = 0; i <= 4; i++) {
     const v = max * i / 4;
-    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt(v, max / 4)));
+    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt2(v, max / 4)));
   }
   bars.forEach((b, i) => {
     const x0 = PAD.l + i * slot + slot * 0.15;
     const bar = s("rect", { x: x0, y: y(b.v), width: slot * 0.7, height: Math.max(0, y(0) - y(b.v)), rx: 2, fill: opts.color ?? "#0f766e", class: "bar" });
-    bar.append(s("title", {}, `${b.label}: ${fmt(b.v)} ${opts.unit}`));
+    bar.append(s("title", {}, `${b.label}: ${fmt2(b.v)} ${opts.unit}`));
     svg.append(bar, s("text", { x: x0 + slot * 0.35, y: H - 8, class: "tick", "text-anchor": "middle" }, b.label));
   });
   box.append(svg);
@@ -507,8 +551,7 @@ function perDay(items, metrics) {
   const out = /* @__PURE__ */ new Map();
   for (const i of items) {
     if ((i.resolution ?? "window") !== resolution) continue;
-    const d = new Date(i.windowStart);
-    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    const day = siteDay(Date.parse(i.windowStart));
     const rec = out.get(day) ?? {};
     for (const m of metrics) rec[m] = (rec[m] ?? 0) + (i.values?.[m] ?? 0);
     out.set(day, rec);
@@ -548,8 +591,8 @@ function districtView() {
       }
       const days = [];
       for (let t = from; t <= to; t += 864e5) {
-        const d = new Date(t);
-        days.push(`${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`);
+        const day = siteDay(t);
+        if (!days.includes(day)) days.push(day);
       }
       const e = perDay(energy.items, ENERGY.map((m) => m[0]));
       const u = perDay(usage.items, USAGE.map((m) => m[0]));
@@ -645,7 +688,7 @@ function teacherView() {
       "li",
       { class: `session ${s2.id === selected ? "selected" : ""}`, "data-session": s2.id },
       h("div", {}, h("b", {}, `${s2.class} · ${s2.subject}`), h("span", { class: `pill ${s2.status}` }, s2.status)),
-      h("div", { class: "muted small" }, `Room ${s2.room} · ${new Date(s2.start).toLocaleString()} · ${s2.roster.length} students' devices`)
+      h("div", { class: "muted small" }, `Room ${s2.room} · ${siteDateTime(Date.parse(s2.start))} · ${s2.roster.length} students' devices`)
     );
     li.addEventListener("click", () => {
       selected = s2.id;
@@ -674,7 +717,7 @@ function teacherView() {
         h(
           "div",
           { class: "section-head" },
-          h("div", {}, h("h2", {}, `${s2.class} · ${s2.subject}`), h("div", { class: "muted" }, `Room ${s2.room} · ${new Date(s2.start).toLocaleTimeString()} – ${new Date(s2.stoppedAt ?? s2.end).toLocaleTimeString()} · `, h("span", { class: `pill ${s2.status}`, id: "session-status" }, s2.status))),
+          h("div", {}, h("h2", {}, `${s2.class} · ${s2.subject}`), h("div", { class: "muted" }, `Room ${s2.room} · ${siteClock(Date.parse(s2.start))} – ${siteClock(Date.parse(s2.stoppedAt ?? s2.end))} · `, h("span", { class: `pill ${s2.status}`, id: "session-status" }, s2.status))),
           h("div", { class: "actions" }, stop2, exp("csv"), exp("json"))
         ),
         h(
@@ -830,6 +873,8 @@ async function refreshHealth() {
     showInsecure(health);
     me = token() || health.api?.auth === "open" ? await getJson("/api/me").catch(() => void 0) : void 0;
     if (!health.site && me?.site) siteEl.textContent = me.site.name;
+    setSiteZone(health.site?.timezone ?? me?.site?.timezone);
+    siteEl.title = `times in ${siteZone()}`;
     for (const a of document.querySelectorAll("#nav a[data-page]")) a.hidden = me !== void 0 && !PAGES[me.role].includes(a.dataset.page ?? "");
     authEl.replaceChildren(
       health.api?.auth === "open" ? h("span", { class: "pill warn", title: "http.tokens is not set: anyone on the network can use the API" }, "open demo mode") : h(

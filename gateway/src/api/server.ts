@@ -53,6 +53,8 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   siteName?: string;
   /** State and availability events for `GET /api/stream` (pipeline/state-fanout.ts); absent: no stream route. */
   stream?: StreamRoutesOptions['stream'];
+  /** The site's IANA time zone (`site.timezone` resolved): /api/me and the dashboard show local times, exports are local. */
+  timeZone?: string;
   /** Extra route plugins registered by main. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -94,14 +96,14 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   }, { ...(deps.site ? { site: deps.site } : {}) });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  await typed.register(healthRoutes, { health: deps.health, authEnabled, version: gatewayVersion, authStats, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site } } : {}) });
+  await typed.register(healthRoutes, { health: deps.health, authEnabled, version: gatewayVersion, authStats, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site, ...(deps.timeZone !== undefined && { timezone: deps.timeZone }) } } : {}) });
   await typed.register(devicesRoutes, {
     registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner), ...(deps.templateOf ? { templateOf: deps.templateOf } : {}),
   });
   await typed.register(readingsRoutes, { store: deps.store, registeredTemplate: (id) => deps.registry.get(id)?.template, ...(templates ? { templates } : {}) });
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
-  await typed.register(sessionsRoutes, { sessions });
+  await typed.register(sessionsRoutes, { sessions, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }) });
   if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
   await app.register(metricsRoutes, { metrics });
   for (const plugin of deps.plugins ?? []) await plugin(app);

@@ -29,6 +29,15 @@ describe('parseConfig', () => {
       expect(msg).toMatch(/colour: unknown key/);
     }
   });
+  it('site.timezone: an IANA name checked with Intl; an unknown zone is an error naming the key (issue #19)', async () => {
+    const { siteTimeZone } = await import('./site-zone.js');
+    expect(siteTimeZone(parseConfig({ site: { timezone: 'Asia/Shanghai' }, uplink: { url: 'mqtt://hub', utcOffsetMinutes: 60 } }))).toBe('Asia/Shanghai');
+    expect(() => parseConfig({ site: { timezone: 'Asia/Beijing' } }, 'site.yaml')).toThrow(/site\.timezone: expected an IANA time zone name such as Asia\/Shanghai, got the text "Asia\/Beijing"/);
+    // Deprecated for one release: a fixed offset when no zone is named; else the host's zone.
+    expect(siteTimeZone(parseConfig({ uplink: { url: 'mqtt://hub', utcOffsetMinutes: 480 } }))).toBe('Etc/GMT-8');
+    expect(siteTimeZone(parseConfig({}), () => 'Europe/Berlin')).toBe('Europe/Berlin');
+    expect(siteTimeZone(parseConfig({}))).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
   it('checks per-variant requirements of store and adapters', () => {
     expect(() => parseConfig({ store: { kind: 'influx', url: 'http://127.0.0.1:8086' } })).toThrow(/store.database/);
     expect(() => parseConfig({ adapters: { modbus: [{ transport: 'tcp', template: 'energy-meter-3p', deviceId: 'M1' }] } })).toThrow(/adapters.modbus.0.host/);

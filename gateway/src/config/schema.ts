@@ -5,6 +5,7 @@
  * (editors) and docs/configuration.md (regenerate both with `npm run gen`).
  */
 import { z } from 'zod';
+import { isTimeZone } from '../summaries/zone.js';
 import { isSecretHash } from '../broker/secrets.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -177,8 +178,8 @@ export const uplinkSchema = z.strictObject({
   hubAck: z.boolean().default(true).describe('Keep each message until the hub role acknowledges storing it (`<topicPrefix>/<site>/ack`); off for a hub that does not.'),
   ackTimeoutSeconds: z.number().int().min(1).default(30).describe('Resend what the hub has not acknowledged after this long.'),
   offlineAlarmSeconds: z.number().int().min(10).default(600).describe('A device offline longer than this raises an `offline` alarm.'),
-  utcOffsetMinutes: z.number().int().min(-720).max(840).refine((n) => n % 15 === 0, 'a multiple of 15 minutes').default(0)
-    .describe('The site\'s offset from UTC (China: 480): hour/day roll-ups, school hours and lesson periods are local.'),
+  utcOffsetMinutes: z.number().int().min(-720).max(840).refine((n) => n % 15 === 0, 'a multiple of 15 minutes').optional()
+    .describe('Deprecated (removed in the next release): use `site.timezone`. A fixed offset from UTC in minutes (China: 480), used only when `site.timezone` is not set.'),
   schoolHours: z.strictObject({
     start: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('07:00').describe('Start of the school day, HH:MM local.'),
     end: z.string().regex(/^\d{1,2}:\d{2}$/, 'a time of day HH:MM').default('18:00').describe('End of the school day, HH:MM local.'),
@@ -207,6 +208,8 @@ export const configSchema = z.strictObject({
   site: z.strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase site id (letters, digits, -)').default('demo-school').describe('Site id: a tag on every reading and part of uplink topics.'),
     name: z.string().default('Demo School').describe('Shown on the dashboard.'),
+    timezone: z.string().refine(isTimeZone, 'an IANA time zone name such as Asia/Shanghai').optional()
+      .describe('The site\'s IANA time zone (Asia/Shanghai): local days and hours of the summaries, school hours, lesson periods, the dashboard\'s times and the times in exports. Default: the host\'s zone (or `uplink.utcOffsetMinutes` while that is set).'),
   }).prefault({}).describe('The school site.'),
   dataDir: z.string().optional()
     .describe('Where the gateway keeps every file it writes that the config does not name (see "The data directory"). Environment: GATEWAY_DATA_DIR. Default: `store.path` (embedded), else the directory of `privacy.pseudonymKeyFile`, else `./data`.'),

@@ -33,6 +33,21 @@ describe('session export as CSV', () => {
     const e = buildSessionExport(session(name), [{ student: name, key: 'P-1', reading: pen("-2+3+cmd|' /C calc'!A0", -3.5) }], T0);
     const [header, row] = sessionExportCsv(e).split('\r\n');
     expect(header).toBe('student,device,template,ts,event,tag_page,x_mm');
-    expect(row).toBe(`"'-1+HYPERLINK(""http://evil.example"",""grades"")",P-1,smart-pen,2026-03-02T08:00:00.000Z,,'-2+3+cmd|' /C calc'!A0,-3.5`);
+    expect(row).toBe(`"'-1+HYPERLINK(""http://evil.example"",""grades"")",P-1,smart-pen,2026-03-02T08:00:00.000+00:00,,'-2+3+cmd|' /C calc'!A0,-3.5`);
+  });
+});
+
+describe('session export times (issue #19)', () => {
+  it('gives every time in the site\'s zone with its offset: a 07:32 lesson in Shanghai is 07:32+08:00, not 23:32Z', async () => {
+    const { createSiteZone } = await import('../summaries/zone.js');
+    const lesson = { ...session('s1'), start: '2026-12-04T23:32:00.000Z', end: '2026-12-05T00:17:00.000Z', stoppedAt: '2026-12-05T00:10:00.000Z' };
+    const at = Date.parse('2026-12-04T23:40:05.250Z');
+    const e = buildSessionExport(lesson, [{ student: 's1', key: 'P-1', reading: { ...pen('1', 2), ts: at } }], at + 60_000, createSiteZone('Asia/Shanghai'));
+    expect(e.timeZone).toBe('Asia/Shanghai');
+    expect([e.session.start, e.session.end, e.session.stoppedAt, e.exportedAt]).toEqual(['2026-12-05T07:32:00.000+08:00', '2026-12-05T08:17:00.000+08:00', '2026-12-05T08:10:00.000+08:00', '2026-12-05T07:41:05.250+08:00']);
+    expect(e.students[0]!.readings[0]!.ts).toBe('2026-12-05T07:40:05.250+08:00');
+    expect(sessionExportCsv(e)).toContain(',2026-12-05T07:40:05.250+08:00,');
+    // The same instant: nothing is lost in the conversion.
+    expect(Date.parse(e.students[0]!.readings[0]!.ts)).toBe(at);
   });
 });

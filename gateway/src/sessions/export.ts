@@ -5,6 +5,7 @@
 import type { FieldValue } from '../core/reading.js';
 import type { CapturedReading } from './session-manager.js';
 import type { SessionView } from './schema.js';
+import { createSiteZone, type SiteZone } from '../summaries/zone.js';
 
 export interface StudentExport {
   student: string;
@@ -24,13 +25,20 @@ export interface StudentExport {
 
 export interface SessionExport {
   session: SessionView;
+  /** The site's time zone; every time in the export is local ISO 8601 with its offset. */
+  timeZone: string;
   exportedAt: string;
   students: StudentExport[];
 }
 
 const isAnswer = (c: CapturedReading) => c.reading.template === 'response-clicker' && ('choice' in c.reading.fields || c.reading.event === 'answer');
 
-export function buildSessionExport(session: SessionView, captured: readonly CapturedReading[], exportedAt: number): SessionExport {
+/** Times are the site's local ISO 8601 with offset (`2026-12-05T07:32:00.000+08:00`); UTC when no zone is given. */
+export function buildSessionExport(session: SessionView, captured: readonly CapturedReading[], exportedAt: number, zone: SiteZone = createSiteZone('UTC')): SessionExport {
+  const local = (iso: string): string => {
+    const ts = Date.parse(iso);
+    return Number.isFinite(ts) ? zone.iso(ts) : iso;
+  };
   const byStudent = new Map<string, CapturedReading[]>();
   for (const r of session.roster) byStudent.set(r.student, []);
   for (const c of captured) byStudent.get(c.student)?.push(c);
@@ -60,11 +68,12 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
         clicker_answers: rows.filter(isAnswer).length,
       },
       readings: rows.map(({ key, reading: r }) => ({
-        ts: new Date(r.ts).toISOString(), template: r.template, device: key, event: r.event ?? null, tags: r.tags, fields: r.fields,
+        ts: zone.iso(r.ts), template: r.template, device: key, event: r.event ?? null, tags: r.tags, fields: r.fields,
       })),
     };
   });
-  return { session, exportedAt: new Date(exportedAt).toISOString(), students };
+  const times = { start: local(session.start), end: local(session.end), stoppedAt: session.stoppedAt === null ? null : local(session.stoppedAt) };
+  return { session: { ...session, ...times }, timeZone: zone.name, exportedAt: zone.iso(exportedAt), students };
 }
 
 /**

@@ -173,13 +173,23 @@ describe('device-health and alarms', () => {
 describe('roll-ups', () => {
   it('emits the daily roll-up at local midnight (UTC+8) as the sum of its hours', () => {
     const day = Date.parse('2026-03-02T15:58:00Z'); // 23:58 in UTC+8
-    const { s, at, summaries } = setup({ utcOffsetMinutes: 480 }, day);
+    const { s, at, summaries } = setup({ timeZone: 'Asia/Shanghai' }, day);
     const m = (ts: number, kwh: number) => r('energy-meter-1p', 'm1', ts, { energy_import_kwh: kwh });
     s.ingest([m(day, 10), m(day + 30 * S, 10.5), m(day + 90 * S, 11.25)], T.meter);
     at(day + 151 * S);
     expect(summaries('energy').map((x) => x.values.energy_kwh)).toEqual([0.5, 0.75]);
     expect(summaries('energy', 'hour').map((x) => [x.windowStart, x.values.energy_kwh])).toEqual([['2026-03-02T15:00:00.000Z', 1.25]]);
     expect(summaries('energy', 'day').map((x) => [x.windowStart, x.windowEnd, x.values.energy_kwh])).toEqual([['2026-03-01T16:00:00.000Z', '2026-03-02T16:00:00.000Z', 1.25]]);
+  });
+
+  it('a local day in a DST zone is 25 hours when the clocks go back (Europe/Berlin, 25 October)', () => {
+    const day = Date.parse('2026-10-25T22:58:00Z'); // 23:58 CET
+    const { s, at, summaries } = setup({ timeZone: 'Europe/Berlin' }, day);
+    const m = (ts: number, kwh: number) => r('energy-meter-1p', 'm1', ts, { energy_import_kwh: kwh });
+    s.ingest([m(day, 10), m(day + 30 * S, 10.5), m(day + 90 * S, 11.25)], T.meter);
+    at(day + 151 * S);
+    expect(summaries('energy', 'hour').map((x) => [x.windowStart, x.windowEnd])).toEqual([['2026-10-25T22:00:00.000Z', '2026-10-25T23:00:00.000Z']]);
+    expect(summaries('energy', 'day').map((x) => [x.windowStart, x.windowEnd, x.values.energy_kwh])).toEqual([['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', 1.25]]);
   });
 });
 

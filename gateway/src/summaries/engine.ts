@@ -32,13 +32,15 @@ import { messageId } from './message-id.js';
 import { alarmStatePath, loadAlarmState, loadState, saveAlarmState, saveState } from './state-file.js';
 import { systemClock, type Clock, type Resolution, type UplinkMessage } from './types.js';
 import { DAY_MS, floorTo, HOUR_MS, iso } from './window.js';
+import { createSiteZone } from './zone.js';
 
 export interface SummariesOptions {
   site: string;
   windowSeconds?: number;
   graceSeconds?: number;
   minGroupSize?: number;
-  utcOffsetMinutes?: number;
+  /** The site's IANA time zone (`site.timezone`) for hour/day roll-ups, school hours and lesson periods; default UTC. */
+  timeZone?: string;
   /** Local school hours; lights on outside them count as "left on". Weekends are outside. */
   schoolHours?: { start: string; end: string; days?: readonly number[] };
   lessonPeriods?: readonly string[];
@@ -101,14 +103,16 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
   const clock = deps.clock ?? systemClock;
   const windowMs = (options.windowSeconds ?? 60) * 1000;
   const graceMs = (options.graceSeconds ?? 30) * 1000;
-  const offsetMs = (options.utcOffsetMinutes ?? 0) * 60_000;
-  if (HOUR_MS % windowMs !== 0 || offsetMs % windowMs !== 0) {
-    throw new Error(`GW_ERR_CONFIG: uplink.windowSeconds must divide an hour and the UTC offset, got ${windowMs / 1000}`);
+  const zone = createSiteZone(options.timeZone ?? 'UTC');
+  // Winter and summer offsets both: a window must not straddle a local hour either side of a DST change.
+  const offsets = [0, 91, 182, 273].map((d) => zone.offsetMs(clock.now() + d * DAY_MS));
+  if (HOUR_MS % windowMs !== 0 || offsets.some((o) => o % windowMs !== 0)) {
+    throw new Error(`GW_ERR_CONFIG: uplink.windowSeconds must divide an hour and the site's UTC offset, got ${windowMs / 1000}`);
   }
   const ctx: KindContext = {
     windowMs,
     minGroupSize: options.minGroupSize ?? 5,
-    afterHours: createSchoolHours(options.schoolHours ?? { start: '07:00', end: '18:00' }, offsetMs).outside,
+    afterHours: createSchoolHours(options.schoolHours ?? { start: '07:00', end: '18:00' }, zone).outside,
     holdMs: (t) => t.offlineAfterMs ?? (options.defaultHoldSeconds ?? 300) * 1000,
     deviceName: (device, template) => deps.names?.device(device, template) ?? device,
   };
@@ -129,7 +133,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
     offlineAlarmMsByTemplate: Object.fromEntries(Object.entries(options.offlineAlarmSecondsByTemplate ?? {}).map(([k, v]) => [k, v * 1000])),
     deviceName: ctx.deviceName,
   }, emit);
-  const sessionOf = createSessionOf(options.lessonPeriods ?? [], options.utcOffsetMinutes ?? 0);
+  const sessionOf = createSessionOf(options.lessonPeriods ?? [], zone);
   let rollups = { hour: new Map<SummaryKind, unknown>(), day: new Map<SummaryKind, unknown>() };
   const stats = { late: 0, future: 0, emitted: {} as Record<string, number> };
   const idFields = new Map<string, string[]>();
@@ -175,8 +179,8 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
 
   function closeWindow(start: number): void {
     const end = start + windowMs;
-    const hourEnds = floorTo(end, HOUR_MS, offsetMs) === end;
-    const dayEnds = floorTo(end, DAY_MS, offsetMs) === end;
+    const hourEnds = zone.startOfHour(end) === end;
+    const dayEnds = zone.startOfDay(end) === end;
     for (const kind of kinds) {
       const detail = kind.close(start, end);
       kind.prune(end);
@@ -196,7 +200,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
       if (dayEnds) {
         const day = rollups.day.get(kind.kind);
         rollups.day.delete(kind.kind);
-        if (day !== undefined) publish(kind, day, 'day', end - DAY_MS, end);
+        if (day !== undefined) publish(kind, day, 'day', zone.startOfDay(end - 1), end);
       }
     }
   }

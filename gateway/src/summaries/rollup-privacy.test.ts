@@ -22,7 +22,7 @@ function run(feed: (minute: number, ingest: (readings: Reading[], template: type
   const clock = { t: T0, now: () => clock.t };
   const out: UplinkMessage[] = [];
   // UTC-9: the local day ends at 09:00Z, with the hour, so one run gives windows, hour and day.
-  const s = createSummaries({ site: 'school-1', windowSeconds: 60, graceSeconds: 30, minGroupSize: 5, utcOffsetMinutes: -540 }, { log: silentLogger(), clock, emit: (m) => out.push(m) });
+  const s = createSummaries({ site: 'school-1', windowSeconds: 60, graceSeconds: 30, minGroupSize: 5, timeZone: 'Etc/GMT+9' }, { log: silentLogger(), clock, emit: (m) => out.push(m) });
   for (let m = 0; m < 60; m++) {
     feed(m, (readings, template, session) => s.ingest(readings, template, { session }));
     clock.t = T0 + (m + 1) * MIN + 30_000;

@@ -4,9 +4,10 @@
  * parts of [s, e) outside them, for "lights left on after hours".
  */
 import type { Interval } from './intervals.js';
-import { DAY_MS, floorTo, parseClock } from './window.js';
+import { HOUR_MS, DAY_MS, parseClock } from './window.js';
+import type { SiteZone } from './zone.js';
 
-export function createSchoolHours(hours: { start: string; end: string; days?: readonly number[] }, offsetMs: number): { outside(start: number, end: number): Interval[] } {
+export function createSchoolHours(hours: { start: string; end: string; days?: readonly number[] }, zone: SiteZone): { outside(start: number, end: number): Interval[] } {
   const open = parseClock(hours.start);
   const close = parseClock(hours.end);
   const days = new Set(hours.days ?? [1, 2, 3, 4, 5]);
@@ -21,13 +22,15 @@ export function createSchoolHours(hours: { start: string; end: string; days?: re
         if (last !== undefined && last[1] === s) last[1] = e;
         else out.push([s, e]);
       };
-      for (let day = floorTo(start, DAY_MS, offsetMs); day < end; day += DAY_MS) {
-        const weekday = new Date(day + offsetMs).getUTCDay();
-        if (!days.has(weekday)) push(day, day + DAY_MS);
+      // Local days: 23 or 25 hours on a DST change, so the next one is found, not added.
+      for (let day = zone.startOfDay(start); day < end;) {
+        const next = zone.startOfDay(day + DAY_MS + HOUR_MS);
+        if (!days.has(zone.parts(day).weekday)) push(day, next);
         else {
-          push(day, day + open);
-          push(day + close, day + DAY_MS);
+          push(day, zone.at(day, open));
+          push(zone.at(day, close), next);
         }
+        day = next;
       }
       return out;
     },

@@ -5,12 +5,12 @@
  * configured) the local clock hour is the period. A caller that knows the session
  * passes it to `summaries.ingest(readings, template, { session })` instead.
  */
-import { HOUR_MS, floorTo, iso, localTimeOfDay, parseClock } from './window.js';
+import { HOUR_MS, iso, parseClock } from './window.js';
+import type { SiteZone } from './zone.js';
 
 export type SessionOf = (room: string, ts: number) => string;
 
-export function createSessionOf(lessonPeriods: readonly string[], utcOffsetMinutes: number): SessionOf {
-  const offsetMs = utcOffsetMinutes * 60_000;
+export function createSessionOf(lessonPeriods: readonly string[], zone: SiteZone): SessionOf {
   const periods = lessonPeriods.map((p) => {
     const [a, b] = p.split('-');
     if (a === undefined || b === undefined) throw new Error(`GW_ERR_CONFIG: a lesson period is HH:MM-HH:MM, got ${JSON.stringify(p)}`);
@@ -24,10 +24,10 @@ export function createSessionOf(lessonPeriods: readonly string[], utcOffsetMinut
   let lastId = '';
   return (room, ts) => {
     if (room === lastRoom && ts >= lastFrom && ts < lastTo) return lastId;
-    const tod = localTimeOfDay(ts, offsetMs);
+    const tod = zone.parts(ts).msOfDay;
     let p: readonly [number, number] | undefined;
     for (const q of periods) if (tod >= q[0] && tod < q[1]) { p = q; break; }
-    const start = p === undefined ? floorTo(ts, HOUR_MS, offsetMs) : ts - (tod - p[0]);
+    const start = p === undefined ? zone.startOfHour(ts) : ts - (tod - p[0]);
     // Until the period ends, or the next period starts / the hour ends (outside lessons).
     let end = p === undefined ? start + HOUR_MS : start + (p[1] - p[0]);
     if (p === undefined) for (const q of periods) if (q[0] > tod && ts + (q[0] - tod) < end) end = ts + (q[0] - tod);

@@ -1,17 +1,12 @@
 /**
  * Window arithmetic. Base windows are aligned to the epoch; hour and day roll-ups to
- * the site's local time (`utcOffsetMinutes`), so a school's "day" starts at its midnight.
+ * the site's local time (zone.ts), so a school's "day" starts at its midnight.
  */
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 export function floorTo(ts: number, sizeMs: number, offsetMs = 0): number {
   return Math.floor((ts + offsetMs) / sizeMs) * sizeMs - offsetMs;
-}
-
-/** Milliseconds since local midnight. */
-export function localTimeOfDay(ts: number, offsetMs: number): number {
-  return (((ts + offsetMs) % DAY_MS) + DAY_MS) % DAY_MS;
 }
 
 /** Parses `HH:MM` into ms since midnight. */

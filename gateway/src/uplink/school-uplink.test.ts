@@ -13,10 +13,10 @@ describe('createSchoolUplink', () => {
   it('takes its options from the config sections uplink, privacy and site', () => {
     const config = configSchema.parse({ site: { id: 'school-9' }, uplink: { url: 'mqtt://hub:1883', utcOffsetMinutes: 480, lessonPeriods: ['08:00-08:45'] }, privacy: { minGroupSize: 6 } });
     expect(summariesOptionsFrom(config, { summariesState: '/var/lib/cg/summaries-state.bin' })).toEqual({
-      site: 'school-9', minGroupSize: 6, windowSeconds: 60, graceSeconds: 30, offlineAlarmSeconds: 600, utcOffsetMinutes: 480,
+      site: 'school-9', minGroupSize: 6, windowSeconds: 60, graceSeconds: 30, offlineAlarmSeconds: 600, timeZone: 'Etc/GMT-8',
       schoolHours: { start: '07:00', end: '18:00', days: [1, 2, 3, 4, 5] }, lessonPeriods: ['08:00-08:45'], statePath: '/var/lib/cg/summaries-state.bin',
     });
-    expect(summariesOptionsFrom(configSchema.parse({}), { summariesState: '/var/lib/cg/summaries-state.bin' })).toEqual({ site: 'demo-school', minGroupSize: 5 });
+    expect(summariesOptionsFrom(configSchema.parse({}), { summariesState: '/var/lib/cg/summaries-state.bin' })).toEqual({ site: 'demo-school', minGroupSize: 5, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
   });
 
   it('without an uplink still de-identifies and hands alarms to onMessage', async () => {

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { StatePaths } from '../config/paths.js';
 import type { GatewayConfig } from '../config/schema.js';
+import { siteTimeZone } from '../config/site-zone.js';
 import { createPseudonymizer, type Pseudonymizer } from '../privacy/pseudonymizer.js';
 import { createUplinkGuard, type UplinkGuard } from '../privacy/guard.js';
 import { createOutboundNames, type DeviceLike, type OutboundNames } from '../privacy/outbound-names.js';
@@ -27,11 +28,11 @@ export function summariesOptionsFrom(config: GatewayConfig, paths: Pick<StatePat
   return {
     site: config.site.id,
     minGroupSize: config.privacy.minGroupSize,
+    timeZone: siteTimeZone(config),
     ...(u !== undefined && {
       windowSeconds: u.windowSeconds,
       graceSeconds: u.graceSeconds,
       offlineAlarmSeconds: u.offlineAlarmSeconds,
-      utcOffsetMinutes: u.utcOffsetMinutes,
       schoolHours: u.schoolHours,
       lessonPeriods: u.lessonPeriods,
       statePath: paths.summariesState,

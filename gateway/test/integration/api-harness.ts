@@ -23,7 +23,7 @@ export async function startTestGateway(extra: Partial<GatewayConfigInput> = {}):
   const dir = mkdtempSync(join(tmpdir(), 'gw-api-'));
   const config = parseConfig({
     insecure: extra.insecure ?? true, // on loopback, open on purpose (no broker auth and/or no API tokens)
-    site: { id: 'test-school', name: 'Test School' },
+    site: { id: 'test-school', name: 'Test School', ...extra.site },
     broker: { port: 0, host: '127.0.0.1' },
     http: { port: 0, host: '127.0.0.1', ...extra.http },
     store: { kind: 'embedded', path: join(dir, 'data') },

@@ -115,7 +115,7 @@ describe('dashboards: Grafana InfluxQL queries against a real influxd', () => {
 
   for (const d of dashboards) {
     it(`every query of "${d.title}" parses and returns rows`, async () => {
-      const vars = { site: 'north-school', building: '.*', room: '.*', resolution: 'day' };
+      const vars = { site: 'north-school', building: '.*', room: '.*', resolution: 'day', tz: 'Asia/Shanghai' };
       let checked = 0;
       for (const v of d.templating.list.filter((x) => x.type === 'query')) {
         const res = await influx.query(interpolate(v.query, vars), DB[v.datasource!.uid]!);
@@ -138,6 +138,30 @@ describe('dashboards: Grafana InfluxQL queries against a real influxd', () => {
       expect(checked).toBeGreaterThan(8);
     });
   }
+
+  it('counts a day as the site\'s local day: every query carries tz(\'$tz\') (default Asia/Shanghai) and day buckets start at local midnight', async () => {
+    const vars = { site: 'north-school', building: '.*', room: '.*', resolution: 'day', tz: 'Asia/Shanghai' };
+    for (const d of dashboards) {
+      const tz = d.templating.list.find((v) => v.name === 'tz') as { query: string; current: { value: string } } | undefined;
+      expect(tz?.current.value, d.title).toBe('Asia/Shanghai');
+      for (const p of d.panels) for (const t of p.targets ?? []) {
+        expect(t.query.endsWith(" tz('$tz')"), `${d.title} / ${p.title}`).toBe(true);
+        // A subquery's own time buckets are local too.
+        if (t.query.includes('FROM (SELECT') && /\(SELECT[^]*GROUP BY time/.test(t.query)) expect(t.query.match(/tz\('\$tz'\)/g)).toHaveLength(2);
+      }
+    }
+    const daily = [
+      ['campus-district', 'Energy per school per day', 'district'],
+      ['campus-facilities', 'Energy per building per day', 'campus'],
+    ] as const;
+    for (const [uid, title, db] of daily) {
+      const q = dashboards.find((x) => x.uid === uid)!.panels.find((x) => x.title === title)!.targets![0]!.query;
+      const res = await influx.query(interpolate(q, vars), db);
+      const times = (res.results[0]?.series ?? []).flatMap((x) => x.values.map((row) => String(row[0])));
+      expect(times.length, title).toBeGreaterThan(0);
+      for (const t of times) expect(t, title).toMatch(/T00:00:00\+08:00$/);
+    }
+  });
 
   it('answers the per-building questions with the simulated numbers', async () => {
     const q = interpolate('SELECT sum("energy_kwh") FROM "summary_energy" WHERE "scope" = \'building\' AND "site" =~ /^$site$/ AND "resolution" = \'day\' AND $timeFilter GROUP BY "building"', { site: 'north-school' });

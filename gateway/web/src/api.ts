@@ -62,12 +62,12 @@ export interface Me {
   role: 'facilities' | 'teacher' | 'district' | 'admin';
   name: string;
   authenticated: boolean;
-  site?: { id: string; name: string };
+  site?: { id: string; name: string; timezone?: string };
 }
 
 export interface Health {
   status: 'ok' | 'degraded';
-  site?: { id: string; name: string };
+  site?: { id: string; name: string; timezone?: string };
   devices?: Record<string, number>;
   api?: { auth: 'tokens' | 'open' };
   broker?: { auth?: string };

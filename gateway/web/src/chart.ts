@@ -1,5 +1,6 @@
 /** SVG charts drawn here (no chart library, nothing from a CDN): a time line and daily bars. */
 import { h, s } from './dom.js';
+import { siteClock, siteMonthDay } from './site-time.js';
 
 export interface Point { t: number; v: number }
 
@@ -25,9 +26,7 @@ function fmt(v: number, step = 0): string {
 }
 
 function clock(t: number, spanMs: number): string {
-  const d = new Date(t);
-  if (spanMs > 2 * 86_400_000) return `${d.getMonth() + 1}/${d.getDate()}`;
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return spanMs > 2 * 86_400_000 ? siteMonthDay(t) : siteClock(t);
 }
 
 export function lineChart(points: Point[], opts: { from: number; to: number; label: string; unit?: string; color?: string }): HTMLElement {

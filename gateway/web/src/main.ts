@@ -5,6 +5,7 @@
  */
 import { AuthRequired, Forbidden, getJson, setToken, token, type Health, type Me } from './api.js';
 import { clear, h } from './dom.js';
+import { setSiteZone, siteZone } from './site-time.js';
 import type { View } from './view.js';
 import { deviceView } from './views/device.js';
 import { districtView } from './views/district.js';
@@ -111,6 +112,9 @@ async function refreshHealth(): Promise<void> {
     me = token() || health.api?.auth === 'open' ? await getJson<Me>('/api/me').catch(() => undefined) : undefined;
     // With tokens, the public health body no longer names the site: /api/me does, once signed in.
     if (!health.site && me?.site) siteEl.textContent = me.site.name;
+    // Dates on every page are the site's local time (site.timezone), whatever the browser's zone.
+    setSiteZone(health.site?.timezone ?? me?.site?.timezone);
+    siteEl.title = `times in ${siteZone()}`;
     for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-page]')) a.hidden = me !== undefined && !PAGES[me.role].includes(a.dataset.page ?? '');
     authEl.replaceChildren(
       health.api?.auth === 'open'

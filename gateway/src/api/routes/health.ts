@@ -20,7 +20,8 @@ export interface HealthRoutesOptions {
   authEnabled: boolean;
   /** Shown by /api/health (minimal body). */
   version: string;
-  site?: { id: string; name: string };
+  /** `timezone`: the site's IANA zone, for the dashboard's local times. */
+  site?: { id: string; name: string; timezone?: string };
   /** Token-check counters of installAuth, in the full body. */
   authStats?: () => Record<string, number>;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES, type Principal } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
+import { createSiteZone } from '../../summaries/zone.js';
 import { buildSessionExport, createSessionSchema, liveSessionSchema, SessionRuleError, sessionExportCsv, sessionSchema, type Session, type SessionManager } from '../../sessions/index.js';
 
 const params = z.object({ id: z.uuid() });
@@ -14,8 +15,10 @@ function ownerFilter(p: Principal): string | undefined {
 }
 
 /** Class sessions per docs/interfaces.md: create, list, live view, stop, export (csv|json). */
-export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; now?: () => number }> = async (app, opts) => {
+export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; now?: () => number; timeZone?: string }> = async (app, opts) => {
   const now = opts.now ?? Date.now;
+  // Exports give local times (issue #19): a 07:32 lesson in Shanghai is 07:32+08:00, not 23:32Z.
+  const zone = createSiteZone(opts.timeZone ?? 'UTC');
   const owned = (id: string, p: Principal): Session => {
     const s = opts.sessions.get(id);
     const owner = ownerFilter(p);
@@ -46,7 +49,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; n
 
   app.get('/api/sessions/:id/export', { config, schema: { tags: ['sessions'], params, querystring: exportQuery } }, async (req, reply) => {
     const s = owned(req.params.id, req.principal);
-    const data = buildSessionExport(opts.sessions.view(s), opts.sessions.captured(s), now());
+    const data = buildSessionExport(opts.sessions.view(s), opts.sessions.captured(s), now(), zone);
     const base = `session-${s.class}-${s.subject}-${data.session.start.slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
     reply.header('cache-control', 'no-store');
     if (req.query.format === 'csv') {

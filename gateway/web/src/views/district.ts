@@ -5,6 +5,7 @@
  */
 import { getJson } from '../api.js';
 import { barChart } from '../chart.js';
+import { siteDay } from '../site-time.js';
 import { clear, h } from '../dom.js';
 import type { View } from '../view.js';
 
@@ -23,8 +24,7 @@ export function perDay(items: Summary[], metrics: string[]): Map<string, Record<
   const out = new Map<string, Record<string, number>>();
   for (const i of items) {
     if ((i.resolution ?? 'window') !== resolution) continue;
-    const d = new Date(i.windowStart);
-    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    const day = siteDay(Date.parse(i.windowStart));
     const rec = out.get(day) ?? {};
     for (const m of metrics) rec[m] = (rec[m] ?? 0) + (i.values?.[m] ?? 0);
     out.set(day, rec);
@@ -67,8 +67,8 @@ export function districtView(): View {
       }
       const days: string[] = [];
       for (let t = from; t <= to; t += 86_400_000) {
-        const d = new Date(t);
-        days.push(`${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`);
+        const day = siteDay(t);
+        if (!days.includes(day)) days.push(day);
       }
       const e = perDay(energy!.items, ENERGY.map((m) => m[0]));
       const u = perDay(usage!.items, USAGE.map((m) => m[0]));

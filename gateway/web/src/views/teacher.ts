@@ -2,6 +2,7 @@
 import { errorText, getJson, request, type Device } from '../api.js';
 import { ago, clear, h } from '../dom.js';
 import type { View } from '../view.js';
+import { siteClock, siteDateTime } from '../site-time.js';
 
 interface Session {
   id: string; room: string; class: string; subject: string; start: string; end: string; status: string; stoppedAt: string | null;
@@ -77,7 +78,7 @@ export function teacherView(): View {
   function sessionRow(s: Session): HTMLElement {
     const li = h('li', { class: `session ${s.id === selected ? 'selected' : ''}`, 'data-session': s.id },
       h('div', {}, h('b', {}, `${s.class} · ${s.subject}`), h('span', { class: `pill ${s.status}` }, s.status)),
-      h('div', { class: 'muted small' }, `Room ${s.room} · ${new Date(s.start).toLocaleString()} · ${s.roster.length} students' devices`));
+      h('div', { class: 'muted small' }, `Room ${s.room} · ${siteDateTime(Date.parse(s.start))} · ${s.roster.length} students' devices`));
     li.addEventListener('click', () => { selected = s.id; void view.refresh(); });
     return li;
   }
@@ -98,7 +99,7 @@ export function teacherView(): View {
     clear(detail,
       h('div', { class: 'card' },
         h('div', { class: 'section-head' },
-          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, `Room ${s.room} · ${new Date(s.start).toLocaleTimeString()} – ${new Date(s.stoppedAt ?? s.end).toLocaleTimeString()} · `, h('span', { class: `pill ${s.status}`, id: 'session-status' }, s.status))),
+          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, `Room ${s.room} · ${siteClock(Date.parse(s.start))} – ${siteClock(Date.parse(s.stoppedAt ?? s.end))} · `, h('span', { class: `pill ${s.status}`, id: 'session-status' }, s.status))),
           h('div', { class: 'actions' }, stop, exp('csv'), exp('json'))),
         h('section', { class: 'stats' },
           h('div', { class: 'stat good', id: 'session-connected' }, h('div', { class: 'stat-value' }, `${s.connected}/${s.live.length}`), h('div', { class: 'stat-label' }, 'devices connected')),
