@@ -69,8 +69,14 @@ export async function passThrough(broker: string, url: string, qos: 0 | 1, total
   };
 }
 
-/** The mosquitto settings the ceiling runs with (beside the kit's, which already queue 100,000). */
-export const MOSQUITTO_CEILING_CONFIG = 'max_queued_messages 100000, max_inflight_messages 0 (unlimited), persistence false';
+/**
+ * The mosquitto settings the ceiling runs with. The kit's mosquitto.conf queues 100,000 and sets
+ * no inflight limit (mosquitto's defaults, 1,000 and 20, drop or throttle QoS 1 to one subscriber).
+ * `set_tcp_nodelay` as aedes sockets have it: with Nagle on (mosquitto's default) QoS 1 pass-through
+ * measured 8,175 msg/s, without it 19,700 msg/s (60,000 messages, 2 cores, all delivered in both).
+ */
+export const MOSQUITTO_CEILING_EXTRA = 'set_tcp_nodelay true';
+export const MOSQUITTO_CEILING_CONFIG = 'max_queued_messages 100000, max_inflight_messages 0 (unlimited), set_tcp_nodelay true, persistence false';
 /** What the plain aedes ceiling is. */
 export const AEDES_CEILING_CONFIG = 'plain aedes, in-memory persistence, no auth hooks, own process';
 
@@ -91,7 +97,7 @@ export async function withAedes<T>(fn: (url: string) => Promise<T>): Promise<T> 
 }
 
 export async function withMosquitto<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const m = await startMosquitto();
+  const m = await startMosquitto({ configExtra: MOSQUITTO_CEILING_EXTRA });
   try {
     return await fn(m.url);
   } finally {

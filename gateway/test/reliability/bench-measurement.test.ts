@@ -58,10 +58,10 @@ describe('bench: pass-through ceilings', () => {
   });
 
   it('mosquitto as started for the ceiling delivers every QoS 1 message to one subscriber', async () => {
-    const r = await withMosquitto((url) => passThrough('mosquitto', url, 1, 20_000, { drainMs: 20_000, config: 'kit' }));
+    const r = await withMosquitto((url) => passThrough('mosquitto', url, 1, 20_000, { drainMs: 20_000, config: 'ceiling' }));
     expect(r.failed).toBeUndefined();
     expect(r.delivered).toBe(20_000);
-    expect(r.name).toBe('mosquitto pass-through QoS 1 (kit)');
+    expect(r.name).toBe('mosquitto pass-through QoS 1 (ceiling)');
     expect(r.rate).toBeGreaterThan(0);
   });
 });
