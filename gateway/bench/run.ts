@@ -2,7 +2,7 @@
  * `npm run bench`: the gateway's throughput, latency, CPU and memory per
  * workload, next to the ceilings of the machine measured in the same run.
  *   npm run bench                      all workloads, each interleaved with its ceilings 3 times (~20 min on 2 cores)
- *   npm run bench -- --quick           small workloads, one round (CI smoke, ~1 min)
+ *   npm run bench -- --quick           small workloads, one round (CI smoke, ~2 min)
  *   npm run bench -- --rounds 5        interleaved rounds (default 3, 1 with --quick)
  *   npm run bench -- --latency-store influx  store of the fixed-rate latency runs (default: embedded)
  *   npm run bench -- --store embedded  gateway on its embedded SQLite store (default: InfluxDB)
@@ -86,7 +86,7 @@ try {
     process.stdout.write(`\ncampus-gateway bench (${values.store} store, ${cpus().length} cores, node ${process.version}, ${rounds} interleaved round${rounds === 1 ? '' : 's'})\n`);
     process.stdout.write(printSections(sections));
     for (const c of components) process.stdout.write(`  component ${c.name}: ${c.ok ? `ok (${c.seconds} s), JSON below` : `failed: ${c.error}`}\n`);
-    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, quick: values.quick, rounds, duration_s: round((Date.now() - started) / 1000, 0), ...sections, components } })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, rounds, duration_s: round((Date.now() - started) / 1000, 0), ...sections, components } })}\n`);
   }
 } finally {
   await influx?.stop();

@@ -31,6 +31,7 @@ export interface WorkloadSection {
 }
 
 export interface Sections {
+  quick: boolean;
   workloads: WorkloadSection[];
   school: WorkloadResult | null;
   latency: { store: string; duration_s: number; runs: OpenLoopResult[] } | null;
@@ -96,10 +97,12 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
     const runs = await fixedRateLatency(await o.configFor('latency', o.latency.store), LATENCY_RATES, o.latency.durationMs);
     latency = { store: o.latency.store, duration_s: o.latency.durationMs / 1000, runs };
   }
-  return { workloads, school, latency };
+  return { quick: o.quick, workloads, school, latency };
 }
 
 const COLUMNS = ['÷aedes', '÷mosquitto', '÷influxd'] as const;
+/** A workload run shorter than this is mostly start-up and ramp, not the steady state. */
+const STEADY_S = 10;
 
 /** The tables, then a line per refused ratio saying why. */
 export function printSections(s: Sections): string {
@@ -122,6 +125,8 @@ export function printSections(s: Sections): string {
   }
   for (const w of s.workloads) {
     if (w.runs.some((x) => x.note)) out.push(`  ${w.workload}: ${w.runs[0]!.note ?? ''}`);
+    const short = w.runs.filter((x) => x.elapsed_s < STEADY_S);
+    if (!s.quick && short.length > 0) out.push(`  ${w.workload}: ${short.length} round(s) lasted under ${STEADY_S} s (${short.map((x) => x.elapsed_s).join(', ')} s): not a steady state; raise the count`);
     for (const c of w.ceilings) if (!c.ratio.ok) out.push(`  ${w.workload} ${c.column} refused: ${c.ratio.why}`);
   }
   const ceilingRows = s.workloads.flatMap((w) => w.ceilings.map((c) => [c.runs[0]?.name ?? c.column, spread(c.runs.map((x) => (ceilingProblem(x) ? NaN : x.rate))),
@@ -131,7 +136,8 @@ export function printSections(s: Sections): string {
     out.push('', table(['open-loop QoS 1 telemetry', 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', '/latest p50', 'p99', 'p99.9 ms', 'probes', 'not visible'],
       s.latency.runs.map((r) => [`${r.rate} msg/s, ${s.latency!.duration_s} s`, r.offered_per_s, `${r.acked}/${r.sent}`, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms,
         r.latest.p50_ms, r.latest.p99_ms, r.latest.p999_ms, r.latest.samples, r.latest.not_visible])));
-    out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do).`);
+    out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
+    out.push('  /latest: a sampled message polled until visible, so its p99.9 is the largest sample when there are fewer than 1,000.');
   }
   return `${out.join('\n')}\n`;
 }

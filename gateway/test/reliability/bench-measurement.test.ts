@@ -16,6 +16,8 @@ import { silentLogger } from '../../src/log.js';
 import { passThrough, withMosquitto } from '../../bench/lib/ceilings.js';
 import { runOpenLoop } from '../../bench/lib/open-loop.js';
 import { formatRatio, interleave, ratioSummary, type CeilingRun } from '../../bench/lib/repeat.js';
+import { printSections } from '../../bench/lib/sections.js';
+import type { WorkloadResult } from '../../bench/pipeline-workloads.js';
 import { startMosquitto } from '../kit/index.js';
 
 const ceiling = (rate: number, delivered = 100): CeilingRun => ({ name: 'c', rate, total: 100, delivered });
@@ -41,6 +43,23 @@ describe('bench: repeated, interleaved figures', () => {
     expect(formatRatio(lost)).toBe('refused');
     const failed = ratioSummary([90], [{ ...ceiling(100), failed: 'a write failed: HTTP 500' }]);
     expect(failed).toEqual({ ok: false, why: 'round 1: a write failed: HTTP 500' });
+  });
+  it('the table prints "refused" and the reason instead of a ratio over a lossy ceiling, and flags a run too short for a steady state', () => {
+    const run = (msgs_per_s: number, elapsed_s: number): WorkloadResult => ({ workload: 'telemetry-qos1', msgs: 1, readings: 1, msgs_per_s, readings_per_s: msgs_per_s, p50_ms: 1, p99_ms: 2, cpu_us_per_msg: 40, peak_rss_mib: 150, elapsed_s, lost: 0 });
+    const runs = [run(20_000, 12), run(22_000, 6.5)];
+    const lossy = [ceiling(8_000, 100), ceiling(8_000, 61)].map((c) => ({ ...c, name: 'mosquitto pass-through QoS 1' }));
+    const good = [ceiling(20_000), ceiling(20_000)];
+    const text = printSections({ quick: false, school: null, latency: null, workloads: [{ workload: 'telemetry-qos1', runs, ceilings: [
+      { column: '÷aedes', runs: good, ratio: ratioSummary(runs.map((r) => r.msgs_per_s), good) },
+      { column: '÷mosquitto', runs: lossy, ratio: ratioSummary(runs.map((r) => r.msgs_per_s), lossy) },
+    ] }] });
+    const row = text.split('\n').find((l) => l.startsWith('telemetry-qos1'))!;
+    expect(row).toContain('1.05 (1–1.1)');
+    expect(row).toContain('refused');
+    expect(row).not.toContain('2.6');
+    expect(text).toContain('telemetry-qos1 ÷mosquitto refused: round 2: lost 39 of 100 messages');
+    expect(text).toContain('telemetry-qos1: 1 round(s) lasted under 10 s (6.5 s)');
+    expect(text).toMatch(/mosquitto pass-through QoS 1 +8000 +1\/2 complete/);
   });
 });
 
