@@ -21,6 +21,8 @@ export interface LoadOptions {
   clientPrefix?: string;
   /** Paced load: messages per second per connection (default: as fast as the window allows). */
   ratePerConnection?: number;
+  /** Extra messages for connection 0, so the total need not be a multiple of `connections`. */
+  extraFirst?: number;
 }
 
 export interface LoadResult {
@@ -50,10 +52,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   await Promise.all(clients.map((c, conn) => new Promise<void>((resolve) => {
     let seq = 0;
     let outstanding = 0;
+    const count = o.perConnection + (conn === 0 ? o.extraFirst ?? 0 : 0);
+    if (count === 0) { resolve(); return; }
     const t0 = performance.now() + Math.random() * 20;
-    const allowed = () => (o.ratePerConnection ? Math.min(o.perConnection, Math.floor(((performance.now() - t0) / 1000) * o.ratePerConnection) + 1) : o.perConnection);
+    const allowed = () => (o.ratePerConnection ? Math.min(count, Math.floor(((performance.now() - t0) / 1000) * o.ratePerConnection) + 1) : count);
     if (o.ratePerConnection) {
-      const pace = setInterval(() => { if (seq >= o.perConnection) clearInterval(pace); else pump(); }, 5);
+      const pace = setInterval(() => { if (seq >= count) clearInterval(pace); else pump(); }, 5);
     }
     const pump = () => {
       const limit = allowed();
@@ -67,7 +71,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
           outstanding--;
           if (!err) acked++;
           if (probe && !err) latencies.push(performance.now() - t);
-          if (seq >= o.perConnection && outstanding === 0) resolve();
+          if (seq >= count && outstanding === 0) resolve();
           else if (outstanding <= o.window / 2) setImmediate(pump);
         });
       }

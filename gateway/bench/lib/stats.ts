@@ -5,9 +5,17 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i]!;
 }
 
-export function latencySummary(samples: number[]): { p50_ms: number; p99_ms: number; samples: number } {
+export function latencySummary(samples: number[]): { p50_ms: number; p99_ms: number; p999_ms: number; samples: number } {
   const s = [...samples].sort((a, b) => a - b);
-  return { p50_ms: round(percentile(s, 50), 2), p99_ms: round(percentile(s, 99), 2), samples: s.length };
+  return { p50_ms: round(percentile(s, 50), 2), p99_ms: round(percentile(s, 99), 2), p999_ms: round(percentile(s, 99.9), 2), samples: s.length };
+}
+
+/** Median of a list (the mean of the middle two when even); NaN when empty. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export function round(v: number, digits = 1): number {

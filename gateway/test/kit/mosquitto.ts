@@ -30,6 +30,8 @@ function mosquittoConfig(dir: string, port: number, extra: string): string {
     'allow_anonymous true',
     // The default of 1000 silently drops QoS 1 messages to a subscriber that lags.
     'max_queued_messages 100000',
+    // The default of 20 throttles QoS 1 to one subscriber to 20 messages per round trip; 0 = no limit.
+    'max_inflight_messages 0',
     `persistence_location ${dir}/`,
     'log_dest stderr',
     'log_type error',

@@ -1,0 +1,143 @@
+/**
+ * The bench's measured sections and their table: each pipeline workload interleaved with its
+ * ceilings (ceiling, gateway, ceiling, gateway, ... `rounds` times, lib/repeat.ts), the school
+ * day once, and latency at fixed rates (open loop) on a gateway of its own.
+ */
+import { AEDES_CEILING_CONFIG, MOSQUITTO_CEILING_CONFIG, influxWriteCeiling, passThrough, withAedes, withMosquitto, type startInflux } from './ceilings.js';
+import { interleave, formatRatio, ratioSummary, spread, ceilingProblem, type CeilingRun, type RatioSummary } from './repeat.js';
+import { table } from './stats.js';
+import type { OpenLoopResult } from './open-loop.js';
+import { fixedRateLatency, penWorkload, telemetryWorkload, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
+
+type Influx = Awaited<ReturnType<typeof startInflux>>;
+
+export interface SectionOptions {
+  quick: boolean;
+  rounds: number;
+  want(section: string): boolean;
+  log(msg: string): void;
+  configFor: GatewayConfigFactory;
+  /** influxd for the write ceiling (the pen workload's). */
+  influx: Influx | undefined;
+  school: (() => Promise<WorkloadResult>) | undefined;
+  latency: { store: string; durationMs: number } | undefined;
+}
+
+export interface WorkloadSection {
+  workload: string;
+  runs: WorkloadResult[];
+  /** Per ceiling name: its runs (one per round) and the ratio gateway ÷ ceiling. */
+  ceilings: Array<{ column: string; runs: CeilingRun[]; ratio: RatioSummary }>;
+}
+
+export interface Sections {
+  quick: boolean;
+  workloads: WorkloadSection[];
+  school: WorkloadResult | null;
+  latency: { store: string; duration_s: number; runs: OpenLoopResult[] } | null;
+}
+
+/** The rates a school produces: a default school is ~1,000 msg/s, a large one in a busy hour ~5,000. */
+export const LATENCY_RATES = [1_000, 5_000] as const;
+
+export async function runSections(o: SectionOptions): Promise<Sections> {
+  const workloads: WorkloadSection[] = [];
+  const ceilings = o.want('ceilings');
+  const telemetryPerConnection = o.quick ? 300 : 5_000;
+  if (o.want('telemetry')) {
+    const total = 50 * telemetryPerConnection;
+    await withAedes((aedesUrl) => withMosquitto(async (mosquittoUrl) => {
+      for (const qos of [0, 1] as const) {
+        const name = `telemetry-qos${qos}`;
+        const steps = [
+          ...(ceilings ? [
+            async (r: number) => { o.log(`round ${r + 1}: ceiling aedes QoS ${qos}`); return passThrough('aedes', aedesUrl, qos, total, { config: AEDES_CEILING_CONFIG }); },
+            async (r: number) => { o.log(`round ${r + 1}: ceiling mosquitto QoS ${qos}`); return passThrough('mosquitto', mosquittoUrl, qos, total, { config: MOSQUITTO_CEILING_CONFIG }); },
+          ] : []),
+          async (r: number) => { o.log(`round ${r + 1}: workload ${name}`); return telemetryWorkload(qos, o.configFor, telemetryPerConnection); },
+        ];
+        const results = await interleave<CeilingRun | WorkloadResult>(o.rounds, steps);
+        const runs = results.at(-1) as WorkloadResult[];
+        const rates = runs.map((w) => w.msgs_per_s);
+        workloads.push({
+          workload: name, runs,
+          ceilings: ceilings ? (['÷aedes', '÷mosquitto'] as const).map((column, i) => {
+            const c = results[i] as CeilingRun[];
+            return { column, runs: c, ratio: ratioSummary(rates, c) };
+          }) : [],
+        });
+      }
+    }));
+  }
+  if (o.want('pens')) {
+    const perConnection = o.quick ? 125 : 1_000;
+    const points = 20 * perConnection * 100;
+    const influx = o.influx;
+    const steps = [
+      ...(ceilings && influx ? [async (r: number) => {
+        o.log(`round ${r + 1}: ceiling influxd write`);
+        const db = `ceiling_${r}`;
+        await influx.createDatabase(db);
+        return influxWriteCeiling((lines) => influx.write(lines, db, 'ms'), points);
+      }] : []),
+      async (r: number) => { o.log(`round ${r + 1}: workload pen-strokes`); return penWorkload(o.configFor, perConnection); },
+    ];
+    const results = await interleave<CeilingRun | WorkloadResult>(o.rounds, steps);
+    const runs = results.at(-1) as WorkloadResult[];
+    workloads.push({
+      workload: 'pen-strokes', runs,
+      ceilings: steps.length > 1 ? [{ column: '÷influxd', runs: results[0] as CeilingRun[], ratio: ratioSummary(runs.map((w) => w.readings_per_s), results[0] as CeilingRun[]) }] : [],
+    });
+  }
+  let school: WorkloadResult | null = null;
+  if (o.school) { o.log('workload: school day'); school = await o.school(); }
+  let latency: Sections['latency'] = null;
+  if (o.latency) {
+    o.log(`latency at fixed rates ${LATENCY_RATES.join(', ')} msg/s (${o.latency.store} store, open loop)`);
+    const runs = await fixedRateLatency(await o.configFor('latency', o.latency.store), LATENCY_RATES, o.latency.durationMs);
+    latency = { store: o.latency.store, duration_s: o.latency.durationMs / 1000, runs };
+  }
+  return { quick: o.quick, workloads, school, latency };
+}
+
+const COLUMNS = ['÷aedes', '÷mosquitto', '÷influxd'] as const;
+/** A workload run shorter than this is mostly start-up and ramp, not the steady state. */
+const STEADY_S = 10;
+
+/** The tables, then a line per refused ratio saying why. */
+export function printSections(s: Sections): string {
+  const out: string[] = [];
+  const rows = s.workloads.map((w) => {
+    const r = w.runs;
+    const pick = (f: (x: WorkloadResult) => number, d = 0) => spread(r.map(f), d);
+    return [w.workload, pick((x) => x.msgs_per_s), pick((x) => x.readings_per_s), pick((x) => x.p50_ms, 1), pick((x) => x.p99_ms, 1),
+      pick((x) => x.cpu_us_per_msg, 1), pick((x) => x.peak_rss_mib), r.reduce((a, x) => a + x.lost, 0),
+      ...COLUMNS.map((c) => { const found = w.ceilings.find((x) => x.column === c); return found ? formatRatio(found.ratio) : '–'; })];
+  });
+  if (s.school) {
+    const x = s.school;
+    rows.push([x.workload, x.msgs_per_s, x.readings_per_s, x.p50_ms, x.p99_ms, x.cpu_us_per_msg, x.peak_rss_mib, x.lost, '–', '–', '–'].map(String));
+  }
+  if (rows.length > 0) {
+    out.push(table(['workload', 'msgs/s', 'readings/s', 'p50 ms (sat.)', 'p99 ms (sat.)', 'cpu µs/msg', 'peak RSS MiB', 'lost', ...COLUMNS], rows));
+    out.push('  figures: median (min–max) over the rounds; ratios: gateway ÷ the ceiling measured in the same round.');
+    out.push('  p50/p99 (sat.): publish → PUBACK (stored) while saturated, queueing included; paced latency is below.');
+  }
+  for (const w of s.workloads) {
+    if (w.runs.some((x) => x.note)) out.push(`  ${w.workload}: ${w.runs[0]!.note ?? ''}`);
+    const short = w.runs.filter((x) => x.elapsed_s < STEADY_S);
+    if (!s.quick && short.length > 0) out.push(`  ${w.workload}: ${short.length} round(s) lasted under ${STEADY_S} s (${short.map((x) => x.elapsed_s).join(', ')} s): not a steady state; raise the count`);
+    for (const c of w.ceilings) if (!c.ratio.ok) out.push(`  ${w.workload} ${c.column} refused: ${c.ratio.why}`);
+  }
+  const ceilingRows = s.workloads.flatMap((w) => w.ceilings.map((c) => [c.runs[0]?.name ?? c.column, spread(c.runs.map((x) => (ceilingProblem(x) ? NaN : x.rate))),
+    `${c.runs.filter((x) => !ceilingProblem(x)).length}/${c.runs.length} complete`]));
+  if (ceilingRows.length > 0) out.push('', table(['ceiling (configuration)', 'msgs/s (points/s)', 'runs'], ceilingRows));
+  if (s.latency) {
+    out.push('', table(['open-loop QoS 1 telemetry', 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', '/latest p50', 'p99', 'p99.9 ms', 'probes', 'not visible'],
+      s.latency.runs.map((r) => [`${r.rate} msg/s, ${s.latency!.duration_s} s`, r.offered_per_s, `${r.acked}/${r.sent}`, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms,
+        r.latest.p50_ms, r.latest.p99_ms, r.latest.p999_ms, r.latest.samples, r.latest.not_visible])));
+    out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
+    out.push('  /latest: a sampled message polled until visible, so its p99.9 is the largest sample when there are fewer than 1,000.');
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,138 @@
+/**
+ * The benchmark's measurement itself (issue #21 items 1–3), against real servers: a ceiling
+ * that lost messages is no ceiling (its ratio is refused, with the reason); mosquitto as the
+ * kit starts it delivers every QoS 1 message to one subscriber; the fixed-rate load is open
+ * loop (it keeps its schedule when acknowledgements are slow) and sees readings in `/latest`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { createGateway } from '../../src/gateway.js';
+import { silentLogger } from '../../src/log.js';
+import { passThrough, withMosquitto } from '../../bench/lib/ceilings.js';
+import { runOpenLoop } from '../../bench/lib/open-loop.js';
+import { formatRatio, interleave, ratioSummary, type CeilingRun } from '../../bench/lib/repeat.js';
+import { printSections } from '../../bench/lib/sections.js';
+import type { WorkloadResult } from '../../bench/pipeline-workloads.js';
+import { startMosquitto } from '../kit/index.js';
+
+const ceiling = (rate: number, delivered = 100): CeilingRun => ({ name: 'c', rate, total: 100, delivered });
+
+describe('bench: repeated, interleaved figures', () => {
+  it('runs a ceiling and the gateway alternately, round after round (A B A B A B)', async () => {
+    const order: string[] = [];
+    const [a, b] = await interleave(3, [async (r) => { order.push(`A${r}`); return r; }, async (r) => { order.push(`B${r}`); return 10 + r; }]);
+    expect(order).toEqual(['A0', 'B0', 'A1', 'B1', 'A2', 'B2']);
+    expect(a).toEqual([0, 1, 2]);
+    expect(b).toEqual([10, 11, 12]);
+  });
+
+  it('prints the median and min–max of the per-round ratios', () => {
+    const r = ratioSummary([90, 120, 100], [ceiling(100), ceiling(100), ceiling(200)]);
+    expect(r).toEqual({ ok: true, median: 0.9, min: 0.5, max: 1.2, rounds: 3 });
+    expect(formatRatio(r)).toBe('0.9 (0.5–1.2)');
+  });
+
+  it('refuses a ratio when any round\'s ceiling lost messages or did not finish, saying why', () => {
+    const lost = ratioSummary([90, 90], [ceiling(100), ceiling(8_000, 61)]);
+    expect(lost).toEqual({ ok: false, why: 'round 2: lost 39 of 100 messages' });
+    expect(formatRatio(lost)).toBe('refused');
+    const failed = ratioSummary([90], [{ ...ceiling(100), failed: 'a write failed: HTTP 500' }]);
+    expect(failed).toEqual({ ok: false, why: 'round 1: a write failed: HTTP 500' });
+  });
+  it('the table prints "refused" and the reason instead of a ratio over a lossy ceiling, and flags a run too short for a steady state', () => {
+    const run = (msgs_per_s: number, elapsed_s: number): WorkloadResult => ({ workload: 'telemetry-qos1', msgs: 1, readings: 1, msgs_per_s, readings_per_s: msgs_per_s, p50_ms: 1, p99_ms: 2, cpu_us_per_msg: 40, peak_rss_mib: 150, elapsed_s, lost: 0 });
+    const runs = [run(20_000, 12), run(22_000, 6.5)];
+    const lossy = [ceiling(8_000, 100), ceiling(8_000, 61)].map((c) => ({ ...c, name: 'mosquitto pass-through QoS 1' }));
+    const good = [ceiling(20_000), ceiling(20_000)];
+    const text = printSections({ quick: false, school: null, latency: null, workloads: [{ workload: 'telemetry-qos1', runs, ceilings: [
+      { column: '÷aedes', runs: good, ratio: ratioSummary(runs.map((r) => r.msgs_per_s), good) },
+      { column: '÷mosquitto', runs: lossy, ratio: ratioSummary(runs.map((r) => r.msgs_per_s), lossy) },
+    ] }] });
+    const row = text.split('\n').find((l) => l.startsWith('telemetry-qos1'))!;
+    expect(row).toContain('1.05 (1–1.1)');
+    expect(row).toContain('refused');
+    expect(row).not.toContain('2.6');
+    expect(text).toContain('telemetry-qos1 ÷mosquitto refused: round 2: lost 39 of 100 messages');
+    expect(text).toContain('telemetry-qos1: 1 round(s) lasted under 10 s (6.5 s)');
+    expect(text).toMatch(/mosquitto pass-through QoS 1 +8000 +1\/2 complete/);
+  });
+});
+
+describe('bench: pass-through ceilings', () => {
+  it('marks a mosquitto run that dropped QoS 1 messages as failed (mosquitto with tiny queues)', async () => {
+    const m = await startMosquitto({ configExtra: 'max_queued_messages 5\nmax_inflight_messages 1' });
+    try {
+      const r = await passThrough('mosquitto', m.url, 1, 20_000, { drainMs: 2_000 });
+      expect(r.delivered).toBeLessThan(20_000);
+      expect(r.failed).toMatch(/^delivered \d+ of 20000 messages/);
+      expect(ratioSummary([20_000], [r]).ok).toBe(false);
+    } finally {
+      await m.stop();
+    }
+  });
+
+  it('mosquitto as started for the ceiling delivers every QoS 1 message to one subscriber', async () => {
+    const r = await withMosquitto((url) => passThrough('mosquitto', url, 1, 20_000, { drainMs: 20_000, config: 'ceiling' }));
+    expect(r.failed).toBeUndefined();
+    expect(r.delivered).toBe(20_000);
+    expect(r.name).toBe('mosquitto pass-through QoS 1 (ceiling)');
+    expect(r.rate).toBeGreaterThan(0);
+  });
+});
+
+describe('bench: open-loop load at a fixed rate', () => {
+  it('keeps its schedule while PUBACKs are held back, and counts latency from when each message was due', async () => {
+    const aedes = await Aedes.createBroker();
+    // Every publish is held 600 ms before it is accepted (and acknowledged).
+    aedes.authorizePublish = (_client, _packet, done) => { setTimeout(() => done(null), 600); };
+    const server: Server = createServer((s) => aedes.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const r = await runOpenLoop({
+        url: `mqtt://127.0.0.1:${port}`, rate: 200, durationMs: 1_000, connections: 4, qos: 1,
+        topic: (c) => `t/${c}`, payload: (_c, seq) => `{"seq":${seq}}`, device: (c) => `d-${c}`,
+      });
+      // A closed loop with a window would have sent a window's worth per 600 ms; the schedule sent all 200.
+      expect(r.sent).toBe(200);
+      expect(r.acked).toBe(200);
+      expect(r.puback.samples).toBe(200);
+      expect(r.puback.p50_ms).toBeGreaterThanOrEqual(600);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => aedes.close(() => r()));
+    }
+  });
+
+  it('measures publish → PUBACK and publish → visible in /latest against a real gateway (embedded store)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-bench-open-'));
+    const gw = createGateway(parseConfig({
+      insecure: true, // on loopback, open on purpose (no broker auth, no API tokens)
+      site: { id: 'bench-test' }, broker: { port: 0, host: '127.0.0.1' }, http: { port: 0, host: '127.0.0.1' },
+      store: { kind: 'embedded', path: dir }, privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
+    }), { log: silentLogger() });
+    await gw.start();
+    try {
+      const { mqtt: mqttPort, http } = gw.ports() as { mqtt: number; http: number };
+      const r = await runOpenLoop({
+        url: `mqtt://127.0.0.1:${mqttPort}`, httpBase: `http://127.0.0.1:${http}`, rate: 300, durationMs: 2_000, connections: 10, qos: 1,
+        topic: (c) => `campus/classroom-light/bench-R-${c}/telemetry`, device: (c) => `bench-R-${c}`, probeEveryMs: 200,
+        payload: (_c, seq, ts) => `{"on":true,"bri":${seq % 100},"cct":5000,"lux":512,"pw":36.5,"ts":${ts}}`,
+      });
+      expect(r.sent).toBe(600);
+      expect(r.acked).toBe(600);
+      expect(r.puback.samples).toBe(600);
+      expect(r.latest.samples).toBeGreaterThan(0);
+      expect(r.latest.not_visible).toBe(0);
+      expect(r.latest.p50_ms).toBeGreaterThan(0);
+    } finally {
+      await gw.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
