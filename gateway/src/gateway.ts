@@ -199,6 +199,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
             await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) });
           }],
           ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
+          rostersFile: paths.rostersFile,
           sessions: {
             file: paths.sessionsFile,
             pseudonym: (value) => pseudonymizer.pseudonym(value),

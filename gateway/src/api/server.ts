@@ -21,7 +21,7 @@ import { summariesRoutes, type SummarySource } from './routes/summaries.js';
 import { templatesRoutes, type TemplateSource } from './routes/templates.js';
 import { createGatewayMetrics, type GatewayMetrics, type MetricsSources } from '../metrics/metrics.js';
 import type { ReadingListener } from '../pipeline/ingest.js';
-import { createSessionManager, type SessionManager } from '../sessions/index.js';
+import { createRosterStore, createSessionManager, type SessionManager } from '../sessions/index.js';
 import type { ReadingStore } from '../store/types.js';
 import { webRoutes } from './web-static.js';
 import { streamRoutes, type StreamRoutesOptions } from './routes/stream.js';
@@ -44,6 +44,8 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   hubUrl?: string;
   /** Class sessions: a ready manager, or options to make one (metadata file, pseudonym of the privacy layer). */
   sessions?: SessionManager | { file?: string; pseudonym?: (value: string) => string };
+  /** Saved rosters per teacher and class (the data directory's `rosters.json`); memory only when absent. */
+  rostersFile?: string;
   /** A metrics registry made by main (e.g. with an instrumented store); made here from the deps when absent. */
   metrics?: GatewayMetrics;
   /** Extra metric providers (spool, outbox, Modbus) when metrics is made here. */
@@ -103,7 +105,8 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   await typed.register(readingsRoutes, { store: deps.store, registeredTemplate: (id) => deps.registry.get(id)?.template, ...(templates ? { templates } : {}) });
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
-  await typed.register(sessionsRoutes, { sessions, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }) });
+  const rosters = createRosterStore({ ...(deps.rostersFile !== undefined && { file: deps.rostersFile }) }, { log: deps.log });
+  await typed.register(sessionsRoutes, { sessions, rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }) });
   if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
   await app.register(metricsRoutes, { metrics });
   for (const plugin of deps.plugins ?? []) await plugin(app);

@@ -12,6 +12,7 @@ describe('resolveStatePaths', () => {
       storeDir: '/var/lib/cg',
       devicesFile: '/var/lib/cg/devices.json',
       sessionsFile: '/var/lib/cg/sessions.json',
+      rostersFile: '/var/lib/cg/rosters.json',
       summariesDb: '/var/lib/cg/summaries.db',
       pseudonymKeyFile: '/var/lib/cg/pseudonym.key',
       uplinkOutbox: '/var/lib/cg/uplink-outbox.db',
@@ -43,10 +44,10 @@ describe('resolveStatePaths', () => {
 
   it('lists what a config writes: the store of its kind, the uplink files only with an uplink', () => {
     const embedded = parseConfig({ dataDir: '/d' });
-    expect(writtenPaths(embedded, resolveStatePaths(embedded)).map((w) => w.key)).toEqual(['store.path', 'privacy.pseudonymKeyFile', 'dataDir (devices.json)', 'dataDir (sessions.json)', 'dataDir (summaries.db)']);
+    expect(writtenPaths(embedded, resolveStatePaths(embedded)).map((w) => w.key)).toEqual(['store.path', 'privacy.pseudonymKeyFile', 'dataDir (devices.json)', 'dataDir (sessions.json)', 'dataDir (rosters.json)', 'dataDir (summaries.db)']);
     const influx = parseConfig({ dataDir: '/d', store: { kind: 'influx', url: 'http://x:8086', database: 'd', wal: true }, uplink: { url: 'mqtt://hub' } });
     expect(writtenPaths(influx, resolveStatePaths(influx)).map((w) => w.path)).toEqual([
-      '/d/influx-spool', '/d/influx-wal', '/d/pseudonym.key', '/d/devices.json', '/d/sessions.json', '/d/summaries.db', '/d/uplink-outbox.db', '/d/summaries-state.bin',
+      '/d/influx-spool', '/d/influx-wal', '/d/pseudonym.key', '/d/devices.json', '/d/sessions.json', '/d/rosters.json', '/d/summaries.db', '/d/uplink-outbox.db', '/d/summaries-state.bin',
     ]);
   });
 });

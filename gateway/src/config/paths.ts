@@ -23,6 +23,8 @@ export interface StatePaths {
   summariesDb: string;
   /** Class sessions' metadata; their captured readings go in `sessions/` beside it. */
   sessionsFile: string;
+  /** Rosters teachers saved per class (`PUT /api/rosters/:class`). */
+  rostersFile: string;
   pseudonymKeyFile: string;
   /** The uplink's durable outbox (SQLite); used only with `uplink`. */
   uplinkOutbox: string;
@@ -63,6 +65,7 @@ export function resolveStatePaths(config: PathsConfig, cwd = process.cwd()): Sta
     devicesFile: inData('devices.json'),
     summariesDb: inData('summaries.db'),
     sessionsFile: inData('sessions.json'),
+    rostersFile: inData('rosters.json'),
     pseudonymKeyFile: config.privacy.pseudonymKeyFile ? at(config.privacy.pseudonymKeyFile) : inData('pseudonym.key'),
     uplinkOutbox: config.uplink?.outboxPath ? at(config.uplink.outboxPath) : inData('uplink-outbox.db'),
     summariesState: config.uplink?.summariesStatePath ? at(config.uplink.summariesStatePath) : inData('summaries-state.bin'),
@@ -92,6 +95,7 @@ export function writtenPaths(config: PathsConfig, paths: StatePaths): WrittenPat
   out.push({ key: 'privacy.pseudonymKeyFile', path: paths.pseudonymKeyFile, dir: false, readOnly: true });
   out.push({ key: 'dataDir (devices.json)', path: paths.devicesFile, dir: false });
   out.push({ key: 'dataDir (sessions.json)', path: paths.sessionsFile, dir: false });
+  out.push({ key: 'dataDir (rosters.json)', path: paths.rostersFile, dir: false });
   out.push({ key: 'dataDir (summaries.db)', path: paths.summariesDb, dir: false });
   if (config.uplink) {
     out.push({ key: 'uplink.outboxPath', path: paths.uplinkOutbox, dir: false });
@@ -111,6 +115,7 @@ export const STATE_FILES_TABLE = [
   '| devices added through the admin API | `<dataDir>/devices.json` | – | always |',
   '| this gateway\'s summaries (SQLite, `-wal`, `-shm`), for the District tab | `<dataDir>/summaries.db` | – | always |',
   '| class sessions, their captured readings | `<dataDir>/sessions.json`, `<dataDir>/sessions/<id>.ndjson` | – | always |',
+  '| rosters teachers saved per class | `<dataDir>/rosters.json` | – | always |',
   '| pseudonym key | `<dataDir>/pseudonym.key` | `privacy.pseudonymKeyFile` | always |',
   '| uplink outbox (SQLite, `-wal`, `-shm`) | `<dataDir>/uplink-outbox.db` | `uplink.outboxPath` | with `uplink` |',
   '| summaries state, raised alarms | `<dataDir>/summaries-state.bin`, `<same>.alarms.json` | `uplink.summariesStatePath` | with `uplink` |',

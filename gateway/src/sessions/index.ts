@@ -4,3 +4,6 @@ export { buildSessionExport, sessionExportCsv, type SessionExport, type StudentE
 export * from './schema.js';
 export { SessionRuleError } from './errors.js';
 export { bindRoster, identityFields, type RosterLookup } from './roster.js';
+export { parseRosterText, rosterProblemText, rosterTextSchema, ROSTER_SEPARATORS, type RosterTextLine, type RosterTextProblem } from './roster-text.js';
+export { previewRosterText, rosterPreviewSchema, type RosterPreview, type PreviewStatus } from './roster-preview.js';
+export { createRosterStore, savedRosterSchema, type RosterStore, type SavedRoster } from './roster-store.js';

@@ -21,6 +21,7 @@ import type { Reading } from '../core/reading.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
 import { SessionRuleError } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
+import { previewRosterText, type RosterPreview } from './roster-preview.js';
 import { CLOCK_SKEW_MS, MAX_AHEAD_MS, MAX_SESSION_MS, type BoundRosterEntry, type CreateSession, type LiveSessionView, type SessionStatus, type SessionView } from './schema.js';
 
 export interface CapturedReading {
@@ -73,6 +74,8 @@ export interface SessionManager {
   start(): Promise<void>;
   stop(): Promise<void>;
   create(input: CreateSession, owner: string): SessionView;
+  /** A pasted roster checked line by line for a session over `at` (default: from now, the default length). */
+  previewRoster(text: string, at?: Pick<CreateSession, 'start' | 'end'>): RosterPreview;
   list(owner?: string): SessionView[];
   get(id: string): Session | undefined;
   /** The session's captured readings (read back from disk for a session of an earlier run). */
@@ -138,7 +141,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   }
 
   /** The session's span from the request, or the rule it breaks (times are the gateway's clock). */
-  function span(input: CreateSession): { startMs: number; endMs: number } {
+  function span(input: Pick<CreateSession, 'start' | 'end'>): { startMs: number; endMs: number } {
     const t = now();
     const asked = input.start ? Date.parse(input.start) : t;
     const problems: string[] = [];
@@ -222,6 +225,10 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       persist();
       log.info({ session: s.id, room: s.room, roster: s.roster.length }, 'class session created');
       return manager.view(s);
+    },
+    previewRoster(text, at = {}) {
+      const { startMs, endMs } = span(at);
+      return previewRosterText(text, lookup, claimed(startMs, endMs));
     },
     list: (owner) => [...sessions.values()].filter((s) => owner === undefined || s.owner === owner)
       .sort((a, b) => b.startMs - a.startMs).map((s) => manager.view(s)),

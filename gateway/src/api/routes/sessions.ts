@@ -3,19 +3,28 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES, type Principal } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
 import { createSiteZone } from '../../summaries/zone.js';
-import { buildSessionExport, createSessionSchema, liveSessionSchema, SessionRuleError, sessionExportCsv, sessionSchema, type Session, type SessionManager } from '../../sessions/index.js';
+import {
+  buildSessionExport, createSessionSchema, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
+  SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type Session, type SessionManager,
+} from '../../sessions/index.js';
 
 const params = z.object({ id: z.uuid() });
 const exportQuery = z.object({ format: z.enum(['csv', 'json']).default('json') });
 const config = { roles: ROLES.sessions };
+const classParams = z.object({ class: z.string().min(1).max(64) });
+const previewBody = rosterTextSchema.extend({ start: z.iso.datetime({ offset: true }).optional(), end: z.iso.datetime({ offset: true }).optional() });
+const savedRosterView = savedRosterSchema.extend({ text: z.string() });
 
 /** A teacher sees their own sessions; admin sees every session. */
 function ownerFilter(p: Principal): string | undefined {
   return p.role === 'admin' ? undefined : p.name;
 }
 
-/** Class sessions per docs/interfaces.md: create, list, live view, stop, export (csv|json). */
-export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; now?: () => number; timeZone?: string }> = async (app, opts) => {
+/**
+ * Class sessions per docs/interfaces.md: create, list, live view, stop, export (csv|json); a pasted
+ * roster's preview and the teacher's saved roster per class.
+ */
+export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; rosters: RosterStore; now?: () => number; timeZone?: string }> = async (app, opts) => {
   const now = opts.now ?? Date.now;
   // Exports give local times (issue #19): a 07:32 lesson in Shanghai is 07:32+08:00, not 23:32Z.
   const zone = createSiteZone(opts.timeZone ?? 'UTC');
@@ -36,6 +45,33 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; n
       if (err instanceof SessionRuleError) throw new ApiError(err.code, err.message, 400);
       throw err;
     }
+  });
+
+  // Parse errors quote the teacher's own line back to them; registry answers never echo a device (roster-preview.ts).
+  app.post('/api/sessions/roster-preview', {
+    config, schema: { tags: ['sessions'], body: previewBody, response: { 200: rosterPreviewSchema } },
+  }, async (req) => {
+    try {
+      return opts.sessions.previewRoster(req.body.text, { ...(req.body.start && { start: req.body.start }), ...(req.body.end && { end: req.body.end }) });
+    } catch (err) {
+      if (err instanceof SessionRuleError) throw new ApiError(err.code, err.message, 400);
+      throw err;
+    }
+  });
+
+  // A teacher's own saved roster for a class (admin's own too): never another teacher's.
+  app.get('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, response: { 200: savedRosterView } } }, async (req) => {
+    const saved = opts.rosters.get(req.principal.name, req.params.class);
+    if (!saved) throw new ApiError('GW_ERR_ROSTER_NOT_FOUND', 'no saved roster for this class', 404);
+    return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
+  });
+
+  app.put('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, body: rosterTextSchema, response: { 200: savedRosterView } } }, async (req) => {
+    const { lines, problems } = parseRosterText(req.body.text);
+    // Line numbers only: an error may be logged, and the lines name children.
+    if (problems.length > 0) throw new ApiError('GW_ERR_ROSTER', problems.map((p) => rosterProblemText(p)).join('; '), 400);
+    const saved = opts.rosters.put(req.principal.name, req.params.class, lines);
+    return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
   });
 
   app.get('/api/sessions', { config, schema: { tags: ['sessions'], response: { 200: z.array(sessionSchema) } } },
