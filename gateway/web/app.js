@@ -613,13 +613,119 @@ function districtView() {
   };
 }
 
-// gateway/web/src/views/teacher.ts
-function parseRoster(text) {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => {
-    const [device = "", ...rest] = l.split(/[,;\t]/);
-    return { device: device.trim(), student: rest.join(" ").trim() };
+// gateway/web/src/views/roster-paste.ts
+var STATUS_TEXT = {
+  ok: "ok",
+  unknown_device: "not a device the school registered for a student",
+  duplicate_device: "device already on the roster",
+  duplicate_student: "student already has a device of this kind",
+  in_use: "on another class session now"
+};
+function createRosterPaste(className, say) {
+  const textarea = h("textarea", { name: "roster", id: "roster-text", rows: 7, placeholder: "设备，学生\nP-00123，张伟\nW-2231	张伟\nP-00124、李娜" });
+  const table = h("div", { id: "roster-preview" });
+  let timer;
+  function render(p) {
+    const typed = textarea.value.split(/\r\n|\r|\n/);
+    const rows = [
+      ...p.errors.map((e) => ({ line: e.line, status: "unreadable", student: "", text: e.message })),
+      ...p.lines.map((l) => ({ line: l.line, status: l.status, student: l.student, text: STATUS_TEXT[l.status] ?? l.status }))
+    ].sort((a, b) => a.line - b.line);
+    if (rows.length === 0) {
+      clear(table);
+      return;
+    }
+    const flagged = rows.filter((r) => r.status !== "ok").length;
+    clear(
+      table,
+      h(
+        "div",
+        { class: `banner ${p.ok ? flagged ? "warn" : "good" : "bad"}`, id: "roster-summary" },
+        p.ok ? `${p.roster.length} lines ready${flagged ? `, ${flagged} to check` : ""}` : `${flagged} of ${rows.length} lines need fixing before the session can start`
+      ),
+      h(
+        "table",
+        { class: "table small" },
+        h("thead", {}, h("tr", {}, h("th", { class: "num" }, "Line"), h("th", {}, "You typed"), h("th", {}, "Student"), h("th", {}, "Check"))),
+        h("tbody", {}, rows.map((r) => h(
+          "tr",
+          { "data-line": String(r.line), "data-status": r.status, class: r.status === "ok" ? "" : r.status === "duplicate_student" ? "warn" : "bad" },
+          h("td", { class: "num" }, r.line),
+          h("td", { class: "mono" }, (typed[r.line - 1] ?? "").trim()),
+          h("td", {}, r.student),
+          h("td", {}, r.text)
+        )))
+      )
+    );
+  }
+  async function check() {
+    if (timer) clearTimeout(timer);
+    const res = await request("/api/sessions/roster-preview", { method: "POST", body: JSON.stringify({ text: textarea.value }) });
+    if (!res.ok) {
+      say(await errorText(res), "bad");
+      return void 0;
+    }
+    const p = await res.json();
+    render(p);
+    return p;
+  }
+  const button = (id, label, run) => {
+    const b = h("button", { type: "button", id }, label);
+    b.addEventListener("click", () => void run().catch((err) => say(String(err), "bad")));
+    return b;
+  };
+  const needClass = () => {
+    const cls = className().trim();
+    if (!cls) say("Type the class first: rosters are saved per class.", "bad");
+    return cls || void 0;
+  };
+  textarea.addEventListener("input", () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void check().catch(() => void 0), 600);
   });
+  const element = h(
+    "div",
+    { class: "roster-paste" },
+    h("label", {}, 'Roster: paste from a spreadsheet or type one "device, student" per line (tab, comma, ，, 、 or ;)', textarea),
+    h(
+      "div",
+      { class: "actions" },
+      button("roster-check", "Check roster", async () => {
+        await check();
+      }),
+      button("roster-save", "Save roster for this class", async () => {
+        const cls = needClass();
+        if (!cls) return;
+        const res = await request(`/api/rosters/${encodeURIComponent(cls)}`, { method: "PUT", body: JSON.stringify({ text: textarea.value }) });
+        if (!res.ok) {
+          say(await errorText(res), "bad");
+          return;
+        }
+        say(`Roster saved for class ${cls}.`, "good");
+      }),
+      button("roster-load", "Load saved roster", async () => {
+        const cls = needClass();
+        if (!cls) return;
+        const res = await request(`/api/rosters/${encodeURIComponent(cls)}`);
+        if (res.status === 404) {
+          say(`No roster saved for class ${cls} yet.`, "warn");
+          return;
+        }
+        if (!res.ok) {
+          say(await errorText(res), "bad");
+          return;
+        }
+        textarea.value = (await res.json()).text;
+        say(`Loaded the roster saved for class ${cls}.`, "good");
+        await check();
+      })
+    ),
+    table
+  );
+  return { element, check };
 }
+
+// gateway/web/src/views/teacher.ts
 async function download(id, format) {
   const res = await request(`/api/sessions/${id}/export?format=${format}`);
   if (!res.ok) throw new Error(await errorText(res));
@@ -637,7 +743,10 @@ function teacherView() {
   let detail;
   let message;
   let roomList;
+  const say = (text, tone) => clear(message, h("div", { class: `banner ${tone}` }, text));
   const form = () => {
+    const classInput = h("input", { name: "class", required: true, placeholder: "e.g. 7B" });
+    const roster = createRosterPaste(() => classInput.value, say);
     const f = h(
       "form",
       { class: "card form", id: "session-form" },
@@ -646,31 +755,26 @@ function teacherView() {
       h(
         "div",
         { class: "row" },
-        h("label", {}, "Class", h("input", { name: "class", required: true, placeholder: "e.g. 7B" })),
+        h("label", {}, "Class", classInput),
         h("label", {}, "Subject", h("input", { name: "subject", required: true, placeholder: "e.g. Physics" }))
       ),
       h("label", {}, "Length (minutes)", h("input", { name: "minutes", type: "number", min: 5, max: 600, value: 45 })),
-      h(
-        "label",
-        {},
-        'Roster: one "device, student" per line (pen, wristband or clicker id)',
-        h("textarea", { name: "roster", rows: 6, placeholder: "P-00123, Alice Wang\nW-2231, Alice Wang\nP-00124, Bob Chen" })
-      ),
+      roster.element,
       h("button", { type: "submit", class: "primary" }, "Start session")
     );
     f.addEventListener("submit", (e) => {
       e.preventDefault();
       const data = new FormData(f);
       const start = Date.now();
-      const body = {
-        room: String(data.get("room")),
-        class: String(data.get("class")),
-        subject: String(data.get("subject")),
-        start: new Date(start).toISOString(),
-        end: new Date(start + Number(data.get("minutes") || 45) * 6e4).toISOString(),
-        roster: parseRoster(String(data.get("roster") ?? ""))
-      };
+      const times = { start: new Date(start).toISOString(), end: new Date(start + Number(data.get("minutes") || 45) * 6e4).toISOString() };
       void (async () => {
+        const preview = await roster.check();
+        if (!preview) return;
+        if (!preview.ok) {
+          say("Fix the flagged roster lines before starting the session.", "bad");
+          return;
+        }
+        const body = { room: String(data.get("room")), class: String(data.get("class")), subject: String(data.get("subject")), ...times, roster: preview.roster };
         const res = await request("/api/sessions", { method: "POST", body: JSON.stringify(body) });
         if (!res.ok) {
           clear(message, h("div", { class: "banner bad" }, await errorText(res)));

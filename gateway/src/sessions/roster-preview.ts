@@ -16,7 +16,7 @@ export const previewStatusSchema = z.enum(['ok', 'unknown_device', 'duplicate_de
 export type PreviewStatus = z.output<typeof previewStatusSchema>;
 
 export const rosterPreviewSchema = z.object({
-  /** True when every line can go on the roster as typed. */
+  /** True when nothing blocks a start: no unreadable line, every line `ok` or `duplicate_student` (a warning). */
   ok: z.boolean(),
   lines: z.array(z.object({
     line: z.number().int(),
@@ -67,5 +67,5 @@ export function previewRosterText(text: string, lookup: RosterLookup, taken: Rea
   const typed = rosterTextLines(text);
   const errors = problems.map((p) => ({ line: p.line, message: rosterProblemText(p, typed[p.line - 1]?.trim() ?? '') }));
   const { lines, roster } = previewRosterLines(parsed, lookup, taken);
-  return { ok: errors.length === 0 && lines.every((l) => l.status === 'ok'), lines, errors, roster };
+  return { ok: errors.length === 0 && lines.every((l) => l.status === 'ok' || l.status === 'duplicate_student'), lines, errors, roster };
 }

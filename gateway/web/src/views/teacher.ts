@@ -3,6 +3,7 @@ import { errorText, getJson, request, type Device } from '../api.js';
 import { ago, clear, h } from '../dom.js';
 import type { View } from '../view.js';
 import { siteClock, siteDateTime } from '../site-time.js';
+import { createRosterPaste } from './roster-paste.js';
 
 interface Session {
   id: string; room: string; class: string; subject: string; start: string; end: string; status: string; stoppedAt: string | null;
@@ -11,14 +12,6 @@ interface Session {
 interface LiveSession extends Session {
   live: Array<{ device: string; student: string; connected: boolean; lastSeen: string | null; readings: number }>;
   connected: number; captured: number; droppedReadings: number;
-}
-
-/** Parses "device, student" lines (comma, tab or semicolon). */
-export function parseRoster(text: string): Array<{ device: string; student: string }> {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
-    const [device = '', ...rest] = l.split(/[,;\t]/);
-    return { device: device.trim(), student: rest.join(' ').trim() };
-  });
 }
 
 async function download(id: string, format: 'csv' | 'json'): Promise<void> {
@@ -40,28 +33,35 @@ export function teacherView(): View {
   let message: HTMLElement;
   let roomList: HTMLDataListElement;
 
+  const say = (text: string, tone: 'good' | 'bad' | 'warn') => clear(message, h('div', { class: `banner ${tone}` }, text));
+
   const form = (): HTMLFormElement => {
+    const classInput = h('input', { name: 'class', required: true, placeholder: 'e.g. 7B' });
+    const roster = createRosterPaste(() => classInput.value, say);
     const f = h('form', { class: 'card form', id: 'session-form' },
       h('h3', {}, 'Start a class session'),
       h('label', {}, 'Room', h('input', { name: 'room', required: true, list: 'rooms', placeholder: 'e.g. 101' })),
       h('div', { class: 'row' },
-        h('label', {}, 'Class', h('input', { name: 'class', required: true, placeholder: 'e.g. 7B' })),
+        h('label', {}, 'Class', classInput),
         h('label', {}, 'Subject', h('input', { name: 'subject', required: true, placeholder: 'e.g. Physics' }))),
       h('label', {}, 'Length (minutes)', h('input', { name: 'minutes', type: 'number', min: 5, max: 600, value: 45 })),
-      h('label', {}, 'Roster: one "device, student" per line (pen, wristband or clicker id)',
-        h('textarea', { name: 'roster', rows: 6, placeholder: 'P-00123, Alice Wang\nW-2231, Alice Wang\nP-00124, Bob Chen' })),
+      roster.element,
       h('button', { type: 'submit', class: 'primary' }, 'Start session'),
     );
     f.addEventListener('submit', (e) => {
       e.preventDefault();
       const data = new FormData(f);
       const start = Date.now();
-      const body = {
-        room: String(data.get('room')), class: String(data.get('class')), subject: String(data.get('subject')),
-        start: new Date(start).toISOString(), end: new Date(start + Number(data.get('minutes') || 45) * 60_000).toISOString(),
-        roster: parseRoster(String(data.get('roster') ?? '')),
-      };
+      const times = { start: new Date(start).toISOString(), end: new Date(start + Number(data.get('minutes') || 45) * 60_000).toISOString() };
       void (async () => {
+        // The roster starts only as the gateway read it: flagged lines are fixed first, nothing is dropped silently.
+        const preview = await roster.check();
+        if (!preview) return;
+        if (!preview.ok) {
+          say('Fix the flagged roster lines before starting the session.', 'bad');
+          return;
+        }
+        const body = { room: String(data.get('room')), class: String(data.get('class')), subject: String(data.get('subject')), ...times, roster: preview.roster };
         const res = await request('/api/sessions', { method: 'POST', body: JSON.stringify(body) });
         if (!res.ok) {
           clear(message, h('div', { class: 'banner bad' }, await errorText(res)));
