@@ -51,8 +51,8 @@ export function createRosterStore(options: RosterStoreOptions, deps: RosterStore
 
   function persist(): void {
     if (!options.file) return;
-    const rosters: Record<string, Record<string, SavedRoster>> = {};
-    for (const [owner, classes] of byOwner) rosters[owner] = Object.fromEntries(classes);
+    // fromEntries defines own keys: a class or token name `__proto__` is a key like any other.
+    const rosters = Object.fromEntries([...byOwner].map(([owner, classes]) => [owner, Object.fromEntries(classes)]));
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
     writeFileSync(`${options.file}.tmp`, JSON.stringify({ version: 1, rosters }, null, 1), { mode: 0o600 });
     renameSync(`${options.file}.tmp`, options.file);
