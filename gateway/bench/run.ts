@@ -9,7 +9,8 @@
  *   npm run bench -- --soak 30m        soak: the default school for 30 min, RSS and event-loop delay over time
  *   npm run bench -- --school 90s      length of the school-day slice
  *   npm run bench -- --writing-rooms 5 classrooms writing with pens at once (default: the scenario's 20)
- *   npm run bench -- --only ceilings,telemetry,pens,school,latency,components
+ *   npm run bench -- --only ceilings,telemetry,pens,school,latency,components,storm
+ *   npm run bench -- --only storm --storm-devices 2000   reconnect storm with auth on (storm.ts; default 2,000, 200 with --quick)
  * The component benchmarks of the other modules (broker-bench, store-bench, modbus-bench) run
  * too (not with --quick), each in its own process; their JSON lines are included.
  * Prints a table, then one JSON line (`{"bench": …}`).
@@ -26,12 +27,15 @@ import { schoolDayWorkload } from './school-day.js';
 import { runSoak } from './lib/soak.js';
 import { COMPONENT_BENCHES, runComponentBench, type ComponentResult } from './lib/components.js';
 import { repoRoot } from '../test/kit/index.js';
+import { printStorm, stormWorkload, type StormRow } from './storm.js';
+import { startGatewayProc } from './lib/gateway-proc.js';
 
 const { values } = parseArgs({ options: {
   quick: { type: 'boolean', default: false }, store: { type: 'string', default: 'influx' },
   soak: { type: 'string' }, school: { type: 'string', default: '90s' }, only: { type: 'string' },
   scenario: { type: 'string', default: join(repoRoot, 'firmware-sim/scenarios/school-default.yaml') },
   'writing-rooms': { type: 'string' }, rounds: { type: 'string' }, 'latency-store': { type: 'string', default: 'embedded' },
+  'storm-devices': { type: 'string' },
 } });
 
 const ms = (t: string) => {
@@ -76,6 +80,17 @@ try {
       school: want('school') ? () => schoolDayWorkload({ scenarioFile: values.scenario, ...(writingRooms !== undefined ? { writingRooms } : {}), durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor) : undefined,
       latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 20_000 } : undefined,
     });
+    let storm: StormRow[] | null = null;
+    if (want('storm')) {
+      storm = await stormWorkload({
+        devices: values['storm-devices'] !== undefined ? Number(values['storm-devices']) : values.quick ? 200 : 2_000,
+        baseConfig: await configFor('storm', 'embedded'), log,
+        start: async (config) => {
+          const gw = await startGatewayProc(config);
+          return { port: Number(new URL(gw.mqttUrl).port), stop: () => gw.stop(), cpuUs: async () => { const s = await gw.stats(); return s.cpu_user_us + s.cpu_system_us; } };
+        },
+      });
+    }
     const components: ComponentResult[] = [];
     if (want('components') && !values.quick) {
       for (const b of COMPONENT_BENCHES) {
@@ -85,8 +100,9 @@ try {
     }
     process.stdout.write(`\ncampus-gateway bench (${values.store} store, ${cpus().length} cores, node ${process.version}, ${rounds} interleaved round${rounds === 1 ? '' : 's'})\n`);
     process.stdout.write(printSections(sections));
+    if (storm) process.stdout.write(`\n${printStorm(storm)}`);
     for (const c of components) process.stdout.write(`  component ${c.name}: ${c.ok ? `ok (${c.seconds} s), JSON below` : `failed: ${c.error}`}\n`);
-    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, rounds, duration_s: round((Date.now() - started) / 1000, 0), ...sections, components } })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, rounds, duration_s: round((Date.now() - started) / 1000, 0), ...sections, storm, components } })}\n`);
   }
 } finally {
   await influx?.stop();
