@@ -34,6 +34,21 @@ describe('device auth', () => {
     expect(auth.stats().lockedAddresses).toBe(0);
   });
 
+  it('lets broker.auth.maxWaitingLogins logins from one address wait for a slot; beyond it they are throttled', async () => {
+    const devices = await Promise.all(Array.from({ length: 12 }, async (_, i) => ({ id: `d${i}`, template: 't', secretHash: await hashSecret(`s${i}`, CHEAP) })));
+    const storm = async (maxWaitingLogins: number | undefined) => {
+      const auth = createDeviceAuth({ enabled: true, maxFailures: 2, lockoutSeconds: 10, devices, ...(maxWaitingLogins !== undefined ? { maxWaitingLogins } : {}) });
+      return Promise.all(devices.map((d, i) => auth.authenticate(d.id, Buffer.from(`s${i}`), '10.9.0.1')));
+    };
+    // 12 at once from one address: 2 take the slots, 3 may wait, the other 7 are throttled (retry later).
+    const few = await storm(3);
+    expect(few.filter((r) => r.ok)).toHaveLength(5);
+    expect(few.filter((r) => !r.ok && r.reason === 'throttled')).toHaveLength(7);
+    // Raised for a NAT router: all 12 are served in turn.
+    expect((await storm(20)).every((r) => r.ok)).toBe(true);
+    expect(deviceAuthFromConfig({ devices: [], broker: { auth: { enabled: true, maxFailures: 5, lockoutSeconds: 60, maxWaitingLogins: 500, internalUsers: [] } } }).enabled).toBe(true);
+  });
+
   it('forgets old failures, and bounds the addresses it remembers', async () => {
     let now = 0;
     const auth = createDeviceAuth({ enabled: true, maxFailures: 2, lockoutSeconds: 10, maxTrackedAddresses: 3, devices: [] }, { now: () => now });

@@ -28,6 +28,8 @@ export interface DeviceAuthOptions {
   enabled: boolean;
   maxFailures: number;
   lockoutSeconds: number;
+  /** Logins per address that may wait for a slot (login-failures.ts); default 64. */
+  maxWaitingLogins?: number;
   devices: readonly DeviceCredential[];
   internalUsers?: readonly InternalUser[];
   /** Upper bound of remembered addresses with failures (oldest forgotten first). */
@@ -71,7 +73,10 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
   const devices = new Map<string, DeviceCredential>();
   const users = new Map<string, InternalUser>();
   const counters = { authFailures: 0, lockoutRejections: 0, authThrottled: 0 };
-  const failures = createLoginFailures({ maxFailures: options.maxFailures, lockoutMs: options.lockoutSeconds * 1000, maxTracked }, now);
+  const failures = createLoginFailures({
+    maxFailures: options.maxFailures, lockoutMs: options.lockoutSeconds * 1000, maxTracked,
+    ...(options.maxWaitingLogins !== undefined ? { maxWaiting: options.maxWaitingLogins } : {}),
+  }, now);
   const verifier = createSecretVerifier(options.verifier);
 
   for (const d of options.devices) {
@@ -163,7 +168,7 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
 
 /** The broker credentials of a validated config (`broker.auth`, `devices`). */
 export function deviceAuthFromConfig(config: {
-  broker: { auth: { enabled: boolean; maxFailures: number; lockoutSeconds: number; internalUsers: readonly InternalUser[] } };
+  broker: { auth: { enabled: boolean; maxFailures: number; lockoutSeconds: number; maxWaitingLogins?: number; internalUsers: readonly InternalUser[] } };
   devices: readonly DeviceCredential[];
 }): DeviceAuth {
   const a = config.broker.auth;
@@ -175,5 +180,9 @@ export function deviceAuthFromConfig(config: {
   for (const u of a.internalUsers) {
     if (!isSecretHash(u.secretHash)) throw new Error(`GW_ERR_BAD_SECRET_HASH: broker.auth.internalUsers[username=${u.username}].secretHash is not a valid scrypt hash`);
   }
-  return createDeviceAuth({ enabled: a.enabled, maxFailures: a.maxFailures, lockoutSeconds: a.lockoutSeconds, devices: config.devices, internalUsers: a.internalUsers });
+  return createDeviceAuth({
+    enabled: a.enabled, maxFailures: a.maxFailures, lockoutSeconds: a.lockoutSeconds,
+    ...(a.maxWaitingLogins !== undefined ? { maxWaitingLogins: a.maxWaitingLogins } : {}),
+    devices: config.devices, internalUsers: a.internalUsers,
+  });
 }

@@ -46,8 +46,9 @@ export const brokerSchema = z.strictObject({
   }).optional().describe('MQTT over WebSocket (browsers, some devices); absent: no WebSocket listener.'),
   auth: z.strictObject({
     enabled: z.boolean().default(false).describe('Devices log in with their id and secret (`devices[].secretHash`); off only with `insecure: true`.'),
-    maxFailures: z.number().int().min(1).default(5).describe('Failed logins of one client id before it is locked out.'),
-    lockoutSeconds: z.number().int().min(1).default(300).describe('How long a locked-out client id is refused.'),
+    maxFailures: z.number().int().min(1).default(5).describe('Failed logins from one source address before it is locked out (a success clears only its own username\'s failures).'),
+    lockoutSeconds: z.number().int().min(1).default(300).describe('How long a locked-out address is refused.'),
+    maxWaitingLogins: z.number().int().min(1).max(100_000).default(64).describe('Logins from one address that may wait for a verification slot; beyond it CONNACK 3 (busy), and devices retry. Raise it for a NAT router with many devices behind it, so a restart storm is served without retries.'),
     internalUsers: z.array(z.strictObject({
       username: z.string().regex(/^[^:]+$/, 'a username without ":"').describe('Its client ids are `<username>` or `<username>:<suffix>`, so it cannot hold `:`; not a device id.'),
       secretHash: secretHash.describe('scrypt hash of its password (`campus-gateway devices hash-secret`).'),
