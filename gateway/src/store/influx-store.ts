@@ -19,6 +19,7 @@ import { queryLatest, querySeries, querySeriesTemplates } from './influx-query.j
 import { createLatencyWindow } from './influx-latency.js';
 import { prepareInflux, type InfluxReadiness } from './influx-setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
+import { createInfluxOutage, createWakeableSleep } from './influx-outage.js';
 import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
 
 const gzip = promisify(gzipCb);
@@ -102,15 +103,13 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   let inFlight = 0;
   let written = 0;
   let requests = 0;
-  let down = false;
-  let failures = 0;
-  let nextAttemptAt = 0;
-  let lastError: string | undefined;
+  const outage = createInfluxOutage({ retryBaseMs, retryMaxMs }, { log, now, random });
   let stopping = false;
   let replayDone: Promise<void> = Promise.resolve();
   // InfluxDB did not answer at start: the database check (and creation) runs before the first write.
   let setupPending = false;
-  let wakeUp: (() => void) | undefined;
+  // The replay loop's waits; a stop (or new work) ends the current one early.
+  const { sleep, wake } = createWakeableSleep();
   let immediate: NodeJS.Immediate | undefined;
   const eagerFlush = options.eagerFlush ?? true;
 
@@ -142,36 +141,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     return r;
   }
 
-  function wake(): void {
-    wakeUp?.();
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = done;
-    });
-  }
-
   function markDown(r: Extract<DeliverResult, { kind: 'retry' }>): void {
-    failures++;
-    const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 20));
-    const jittered = backoff / 2 + (random() * backoff) / 2;
-    nextAttemptAt = now() + Math.max(jittered, Math.min(r.retryAfterMs ?? 0, 10 * retryMaxMs));
-    if (!down || failures % 10 === 0) log.warn({ reason: r.reason, failures, retry_in_ms: nextAttemptAt - now() }, 'InfluxDB write failed; spooling');
-    down = true;
-    lastError = r.reason;
-  }
-
-  function markUp(): void {
-    if (down) log.info({ after_failures: failures }, 'InfluxDB writes again');
-    down = false;
-    failures = 0;
+    outage.markDown(r.reason, r.retryAfterMs);
   }
 
   function createBatch(): Batch {
@@ -203,7 +174,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       const r = await deliverCounted(body ?? raw, useGzip, b.count, () => Promise.resolve(splitLines(raw)));
       if (r.kind === 'ok') {
         written += r.written;
-        markUp();
+        outage.markUp();
         releaseBatch(b); // the request is answered: nothing reads the body any more
         b.resolve();
       } else {
@@ -222,7 +193,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   function pump(): void {
     while (queue.length > 0) {
       const b = queue[0] as Batch;
-      if (down) void toSpool(b);
+      if (outage.down) void toSpool(b);
       else if (inFlight < maxInFlight) void sendLive(b);
       else if (queue.length > maxQueued) void toSpool(b); // InfluxDB is slower than the input
       else break;
@@ -240,10 +211,10 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
    * While InfluxDB is down, batches keep their full age so the spool gets few, large records.
    */
   function flushSoon(): void {
-    if (!eagerFlush || immediate || down) return;
+    if (!eagerFlush || immediate || outage.down) return;
     immediate = setImmediate(() => {
       immediate = undefined;
-      if (current && queue.length === 0 && inFlight === 0 && !down) seal();
+      if (current && queue.length === 0 && inFlight === 0 && !outage.down) seal();
     });
   }
 
@@ -275,12 +246,10 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
 
   async function replayLoop(): Promise<void> {
     while (!stopping) {
-      // No backoff is longer than 10 × retryMaxMs: a longer wait means the clock stepped back.
-      if (nextAttemptAt - now() > 10 * retryMaxMs) nextAttemptAt = now() + retryMaxMs;
-      const wait = nextAttemptAt - now();
+      const wait = outage.retryInMs();
       if (setupPending) await (wait > 0 ? sleep(Math.min(wait, 1_000)) : setUp());
       else if (spool.depth().batches === 0) await sleep(1_000);
-      else if (down && wait > 0) await sleep(Math.min(wait, 1_000));
+      else if (outage.down && wait > 0) await sleep(Math.min(wait, 1_000));
       else if (inFlight >= maxInFlight || queue.length > 0) await sleep(20); // live data first
       else {
         try {
@@ -288,7 +257,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
         } catch (err) {
           // e.g. a spool segment that cannot be read: say so, and try again later.
           log.error({ err }, 'spool replay failed');
-          lastError = `spool: ${String(err)}`;
+          outage.noteError(`spool: ${String(err)}`);
           await sleep(1_000);
         }
       }
@@ -311,12 +280,12 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
         return;
       }
       setupPending = false;
-      markUp();
+      outage.markUp();
       pump();
     } catch (err) {
       // Reachable but unusable (credentials, missing bucket): a person must act; writes stay spooled.
       const message = (err as Error).message;
-      if (lastError !== message) log.error(message);
+      if (outage.lastError !== message) log.error(message);
       markDown({ kind: 'retry', reason: message });
     }
   }
@@ -329,7 +298,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       const r = await deliverCounted(e.body, true, e.lines, async () => splitLines(await gunzip(e.body)));
       if (r.kind === 'ok') {
         written += r.written;
-        markUp();
+        outage.markUp();
         await spool.ack(e.id);
       } else {
         spool.release(e.id);
@@ -358,9 +327,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       stopping = false;
       setupPending = ready.kind === 'unreachable';
       if (ready.kind === 'unreachable') {
-        down = true;
-        lastError = `unreachable at start: ${ready.reason}`;
-        nextAttemptAt = now() + retryBaseMs;
+        outage.startDown(ready.reason);
         log.warn({ target: target.describe, reason: ready.reason }, 'InfluxDB unreachable at start: running degraded, readings are spooled until it answers');
       }
       replayDone = replayLoop();
@@ -405,13 +372,13 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       const oldest = oldestUnsentMs();
       return {
         kind: 'influx',
-        ok: !down,
+        ok: !outage.down,
         written,
         dropped: { ...drops, ...Object.fromEntries(Object.entries(spool.dropped()).filter(([, n]) => n > 0)) },
         detail: {
           target: target.describe,
-          influx_reachable: !down,
-          last_error: lastError,
+          influx_reachable: !outage.down,
+          last_error: outage.lastError,
           spool_batches: depth.batches,
           spool_bytes: depth.bytes,
           spool_lines: depth.lines,
