@@ -19,6 +19,20 @@ import { silentLogger } from '../../src/log.js';
 import { createPtyPair, startInflux, until, type InfluxServer, type PtyPair } from '../kit/index.js';
 
 const T = 180_000;
+
+/** A gateway on loopback with free ports and its key in `dir` (open on purpose: auth is not what is tested). */
+async function startGateway(site: string, dir: string, extra: Record<string, unknown>): Promise<{ gw: Gateway; base: string; url: string }> {
+  const gw = createGateway(parseConfig({
+    insecure: true,
+    site: { id: site },
+    broker: { port: 0, host: '127.0.0.1' },
+    http: { port: 0, host: '127.0.0.1' },
+    privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
+    ...extra,
+  }), { log: silentLogger() });
+  await gw.start();
+  return { gw, base: `http://127.0.0.1:${gw.ports().http}`, url: `mqtt://127.0.0.1:${gw.ports().mqtt}` };
+}
 const PSEUDONYM = /^p-[0-9a-f]{24}$/;
 
 interface RejectedMessage { template: string; device?: string; code: string; reason: string; field?: string; topic?: string; raw?: string; bytes?: number }
@@ -48,19 +62,11 @@ describe('#16.4: nothing is acknowledged that the store then drops (store.kind i
     dir = mkdtempSync(join(tmpdir(), 'sec-ingest-influx-'));
     influx = await startInflux();
     await influx.createDatabase(DB);
-    gw = createGateway(parseConfig({
-      insecure: true,
-      site: { id: 'sec-influx' },
-      broker: { port: 0, host: '127.0.0.1' },
-      http: { port: 0, host: '127.0.0.1' },
+    ({ gw, base, url } = await startGateway('sec-influx', dir, {
       store: { kind: 'influx', url: influx.url, apiVersion: 1, database: DB, flushMs: 50, spoolPath: join(dir, 'spool') },
-      privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
       // A room typed with a line break (config, or the admin API): every reading would carry it as a tag.
       devices: [{ id: 'SB-303', template: 'smart-board', room: 'Lab\n2' }],
-    }), { log: silentLogger() });
-    await gw.start();
-    base = `http://127.0.0.1:${gw.ports().http}`;
-    url = `mqtt://127.0.0.1:${gw.ports().mqtt}`;
+    }));
   }, T);
   afterAll(async () => {
     await gw?.stop();
@@ -149,18 +155,10 @@ describe('#16.11: rejections carry no personal value (rejected topic, lastError)
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sec-ingest-privacy-'));
     pty = await createPtyPair();
-    gw = createGateway(parseConfig({
-      insecure: true,
-      site: { id: 'sec-privacy' },
-      broker: { port: 0, host: '127.0.0.1' },
-      http: { port: 0, host: '127.0.0.1' },
+    ({ gw, base, url } = await startGateway('sec-privacy', dir, {
       store: { kind: 'embedded', path: dir },
-      privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') },
       adapters: { serial: [{ path: pty.a, template: 'fitness-test-station', deviceId: 'FT-GYM-1' }] },
-    }), { log: silentLogger() });
-    await gw.start();
-    base = `http://127.0.0.1:${gw.ports().http}`;
-    url = `mqtt://127.0.0.1:${gw.ports().mqtt}`;
+    }));
   }, T);
   afterAll(async () => {
     await gw?.stop();
