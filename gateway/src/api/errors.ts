@@ -18,7 +18,9 @@ export const apiErrors = {
   authBusy: () => new ApiError('GW_ERR_AUTH_BUSY', 'too many token checks under way: try again shortly', 503, { 'retry-after': '1' }),
   sessionNotFound: (id: string) => new ApiError('GW_ERR_SESSION_NOT_FOUND', `no class session "${id}"`, 404),
   templateNotFound: (id: string) => new ApiError('GW_ERR_TEMPLATE_NOT_FOUND', `no template "${id}"`, 404),
-  personalData: (id: string) => new ApiError('GW_ERR_PERSONAL_DATA', `device "${id}" carries personal data: export it from a class session instead`, 403),
+  // The device id is not repeated: the refusal says nothing about whose series it was.
+  personalData: () => new ApiError('GW_ERR_PERSONAL_DATA',
+    'this series carries personal data (a field marked id or health, or a device of such a template): only an admin token reads it; a teacher exports it from a class session', 403),
   forbidden: () => new ApiError('GW_ERR_FORBIDDEN', 'this token\'s role may not use this resource', 403),
   notFound: () => new ApiError('GW_ERR_NOT_FOUND', 'no such resource', 404),
 };

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import type { ReadingStore } from '../../store/types.js';
 import { ROLES } from '../auth.js';
-import { ApiError, apiErrors } from '../errors.js';
+import { apiErrors } from '../errors.js';
 import { apiTime } from './time.js';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -32,10 +32,6 @@ export interface ReadingsRoutesOptions {
   /** The registry's template of a device still registered (the stored series decide as well). */
   registeredTemplate?(device: string): string | undefined;
 }
-
-// The device id is not repeated: the refusal says nothing about whose series it was.
-const personalData = () => new ApiError('GW_ERR_PERSONAL_DATA',
-  'this series carries personal data (a field marked id or health, or a device of such a template): only an admin token reads it; a teacher exports it from a class session', 403);
 
 const isPersonal = (t: TemplateLike) => t.fields.some((f) => f.privacy !== undefined);
 
@@ -66,7 +62,7 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
     const to = req.query.to ?? Date.now();
     const from = req.query.from ?? to - 3_600_000;
     const admin = req.principal.role === 'admin' && req.principal.authenticated;
-    if (!admin && await personal(req.query.device, req.query.field, from, to)) throw personalData();
+    if (!admin && await personal(req.query.device, req.query.field, from, to)) throw apiErrors.personalData();
     const everyMs = req.query.every ? parseDuration(req.query.every) : undefined;
     const points = await opts.store.query({ device: req.query.device, field: req.query.field, from, to, ...(everyMs ? { everyMs } : {}) });
     return {
