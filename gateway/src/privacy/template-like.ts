@@ -3,6 +3,8 @@
  * alarms read: field names, units, roles, privacy classes and alarm declarations.
  * Structural, so the template engine's `Template` is assignable to it.
  */
+import type { Behaviour } from '../templates/behaviour.js';
+
 export type PrivacyClass = 'id' | 'health';
 
 export interface FieldLike {
@@ -24,6 +26,8 @@ export interface TemplateLike {
   readonly tags?: readonly string[] | undefined;
   /** A device silent for longer than this is offline. */
   readonly offlineAfterMs?: number | undefined;
+  /** What summaries and class sessions read from this device type (templates/behaviour.ts). */
+  readonly behaviour?: Behaviour | undefined;
 }
 
 /** Names of the fields of a template marked with a privacy class. */

@@ -24,7 +24,7 @@ import { createEnvironmentKind } from './kinds/environment.js';
 import type { KindContext, KindModule, Placement } from './kinds/kind.js';
 import { createLightingKind } from './kinds/lighting.js';
 import { createPeActivityKind, DEFAULT_ZONES, type HeartRateZones } from './kinds/pe-activity.js';
-import { createUsageKind, DEFAULT_USAGE_RULES, type UsageRule } from './kinds/usage.js';
+import { createUsageKind } from './kinds/usage.js';
 import { createWritingActivityKind } from './kinds/writing-activity.js';
 import { createSchoolHours } from './school-hours.js';
 import { createSessionOf } from './sessions.js';
@@ -51,7 +51,6 @@ export interface SummariesOptions {
   co2LimitPpm?: number;
   lowBatteryPct?: number;
   zones?: HeartRateZones;
-  usageRules?: readonly UsageRule[];
   tickMs?: number;
   /** Where to keep roll-ups and counter anchors across restarts; in memory only when absent. */
   statePath?: string;
@@ -66,6 +65,8 @@ export interface SummariesDeps {
    * pseudonym, a template id or `unknown`. Default: as given (unit tests).
    */
   names?: { device(id: string, template: string): string; template(id: string): string };
+  /** The loaded templates: the usage summary names every usage metric they declare (0 when idle). */
+  templates?(): Iterable<TemplateLike>;
   /** Room and building of a device, for offline alarms. */
   placeOf?(device: string): { room?: string; building?: string } | undefined;
 }
@@ -121,7 +122,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
   const kinds: Array<KindModule<unknown>> = [
     createEnergyKind(ctx),
     createLightingKind(ctx),
-    createUsageKind(ctx, options.usageRules ?? DEFAULT_USAGE_RULES),
+    createUsageKind(ctx, () => deps.templates?.() ?? []),
     createEnvironmentKind(ctx, options.co2LimitPpm),
     health,
     createPeActivityKind(ctx, options.zones ?? DEFAULT_ZONES),

@@ -5,6 +5,8 @@
 export type { FieldValue, Reading } from '../core/reading.js';
 export type { FieldDef, FieldType, Template, MqttTemplate, ModbusTemplate, SerialTemplate, ModbusPoint, LineRule } from './schema.js';
 export { templateSchema, fieldSchema } from './schema.js';
+export { behaviourSchema } from './behaviour.js';
+export type { Behaviour, Condition } from './behaviour.js';
 export type { DecodeResult, RejectCode } from './result.js';
 export { REJECT_CODES } from './result.js';
 export { decodeMqtt } from './mqtt-decode.js';

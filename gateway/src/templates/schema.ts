@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_STRING_LIMIT } from '../core/storable.js';
+import { behaviourSchema } from './behaviour.js';
 import { REJECT_CODES } from './result.js';
 
 export const FIELD_TYPES = ['number', 'integer', 'boolean', 'string', 'enum'] as const;
@@ -123,6 +124,7 @@ const base = {
   tags: z.array(z.string().min(1)).optional().describe('Names of the tags a reading carries (their source is in the transport section).'),
   offlineAfterMs: z.number().int().min(1000).optional().describe('A device silent for longer than this is offline.'),
   decoder: z.string().min(1).optional().describe('A small pure decoder module beside the template, only where data cannot express it.'),
+  behaviour: behaviourSchema.optional(),
 };
 
 export const templateSchema = z.discriminatedUnion('transport', [

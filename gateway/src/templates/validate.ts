@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { templateSchema, type FieldDef, type ModbusTemplate, type MqttTemplate, type SerialTemplate, type Template } from './schema.js';
+import { behaviourProblems } from './behaviour-check.js';
 import { regexProblem } from './regex-safety.js';
 import { fieldStorableProblems, storableProblems } from './storable-checks.js';
 import { suffixOf, UNIT_SUFFIXES } from './units.js';
@@ -76,6 +77,7 @@ export function crossCheck(t: Template): string[] {
   });
   for (const tag of t.tags ?? []) if (!SNAKE.test(tag)) out.push(`tags: ${JSON.stringify(tag)} should be a snake_case name`);
   out.push(...storableProblems(t));
+  out.push(...behaviourProblems(t));
   const fields = new Map(t.fields.map((f) => [f.name, f]));
   if (t.decoder !== undefined) {
     // A decoder replaces the transport's grammar (the framing of a serial section still applies).

@@ -85,6 +85,7 @@ export function createSchoolUplink(options: { config: GatewayConfig; paths: Scho
   const summaries = createSummaries(summariesOptionsFrom(config, paths), {
     log: deps.log,
     names,
+    templates: () => deps.templates.list(),
     emit(m) {
       deps.onMessage?.(m);
       uplink?.send(m);

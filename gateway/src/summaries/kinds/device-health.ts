@@ -26,20 +26,25 @@ export interface DeviceHealthKind extends KindModule<DeviceHealthDetail> {
   rejected(template: string, reason: string, at: number): void;
 }
 
-function lowBattery(fields: Reading['fields'], lowPct: number): number | undefined {
+function lowBattery(r: Reading, t: TemplateLike, lowPct: number): number | undefined {
+  const b = t.behaviour?.battery;
+  if (b === undefined) return undefined;
   let seen = false;
   let n = 0;
-  for (const [k, v] of Object.entries(fields)) {
-    if ((k === 'battery_pct' || k === 'bat_pct') && typeof v === 'number') {
-      seen = true;
-      if (v < lowPct) n = Math.max(n, 1);
-    } else if (k.startsWith('low_bat') && typeof v === 'boolean') {
-      seen = true;
-      if (v) n = Math.max(n, 1);
-    } else if (k.startsWith('low_battery_') && typeof v === 'number') {
-      seen = true;
-      n += v;
-    }
+  const level = b.level === undefined ? undefined : r.fields[b.level];
+  if (typeof level === 'number') {
+    seen = true;
+    if (level < lowPct) n = 1;
+  }
+  const low = b.low === undefined ? undefined : r.fields[b.low];
+  if (typeof low === 'boolean') {
+    seen = true;
+    if (low) n = 1;
+  }
+  const count = b.lowCount === undefined ? undefined : r.fields[b.lowCount];
+  if (typeof count === 'number') {
+    seen = true;
+    n += count;
   }
   return seen ? n : undefined;
 }
@@ -52,7 +57,7 @@ export function createDeviceHealthKind(lowBatteryPct = 20): DeviceHealthKind {
   return {
     kind: 'device-health',
     ingest(r: Reading, t: TemplateLike, at: Placement) {
-      const low = lowBattery(r.fields, lowBatteryPct);
+      const low = lowBattery(r, t, lowBatteryPct);
       if (low === undefined) return;
       // A wristband or pen relayed by a base is its own battery: key by the pseudonym too.
       const key = `${r.device}\u0000${at.person ?? ''}`;

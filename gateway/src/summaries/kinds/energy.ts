@@ -8,14 +8,15 @@
  * counter reset (meter replaced, register wrapped, power cut): the increment is the
  * new value, as counted from zero. A gap is not guessed over: the whole increment
  * across it lands in the window of the sample after the gap, so totals stay exact.
- * Which fields: `counter` fields in kWh (energy; `yield`/`export` names are PV yield)
- * and in m³ (water); peak power from the first power gauge in W or kW.
+ * Which fields: the template's `behaviour.energy` (device-templates/README.md): its counters,
+ * each consumed kWh (`energy`), generated kWh (`pv_yield`) or m³ (`water`), and the power gauge in
+ * W or kW for the peak.
  */
 import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import { Timeline } from '../intervals.js';
 import type { Resolution, SummaryBody, SummaryRow } from '../types.js';
-import { bump, round, unitOf, type KindContext, type KindModule, type Placement } from './kind.js';
+import { bump, planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
 
 type Flow = 'energy_kwh' | 'water_m3' | 'pv_yield_kwh';
 
@@ -37,37 +38,20 @@ export interface MeterDetail extends Meter {
 
 export type EnergyDetail = Map<string, MeterDetail>;
 
-const POWER_PREFERENCE = [/^active_power_/, /^ac_power_/, /^power_/, /^total_power_/];
+const FLOW: Record<'energy' | 'pv_yield' | 'water', Flow> = { energy: 'energy_kwh', pv_yield: 'pv_yield_kwh', water: 'water_m3' };
 
 export function planEnergy(t: TemplateLike): Plan | undefined {
-  const counters: Plan['counters'] = [];
-  for (const f of t.fields) {
-    if (f.role !== 'counter' || f.privacy !== undefined) continue;
-    const unit = unitOf(f.name, f.unit);
-    if (unit === 'kwh') counters.push({ field: f.name, flow: /yield|export|generat/.test(f.name) ? 'pv_yield_kwh' : 'energy_kwh' });
-    else if (unit === 'm3') counters.push({ field: f.name, flow: 'water_m3' });
-  }
-  if (counters.length === 0) return undefined;
-  let power: Plan['power'];
-  for (const re of POWER_PREFERENCE) {
-    const f = t.fields.find((x) => x.role === 'gauge' && re.test(x.name) && ['w', 'kw'].includes(unitOf(x.name, x.unit)));
-    if (f !== undefined) {
-      power = { field: f.name, toW: unitOf(f.name, f.unit) === 'kw' ? 1000 : 1 };
-      break;
-    }
-  }
-  return { counters, ...(power && { power }) };
+  const e = t.behaviour?.energy;
+  if (e === undefined) return undefined;
+  const counters = e.counters.map((c) => ({ field: c.field, flow: FLOW[c.flow] }));
+  const unit = e.power === undefined ? undefined : t.fields.find((f) => f.name === e.power)?.unit;
+  return { counters, ...(e.power !== undefined && { power: { field: e.power, toW: unit === 'kW' ? 1000 : 1 } }) };
 }
 
 export function createEnergyKind(ctx: Pick<KindContext, 'deviceName'>): KindModule<EnergyDetail> {
-  const plans = new Map<string, Plan | undefined>();
+  const plan = planCache(planEnergy);
   const series = new Map<string, { meter: Meter; flow: Flow; timeline: Timeline<number> }>();
   const peaks = new Map<string, { meter: Meter; samples: Timeline<number> }>();
-
-  function plan(t: TemplateLike): Plan | undefined {
-    if (!plans.has(t.id)) plans.set(t.id, planEnergy(t));
-    return plans.get(t.id);
-  }
 
   return {
     kind: 'energy',

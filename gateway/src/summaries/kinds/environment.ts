@@ -1,20 +1,25 @@
 /**
  * environment: per room, mean and max of CO2, PM2.5 and temperature over the
  * samples in the window, and minutes with CO2 above a threshold (default 1000 ppm;
- * time-weighted, any sensor in the room above counts). Fields are found by their
- * normalized names, whatever the template; a field marked `health` is never used.
+ * time-weighted, any sensor in the room above counts). Which field is which is the template's
+ * `behaviour.environment` (device-templates/README.md); pass 2 of the template check makes
+ * sure each is a public number field in ppm, µg/m³ or °C.
  */
 import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import { measure, Timeline, union, type Interval } from '../intervals.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
-import { round, type KindContext, type KindModule, type Placement } from './kind.js';
+import { planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
 
-export const ENV_METRICS: Record<string, readonly string[]> = {
-  co2_ppm: ['co2_ppm'],
-  pm25_ugm3: ['pm25_ugm3', 'pm25_in_ugm3'],
-  temperature_c: ['temperature_c'],
-};
+/** Summary metric → the `behaviour.environment` key naming its field. */
+export const ENV_METRICS = { co2_ppm: 'co2', pm25_ugm3: 'pm25', temperature_c: 'temperature' } as const;
+
+/** [metric, field] pairs of a template. */
+export function planEnvironment(t: TemplateLike): Array<[string, string]> {
+  const env = t.behaviour?.environment;
+  if (env === undefined) return [];
+  return Object.entries(ENV_METRICS).flatMap(([metric, key]) => (env[key] === undefined ? [] : [[metric, env[key]] as [string, string]]));
+}
 
 interface Stat {
   sum: number;
@@ -33,18 +38,8 @@ export function createEnvironmentKind(ctx: KindContext, co2LimitPpm = 1000): Kin
   // Per window start: room → metric → stat.
   const windows = new Map<number, Map<string, Record<string, Stat>>>();
   const co2 = new Map<string, { room: string; holdMs: number; timeline: Timeline<number> }>();
-  // Per template: which of its public fields feeds which metric.
-  const plans = new Map<string, Array<[string, readonly string[]]>>();
-
-  function plan(t: TemplateLike): Array<[string, readonly string[]]> {
-    let p = plans.get(t.id);
-    if (p === undefined) {
-      const ok = new Set(t.fields.filter((f) => f.privacy === undefined).map((f) => f.name));
-      p = Object.entries(ENV_METRICS).map(([metric, names]) => [metric, names.filter((n) => ok.has(n))] as [string, string[]]).filter(([, names]) => names.length > 0);
-      plans.set(t.id, p);
-    }
-    return p;
-  }
+  // Per template: which of its fields feeds which metric.
+  const plan = planCache(planEnvironment);
 
   return {
     kind: 'environment',
@@ -52,10 +47,9 @@ export function createEnvironmentKind(ctx: KindContext, co2LimitPpm = 1000): Kin
       const metrics = plan(t);
       if (metrics.length === 0) return;
       const ws = Math.floor(r.ts / ctx.windowMs) * ctx.windowMs;
-      for (const [metric, names] of metrics) {
-        const name = names.find((n) => typeof r.fields[n] === 'number');
-        if (name === undefined) continue;
-        const v = r.fields[name] as number;
+      for (const [metric, name] of metrics) {
+        const v = r.fields[name];
+        if (typeof v !== 'number') continue;
         let w = windows.get(ws);
         if (w === undefined) windows.set(ws, (w = new Map()));
         const room = w.get(at.room) ?? {};

@@ -4,7 +4,8 @@
  * `publish` turns into the values that leave the school (aggregates only).
  */
 import type { SummaryKind } from '../../core/topics.js';
-import type { Reading } from '../../core/reading.js';
+import type { FieldValue, Reading } from '../../core/reading.js';
+import type { Condition } from '../../templates/behaviour.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import type { Interval } from '../intervals.js';
 import type { Resolution, SummaryBody } from '../types.js';
@@ -49,6 +50,28 @@ export interface KindModule<D> {
   /** What must survive a restart besides the roll-ups (v8-serializable); `closedUntil` = end of the last closed window. */
   snapshot?(closedUntil: number): unknown;
   restore?(snapshot: unknown): void;
+}
+
+/**
+ * What a kind reads from a template (its `behaviour`), worked out once per template object.
+ * Keyed by the object, not the id: a hot-reloaded template is a new object and gets its own plan,
+ * and the old one is collected with it.
+ */
+export function planCache<P>(make: (t: TemplateLike) => P): (t: TemplateLike) => P {
+  const plans = new WeakMap<TemplateLike, P>();
+  return (t) => {
+    if (plans.has(t)) return plans.get(t) as P;
+    const p = make(t);
+    plans.set(t, p);
+    return p;
+  };
+}
+
+/** A behaviour condition (`values` or `above`) as a test of one value. */
+export function conditionTest(c: Condition): (v: FieldValue) => boolean {
+  const { values, above } = c;
+  if (above !== undefined) return (v) => typeof v === 'number' && v > above;
+  return (v) => values?.includes(v) ?? false;
 }
 
 export function unitOf(name: string, unit: string | undefined): string {

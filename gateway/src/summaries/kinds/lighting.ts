@@ -2,19 +2,19 @@
  * lighting: lamp-on hours per room, and lights left on in an unoccupied room or
  * after school hours (minutes, and the number of rooms where it happened).
  *
- * Lights: the boolean `state` fields named `on` or `*_on` (relay channels) of the
- * lighting templates (category `lighting`, or an id ending in `-light`/starting with
- * `lighting-`). Occupancy: a boolean `occupied` field, or `students_present` /
- * `people_count` > 0, from any template in the room. A room is unoccupied only where
+ * Lights: the boolean fields a template's `behaviour.light.on` lists (a lamp group, or each
+ * channel of a relay). Occupancy: the conditions of `behaviour.occupancy` (`occupied` true,
+ * `people_count` above 0 …), from any template in the room (device-templates/README.md).
+ * A room is unoccupied only where
  * a sensor says so; with no sensor, only after-hours counts as "left on".
  * `lamp_on_h` sums every lamp group (an 8-channel relay with 3 channels on for an hour
  * is 3 h); `lights_on_min` is the time any light in the room was on.
  */
-import type { Reading } from '../../core/reading.js';
+import type { FieldValue, Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import { complement, intersect, measure, Timeline, union, type Interval } from '../intervals.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
-import { round, type KindContext, type KindModule, type Placement } from './kind.js';
+import { conditionTest, planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
 
 const MIN = 60_000;
 
@@ -27,14 +27,17 @@ export interface RoomLighting {
 export type LightingDetail = Map<string, RoomLighting>;
 
 export function isLightingTemplate(t: TemplateLike): boolean {
-  return t.category === 'lighting' || t.id.endsWith('-light') || t.id.startsWith('lighting-');
+  return t.behaviour?.light !== undefined;
 }
 
-const OCCUPANCY: Record<string, (v: unknown) => boolean | undefined> = {
-  occupied: (v) => (typeof v === 'boolean' ? v : undefined),
-  students_present: (v) => (typeof v === 'number' ? v > 0 : undefined),
-  people_count: (v) => (typeof v === 'number' ? v > 0 : undefined),
-};
+/** Occupancy fields of a template, each with its test (undefined when the value says nothing). */
+function occupancyPlan(t: TemplateLike): Array<{ field: string; occupied: (v: FieldValue | undefined) => boolean | undefined }> {
+  return (t.behaviour?.occupancy ?? []).map((c) => {
+    const test = conditionTest(c);
+    const kind = c.above !== undefined ? 'number' : typeof c.values?.[0];
+    return { field: c.field, occupied: (v) => (typeof v === kind ? test(v as FieldValue) : undefined) };
+  });
+}
 
 interface Series {
   room: string;
@@ -45,26 +48,8 @@ interface Series {
 export function createLightingKind(ctx: KindContext): KindModule<LightingDetail> {
   const lights = new Map<string, Series>();
   const occupancy = new Map<string, Series>();
-  const lightFields = new Map<string, string[]>();
-
-  function fieldsOf(t: TemplateLike): string[] {
-    let names = lightFields.get(t.id);
-    if (names === undefined) {
-      names = isLightingTemplate(t) ? t.fields.filter((f) => f.type === 'boolean' && (f.name === 'on' || f.name.endsWith('_on'))).map((f) => f.name) : [];
-      lightFields.set(t.id, names);
-    }
-    return names;
-  }
-
-  const occupancyFields = new Map<string, string[]>();
-  function occupancyFieldsOf(t: TemplateLike): string[] {
-    let names = occupancyFields.get(t.id);
-    if (names === undefined) {
-      names = t.fields.filter((f) => f.privacy === undefined && f.name in OCCUPANCY).map((f) => f.name);
-      occupancyFields.set(t.id, names);
-    }
-    return names;
-  }
+  const fieldsOf = planCache((t) => t.behaviour?.light?.on ?? []);
+  const occupancyOf = planCache(occupancyPlan);
 
   function track(map: Map<string, Series>, key: string, room: string, holdMs: number, ts: number, v: boolean): void {
     let s = map.get(key);
@@ -81,9 +66,9 @@ export function createLightingKind(ctx: KindContext): KindModule<LightingDetail>
         const v = r.fields[name];
         if (typeof v === 'boolean') track(lights, `${r.device}\u0000${name}`, at.room, hold, r.ts, v);
       }
-      for (const name of occupancyFieldsOf(t)) {
-        const occ = OCCUPANCY[name]!(r.fields[name]);
-        if (occ !== undefined) track(occupancy, `${r.device}\u0000${name}`, at.room, hold, r.ts, occ);
+      for (const o of occupancyOf(t)) {
+        const occ = o.occupied(r.fields[o.field]);
+        if (occ !== undefined) track(occupancy, `${r.device}\u0000${o.field}`, at.room, hold, r.ts, occ);
       }
     },
     close(start, end) {

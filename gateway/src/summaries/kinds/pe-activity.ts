@@ -5,14 +5,15 @@
  * and a session is published only when at least `minGroupSize` students are in it;
  * smaller groups are counted as suppressed, nothing more. Roll-ups take only the published
  * sessions (`released`), so an hour minus its windows reveals no withheld group.
- * The heart-rate field is the template's `health` gauge in bpm; a student is the
+ * The heart-rate field is the template's `behaviour.heartRate.field` (a `health` field in bpm;
+ * the zones are the gateway's, `zones` below); a student is the
  * reading's pseudonym (person tag or `id` field), never the clear identifier.
  */
 import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import { measure, Timeline } from '../intervals.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
-import { round, unitOf, type KindContext, type KindModule, type Placement } from './kind.js';
+import { round, type KindContext, type KindModule, type Placement } from './kind.js';
 
 export interface HeartRateZones {
   /** Lower bounds in bpm of zones 2…N (zone 1 is below the first). */
@@ -33,7 +34,7 @@ interface Session {
 export type PeDetail = Map<string, Session>;
 
 export function heartRateField(t: TemplateLike): string | undefined {
-  return t.fields.find((f) => f.privacy === 'health' && f.role === 'gauge' && unitOf(f.name, f.unit) === 'bpm')?.name;
+  return t.behaviour?.heartRate?.field;
 }
 
 export function createPeActivityKind(ctx: KindContext, zones: HeartRateZones = DEFAULT_ZONES): KindModule<PeDetail> {

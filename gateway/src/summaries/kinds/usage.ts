@@ -1,52 +1,51 @@
 /**
- * usage: smart-board and projector on-minutes per room, recording minutes
- * (edge/WHAT-LEAVES-THE-SCHOOL.md). Which state counts as "in use" is data below,
- * one line per template the catalog names; other templates can be added by option.
+ * usage: minutes in use per room (smart boards, projectors, recording …;
+ * edge/WHAT-LEAVES-THE-SCHOOL.md). What counts as "in use", and the metric its minutes add to,
+ * is the template's `behaviour.inUse` (device-templates/README.md): a second vendor's smart
+ * board adds a template, no code. Site values list every metric of the catalog (0 when idle).
  */
 import type { Reading } from '../../core/reading.js';
 import type { FieldValue } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import { measure, Timeline } from '../intervals.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
-import { bump, round, type KindContext, type KindModule, type Placement } from './kind.js';
+import { bump, conditionTest, planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
 
 export interface UsageRule {
-  template: string;
   field: string;
-  /** Values that mean "in use". */
-  inUse: readonly FieldValue[];
   metric: string;
+  test(v: FieldValue): boolean;
 }
 
-export const DEFAULT_USAGE_RULES: readonly UsageRule[] = [
-  { template: 'smart-board', field: 'power', inUse: ['on'], metric: 'board_on_min' },
-  { template: 'projector', field: 'power', inUse: ['on'], metric: 'projector_on_min' },
-  { template: 'recording-system', field: 'recording', inUse: [true], metric: 'recording_min' },
-];
+export function usageRules(t: TemplateLike): UsageRule[] {
+  return (t.behaviour?.inUse ?? []).map((u) => ({ field: u.field, metric: u.metric, test: conditionTest(u) }));
+}
 
 export type UsageDetail = Map<string, Record<string, number>>;
 
-export function createUsageKind(ctx: KindContext, rules: readonly UsageRule[] = DEFAULT_USAGE_RULES): KindModule<UsageDetail> {
+/** `catalog`: the loaded templates, so the site values name every usage metric even when nothing ran. */
+export function createUsageKind(ctx: KindContext, catalog: () => Iterable<TemplateLike> = () => []): KindModule<UsageDetail> {
   const series = new Map<string, { room: string; rule: UsageRule; holdMs: number; timeline: Timeline<FieldValue> }>();
+  const rulesOf = planCache(usageRules);
 
   return {
     kind: 'usage',
     ingest(r: Reading, t: TemplateLike, at: Placement) {
-      for (const rule of rules) {
-        if (rule.template !== t.id) continue;
+      for (const rule of rulesOf(t)) {
         const v = r.fields[rule.field];
         if (v === undefined) continue;
         const key = `${r.device}\u0000${rule.field}`;
         let s = series.get(key);
         if (s === undefined) series.set(key, (s = { room: at.room, rule, holdMs: ctx.holdMs(t), timeline: new Timeline<FieldValue>() }));
         s.room = at.room;
+        s.rule = rule;
         s.timeline.add(r.ts, v);
       }
     },
     close(start, end) {
       const detail: UsageDetail = new Map();
       for (const s of series.values()) {
-        const ms = measure(s.timeline.where((v) => s.rule.inUse.includes(v), start, end, s.holdMs));
+        const ms = measure(s.timeline.where(s.rule.test, start, end, s.holdMs));
         if (ms === 0) continue;
         const rec = detail.get(s.room) ?? {};
         bump(rec, s.rule.metric, ms / 60_000);
@@ -68,7 +67,8 @@ export function createUsageKind(ctx: KindContext, rules: readonly UsageRule[] = 
     publish(detail): SummaryBody {
       const rows: SummaryRow[] = [];
       const site: Record<string, number> = {};
-      for (const r of rules) site[r.metric] = 0;
+      for (const t of catalog()) for (const u of t.behaviour?.inUse ?? []) site[u.metric] = 0;
+      for (const s of series.values()) site[s.rule.metric] = 0;
       for (const [room, rec] of detail) {
         const values: Record<string, number> = {};
         for (const [k, v] of Object.entries(rec)) {

@@ -3,8 +3,9 @@
  * aggregated (no per-pen rows) and only for sessions with at least `minGroupSize`
  * active pens (roll-ups take only those: `released`). A pen is the reading's pseudonym (person
  * tag or the `id` field).
- * A stroke is a run of points with the same `stroke` tag and no gap over
- * `strokeGapMs`; writing time is the number of distinct seconds with points.
+ * A pen is a template with `behaviour.pen`; a stroke is a run of points with the same page and
+ * stroke (the tags or fields `behaviour.pen` names) and no gap over `strokeGapMs`; writing time
+ * is the number of distinct seconds with points.
  */
 import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
@@ -26,7 +27,15 @@ interface Session {
 export type WritingDetail = Map<string, Session>;
 
 export function isPenTemplate(t: TemplateLike): boolean {
-  return (t.tags?.includes('stroke') ?? false) || t.id === 'smart-pen';
+  return t.behaviour?.pen !== undefined;
+}
+
+/** The page/stroke a pen point belongs to: the tags (or fields) the template's `behaviour.pen` names. */
+export function strokeKey(r: Reading, t: TemplateLike): string {
+  const pen = t.behaviour?.pen;
+  if (pen === undefined) return '';
+  const at = (name: string | undefined): string => (name === undefined ? '' : String(r.tags[name] ?? r.fields[name] ?? ''));
+  return `${at(pen.page)}/${at(pen.stroke)}`;
 }
 
 export function createWritingActivityKind(ctx: KindContext, strokeGapMs = 500): KindModule<WritingDetail> {
@@ -43,7 +52,7 @@ export function createWritingActivityKind(ctx: KindContext, strokeGapMs = 500): 
       let s = w.get(at.session);
       if (s === undefined) w.set(at.session, (s = { room: at.room, pens: new Map() }));
       const pen = at.person ?? r.device;
-      const stroke = `${r.tags.page ?? ''}/${r.tags.stroke ?? ''}`;
+      const stroke = strokeKey(r, t);
       let p = s.pens.get(pen);
       if (p === undefined) s.pens.set(pen, (p = { strokes: 0, seconds: new Set(), lastTs: -Infinity, lastStroke: '' }));
       if (stroke !== p.lastStroke || r.ts < p.lastTs || r.ts - p.lastTs > strokeGapMs) p.strokes++;
