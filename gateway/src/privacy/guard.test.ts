@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRootLogger } from '../log.js';
 import { messageId } from '../summaries/message-id.js';
-import { TEST_TEMPLATES as T } from '../summaries/test-templates.js';
+import { TEST_TEMPLATES as T } from '../../test/fixtures/templates.js';
 import type { AlarmMessage, SummaryMessage } from '../summaries/types.js';
 import { createUplinkGuard } from './guard.js';
 import { createOutboundNames, type DeviceLike } from './outbound-names.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TEST_TEMPLATES as T } from '../summaries/test-templates.js';
+import { TEST_TEMPLATES as T } from '../../test/fixtures/templates.js';
 import { createOutboundNames, type DeviceLike } from './outbound-names.js';
 
 describe('outbound names', () => {

@@ -1,8 +1,12 @@
 /**
  * A class session's readings per student, as JSON (with a per-student summary:
  * pen strokes, heart rate, clicker answers) or CSV (one row per reading). Pure.
+ * What is a pen point, a heart rate or an answer, and which fields a reading carries, is the
+ * template's `behaviour` (pen, heartRate, answer, session.fields; device-templates/README.md).
  */
-import type { FieldValue } from '../core/reading.js';
+import type { FieldValue, Reading } from '../core/reading.js';
+import type { TemplateLike } from '../privacy/template-like.js';
+import { strokeKey } from '../templates/behaviour.js';
 import type { CapturedReading } from './session-manager.js';
 import type { SessionView } from './schema.js';
 import { createSiteZone, type SiteZone } from '../summaries/zone.js';
@@ -31,10 +35,27 @@ export interface SessionExport {
   students: StudentExport[];
 }
 
-const isAnswer = (c: CapturedReading) => c.reading.template === 'response-clicker' && ('choice' in c.reading.fields || c.reading.event === 'answer');
+export type TemplateOf = (id: string) => TemplateLike | undefined;
 
-/** Times are the site's local ISO 8601 with offset (`2026-12-05T07:32:00.000+08:00`); UTC when no zone is given. */
-export function buildSessionExport(session: SessionView, captured: readonly CapturedReading[], exportedAt: number, zone: SiteZone = createSiteZone('UTC')): SessionExport {
+const isAnswer = (r: Reading, t: TemplateLike | undefined): boolean => {
+  const a = t?.behaviour?.answer;
+  return a !== undefined && (a.field in r.fields || (a.event !== undefined && r.event === a.event));
+};
+
+/** The fields `behaviour.session.fields` lets out (all, for a template without the list or one unloaded since). */
+function exportedFields(r: Reading, t: TemplateLike | undefined): Record<string, FieldValue> {
+  const keep = t?.behaviour?.session?.fields;
+  if (keep === undefined) return r.fields;
+  const out: Record<string, FieldValue> = {};
+  for (const k of keep) if (r.fields[k] !== undefined) out[k] = r.fields[k];
+  return out;
+}
+
+/**
+ * Times are the site's local ISO 8601 with offset (`2026-12-05T07:32:00.000+08:00`); UTC when no zone is given.
+ * `templateOf` gives each reading's template (its behaviour); without it only counts by template are summed.
+ */
+export function buildSessionExport(session: SessionView, captured: readonly CapturedReading[], exportedAt: number, zone: SiteZone = createSiteZone('UTC'), templateOf: TemplateOf = () => undefined): SessionExport {
   const local = (iso: string): string => {
     const ts = Date.parse(iso);
     return Number.isFinite(ts) ? zone.iso(ts) : iso;
@@ -48,14 +69,19 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
     const strokes = new Set<string>();
     let penPoints = 0;
     const hr: number[] = [];
+    let answers = 0;
     for (const { reading: r } of rows) {
       byTemplate[r.template] = (byTemplate[r.template] ?? 0) + 1;
-      if (r.template === 'smart-pen') {
+      const t = templateOf(r.template);
+      const pen = t?.behaviour?.pen;
+      if (pen !== undefined) {
         penPoints += 1;
-        strokes.add(JSON.stringify(r.tags));
+        strokes.add(strokeKey(r, pen));
       }
-      const bpm = r.fields.heart_rate_bpm;
+      const hrField = t?.behaviour?.heartRate?.field;
+      const bpm = hrField === undefined ? undefined : r.fields[hrField];
       if (typeof bpm === 'number') hr.push(bpm);
+      if (isAnswer(r, t)) answers++;
     }
     return {
       student,
@@ -65,10 +91,10 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
         heart_rate_samples: hr.length,
         heart_rate_mean_bpm: hr.length ? Math.round((hr.reduce((a, b) => a + b, 0) / hr.length) * 10) / 10 : null,
         heart_rate_max_bpm: hr.length ? Math.max(...hr) : null,
-        clicker_answers: rows.filter(isAnswer).length,
+        clicker_answers: answers,
       },
       readings: rows.map(({ key, reading: r }) => ({
-        ts: zone.iso(r.ts), template: r.template, device: key, event: r.event ?? null, tags: r.tags, fields: r.fields,
+        ts: zone.iso(r.ts), template: r.template, device: key, event: r.event ?? null, tags: r.tags, fields: exportedFields(r, templateOf(r.template)),
       })),
     };
   });

@@ -18,6 +18,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmS
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
+import type { TemplateLike } from '../privacy/template-like.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
 import { SessionRuleError } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
@@ -87,6 +88,8 @@ export interface SessionManager {
   readings(readings: readonly Reading[]): void;
   /** The devices on the rosters of the owner's sessions running now, with the running session's span. */
   rosterDevices(owner: string): Map<string, { from: number; to: number }>;
+  /** A template as the roster lookup has it now (the export reads its behaviour). */
+  templateOf(id: string): TemplateLike | undefined;
 }
 
 export type { Session };
@@ -303,6 +306,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         }
       }
     },
+    templateOf: (id) => lookup.template(id),
     rosterDevices(owner) {
       const out = new Map<string, { from: number; to: number }>();
       for (const s of sessions.values()) {

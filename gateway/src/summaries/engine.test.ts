@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import type { Reading } from '../core/reading.js';
 import { createSummaries, type SummariesOptions } from './engine.js';
-import { TEST_TEMPLATES as T } from './test-templates.js';
+import { CATALOG, TEST_TEMPLATES as T } from '../../test/fixtures/templates.js';
 import type { AlarmMessage, SummaryMessage, UplinkMessage } from './types.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z'); // a Monday, in school hours (UTC offset 0)
@@ -11,7 +11,7 @@ const S = 1000;
 function setup(extra: Partial<SummariesOptions> = {}, start = T0) {
   const clock = { t: start, now: () => clock.t };
   const out: UplinkMessage[] = [];
-  const s = createSummaries({ site: 'school-1', windowSeconds: 60, graceSeconds: 30, minGroupSize: 5, ...extra }, { log: silentLogger(), clock, emit: (m) => out.push(m) });
+  const s = createSummaries({ site: 'school-1', windowSeconds: 60, graceSeconds: 30, minGroupSize: 5, ...extra }, { log: silentLogger(), clock, emit: (m) => out.push(m), templates: () => CATALOG });
   const at = (ms: number): void => {
     clock.t = ms;
     s.tick();

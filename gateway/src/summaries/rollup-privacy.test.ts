@@ -11,7 +11,7 @@ import type { Reading } from '../core/reading.js';
 import { silentLogger } from '../log.js';
 import { createSummaries } from './engine.js';
 import { saveState } from './state-file.js';
-import { TEST_TEMPLATES as T } from './test-templates.js';
+import { TEST_TEMPLATES as T } from '../../test/fixtures/templates.js';
 import type { SummaryMessage, UplinkMessage } from './types.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');

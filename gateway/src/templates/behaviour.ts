@@ -7,6 +7,7 @@
  * declared field (or tag) of the right type and unit.
  */
 import { z } from 'zod';
+import type { FieldValue, Reading } from '../core/reading.js';
 
 const fieldName = z.string().min(1);
 
@@ -65,3 +66,16 @@ export const behaviourSchema = z.strictObject({
 
 export type Behaviour = z.output<typeof behaviourSchema>;
 export type Condition = z.output<typeof conditionSchema>;
+
+/** A condition (`values` or `above`) as a test of one value. */
+export function conditionTest(c: Condition): (v: FieldValue) => boolean {
+  const { values, above } = c;
+  if (above !== undefined) return (v) => typeof v === 'number' && v > above;
+  return (v) => values?.includes(v) ?? false;
+}
+
+/** The page/stroke a pen point belongs to, from the tags (or fields) `behaviour.pen` names. */
+export function strokeKey(r: Pick<Reading, 'tags' | 'fields'>, pen: NonNullable<Behaviour['pen']>): string {
+  const at = (name: string | undefined): string => (name === undefined ? '' : String(r.tags[name] ?? r.fields[name] ?? ''));
+  return `${at(pen.page)}/${at(pen.stroke)}`;
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveStatePaths } from '../config/paths.js';
 import { configSchema } from '../config/schema.js';
 import { silentLogger } from '../log.js';
-import { TEST_TEMPLATES as T } from '../summaries/test-templates.js';
+import { TEST_TEMPLATES as T } from '../../test/fixtures/templates.js';
 import type { UplinkMessage } from '../summaries/types.js';
 import { createSchoolUplink, summariesOptionsFrom } from './school-uplink.js';
 

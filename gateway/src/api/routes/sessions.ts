@@ -85,7 +85,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
 
   app.get('/api/sessions/:id/export', { config, schema: { tags: ['sessions'], params, querystring: exportQuery } }, async (req, reply) => {
     const s = owned(req.params.id, req.principal);
-    const data = buildSessionExport(opts.sessions.view(s), opts.sessions.captured(s), now(), zone);
+    const data = buildSessionExport(opts.sessions.view(s), opts.sessions.captured(s), now(), zone, (id) => opts.sessions.templateOf(id));
     const base = `session-${s.class}-${s.subject}-${data.session.start.slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
     reply.header('cache-control', 'no-store');
     if (req.query.format === 'csv') {

@@ -4,8 +4,7 @@
  * `publish` turns into the values that leave the school (aggregates only).
  */
 import type { SummaryKind } from '../../core/topics.js';
-import type { FieldValue, Reading } from '../../core/reading.js';
-import type { Condition } from '../../templates/behaviour.js';
+import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
 import type { Interval } from '../intervals.js';
 import type { Resolution, SummaryBody } from '../types.js';
@@ -65,19 +64,6 @@ export function planCache<P>(make: (t: TemplateLike) => P): (t: TemplateLike) =>
     plans.set(t, p);
     return p;
   };
-}
-
-/** A behaviour condition (`values` or `above`) as a test of one value. */
-export function conditionTest(c: Condition): (v: FieldValue) => boolean {
-  const { values, above } = c;
-  if (above !== undefined) return (v) => typeof v === 'number' && v > above;
-  return (v) => values?.includes(v) ?? false;
-}
-
-export function unitOf(name: string, unit: string | undefined): string {
-  if (unit !== undefined) return unit.toLowerCase().replace('³', '3').replace(/\s+/g, '');
-  const m = /_([a-z0-9]+)$/.exec(name);
-  return m?.[1] ?? '';
 }
 
 export function round(n: number, digits = 4): number {

@@ -12,9 +12,10 @@
  */
 import type { FieldValue, Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
+import { conditionTest } from '../../templates/behaviour.js';
 import { complement, intersect, measure, Timeline, union, type Interval } from '../intervals.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
-import { conditionTest, planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
+import { planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
 
 const MIN = 60_000;
 
@@ -25,10 +26,6 @@ export interface RoomLighting {
 }
 
 export type LightingDetail = Map<string, RoomLighting>;
-
-export function isLightingTemplate(t: TemplateLike): boolean {
-  return t.behaviour?.light !== undefined;
-}
 
 /** Occupancy fields of a template, each with its test (undefined when the value says nothing). */
 function occupancyPlan(t: TemplateLike): Array<{ field: string; occupied: (v: FieldValue | undefined) => boolean | undefined }> {

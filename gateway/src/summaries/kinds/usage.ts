@@ -7,9 +7,10 @@
 import type { Reading } from '../../core/reading.js';
 import type { FieldValue } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
+import { conditionTest } from '../../templates/behaviour.js';
 import { measure, Timeline } from '../intervals.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
-import { bump, conditionTest, planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
+import { bump, planCache, round, type KindContext, type KindModule, type Placement } from './kind.js';
 
 export interface UsageRule {
   field: string;

@@ -9,6 +9,7 @@
  */
 import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
+import { strokeKey } from '../../templates/behaviour.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
 import { round, type KindContext, type KindModule, type Placement } from './kind.js';
 
@@ -26,18 +27,6 @@ interface Session {
 
 export type WritingDetail = Map<string, Session>;
 
-export function isPenTemplate(t: TemplateLike): boolean {
-  return t.behaviour?.pen !== undefined;
-}
-
-/** The page/stroke a pen point belongs to: the tags (or fields) the template's `behaviour.pen` names. */
-export function strokeKey(r: Reading, t: TemplateLike): string {
-  const pen = t.behaviour?.pen;
-  if (pen === undefined) return '';
-  const at = (name: string | undefined): string => (name === undefined ? '' : String(r.tags[name] ?? r.fields[name] ?? ''));
-  return `${at(pen.page)}/${at(pen.stroke)}`;
-}
-
 export function createWritingActivityKind(ctx: KindContext, strokeGapMs = 500): KindModule<WritingDetail> {
   // window start → session → pen → accumulator
   const windows = new Map<number, Map<string, { room: string; pens: Map<string, PenWindow> }>>();
@@ -45,14 +34,15 @@ export function createWritingActivityKind(ctx: KindContext, strokeGapMs = 500): 
   return {
     kind: 'writing-activity',
     ingest(r: Reading, t: TemplateLike, at: Placement) {
-      if (!isPenTemplate(t)) return;
+      const penOf = t.behaviour?.pen;
+      if (penOf === undefined) return;
       const ws = Math.floor(r.ts / ctx.windowMs) * ctx.windowMs;
       let w = windows.get(ws);
       if (w === undefined) windows.set(ws, (w = new Map()));
       let s = w.get(at.session);
       if (s === undefined) w.set(at.session, (s = { room: at.room, pens: new Map() }));
       const pen = at.person ?? r.device;
-      const stroke = strokeKey(r, t);
+      const stroke = strokeKey(r, penOf);
       let p = s.pens.get(pen);
       if (p === undefined) s.pens.set(pen, (p = { strokes: 0, seconds: new Set(), lastTs: -Infinity, lastStroke: '' }));
       if (stroke !== p.lastStroke || r.ts < p.lastTs || r.ts - p.lastTs > strokeGapMs) p.strokes++;
