@@ -42,6 +42,26 @@ function fieldsTable(t: Template): string[] {
   return rows;
 }
 
+/** The behaviour section as sentences: what the summaries and the session export count this device as. */
+function behaviourLines(t: Template): string[] {
+  const b = t.behaviour;
+  if (b === undefined) return [];
+  const cond = (c: { field: string; values?: unknown[] | undefined; above?: number | undefined }) => `${code(c.field)} ${c.above !== undefined ? `above ${c.above}` : `is ${(c.values ?? []).map(code).join(' or ')}`}`;
+  const named = (o: object) => Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${Array.isArray(v) ? v.map(code).join(', ') : code(v)}`).join('; ');
+  const out = ['## Summaries and class sessions', '', 'From the template\'s `behaviour` section:', ''];
+  for (const u of b.inUse ?? []) out.push(`- Usage: in use while ${cond(u)}, counted as \`${u.metric}\`.`);
+  if (b.light) out.push(`- Lighting: a light (${named(b.light)}).`);
+  if (b.occupancy) out.push(`- Lighting: the room is occupied while ${b.occupancy.map(cond).join(', or ')}.`);
+  if (b.energy) out.push(`- Energy: ${b.energy.counters.map((c) => `${code(c.field)} (${c.flow})`).join(', ')}${b.energy.power ? `; peak power from ${code(b.energy.power)}` : ''}.`);
+  if (b.environment) out.push(`- Environment: ${named(b.environment)}.`);
+  if (b.battery) out.push(`- Device health, low battery: ${named(b.battery)}.`);
+  if (b.pen) out.push(`- Writing activity and session export: each reading is a pen point (${named(b.pen)}).`);
+  if (b.answer) out.push(`- Session export: an answer is ${code(b.answer.field)}${b.answer.event ? ` or an event ${code(b.answer.event)}` : ''}.`);
+  if (b.heartRate) out.push(`- PE activity and session export: heart rate ${code(b.heartRate.field)}.`);
+  if (b.session) out.push(`- A class session exports ${b.session.fields.length > 0 ? b.session.fields.map(code).join(', ') : 'no fields (time, event and tags only)'}.`);
+  return [...out, ''];
+}
+
 function mqttSection(t: Extract<Template, { transport: 'mqtt' }>): string[] {
   const out = ['## MQTT', '', `Topics: \`campus/${t.id}/<device-id>/telemetry\` (readings), \`…/event\` (events), \`…/status\` (\`online\`/\`offline\`, retained), \`…/command\` (to the device).`, ''];
   const m = t.mqtt;
@@ -116,6 +136,7 @@ export function templatePage(l: LoadedTemplate): string {
   if (t.description) lines.push(t.description.trim(), '');
   lines.push('## Fields', '', ...fieldsTable(t), '');
   if (t.tags?.length) lines.push(`Per-reading tags: ${t.tags.map(code).join(', ')}.`, '');
+  lines.push(...behaviourLines(t));
   if (t.transport === 'mqtt') lines.push(...mqttSection(t));
   else if (t.transport === 'modbus') lines.push(...modbusSection(t));
   else lines.push(...serialSection(t));
