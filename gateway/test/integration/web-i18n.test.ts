@@ -52,7 +52,7 @@ describe('web: the dashboard in Chinese', () => {
     await page.goto(`${gw.base}/#/facilities`);
     await page.locator('.tile[data-device="L-101-1"] .kv').first().waitFor();
     await expect.poll(() => page.locator('#health').textContent()).toBe('运行正常');
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
     expect(await page.locator('#nav a[data-page]').allTextContents()).toEqual(['设施', '教师', '区域']);
     expect(await page.locator('h1').textContent()).toBe('设备与房间');
     expect(await page.locator('.tile[data-device="L-101-1"] .tile-template').textContent()).toBe('教室护眼灯组');
@@ -62,25 +62,25 @@ describe('web: the dashboard in Chinese', () => {
 
     // Rendered with a font that has the glyphs: the face is available, 数字基座 is drawn at full
     // CJK width in the page's font, and each character's pixels differ from a notdef box (tofu).
-    expect(await page.evaluate(() => document.fonts.check('16px "Noto Sans CJK SC"', '设施'))).toBe(true);
-    const glyphs = await page.evaluate(() => {
-      const fam = getComputedStyle(document.querySelector('#nav a')!).fontFamily;
-      const draw = (text: string) => {
+    expect(await page.evaluate(`document.fonts.check('16px "Noto Sans CJK SC"', '设施')`)).toBe(true);
+    const glyphs = await page.evaluate(`(() => {
+      const fam = getComputedStyle(document.querySelector('#nav a')).fontFamily;
+      const draw = (text) => {
         const c = document.createElement('canvas');
         c.width = 40; c.height = 40;
-        const g = c.getContext('2d')!;
-        g.font = `32px ${fam}`;
+        const g = c.getContext('2d');
+        g.font = '32px ' + fam;
         g.fillText(text, 2, 32);
         return Array.from(g.getImageData(0, 0, 40, 40).data.filter((_, i) => i % 4 === 3)).join(',');
       };
-      const tofu = draw('\u{10FFFD}');
-      const g = document.createElement('canvas').getContext('2d')!;
-      g.font = `16px ${fam}`;
+      const tofu = draw('\\u{10FFFD}');
+      const g = document.createElement('canvas').getContext('2d');
+      g.font = '16px ' + fam;
       return { width: Math.round(g.measureText('数字基座').width), tofu: [...'数字基座'].filter((ch) => draw(ch) === tofu).length, distinct: new Set([...'数字基座'].map(draw)).size };
-    });
+    })()`);
     expect(glyphs).toEqual({ width: 64, tofu: 0, distinct: 4 });
 
-    const text = await page.evaluate(() => document.body.innerText);
+    const text = await page.evaluate('document.body.innerText') as string;
     // Ids, the config key the insecure banner names, and the language switch's "English" (each language by its own name).
     const ids = ['L-101-1', 'SMK-1', 'SOC-1', 'P-0104', 'insecure: true', 'English'];
     let rest = text;
@@ -144,9 +144,9 @@ describe('web: the dashboard in Chinese', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('Devices and rooms');
     await page.reload();
     await page.locator('.tile[data-device="L-101-1"]').waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
     expect(await page.locator('#nav a[data-page]').allTextContents()).toEqual(['Facilities', 'Teacher', 'District']);
     expect(await page.locator('.tile[data-device="L-101-1"] .tile-template').textContent()).toBe('Classroom eye-care LED panel group');
-    expect(await page.evaluate(() => navigator.language)).toBe('zh-CN');
+    expect(await page.evaluate('navigator.language')).toBe('zh-CN');
   });
 });
