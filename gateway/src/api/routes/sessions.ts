@@ -4,12 +4,15 @@ import { ROLES, type Principal } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
 import { createSiteZone } from '../../summaries/zone.js';
 import {
-  buildSessionExport, createSessionSchema, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
+  buildSessionExport, chineseColumns, createSessionSchema, exportFieldNames, type FieldLabelSource, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
   SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type Session, type SessionManager,
 } from '../../sessions/index.js';
 
 const params = z.object({ id: z.uuid() });
-const exportQuery = z.object({ format: z.enum(['csv', 'json']).default('json') });
+const exportQuery = z.object({
+  format: z.enum(['csv', 'json']).default('json'),
+  lang: z.enum(['en', 'zh-CN']).default('en').describe('Language of the CSV column headers: zh-CN gives 学生, 设备 … and each field by its template\'s Chinese name with its unit.'),
+});
 const config = { roles: ROLES.sessions };
 const classParams = z.object({ class: z.string().min(1).max(64) });
 const previewBody = rosterTextSchema.extend({ start: z.iso.datetime({ offset: true }).optional(), end: z.iso.datetime({ offset: true }).optional() });
@@ -24,7 +27,7 @@ function ownerFilter(p: Principal): string | undefined {
  * Class sessions per docs/interfaces.md: create, list, live view, stop, export (csv|json); a pasted
  * roster's preview and the teacher's saved roster per class.
  */
-export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; rosters: RosterStore; now?: () => number; timeZone?: string }> = async (app, opts) => {
+export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; rosters: RosterStore; now?: () => number; timeZone?: string; templates?: { list(): FieldLabelSource[] } }> = async (app, opts) => {
   const now = opts.now ?? Date.now;
   // Exports give local times (issue #19): a 07:32 lesson in Shanghai is 07:32+08:00, not 23:32Z.
   const zone = createSiteZone(opts.timeZone ?? 'UTC');
@@ -42,7 +45,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
       return reply.status(201).send(opts.sessions.create(req.body, req.principal.name));
     } catch (err) {
       // The session rules (span, roster lines) answer 400 with every line refused, 1-based.
-      if (err instanceof SessionRuleError) throw new ApiError(err.code, err.message, 400);
+      if (err instanceof SessionRuleError) throw new ApiError(err.code, err.message, 400, {}, err.lines.length > 0 ? { lines: err.lines } : undefined);
       throw err;
     }
   });
@@ -69,7 +72,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
   app.put('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, body: rosterTextSchema, response: { 200: savedRosterView } } }, async (req) => {
     const { lines, problems } = parseRosterText(req.body.text);
     // Line numbers only: an error may be logged, and the lines name children.
-    if (problems.length > 0) throw new ApiError('GW_ERR_ROSTER', problems.map((p) => rosterProblemText(p)).join('; '), 400);
+    if (problems.length > 0) throw new ApiError('GW_ERR_ROSTER', problems.map((p) => rosterProblemText(p)).join('; '), 400, {}, { lines: problems });
     const saved = opts.rosters.put(req.principal.name, req.params.class, lines);
     return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
   });
@@ -89,7 +92,8 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
     const base = `session-${s.class}-${s.subject}-${data.session.start.slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
     reply.header('cache-control', 'no-store');
     if (req.query.format === 'csv') {
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}.csv"`).send(sessionExportCsv(data));
+      const columns = req.query.lang === 'zh-CN' ? chineseColumns(opts.templates?.list() ?? [], exportFieldNames(data)) : undefined;
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}.csv"`).send(sessionExportCsv(data, columns));
     }
     return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${base}.json"`).send(JSON.stringify(data));
   });
