@@ -15,6 +15,11 @@ export function mqttInputShown(input: MqttInput): Pick<Rejection, 'channel' | 't
   return { channel, topic: `campus/${template}/${device}/${channel}`, bytes: input.payload.length, raw: input.payload.toString('utf8', 0, RAW_PREVIEW) };
 }
 
+/** The template field a decoder's refusal is about, when it names one: the same for every transport. */
+function fieldOf(result: { field?: string | undefined }): { field?: string } {
+  return result.field === undefined ? {} : { field: result.field };
+}
+
 /** The readings of the input, or undefined when it was rejected (already reported through `reject`). */
 export function decode(input: PipelineInput, template: Template, reject: (r: Rejection) => void): Reading[] | undefined {
   switch (input.transport) {
@@ -23,13 +28,13 @@ export function decode(input: PipelineInput, template: Template, reject: (r: Rej
       if (channel === 'status' || channel === 'command') return undefined; // receive.ts handled them
       const result = decodeMqtt(template, input.payload, { device, channel, receivedAt: input.at });
       if (result.ok) return result.readings;
-      reject({ device, template: template.id, code: result.code, reason: result.reason, ...(result.field === undefined ? {} : { field: result.field }), ...mqttInputShown(input) });
+      reject({ device, template: template.id, code: result.code, reason: result.reason, ...fieldOf(result), ...mqttInputShown(input) });
       return undefined;
     }
     case 'modbus': {
       const result = decodeModbus(template, input.registers, { device: input.device, receivedAt: input.at });
       if (result.ok) return result.readings;
-      reject({ device: input.device, template: template.id, code: result.code, reason: result.reason, raw: showBlocks(input.registers) });
+      reject({ device: input.device, template: template.id, code: result.code, reason: result.reason, ...fieldOf(result), raw: showBlocks(input.registers) });
       return undefined;
     }
     case 'serial':
@@ -47,7 +52,7 @@ function decodeLines(device: string, template: Template, lines: readonly string[
   for (const line of lines) {
     const result = decodeSerialLine(template, line, { device, receivedAt: at });
     if (!result.ok) {
-      reject({ device, template: template.id, code: result.code, reason: result.reason, raw: line.slice(0, 200) });
+      reject({ device, template: template.id, code: result.code, reason: result.reason, ...fieldOf(result), raw: line.slice(0, 200) });
       continue;
     }
     if (!poll) out.push(...result.readings);
