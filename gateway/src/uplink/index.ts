@@ -3,7 +3,6 @@ export type { Uplink, UplinkDeps, UplinkHealth, UplinkOptions } from './uplink.j
 export { openOutbox } from './outbox.js';
 export type { Outbox, OutboxEntry } from './outbox.js';
 export { backoffDelay } from './backoff.js';
-export { createSchoolUplink, summariesOptionsFrom } from './school-uplink.js';
-export type { SchoolUplink, SchoolUplinkDeps } from './school-uplink.js';
+export { summariesOptionsFrom, uplinkOptionsFrom } from './school-uplink.js';
 export { simulatedSchool } from './simulated-school.js';
 export type { SchoolBatch, SimulatedSchool } from './simulated-school.js';

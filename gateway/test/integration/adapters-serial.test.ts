@@ -7,9 +7,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSerialSim, type SerialSim, type SerialSimOptions } from '../../../firmware-sim/src/serial/index.js';
-import { createSerialAdapter, type Adapter, type AdapterRejection } from '../../src/adapters/index.js';
+import { createSerialAdapter, type Adapter, type AdapterRejection, type ModbusRead, type SerialLines } from '../../src/adapters/index.js';
 import type { SerialAdapterConfig } from '../../src/config/schema.js';
 import type { Reading } from '../../src/core/reading.js';
+import { decode } from '../../src/pipeline/decode.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
 import { createTemplateRegistry, type TemplateRegistry } from '../../src/templates/index.js';
 import { createPtyPair, type PtyPair } from '../kit/index.js';
@@ -35,7 +36,10 @@ function collector(onReadings?: (rs: Reading[]) => void) {
     readings, rejected, failures,
     count: (d: string) => readings.get(d)?.length ?? 0,
     sink: {
-      readings(rs: Reading[]) {
+      // The adapter hands raw lines in; the pipeline's decode stage turns them into readings.
+      receive(input: ModbusRead | SerialLines) {
+        const rs = decode(input, registry.get(input.template)!, (r) => rejected.push(r));
+        if (!rs) return;
         for (const r of rs) readings.set(r.device, [...(readings.get(r.device) ?? []), r]);
         onReadings?.(rs);
       },

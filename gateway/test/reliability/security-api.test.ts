@@ -16,6 +16,7 @@ import { createEmbeddedStore } from '../../src/store/embedded-store.js';
 import type { ReadingStore } from '../../src/store/types.js';
 import { startTestGateway, type RunningGateway } from '../integration/api-harness.js';
 import { launchChromium } from '../kit/index.js';
+import { httpParts } from '../integration/http-parts.js';
 
 const SECRETS = { caretakers: 'c2VjdXJpdHktZmFjaWxpdGllcy0wMTIzNDU2Nzg5', teacher: 'c2VjdXJpdHktdGVhY2hlci0wMTIzNDU2Nzg5YWI', it: 'c2VjdXJpdHktYWRtaW4tMDEyMzQ1Njc4OWFiY2Q', spare1: 'c3BhcmUxLTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU', spare2: 'c3BhcmUyLTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU' };
 // Five scrypt tokens, as in the report: the old code ran all five for every bad token.
@@ -55,8 +56,10 @@ describe('security: HTTP API', () => {
     const log = pino({ level: 'silent' });
     store = createEmbeddedStore({ path: ':memory:', retentionDays: 1, siteTags: { site: 'test' } }, { log });
     await store.start();
+    const registry = createDeviceRegistry();
     app = await buildHttpApp({
-      log, store, registry: createDeviceRegistry(), site: 'sec-school', siteName: 'Security School',
+      log, store, registry, site: 'sec-school', siteName: 'Security School',
+      ...httpParts({ log, registry, store }),
       health: {
         report: () => ({
           status: 'ok', insecure: false, broker: { clients: 3, authFailures: 17 }, store: { ok: true },

@@ -127,7 +127,7 @@ describe('#16.4: nothing is acknowledged that the store then drops (store.kind i
     expect(await points('smart_board', 'SB-302')).toHaveLength(1);
     expect(await points('smart_pen', 'PEN-9')).toHaveLength(1);
     expect(gw.store.health().dropped).toEqual({});
-    expect(gw.ingest.stats().rejected.invalid_string).toBeGreaterThanOrEqual(bad.length);
+    expect(gw.pipeline.stats().rejected.invalid_string).toBeGreaterThanOrEqual(bad.length);
     await Promise.all([board.endAsync(), pen.endAsync(), watch.client.endAsync()]);
   }, T);
 

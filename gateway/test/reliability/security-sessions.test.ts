@@ -20,6 +20,7 @@ import { createInfluxStore, type InfluxStore } from '../../src/store/influx-stor
 import { createTemplateRegistry, decodeSerialLine, type TemplateRegistry } from '../../src/templates/index.js';
 import { startInflux, until, type InfluxServer } from '../kit/index.js';
 import { startTestGateway, type RunningGateway } from '../integration/api-harness.js';
+import { httpParts } from '../integration/http-parts.js';
 
 const TOKENS = {
   li: 'tea-li-4b1d9e2f3a7c5c6d0e1f2a3b', wu: 'tea-wu-0a9b8c7d6e5f4a3b2c1d0e9f',
@@ -43,7 +44,8 @@ describe('security: class sessions, role visibility, readings privacy', () => {
   const clickerLine = async (line: string) => {
     const decoded = decodeSerialLine(gw.gateway.templates.get('response-clicker')!, line, { device: 'clicker-base-101', receivedAt: Date.now() });
     if (!decoded.ok) throw new Error(`bad clicker line ${line}`);
-    await gw.gateway.ingest.acceptReadings('response-clicker', decoded.readings);
+    // As the serial adapter hands a line in: raw, decoded by the pipeline.
+    await gw.gateway.pipeline.receive({ transport: 'serial', device: 'clicker-base-101', template: 'response-clicker', lines: [line], at: Date.now() });
   };
   const bands = (samples: Array<[band: string, hr: number, ts: number]>) =>
     gw.publish('student-wristband', 'band-base-gym', samples.map(([band, hr, ts]) => ({ band, hr, steps: 10, spo2: 97, temp: 36.5, bat: 60, ts })));
@@ -274,8 +276,10 @@ describe('security: readings privacy over a real influxd', () => {
     await until('both series stored', async () => ((await store.seriesTemplates!('band-gone', 0, Date.now())).length === 1
       && (await store.query!({ device: 'light-1', field: 'power_w', from: 0, to: Date.now() })).length === 1 ? true : undefined));
     expect(await store.seriesTemplates!('band-gone', 0, Date.now())).toEqual(['student-wristband']);
+    const registry = createDeviceRegistry();
     const app = await buildHttpApp({
-      log: silentLogger(), health: { report: () => ({ status: 'ok' }) as never }, store, registry: createDeviceRegistry(), templates,
+      log: silentLogger(), health: { report: () => ({ status: 'ok' }) as never }, store, registry, templates,
+      ...httpParts({ log: silentLogger(), registry, store, templates }),
       tokens: [{ role: 'facilities', tokenHash: hashToken(TOKENS.facilities), name: 'caretaker' }, { role: 'admin', tokenHash: hashToken(TOKENS.admin), name: 'it' }],
     });
     try {
