@@ -26,12 +26,13 @@ const aq = (t: number) => ({ pm25: 10, pm10: 20, co2: 600, tvoc: 0.1, hcho: 0.01
 /** A serial thermometer (no such bundled template): `T,<celsius>` lines, the same range as the other two. */
 const SERIAL_TEMPLATE = `id: serial-thermometer
 name: Serial thermometer (pipeline test)
+zh: 串口温度计
 category: environment
 transport: serial
 description: One line per reading, T,<temperature in °C>.
 offlineAfterMs: 120000
 fields:
-  - { name: temperature_c, type: number, unit: °C, min: -40, max: 80, role: gauge }
+  - { name: temperature_c, zh: 温度, type: number, unit: °C, min: -40, max: 80, role: gauge }
 serial:
   baudRate: 9600
   delimiter: "\\r\\n"
