@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../uplink/backoff.js';
+import { backoffDelay } from '../shared/backoff.js';
 import type { HubConfig } from './config.js';
 import { openSeenIds, type SeenIds } from './dedup.js';
 import { startErrors } from '../errors.js';
@@ -133,7 +133,7 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
         observer.write?.((performance.now() - t0) / 1000, err as Error);
         if (!(err instanceof InfluxWriteError) || !err.retryable || stopping) throw err;
         stats.writeRetries++;
-        const delay = backoffDelay(attempt, 200, 30_000);
+        const delay = backoffDelay(attempt + 1, { baseMs: 200, capMs: 30_000, jitter: 'equal' });
         log.warn({ err: err.message, delayMs: delay }, 'district InfluxDB write failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
       }

@@ -16,7 +16,7 @@ import { createLineEncoder } from './line-protocol.js';
 import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
 import { queryLatest, querySeries, querySeriesTemplates } from './influx-query.js';
-import { createLatencyWindow } from './influx-latency.js';
+import { createLatencyWindow } from '../shared/latency-window.js';
 import { prepareInflux, type InfluxReadiness } from './influx-setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { createInfluxOutage, createWakeableSleep } from './influx-outage.js';
