@@ -1,0 +1,70 @@
+// Attacks on the shared modules (issue #18 item 4): a stored secret hash that would let
+// every token in, and the InfluxDB client and atomic files the gateway and the hub share.
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { buildHttpApp } from '../../src/api/server.js';
+import { hashToken, verifyToken } from '../../src/api/token-hash.js';
+import { createDeviceRegistry } from '../../src/registry/device-registry.js';
+import { createEmbeddedStore } from '../../src/store/embedded-store.js';
+
+const log = pino({ level: 'silent' });
+
+async function appWith(tokenHash: string) {
+  const store = createEmbeddedStore({ path: ':memory:', retentionDays: 1, siteTags: { site: 'test' } }, { log });
+  await store.start();
+  try {
+    return await buildHttpApp({
+      log, store, registry: createDeviceRegistry(), site: 'sec-school', siteName: 'Security School',
+      health: { report: () => ({ status: 'ok' }) },
+      tokens: [{ role: 'admin', name: 'it', tokenHash }],
+    });
+  } catch (err) {
+    await store.stop();
+    throw err;
+  }
+}
+
+describe('security: shared secret hashes', () => {
+  // Before: the API's own scrypt parser took any digits and compared the stored hash with a key of
+  // the stored hash's length, so `scrypt$16384$8$1$$` (empty salt and hash, e.g. a config template
+  // with its variables unset) started and let every bearer token in as admin.
+  const malformed = ['scrypt$16384$8$1$$', 'scrypt$16384$8$1$c2FsdHNhbHQ$', 'scrypt$1000$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA'];
+
+  it('an API with a malformed scrypt tokenHash refuses to start, without echoing the value', async () => {
+    for (const bad of malformed) {
+      let started: Awaited<ReturnType<typeof appWith>> | undefined;
+      let error: Error | undefined;
+      try {
+        started = await appWith(bad);
+      } catch (err) {
+        error = err as Error;
+      }
+      if (started !== undefined) {
+        // The old code got here: show what it let in, then fail.
+        const res = await started.inject({ method: 'GET', url: '/api/devices', headers: { authorization: 'Bearer anything-at-all' } });
+        await started.close();
+        expect.fail(`started with tokenHash ${bad}; GET /api/devices with a made-up token answered ${res.statusCode}`);
+      }
+      expect(error?.message).toMatch(/GW_ERR_TOKEN_HASH/);
+      expect(error?.message).not.toContain(bad);
+    }
+  });
+
+  it('a malformed hash never verifies a token, even one that is empty', async () => {
+    for (const bad of malformed) {
+      expect(await verifyToken('anything', bad)).toBe(false);
+      expect(await verifyToken('', bad)).toBe(false);
+    }
+  });
+
+  it('a well-formed tokenHash still lets its token in and no other', async () => {
+    const app = await appWith(hashToken('correct-secret-0123456789'));
+    try {
+      const get = (token: string) => app.inject({ method: 'GET', url: '/api/devices', headers: { authorization: `Bearer ${token}` } });
+      expect((await get('it.correct-secret-0123456789')).statusCode).toBe(200);
+      expect((await get('it.wrong-secret')).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+});
