@@ -1,11 +1,16 @@
 // Attacks on the shared modules (issue #18 item 4): a stored secret hash that would let
 // every token in, and the InfluxDB client and atomic files the gateway and the hub share.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildHttpApp } from '../../src/api/server.js';
 import { hashToken, verifyToken } from '../../src/api/token-hash.js';
 import { createDeviceRegistry } from '../../src/registry/device-registry.js';
+import { createRosterStore } from '../../src/sessions/roster-store.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
+import { alarmStatePath, saveAlarmState, saveState } from '../../src/summaries/state-file.js';
 
 const log = pino({ level: 'silent' });
 
@@ -15,7 +20,7 @@ async function appWith(tokenHash: string) {
   try {
     return await buildHttpApp({
       log, store, registry: createDeviceRegistry(), site: 'sec-school', siteName: 'Security School',
-      health: { report: () => ({ status: 'ok' }) },
+      health: { report: () => ({ status: 'ok', broker: { clients: 0 }, store: { ok: true }, uplink: null }) },
       tokens: [{ role: 'admin', name: 'it', tokenHash }],
     });
   } catch (err) {
@@ -66,5 +71,35 @@ describe('security: shared secret hashes', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('security: private files written through a temp file', () => {
+  // Before: each copy wrote `<file>.tmp` with writeFileSync(…, { mode: 0o600 }), which sets the
+  // mode only when it creates the file. A temp file left world-readable (by an older version, a
+  // copy, a restore) kept its mode, and the rename made the saved rosters (children's names) and
+  // the summaries state (pseudonyms) readable by every local user.
+  const dir = mkdtempSync(join(tmpdir(), 'sec-shared-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const leftOver = (file: string) => writeFileSync(`${file}.tmp`, 'left over', { mode: 0o644 });
+
+  it('saved rosters stay 0600 when a world-readable temp file was left over', () => {
+    const file = join(dir, 'rosters.json');
+    leftOver(file);
+    const rosters = createRosterStore({ file }, { log });
+    rosters.put('ms-li', '3A', [{ device: 'P-00123', student: 'Wang Fang' }]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toContain('Wang Fang');
+  });
+
+  it('the summaries state and alarm state stay 0600 likewise', () => {
+    const file = join(dir, 'summaries', 'state.bin');
+    saveState(file, { version: 2, nextStart: 0, hour: [], day: [], kinds: [] });
+    leftOver(file);
+    leftOver(alarmStatePath(file));
+    saveState(file, { version: 2, nextStart: 60_000, hour: [], day: [], kinds: [] });
+    saveAlarmState(alarmStatePath(file), [['fire-1', 1, true]]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(alarmStatePath(file)).mode & 0o777).toBe(0o600);
   });
 });
