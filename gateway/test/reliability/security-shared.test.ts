@@ -1,16 +1,22 @@
 // Attacks on the shared modules (issue #18 item 4): a stored secret hash that would let
-// every token in, and the InfluxDB client and atomic files the gateway and the hub share.
+// every token in, private files written through a temp file, and the InfluxDB client the
+// gateway and the hub share (against real influxd with authentication and real mosquitto).
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildHttpApp } from '../../src/api/server.js';
+import { createHub, parseHubConfig } from '../../src/hub/index.js';
 import { hashToken, verifyToken } from '../../src/api/token-hash.js';
 import { createDeviceRegistry } from '../../src/registry/device-registry.js';
 import { createRosterStore } from '../../src/sessions/roster-store.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
 import { alarmStatePath, saveAlarmState, saveState } from '../../src/summaries/state-file.js';
+import { ADMIN, startSecuredInflux } from '../integration/influx-auth.js';
+import { startMosquitto } from '../kit/index.js';
 
 const log = pino({ level: 'silent' });
 
@@ -102,4 +108,61 @@ describe('security: private files written through a temp file', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(alarmStatePath(file)).mode & 0o777).toBe(0o600);
   });
+});
+
+describe('security: the hub through the shared InfluxDB client', () => {
+  // Before: the hub's own writer treated every 4xx but 404 and 429 as "refused", so when the
+  // district InfluxDB began refusing the hub's credentials (a password rotated on the server
+  // first) each summary was counted invalid, acknowledged to its school and lost. The shared
+  // client reads 401/403 as the store does: a condition a person fixes, retried meanwhile.
+  it('holds summaries while InfluxDB refuses the credentials and stores them once they are fixed', async () => {
+    const [influx, broker] = await Promise.all([startSecuredInflux(), startMosquitto()]);
+    const admin = async (q: string) => {
+      const res = await fetch(`${influx.url}/query`, {
+        method: 'POST', body: new URLSearchParams({ q }),
+        headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` },
+      });
+      return (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] };
+    };
+    await admin('CREATE DATABASE "district"');
+    await admin(`CREATE USER hubw WITH PASSWORD 'hub-pw-3c1e'`);
+    await admin('GRANT ALL ON "district" TO hubw');
+    const hub = createHub(parseHubConfig({
+      broker: { url: broker.url, clientId: 'hub-sec', sharedGroup: null },
+      influx: { url: influx.url, database: 'district', username: 'hubw', password: 'hub-pw-3c1e', createDatabase: false },
+      dedup: { path: join(mkdtempSync(join(tmpdir(), 'sec-hub-')), 'dedup.db') },
+    }), { log });
+    const school = await mqtt.connectAsync(broker.url, { clientId: 'school-gw-sec' });
+    const until = async (what: string, cond: () => boolean) => {
+      for (let i = 0; i < 600 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(cond(), what).toBe(true);
+    };
+    const summary = (minute: number) => {
+      const start = Date.parse('2026-03-02T08:00:00Z') + minute * 60_000;
+      return JSON.stringify({
+        id: randomUUID(), site: 'school-a', kind: 'environment', resolution: 'window', windowStart: new Date(start).toISOString(), windowEnd: new Date(start + 60_000).toISOString(),
+        values: { rooms: 1, co2_high_min: 0.5 }, rows: [],
+      });
+    };
+    try {
+      await hub.start();
+      await school.publishAsync('hub/school-a/summary/environment', summary(0), { qos: 1 });
+      await until('the first summary stored', () => hub.stats().stored === 1);
+
+      await admin(`SET PASSWORD FOR hubw = 'rotated-pw-88d0'`);
+      await school.publishAsync('hub/school-a/summary/environment', summary(1), { qos: 1 });
+      await until('the write refused (retried, or dropped by the old code)', () => hub.stats().writeRetries > 0 || hub.stats().invalid > 0);
+      expect(hub.stats()).toMatchObject({ stored: 1, invalid: 0 });
+
+      await admin(`SET PASSWORD FOR hubw = 'hub-pw-3c1e'`);
+      await until('the held summary stored', () => hub.stats().stored === 2);
+      const count = await admin('SELECT count(co2_high_min) FROM "district".."summary_environment"');
+      expect(count.results[0]?.series?.[0]?.values[0]?.[1]).toBe(2);
+      expect(hub.stats().invalid).toBe(0);
+    } finally {
+      await school.endAsync();
+      await hub.stop();
+      await Promise.all([influx.stop(), broker.stop()]);
+    }
+  }, 120_000);
 });
