@@ -2,14 +2,14 @@
  * Bearer tokens for the HTTP API are configured hashed (`http.tokens[].tokenHash`),
  * never in clear. Two formats:
  * - `scrypt$<N>$<r>$<p>$<salt base64url>$<hash base64url>` (the default; salted, slow): the
- *   shared format of `shared/secret-hash.ts`, parsed and verified there;
+ *   shared format of `lib/secret-hash.ts`, parsed and verified there;
  * - `sha256$<hex>`: only for long random tokens (≥ 128 bits of entropy), where a
  *   fast hash is enough.
  * Verification compares in constant time. The scrypt format is the same as the
  * broker's device secrets, so `campus-gateway devices hash-secret` makes a tokenHash.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashSecretSync, matchesSecretHash, parseSecretHash } from '../shared/secret-hash.js';
+import { hashSecretSync, matchesSecretHash, parseSecretHash } from '../lib/secret-hash.js';
 
 /** A scrypt tokenHash (blocking: the CLI and test fixtures). */
 export function hashToken(token: string, opts: { salt?: Buffer } = {}): string {

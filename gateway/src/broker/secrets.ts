@@ -1,12 +1,12 @@
 /**
  * Device and user secrets of the broker, stored only as scrypt hashes in the shared format
- * (`shared/secret-hash.ts`: `scrypt$N$r$p$<salt>$<hash>`, also the API's token hashes).
+ * (`lib/secret-hash.ts`: `scrypt$N$r$p$<salt>$<hash>`, also the API's token hashes).
  * What is the broker's own: an unknown user is verified against a fixed hash of the usual cost,
  * so the answer time does not tell which ids exist.
  */
-import { matchesSecretHash, parseSecretHash, SALT_BYTES, KEY_BYTES, type ParsedHash } from '../shared/secret-hash.js';
+import { matchesSecretHash, parseSecretHash, SALT_BYTES, KEY_BYTES, type ParsedHash } from '../lib/secret-hash.js';
 
-export { hashSecret, isSecretHash, parseSecretHash, SCRYPT_DEFAULTS, type ParsedHash } from '../shared/secret-hash.js';
+export { hashSecret, isSecretHash, parseSecretHash, SCRYPT_DEFAULTS, type ParsedHash } from '../lib/secret-hash.js';
 
 /**
  * Cost of the fixed hash an unknown user is verified against: that of the secrets the gateway

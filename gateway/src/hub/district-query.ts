@@ -1,6 +1,6 @@
 /**
  * Reads the district InfluxDB back for the hub's API, in InfluxQL through the store's query
- * client (shared/influx/), in the layout points.ts writes: `summary_<kind>` with one
+ * client (lib/influx/), in the layout points.ts writes: `summary_<kind>` with one
  * `scope=site` point per message (its values) and one point per row, `alarm` one point each.
  *
  * A summary answer is rebuilt into the message shape the gateway sent (`values` and `rows`,
@@ -9,8 +9,8 @@
  * give the oldest time to keep, then only the points from that time on are read.
  */
 import { SUMMARY_KINDS } from '../core/topics.js';
-import { influxTarget, type FetchLike } from '../shared/influx/http.js';
-import { influxQl, quoteIdent, quoteString, type InfluxQlSeries } from '../shared/influx/influxql.js';
+import { influxTarget, type FetchLike } from '../lib/influx/http.js';
+import { influxQl, quoteIdent, quoteString, type InfluxQlSeries } from '../lib/influx/influxql.js';
 import type { HubConfig } from './config.js';
 
 export interface SummaryQuery { site?: string | undefined; kind?: string | undefined; resolution?: string | undefined; from: number; to: number; limit: number }

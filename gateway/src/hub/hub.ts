@@ -19,13 +19,13 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../shared/backoff.js';
+import { backoffDelay } from '../lib/backoff.js';
 import type { HubConfig } from './config.js';
 import { openSeenIds, type SeenIds } from './dedup.js';
 import { startErrors } from '../errors.js';
-import { createHttpPoster, influxTarget, withoutCredentials } from '../shared/influx/http.js';
-import { prepareInflux } from '../shared/influx/setup.js';
-import { InfluxWriteError, writeLines } from '../shared/influx/write-lines.js';
+import { createHttpPoster, influxTarget, withoutCredentials } from '../lib/influx/http.js';
+import { prepareInflux } from '../lib/influx/setup.js';
+import { InfluxWriteError, writeLines } from '../lib/influx/write-lines.js';
 import { hubMessageSchema, toLines, type HubMessage } from './points.js';
 
 /** What the hub's HTTP API (monitor.ts) learns from each message; all optional. */
@@ -99,7 +99,7 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
     return { site: parts[1]!, channel: parts[2] };
   }
 
-  /** The start-up check of the district InfluxDB (shared/influx/setup.ts): false while it does not answer. */
+  /** The start-up check of the district InfluxDB (lib/influx/setup.ts): false while it does not answer. */
   async function checkInflux(): Promise<boolean> {
     const ready = await prepareInflux(influx, { createDatabase: config.influx.createDatabase, timeoutMs: SETUP_TIMEOUT_MS, keys: 'influx' });
     if (ready.kind === 'unreachable') {

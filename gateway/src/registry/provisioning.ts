@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { deviceSchema, type DeviceConfig } from '../config/schema.js';
-import { writeFileAtomicSync } from '../shared/atomic-file.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import type { DeviceRegistry } from './device-registry.js';
 
 export interface ProvisioningOptions {
@@ -85,7 +85,7 @@ function readDevicesFile(file: string): DevicesFile | undefined {
   return parsed.data;
 }
 
-/** Temp file, fsync, rename, fsync of the directory (shared/atomic-file.ts): a crash leaves the old list or the new one. */
+/** Temp file, fsync, rename, fsync of the directory (lib/atomic-file.ts): a crash leaves the old list or the new one. */
 function writeDevicesFile(file: string, data: DevicesFile): void {
   writeFileAtomicSync(file, `${JSON.stringify(data, null, 1)}\n`);
 }

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { writeFileAtomicSync } from '../shared/atomic-file.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { rosterEntrySchema } from './schema.js';
 
 export const savedRosterSchema = z.object({

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
-import { writeFileAtomicSync } from '../shared/atomic-file.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { SessionRuleError } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
 import { previewRosterText, type RosterPreview } from './roster-preview.js';

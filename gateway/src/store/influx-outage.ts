@@ -5,7 +5,7 @@
  * influx-store.ts, which keeps batching, delivery and the spool.
  */
 import type { Logger } from 'pino';
-import { backoffDelay } from '../shared/backoff.js';
+import { backoffDelay } from '../lib/backoff.js';
 
 export interface InfluxOutageOptions {
   retryBaseMs: number;

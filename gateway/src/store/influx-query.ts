@@ -6,8 +6,8 @@
  */
 import type { FieldValue } from '../core/reading.js';
 import type { SeriesPoint, SeriesQuery } from './types.js';
-import type { FetchLike, InfluxTarget } from '../shared/influx/http.js';
-import { influxQl, quoteIdent, quoteString } from '../shared/influx/influxql.js';
+import type { FetchLike, InfluxTarget } from '../lib/influx/http.js';
+import { influxQl, quoteIdent, quoteString } from '../lib/influx/influxql.js';
 
 export function seriesStatement(q: SeriesQuery, fn: 'mean' | 'last' | undefined): string {
   const where = `WHERE "device" = ${quoteString(q.device)} AND time >= ${Math.floor(q.from)}ms AND time < ${Math.floor(q.to)}ms`;

@@ -21,7 +21,7 @@
  */
 import { measurementOf, type Reading } from '../core/reading.js';
 import { MAX_TIMESTAMP_MS } from '../core/storable.js';
-import { escapeKey, escapeMeasurement, LineReject, quoteString, type LineRejectReason } from '../shared/influx/line-escape.js';
+import { escapeKey, escapeMeasurement, LineReject, quoteString, type LineRejectReason } from '../lib/influx/line-escape.js';
 
 export type { LineRejectReason };
 

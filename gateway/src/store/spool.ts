@@ -15,7 +15,7 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
-import { writeFileAtomic } from '../shared/atomic-file.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, segmentPath, FRAME_HEADER_BYTES, type SegmentLog } from './wal-segment.js';
 
 export type SpoolFullPolicy = 'drop-oldest' | 'drop-newest';

@@ -14,7 +14,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
-import { writeFileAtomic } from '../shared/atomic-file.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, scanFrames, segmentPath, type SegmentLog } from './wal-segment.js';
 
 export interface WalOptions {

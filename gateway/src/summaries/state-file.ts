@@ -3,12 +3,12 @@
  * starts, the hour and day roll-ups accumulated so far, and each kind's own snapshot
  * (e.g. the last reading of every energy counter, so the consumption across the
  * restart is not lost). Written with v8 serialization (Maps and Sets included) through
- * shared/atomic-file.ts, so a crash leaves the old or the new state, never half.
+ * lib/atomic-file.ts, so a crash leaves the old or the new state, never half.
  * Mode 0600: roll-ups of pe/writing activity hold pseudonyms until they are aggregated.
  */
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import { writeFileAtomicSync } from '../shared/atomic-file.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 
 export interface SummariesState {
   /** 2: pe/writing roll-ups hold published sessions only (1 held the withheld ones too). */

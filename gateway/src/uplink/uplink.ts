@@ -28,7 +28,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Admission } from '../privacy/guard.js';
 import type { UplinkMessage } from '../summaries/types.js';
-import { backoffDelay } from '../shared/backoff.js';
+import { backoffDelay } from '../lib/backoff.js';
 import { openOutbox, type Outbox } from './outbox.js';
 
 export interface UplinkOptions {

@@ -11,7 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, sha256Token } from '../../src/api/token-hash.js';
 import { silentLogger } from '../../src/log.js';
-import { createHttpPoster, influxTarget, type InfluxTarget } from '../../src/shared/influx/http.js';
+import { createHttpPoster, influxTarget, type InfluxTarget } from '../../src/lib/influx/http.js';
 import { createHubService, parseHubConfig, toLines, writeLines, hubMessageSchema, type HubService } from '../../src/hub/index.js';
 import { startInflux, startMosquitto, testOutputDir, until, type InfluxServer, type MosquittoServer } from '../kit/index.js';
 

@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import type { FieldValue } from '../../core/reading.js';
 import type { SerialAdapterConfig } from '../../config/schema.js';
 import type { Template } from '../../templates/schema.js';
-import { backoffDelay } from '../../shared/backoff.js';
-import { createLatencyWindow } from '../../shared/latency-window.js';
+import { backoffDelay } from '../../lib/backoff.js';
+import { createLatencyWindow } from '../../lib/latency-window.js';
 import type { AdapterCodec, AdapterSink, DeviceStats, SerialSettings } from '../types.js';
 import { BoundedReadlineParser } from './bounded-readline.js';
 

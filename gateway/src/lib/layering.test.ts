@@ -16,11 +16,11 @@ const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^(?
 describe('layering of the shared modules', () => {
   it('a shared module imports only Node, packages, other shared modules and src/errors.ts', () => {
     const bad: string[] = [];
-    for (const file of sources(join(src, 'shared'))) {
+    for (const file of sources(join(src, 'lib'))) {
       for (const spec of importsOf(file)) {
         if (!spec.startsWith('.')) continue;
         const target = join(file, '..', spec);
-        if (!target.startsWith(join(src, 'shared')) && target !== join(src, 'errors.js')) bad.push(`${file.slice(src.length)} → ${spec}`);
+        if (!target.startsWith(join(src, 'lib')) && target !== join(src, 'errors.js')) bad.push(`${file.slice(src.length)} → ${spec}`);
       }
     }
     expect(bad).toEqual([]);
