@@ -29,7 +29,10 @@ export function alarmStatePath(statePath: string): string {
 }
 
 export function saveAlarmState(path: string, entries: Array<[string, number, boolean]>): void {
-  writeFileAtomicSync(path, JSON.stringify({ version: 1, entries }));
+  // Saved after every alarm, on the event loop: an fsync costs ~6 ms against ~1 ms without (ext4,
+  // measured), which an offline storm of 1,000 devices would turn into seconds. Still atomic;
+  // a power cut may lose the last states written (as before the shared module), never half a file.
+  writeFileAtomicSync(path, JSON.stringify({ version: 1, entries }), { fsync: 'none' });
 }
 
 export function loadAlarmState(path: string): Array<[string, number, boolean]> {
