@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from '../summaries/zone.js';
-import { isSecretHash } from '../broker/secrets.js';
+import { isSecretHash } from '../lib/secret-hash.js';
 
 const port = z.number().int().min(0).max(65535);
 const deviceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a device id: letters, digits, . _ - (max 128)');

@@ -11,10 +11,10 @@
  * taken from the file, since it was changed later (a rotated secret must not come
  * back from the config). Once a device is managed through the API, change it there.
  */
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { deviceSchema, type DeviceConfig } from '../config/schema.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import type { DeviceRegistry } from './device-registry.js';
 
 export interface ProvisioningOptions {
@@ -85,26 +85,9 @@ function readDevicesFile(file: string): DevicesFile | undefined {
   return parsed.data;
 }
 
-/** Temp file, fsync, rename, fsync of the directory: a crash leaves the old list or the new one. */
+/** Temp file, fsync, rename, fsync of the directory (lib/atomic-file.ts): a crash leaves the old list or the new one. */
 function writeDevicesFile(file: string, data: DevicesFile): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, `${JSON.stringify(data, null, 1)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  writeFileAtomicSync(file, `${JSON.stringify(data, null, 1)}\n`);
 }
 
 const credentialsOf = (d: DeviceConfig) => ({ id: d.id, template: d.template, secretHash: d.secretHash });

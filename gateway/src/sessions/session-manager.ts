@@ -14,12 +14,13 @@
  * kept (the excess is counted).
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { TemplateLike } from '../privacy/template-like.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { SessionRuleError, type RefusedLine } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
 import { previewRosterText, type RosterPreview } from './roster-preview.js';
@@ -171,9 +172,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   function persist(): void {
     if (!options.file) return;
     const data = [...sessions.values()].map((s) => ({ ...s, captured: undefined, lastSeen: undefined, onDisk: undefined }));
-    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-    writeFileSync(`${options.file}.tmp`, JSON.stringify(data, null, 1), { mode: 0o600 });
-    renameSync(`${options.file}.tmp`, options.file);
+    writeFileAtomicSync(options.file, JSON.stringify(data, null, 1));
   }
 
   function load(): void {

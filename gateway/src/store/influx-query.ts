@@ -6,17 +6,8 @@
  */
 import type { FieldValue } from '../core/reading.js';
 import type { SeriesPoint, SeriesQuery } from './types.js';
-import { influxQl, type FetchLike, type InfluxTarget } from './influx-http.js';
-
-/** InfluxQL identifier: double quotes, backslash-escaped. */
-export function quoteIdent(s: string): string {
-  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
-}
-
-/** InfluxQL string literal: single quotes, backslash-escaped. */
-export function quoteString(s: string): string {
-  return `'${s.replace(/[\\']/g, '\\$&')}'`;
-}
+import type { FetchLike, InfluxTarget } from '../lib/influx/http.js';
+import { influxQl, quoteIdent, quoteString } from '../lib/influx/influxql.js';
 
 export function seriesStatement(q: SeriesQuery, fn: 'mean' | 'last' | undefined): string {
   const where = `WHERE "device" = ${quoteString(q.device)} AND time >= ${Math.floor(q.from)}ms AND time < ${Math.floor(q.to)}ms`;

@@ -13,11 +13,12 @@ import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { ReadingStore, StoreHealth } from './types.js';
 import { createLineEncoder } from './line-protocol.js';
-import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
+import type { StoreConfig } from '../config/schema.js';
+import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike } from '../lib/influx/http.js';
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
 import { queryLatest, querySeries, querySeriesTemplates } from './influx-query.js';
-import { createLatencyWindow } from './influx-latency.js';
-import { prepareInflux, type InfluxReadiness } from './influx-setup.js';
+import { createLatencyWindow } from '../lib/latency-window.js';
+import { prepareInflux, type InfluxReadiness } from '../lib/influx/setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { createInfluxOutage, createWakeableSleep } from './influx-outage.js';
 import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
@@ -27,6 +28,7 @@ const gunzip = promisify(gunzipCb);
 /** The start-up probe: short, so a black-holed InfluxDB delays start by seconds, not minutes. */
 const SETUP_TIMEOUT_MS = 5_000;
 
+export type InfluxStoreConfig = Extract<StoreConfig, { kind: 'influx' }>;
 
 export interface InfluxStoreOptions {
   config: InfluxStoreConfig;

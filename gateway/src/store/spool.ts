@@ -11,10 +11,11 @@
  * Bounded by bytes and age; when full, `drop-oldest` or `drop-newest`, and every dropped
  * batch is counted by reason in lines (never silently).
  */
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, segmentPath, FRAME_HEADER_BYTES, type SegmentLog } from './wal-segment.js';
 
 export type SpoolFullPolicy = 'drop-oldest' | 'drop-newest';
@@ -110,8 +111,7 @@ export function createSpool(options: SpoolOptions, deps: { log: Logger; now?: ()
       const pos = seglog?.position() ?? { seq: 1, bytes: 0 };
       const seq = first?.seq ?? pos.seq;
       const off = first?.offset ?? pos.bytes;
-      await writeFile(`${headFile}.tmp`, `${seq} ${off}`, { mode: PRIVATE_FILE_MODE });
-      await rename(`${headFile}.tmp`, headFile);
+      await writeFileAtomic(headFile, `${seq} ${off}`, { mode: PRIVATE_FILE_MODE, fsync: 'none' });
       const current = seglog?.currentSeq() ?? seq;
       for (const s of segmentsOnDisk) {
         if (s < seq && s !== current) {

@@ -10,10 +10,11 @@
  *   the segments that hold nothing newer.
  * Record payload: f64 LE LSN, then the caller's bytes.
  */
-import { readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, scanFrames, segmentPath, type SegmentLog } from './wal-segment.js';
 
 export interface WalOptions {
@@ -65,11 +66,8 @@ export function createWal(options: WalOptions, deps: { log: Logger }): Wal {
   let tornBytes = 0;
 
   async function writeCheckpoint(lsn: number): Promise<void> {
-    const tmp = `${checkpointFile}.tmp`;
-    await writeFile(tmp, String(lsn), { mode: PRIVATE_FILE_MODE });
-    const fh = await open(tmp, 'r+');
-    try { await fh.datasync(); } finally { await fh.close(); }
-    await rename(tmp, checkpointFile);
+    // The content synced, not the directory: a lost rename only replays a little more.
+    await writeFileAtomic(checkpointFile, String(lsn), { mode: PRIVATE_FILE_MODE, fsync: 'file' });
   }
 
   return {

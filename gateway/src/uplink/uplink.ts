@@ -28,7 +28,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Admission } from '../privacy/guard.js';
 import type { UplinkMessage } from '../summaries/types.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../lib/backoff.js';
 import { openOutbox, type Outbox } from './outbox.js';
 
 export interface UplinkOptions {
@@ -194,7 +194,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
 
   function scheduleReconnect(reason: string): void {
     if (stopped || retry !== undefined) return;
-    const delay = backoffDelay(attempt++, initialMs, maxMs);
+    const delay = backoffDelay(++attempt, { baseMs: initialMs, capMs: maxMs, jitter: 'equal' });
     log.warn({ reason, delayMs: delay, attempt }, 'uplink disconnected; reconnecting');
     retry = setTimeout(() => {
       retry = undefined;

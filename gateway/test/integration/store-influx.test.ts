@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { storeSchema } from '../../src/config/schema.js';
 import type { Reading } from '../../src/core/reading.js';
 import { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from '../../src/store/influx-store.js';
-import type { InfluxStoreConfig } from '../../src/store/influx-http.js';
+import type { InfluxStoreConfig } from '../../src/store/influx-store.js';
 import { startInflux, type InfluxServer } from '../kit/index.js';
 
 const log = pino({ level: 'silent' });

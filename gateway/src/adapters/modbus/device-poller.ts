@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { ModbusAdapterConfig } from '../../config/schema.js';
 import type { Template } from '../../templates/schema.js';
-import { backoffDelay, createLatencyWindow } from '../backoff.js';
+import { backoffDelay } from '../../lib/backoff.js';
+import { createLatencyWindow } from '../../lib/latency-window.js';
 import type { AdapterCodec, AdapterSink, DeviceStats, WriteResult } from '../types.js';
 import { classify, LineError, type ModbusLine } from './line.js';
 import { addToBlocks, planRegisterReads, type ReadRequest, type RegisterBlocks } from './plan.js';

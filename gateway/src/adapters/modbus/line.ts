@@ -9,7 +9,7 @@
 import modbusSerial from 'modbus-serial';
 import type { ModbusRTU as ModbusClient } from 'modbus-serial/ModbusRTU.js';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../backoff.js';
+import { backoffDelay } from '../../lib/backoff.js';
 
 export type LineSpec = { transport: 'tcp'; host: string; port: number } | { transport: 'rtu'; path: string; baudRate: number };
 

@@ -10,7 +10,8 @@ import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 import type { SerialAdapterConfig } from '../../config/schema.js';
 import type { Template } from '../../templates/schema.js';
-import { backoffDelay, createLatencyWindow } from '../backoff.js';
+import { backoffDelay } from '../../lib/backoff.js';
+import { createLatencyWindow } from '../../lib/latency-window.js';
 import type { AdapterCodec, AdapterSink, DeviceStats, SerialSettings } from '../types.js';
 import { BoundedReadlineParser } from './bounded-readline.js';
 

@@ -1,5 +1,6 @@
 /**
- * HTTP side of the influx store: where to POST, with which credentials, and one request.
+ * The InfluxDB write client of the influx store and the hub: where to POST, with which
+ * credentials, and one request whose answer is classified (errors.ts) but never thrown.
  *
  * v1 `/write?db=&rp=&precision=ms` is what InfluxDB 1.x has and what 2.x (v1 compatibility
  * API) and 3.x accept. v2 posts to `/api/v2/write?org=&bucket=&precision=ms` directly rather
@@ -11,10 +12,23 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { StoreConfig } from '../config/schema.js';
-import { classifyStatus, type WriteOutcome } from './influx-errors.js';
+import { classifyStatus, type WriteOutcome } from './errors.js';
 
-export type InfluxStoreConfig = Extract<StoreConfig, { kind: 'influx' }>;
+/** Where InfluxDB is and who writes: the store's `store` section and the hub's `influx` section both fit. */
+export interface InfluxConnection {
+  url: string;
+  apiVersion: 1 | 2;
+  /** v1: database and optional retention policy. */
+  database?: string | undefined;
+  retentionPolicy?: string | undefined;
+  /** v2: org and bucket, with a token. */
+  org?: string | undefined;
+  bucket?: string | undefined;
+  token?: string | undefined;
+  /** v1 Basic auth (a token, when set, wins). */
+  username?: string | undefined;
+  password?: string | undefined;
+}
 
 export interface InfluxTarget {
   writeUrl: string;
@@ -31,13 +45,13 @@ export interface InfluxTarget {
   describe: string;
 }
 
-export function influxTarget(cfg: InfluxStoreConfig): InfluxTarget {
+export function influxTarget(cfg: InfluxConnection): InfluxTarget {
   const t = baseTarget(cfg);
   const plainHeaders = { ...t.headers, 'content-type': 'text/plain; charset=utf-8' };
   return { ...t, plainHeaders, gzipHeaders: { ...plainHeaders, 'content-encoding': 'gzip' } };
 }
 
-function baseTarget(cfg: InfluxStoreConfig): Omit<InfluxTarget, 'plainHeaders' | 'gzipHeaders'> {
+function baseTarget(cfg: InfluxConnection): Omit<InfluxTarget, 'plainHeaders' | 'gzipHeaders'> {
   const base = cfg.url.replace(/\/+$/, '');
   const headers: Record<string, string> = {};
   if (cfg.token) headers.authorization = `Token ${cfg.token}`;
@@ -142,24 +156,4 @@ export async function postWrite(target: InfluxTarget, body: Buffer, gzipped: boo
     const why = e.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (e.code ?? e.cause?.code ?? e.message ?? String(err));
     return { kind: 'retry', reason: `network: ${why}` };
   }
-}
-
-export interface InfluxQlSeries {
-  name: string;
-  tags?: Record<string, string>;
-  columns: string[];
-  values: unknown[][];
-}
-
-/** Runs one InfluxQL statement through `/query` (epoch=ms) and returns its series. */
-export async function influxQl(target: Pick<InfluxTarget, 'queryUrl' | 'database' | 'headers'>, q: string, timeoutMs: number, fetchImpl: FetchLike): Promise<InfluxQlSeries[]> {
-  const params = new URLSearchParams({ db: target.database, q, epoch: 'ms' });
-  const res = await fetchImpl(`${target.queryUrl}?${params.toString()}`, {
-    headers: target.headers,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = (await res.json()) as { error?: string; results?: { error?: string; series?: InfluxQlSeries[] }[] };
-  const err = body.error ?? body.results?.[0]?.error;
-  if (!res.ok || err) throw new Error(`GW_ERR_INFLUX_QUERY: ${res.status} ${err ?? ''}`.trim());
-  return body.results?.[0]?.series ?? [];
 }

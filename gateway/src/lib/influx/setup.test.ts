@@ -4,11 +4,11 @@
  * handler (bucket lookup 404, then permission 401/403, then `writing requires points` 400).
  */
 import { describe, expect, it } from 'vitest';
-import { influxTarget, type InfluxStoreConfig } from './influx-http.js';
-import { prepareInflux } from './influx-setup.js';
+import { influxTarget } from './http.js';
+import { prepareInflux } from './setup.js';
 
-const v1 = influxTarget({ kind: 'influx', url: 'http://influx.local:8086', apiVersion: 1, database: 'campus' } as InfluxStoreConfig);
-const v2 = influxTarget({ kind: 'influx', url: 'http://influx.local:8086', apiVersion: 2, org: 'district', bucket: 'campus', token: 'tok-secret-1' } as InfluxStoreConfig);
+const v1 = influxTarget({ url: 'http://influx.local:8086', apiVersion: 1, database: 'campus' });
+const v2 = influxTarget({ url: 'http://influx.local:8086', apiVersion: 2, org: 'district', bucket: 'campus', token: 'tok-secret-1' });
 const opts = { createDatabase: true, timeoutMs: 1_000, keys: 'store' as const };
 
 /** A fetch answering each request in turn, recording what was asked. */
@@ -52,7 +52,7 @@ describe('prepareInflux', () => {
   });
 
   it('v1: a missing retention policy is fatal, naming it', async () => {
-    const rp = influxTarget({ kind: 'influx', url: 'http://influx.local:8086', apiVersion: 1, database: 'campus', retentionPolicy: 'week' } as InfluxStoreConfig);
+    const rp = influxTarget({ url: 'http://influx.local:8086', apiVersion: 1, database: 'campus', retentionPolicy: 'week' });
     const { f } = answers(json(500, { error: 'retention policy not found: week' }));
     await expect(prepareInflux(rp, opts, f)).rejects.toThrow(/^GW_ERR_INFLUX_RETENTION_POLICY_MISSING: .*no retention policy "week" on database "campus"/);
   });
@@ -74,7 +74,7 @@ describe('prepareInflux', () => {
   });
 
   it('credentials a server echoes back in its answer are cut out of the error', async () => {
-    const basic = influxTarget({ kind: 'influx', url: 'http://influx.local:8086', apiVersion: 1, database: 'campus', username: 'gw', password: 'pw-echoed-9' } as InfluxStoreConfig);
+    const basic = influxTarget({ url: 'http://influx.local:8086', apiVersion: 1, database: 'campus', username: 'gw', password: 'pw-echoed-9' });
     const b64 = Buffer.from('gw:pw-echoed-9').toString('base64');
     const echo = answers(json(401, { error: `bad credentials Basic ${b64} (gw:pw-echoed-9)` }));
     const e1 = await failure(prepareInflux(basic, opts, echo.f));
@@ -97,7 +97,7 @@ describe('prepareInflux', () => {
 
   it('a 404 that is not InfluxDB, and credentials in the URL, are fatal', async () => {
     await expect(prepareInflux(v1, opts, answers(new Response('<html>Not Found</html>', { status: 404 })).f)).rejects.toThrow(/^GW_ERR_INFLUX_REFUSED: .*is the URL InfluxDB's HTTP API\?/);
-    const creds = influxTarget({ kind: 'influx', url: 'http://u:pw-in-url@influx.local:8086', apiVersion: 1, database: 'campus' } as InfluxStoreConfig);
+    const creds = influxTarget({ url: 'http://u:pw-in-url@influx.local:8086', apiVersion: 1, database: 'campus' });
     const err = await failure(prepareInflux(creds, opts, answers().f));
     expect(err.message).toMatch(/^GW_ERR_INFLUX_URL_CREDENTIALS: store\.url carries a user or password/);
     expect(err.message + creds.describe).not.toContain('pw-in-url');

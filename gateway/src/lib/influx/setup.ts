@@ -15,9 +15,9 @@
  * StartError (wrong credentials, a database that is missing and cannot be created, a missing
  * bucket or retention policy, a URL that is not InfluxDB): those need a person, so start stops.
  */
-import { startErrors, type InfluxKeys } from '../errors.js';
-import { messageOf } from './influx-errors.js';
-import type { FetchLike, InfluxTarget } from './influx-http.js';
+import { startErrors, type InfluxKeys } from '../../errors.js';
+import { messageOf } from './errors.js';
+import type { FetchLike, InfluxTarget } from './http.js';
 
 export type SetupTarget = Pick<InfluxTarget, 'writeUrl' | 'queryUrl' | 'database' | 'apiVersion' | 'retentionPolicy' | 'headers' | 'describe'>;
 

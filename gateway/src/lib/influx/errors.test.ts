@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyStatus, parseBadRequest, parseRetryAfter, shortReason } from './influx-errors.js';
+import { classifyStatus, parseBadRequest, parseRetryAfter, shortReason } from './errors.js';
 
 // Bodies as InfluxDB 1.6.7 (Debian) answered them here, and as 2.x / 3.x document them.
 const V1_PARSE = '{"error":"partial write: unable to parse \'b,t=x v= 1000\': missing field value\\nunable to parse \'c v=tru 1000\': invalid boolean dropped=0"}\n';
