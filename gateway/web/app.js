@@ -333,8 +333,8 @@ function tile(d, templates) {
     h("div", { class: "tile-template" }, templates.get(d.template)?.name ?? d.template),
     h("div", { class: "tile-values" }, headline(d).map(([k, v]) => h("span", { class: "kv" }, h("span", { class: "k", title: k }, labelOf(k)), h("span", { class: "v" }, formatValue(k, v, templates.get(d.template)?.fields.find((f) => f.name === k)?.unit))))),
     alarms.length ? h("div", { class: "tile-alarm" }, `⚠ ${alarms.join(", ")}`) : null,
-    d.lastError ? h("div", { class: "tile-error", title: d.lastError }, d.lastError) : null,
-    h("div", { class: "tile-seen" }, d.status === "never" ? "never seen" : `last seen ${ago(d.lastSeen)}`)
+    d.last_error ? h("div", { class: "tile-error", title: d.last_error }, d.last_error) : null,
+    h("div", { class: "tile-seen" }, d.status === "never" ? "never seen" : `last seen ${ago(d.last_seen)}`)
   );
 }
 function facilitiesView() {
@@ -384,7 +384,7 @@ function facilitiesView() {
         "div",
         { class: "card panel", id: "silent" },
         h("h3", {}, "Gone silent"),
-        counts.offline === 0 ? h("p", { class: "empty" }, "Every device that was seen is still reporting.") : h("ul", { class: "list" }, devices.filter((d) => d.status === "offline").map((d) => h("li", { "data-device": d.id }, h("a", { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), ` · room ${d.room ?? "–"} · last seen ${ago(d.lastSeen)}`)))
+        counts.offline === 0 ? h("p", { class: "empty" }, "Every device that was seen is still reporting.") : h("ul", { class: "list" }, devices.filter((d) => d.status === "offline").map((d) => h("li", { "data-device": d.id }, h("a", { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), ` · room ${d.room ?? "–"} · last seen ${ago(d.last_seen)}`)))
       )
     );
     const buildings = /* @__PURE__ */ new Map();
@@ -523,14 +523,14 @@ function deviceView(id) {
         h(
           "div",
           { class: "meta" },
-          h("span", {}, d.templateInfo?.name ?? templates.get(d.template)?.name ?? d.template),
+          h("span", {}, d.template_info?.name ?? templates.get(d.template)?.name ?? d.template),
           h("span", {}, `building ${d.building ?? "–"} · room ${d.room ?? "–"}`),
           h("span", { class: `status ${d.status}`, id: "device-status" }, d.status),
-          h("span", {}, `last seen ${ago(d.lastSeen)}`),
+          h("span", {}, `last seen ${ago(d.last_seen)}`),
           b === void 0 ? null : h("span", {}, `battery ${b}%`)
         ),
         alarms.length ? h("div", { class: "banner bad" }, `Alarm: ${alarms.join(", ")}`) : null,
-        d.lastError ? h("div", { class: "banner warn" }, `Last error: ${d.lastError}`) : null
+        d.last_error ? h("div", { class: "banner warn" }, `Last error: ${d.last_error}`) : null
       );
       const fields = Object.entries(d.latest?.fields ?? {});
       clear(
@@ -579,7 +579,7 @@ function districtView() {
       const to = Date.now();
       const from = to - DAYS * 864e5;
       const [energy, usage] = await Promise.all(["energy", "usage"].map((kind) => getJson(`/api/summaries?kind=${kind}&from=${from}&to=${to}`)));
-      clear(hub, hubLink(energy.hubUrl));
+      clear(hub, hubLink(energy.hub_url));
       if (energy.items.length === 0 && usage.items.length === 0) {
         clear(body, h(
           "div",
@@ -821,7 +821,7 @@ function teacherView() {
         h(
           "div",
           { class: "section-head" },
-          h("div", {}, h("h2", {}, `${s2.class} · ${s2.subject}`), h("div", { class: "muted" }, `Room ${s2.room} · ${siteClock(Date.parse(s2.start))} – ${siteClock(Date.parse(s2.stoppedAt ?? s2.end))} · `, h("span", { class: `pill ${s2.status}`, id: "session-status" }, s2.status))),
+          h("div", {}, h("h2", {}, `${s2.class} · ${s2.subject}`), h("div", { class: "muted" }, `Room ${s2.room} · ${siteClock(Date.parse(s2.start))} – ${siteClock(Date.parse(s2.stopped_at ?? s2.end))} · `, h("span", { class: `pill ${s2.status}`, id: "session-status" }, s2.status))),
           h("div", { class: "actions" }, stop2, exp("csv"), exp("json"))
         ),
         h(
@@ -841,7 +841,7 @@ function teacherView() {
             h("td", {}, l.student),
             h("td", { class: "mono" }, l.device),
             h("td", {}, h("span", { class: `dot ${l.connected ? "online" : "offline"}` }), l.connected ? " connected" : " not connected"),
-            h("td", {}, ago(l.lastSeen)),
+            h("td", {}, ago(l.last_seen)),
             h("td", { class: "num" }, l.readings)
           )))
         ),

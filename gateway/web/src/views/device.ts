@@ -7,7 +7,7 @@ import type { View } from '../view.js';
 import { templateNames, type TemplateInfo } from './facilities.js';
 
 interface DeviceDetail extends Device {
-  templateInfo: { name: string; category: string; transport: string } | null;
+  template_info: { name: string; category: string; transport: string } | null;
 }
 
 const RANGES: Array<[string, number, string]> = [['1 h', 3_600_000, '30s'], ['6 h', 6 * 3_600_000, '3m'], ['24 h', 86_400_000, '10m']];
@@ -68,14 +68,14 @@ export function deviceView(id: string): View {
       clear(head,
         h('h1', {}, h('span', { class: `dot big ${d.status}` }), d.id),
         h('div', { class: 'meta' },
-          h('span', {}, d.templateInfo?.name ?? templates.get(d.template)?.name ?? d.template),
+          h('span', {}, d.template_info?.name ?? templates.get(d.template)?.name ?? d.template),
           h('span', {}, `building ${d.building ?? '–'} · room ${d.room ?? '–'}`),
           h('span', { class: `status ${d.status}`, id: 'device-status' }, d.status),
-          h('span', {}, `last seen ${ago(d.lastSeen)}`),
+          h('span', {}, `last seen ${ago(d.last_seen)}`),
           b === undefined ? null : h('span', {}, `battery ${b}%`),
         ),
         alarms.length ? h('div', { class: 'banner bad' }, `Alarm: ${alarms.join(', ')}`) : null,
-        d.lastError ? h('div', { class: 'banner warn' }, `Last error: ${d.lastError}`) : null,
+        d.last_error ? h('div', { class: 'banner warn' }, `Last error: ${d.last_error}`) : null,
       );
       const fields = Object.entries(d.latest?.fields ?? {});
       clear(latestBox, h('h3', {}, 'Latest values', h('span', { class: 'muted small' }, d.latest ? ` · ${ago(d.latest.ts)}` : '')),

@@ -34,8 +34,8 @@ function tile(d: Device, templates: Map<string, TemplateInfo>): HTMLElement {
     h('div', { class: 'tile-template' }, templates.get(d.template)?.name ?? d.template),
     h('div', { class: 'tile-values' }, headline(d).map(([k, v]) => h('span', { class: 'kv' }, h('span', { class: 'k', title: k }, labelOf(k)), h('span', { class: 'v' }, formatValue(k, v, templates.get(d.template)?.fields.find((f) => f.name === k)?.unit))))),
     alarms.length ? h('div', { class: 'tile-alarm' }, `⚠ ${alarms.join(', ')}`) : null,
-    d.lastError ? h('div', { class: 'tile-error', title: d.lastError }, d.lastError) : null,
-    h('div', { class: 'tile-seen' }, d.status === 'never' ? 'never seen' : `last seen ${ago(d.lastSeen)}`),
+    d.last_error ? h('div', { class: 'tile-error', title: d.last_error }, d.last_error) : null,
+    h('div', { class: 'tile-seen' }, d.status === 'never' ? 'never seen' : `last seen ${ago(d.last_seen)}`),
   );
 }
 
@@ -87,7 +87,7 @@ export function facilitiesView(): View {
       h('div', { class: 'card panel', id: 'silent' },
         h('h3', {}, 'Gone silent'),
         counts.offline === 0 ? h('p', { class: 'empty' }, 'Every device that was seen is still reporting.')
-          : h('ul', { class: 'list' }, devices.filter((d) => d.status === 'offline').map((d) => h('li', { 'data-device': d.id }, h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), ` · room ${d.room ?? '–'} · last seen ${ago(d.lastSeen)}`))),
+          : h('ul', { class: 'list' }, devices.filter((d) => d.status === 'offline').map((d) => h('li', { 'data-device': d.id }, h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), ` · room ${d.room ?? '–'} · last seen ${ago(d.last_seen)}`))),
       ),
     );
 
