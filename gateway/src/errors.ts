@@ -9,7 +9,7 @@
  */
 import { ERROR_CODES, type ErrorCodeEntry, type KnownErrorCode } from './error-codes.js';
 
-export { ERROR_CODES, type KnownErrorCode } from './error-codes.js';
+export { ERROR_CODES, type ErrorCodeEntry, type KnownErrorCode } from './error-codes.js';
 
 export type ErrorCode = `GW_ERR_${string}`;
 
@@ -31,7 +31,7 @@ export class GatewayError extends Error {
   }
 }
 
-/** `GW_ERR_X: detail` (the detail defaults to the table's message): the style most errors print in. */
+/** `<code>: detail` (the detail defaults to the table's message): the style most errors print in. */
 export function gwError(code: KnownErrorCode, detail?: string, options?: { cause?: unknown }): GatewayError {
   return new GatewayError(code, `${code}: ${detail ?? ERROR_CODES[code].message}`, options);
 }

@@ -1,7 +1,15 @@
-/** Errors the HTTP API answers with, declared in one place (code, message, status, and any headers). */
-export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly statusCode: number, readonly headers: Readonly<Record<string, string>> = {}) {
-    super(message);
+import { ERROR_CODES, GatewayError, type ErrorCodeEntry, type KnownErrorCode } from '../errors.js';
+
+/**
+ * An error the HTTP API answers with: a GatewayError with the status (the table's, unless the
+ * route gives another) and any headers. The answer is `{ error: { code, message } }`.
+ */
+export class ApiError extends GatewayError {
+  declare readonly statusCode: number;
+  constructor(code: KnownErrorCode, message: string, statusCode?: number, readonly headers: Readonly<Record<string, string>> = {}) {
+    const entry: ErrorCodeEntry = ERROR_CODES[code];
+    super(code, message, { statusCode: statusCode ?? entry.status ?? 500 });
+    this.name = 'ApiError';
   }
 }
 

@@ -4,6 +4,7 @@
  * constant-time (timingSafeEqual) and runs on libuv's thread pool.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { gwError } from '../errors.js';
 
 export const SCRYPT_DEFAULTS = { N: 16_384, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
@@ -46,7 +47,7 @@ export function isSecretHash(stored: string): boolean {
 
 /** Hashes a secret for the config's `secretHash` / `tokenHash` fields. */
 export async function hashSecret(secret: string, params: { N: number; r: number; p: number } = SCRYPT_DEFAULTS): Promise<string> {
-  if (secret.length === 0) throw new Error('GW_ERR_EMPTY_SECRET: a secret must not be empty');
+  if (secret.length === 0) throw gwError('GW_ERR_EMPTY_SECRET', 'a secret must not be empty');
   const salt = randomBytes(SALT_BYTES);
   const key = await scrypt(secret, salt, KEY_BYTES, { ...params, maxmem: maxmemFor(params.N, params.r) });
   return ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$');

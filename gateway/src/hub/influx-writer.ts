@@ -5,11 +5,12 @@
  */
 import { withoutCredentials } from '../store/influx-http.js';
 import type { SetupTarget } from '../store/influx-setup.js';
+import { GatewayError } from '../errors.js';
 
-export class InfluxWriteError extends Error {
-  readonly code = 'GW_ERR_INFLUX_WRITE';
+export class InfluxWriteError extends GatewayError {
   constructor(message: string, readonly retryable: boolean) {
-    super(message);
+    super('GW_ERR_INFLUX_WRITE', message);
+    this.name = 'InfluxWriteError';
   }
 }
 

@@ -16,6 +16,7 @@ import type { DeviceRegistry } from '../registry/device-registry.js';
 import type { ReadingStore } from '../store/types.js';
 import { decodeMqtt, type Template, type TemplateRegistry } from '../templates/index.js';
 import { privacyOf, rejectionMessage, shownRejection, type Privacy, type Rejection } from './rejections.js';
+import { gwError } from '../errors.js';
 
 export type { Rejection } from './rejections.js';
 
@@ -228,7 +229,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     },
     async acceptReadings(templateId, readings) {
       const template = deps.templates.get(templateId);
-      if (!template) throw new Error(`GW_ERR_UNKNOWN_TEMPLATE: ${templateId}`);
+      if (!template) throw gwError('GW_ERR_UNKNOWN_TEMPLATE', `${templateId}`);
       await accept(template, readings);
     },
     reject,

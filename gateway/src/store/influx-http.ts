@@ -13,6 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { StoreConfig } from '../config/schema.js';
 import { classifyStatus, type WriteOutcome } from './influx-errors.js';
+import { gwError } from '../errors.js';
 
 export type InfluxStoreConfig = Extract<StoreConfig, { kind: 'influx' }>;
 
@@ -160,6 +161,6 @@ export async function influxQl(target: Pick<InfluxTarget, 'queryUrl' | 'database
   });
   const body = (await res.json()) as { error?: string; results?: { error?: string; series?: InfluxQlSeries[] }[] };
   const err = body.error ?? body.results?.[0]?.error;
-  if (!res.ok || err) throw new Error(`GW_ERR_INFLUX_QUERY: ${res.status} ${err ?? ''}`.trim());
+  if (!res.ok || err) throw gwError('GW_ERR_INFLUX_QUERY', `${res.status} ${err ?? ''}`.trim());
   return body.results?.[0]?.series ?? [];
 }
