@@ -33,6 +33,7 @@ import { createSummaryStore, type SummaryStore } from './api/summary-store.js';
 import { createGatewayMetrics } from './metrics/metrics.js';
 import { adapterStats, createAdapters, createCommandsFor, createStore, subscribeCommands, type Adapters } from './wiring.js';
 import type { HealthReport } from './api/routes/health.js';
+import { gwError } from './errors.js';
 
 /** The school's outbound side: summaries and alarms, the names they may carry, the guard, the uplink. */
 export interface SchoolOutbound {
@@ -193,7 +194,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   return {
     config, paths, broker: theBroker, registry, templates, pipeline, store, pseudonymizer, adapters, school, summaries: summaryStore, stateFanout, sessions, rosters,
     http() {
-      if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
+      if (!app) throw gwError('GW_ERR_NOT_STARTED', 'gateway is not started');
       return app;
     },
     ports: () => ({ mqtt: theBroker.port(), http: app ? (app.server.address() as { port: number } | null)?.port ?? 0 : 0 }),

@@ -795,8 +795,8 @@ function tile(d, templates) {
     h("div", { class: "tile-template" }, templateLabel(templates.get(d.template), d.template)),
     h("div", { class: "tile-values" }, headline(d).map(([k, v]) => h("span", { class: "kv" }, h("span", { class: "k", title: k }, fieldLabel(templates.get(d.template), k, labelOf)), h("span", { class: "v" }, formatValue(k, v, templates.get(d.template)?.fields.find((f) => f.name === k)?.unit))))),
     alarms.length ? h("div", { class: "tile-alarm" }, `⚠ ${alarms.join(", ")}`) : null,
-    d.lastError ? h("div", { class: "tile-error", title: d.lastError }, d.lastError) : null,
-    h("div", { class: "tile-seen" }, d.status === "never" ? t("tile.neverSeen") : t("tile.lastSeen", { ago: ago(d.lastSeen) }))
+    d.last_error ? h("div", { class: "tile-error", title: d.last_error }, d.last_error) : null,
+    h("div", { class: "tile-seen" }, d.status === "never" ? t("tile.neverSeen") : t("tile.lastSeen", { ago: ago(d.last_seen) }))
   );
 }
 function facilitiesView() {
@@ -846,7 +846,7 @@ function facilitiesView() {
         "div",
         { class: "card panel", id: "silent" },
         h("h3", {}, t("facilities.silent")),
-        counts.offline === 0 ? h("p", { class: "empty" }, t("facilities.noSilent")) : h("ul", { class: "list" }, devices.filter((d) => d.status === "offline").map((d) => h("li", { "data-device": d.id }, h("a", { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), t("facilities.silentItem", { room: d.room ?? "–", ago: ago(d.lastSeen) }))))
+        counts.offline === 0 ? h("p", { class: "empty" }, t("facilities.noSilent")) : h("ul", { class: "list" }, devices.filter((d) => d.status === "offline").map((d) => h("li", { "data-device": d.id }, h("a", { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), t("facilities.silentItem", { room: d.room ?? "–", ago: ago(d.last_seen) }))))
       )
     );
     const buildings = /* @__PURE__ */ new Map();
@@ -989,14 +989,14 @@ function deviceView(id) {
         h(
           "div",
           { class: "meta" },
-          h("span", {}, template ? templateLabel(template, d.template) : d.templateInfo?.name ?? d.template),
+          h("span", {}, template ? templateLabel(template, d.template) : d.template_info?.name ?? d.template),
           h("span", {}, t("device.place", { building: d.building ?? "–", room: d.room ?? "–" })),
           h("span", { class: `status ${d.status}`, id: "device-status", "data-status": d.status }, t(`device.status.${d.status}`)),
-          h("span", {}, t("device.lastSeen", { ago: ago(d.lastSeen) })),
+          h("span", {}, t("device.lastSeen", { ago: ago(d.last_seen) })),
           b === void 0 ? null : h("span", {}, t("device.battery", { pct: b }))
         ),
         alarms.length ? h("div", { class: "banner bad" }, t("device.alarm", { alarms: alarms.join(", ") })) : null,
-        d.lastError ? h("div", { class: "banner warn" }, t("device.lastError", { error: d.lastError })) : null
+        d.last_error ? h("div", { class: "banner warn" }, t("device.lastError", { error: d.last_error })) : null
       );
       const fields = Object.entries(d.latest?.fields ?? {});
       clear(
@@ -1045,7 +1045,7 @@ function districtView() {
       const to = Date.now();
       const from = to - DAYS * 864e5;
       const [energy, usage] = await Promise.all(["energy", "usage"].map((kind) => getJson(`/api/summaries?kind=${kind}&from=${from}&to=${to}`)));
-      clear(hub, hubLink(energy.hubUrl));
+      clear(hub, hubLink(energy.hub_url));
       if (energy.items.length === 0 && usage.items.length === 0) {
         clear(body, h(
           "div",
@@ -1286,7 +1286,7 @@ function teacherView() {
         h(
           "div",
           { class: "section-head" },
-          h("div", {}, h("h2", {}, `${s2.class} · ${s2.subject}`), h("div", { class: "muted" }, t("teacher.detailMeta", { room: s2.room, from: siteClock(Date.parse(s2.start)), to: siteClock(Date.parse(s2.stoppedAt ?? s2.end)) }), h("span", { class: `pill ${s2.status}`, id: "session-status", "data-status": s2.status }, statusText(s2.status)))),
+          h("div", {}, h("h2", {}, `${s2.class} · ${s2.subject}`), h("div", { class: "muted" }, t("teacher.detailMeta", { room: s2.room, from: siteClock(Date.parse(s2.start)), to: siteClock(Date.parse(s2.stopped_at ?? s2.end)) }), h("span", { class: `pill ${s2.status}`, id: "session-status", "data-status": s2.status }, statusText(s2.status)))),
           h("div", { class: "actions" }, stop2, exp("csv"), exp("json"))
         ),
         h(
@@ -1306,7 +1306,7 @@ function teacherView() {
             h("td", {}, l.student),
             h("td", { class: "mono" }, l.device),
             h("td", {}, h("span", { class: `dot ${l.connected ? "online" : "offline"}` }), l.connected ? t("teacher.isConnected") : t("teacher.notConnected")),
-            h("td", {}, ago(l.lastSeen)),
+            h("td", {}, ago(l.last_seen)),
             h("td", { class: "num" }, l.readings)
           )))
         ),

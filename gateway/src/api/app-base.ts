@@ -15,6 +15,7 @@ import { createAuthLimiter, type AuthLimiterOptions } from './auth-limiter.js';
 import { installAuth, type AuthStats, type TokenConfig } from './auth.js';
 import { createAuthenticator, type AuthenticatorDeps, type AuthenticatorOptions } from './authenticator.js';
 import { ApiError, apiErrors } from './errors.js';
+import { GatewayError } from '../errors.js';
 import { installSecurityHeaders } from './web-static.js';
 
 export interface ApiAuthOptions extends AuthenticatorDeps {
@@ -55,7 +56,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     }
     if (err instanceof ApiError) return reply.status(err.statusCode).headers(err.headers).send({ error: { code: err.code, message: err.message, ...(err.params && { params: err.params }) } });
     const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    if (status < 500) return reply.status(status).send({ error: { code: 'GW_ERR_REQUEST', message: (err as Error).message } });
+    if (status < 500) return reply.status(status).send({ error: { code: err instanceof GatewayError ? err.code : 'GW_ERR_REQUEST', message: (err as Error).message } });
     request.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'GW_ERR_INTERNAL', message: 'internal error' } });
   });

@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashSecretSync, matchesSecretHash, parseSecretHash } from '../lib/secret-hash.js';
+import { gwError } from '../errors.js';
 
 /** A scrypt tokenHash (blocking: the CLI and test fixtures). */
 export function hashToken(token: string, opts: { salt?: Buffer } = {}): string {
@@ -31,7 +32,7 @@ export function generateToken(): string {
  * config holds the hash of the secret alone.
  */
 export function issueToken(name: string): { token: string; tokenHash: string } {
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`GW_ERR_TOKEN_NAME: a token name is letters, digits, - and _ (got "${name.slice(0, 32)}")`);
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw gwError('GW_ERR_TOKEN_NAME', `a token name is letters, digits, - and _ (got "${name.slice(0, 32)}")`);
   const secret = generateToken();
   return { token: `${name}.${secret}`, tokenHash: hashToken(secret) };
 }
@@ -42,7 +43,7 @@ export function assertTokenHash(stored: string): void {
   if (parts[0] === 'sha256' && parts.length === 2 && /^[0-9a-f]{64}$/.test(parts[1]!)) return;
   if (parseSecretHash(stored) !== undefined) return;
   // Not even a prefix of the value: a mistyped hash is often the token itself.
-  throw new Error('GW_ERR_TOKEN_HASH: http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>" (the value is not shown)');
+  throw gwError('GW_ERR_TOKEN_HASH', 'http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>" (the value is not shown)');
 }
 
 /** Verifies a token against a stored hash; scrypt runs on libuv's thread pool, not the event loop. */

@@ -10,6 +10,7 @@
  * on libuv's thread pool and compares in constant time (timingSafeEqual).
  */
 import { randomBytes, scrypt as scryptCb, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { gwError } from '../errors.js';
 
 export interface ScryptCost {
   N: number;
@@ -59,7 +60,7 @@ function format(cost: ScryptCost, salt: Buffer, key: Buffer): string {
 }
 
 function refuseEmpty(secret: string): void {
-  if (secret.length === 0) throw new Error('GW_ERR_EMPTY_SECRET: a secret must not be empty');
+  if (secret.length === 0) throw gwError('GW_ERR_EMPTY_SECRET', 'a secret must not be empty');
 }
 
 /** Hashes a secret on the thread pool (a fresh 16-byte salt, a 32-byte key). */

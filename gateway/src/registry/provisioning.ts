@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { deviceSchema, type DeviceConfig } from '../config/schema.js';
 import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import type { DeviceRegistry } from './device-registry.js';
+import { GatewayError } from '../errors.js';
 
 export interface ProvisioningOptions {
   /** The devices file; without it, run-time changes last until restart (tests). */
@@ -49,9 +50,11 @@ export interface DeviceProvisioning {
   serial<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export class ProvisioningError extends Error {
-  constructor(readonly code: 'GW_ERR_DEVICES_FILE', message: string) {
-    super(`${code}: ${message}`);
+export class ProvisioningError extends GatewayError {
+  declare readonly code: 'GW_ERR_DEVICES_FILE';
+  constructor(code: 'GW_ERR_DEVICES_FILE', message: string) {
+    super(code, `${code}: ${message}`);
+    this.name = 'ProvisioningError';
   }
 }
 

@@ -54,7 +54,7 @@ export const sessionSchema = z.object({
   subject: z.string(),
   start: z.string(),
   end: z.string(),
-  stoppedAt: z.string().nullable(),
+  stopped_at: z.string().nullable(),
   status: sessionStatusSchema,
   roster: z.array(boundRosterEntrySchema),
 });
@@ -63,7 +63,7 @@ export const liveEntrySchema = z.object({
   device: z.string(),
   student: z.string(),
   connected: z.boolean(),
-  lastSeen: z.string().nullable(),
+  last_seen: z.string().nullable(),
   readings: z.number().int(),
 });
 
@@ -72,7 +72,7 @@ export const liveSessionSchema = sessionSchema.extend({
   connected: z.number().int(),
   captured: z.number().int(),
   /** Readings not kept because the session hit its capture limit. */
-  droppedReadings: z.number().int(),
+  dropped_readings: z.number().int(),
 });
 
 export type CreateSession = z.output<typeof createSessionSchema>;

@@ -262,7 +262,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     },
     view: (s) => ({
       id: s.id, owner: s.owner, room: s.room, class: s.class, subject: s.subject,
-      start: iso(s.startMs), end: iso(s.endMs), stoppedAt: s.stoppedAtMs === null ? null : iso(s.stoppedAtMs),
+      start: iso(s.startMs), end: iso(s.endMs), stopped_at: s.stoppedAtMs === null ? null : iso(s.stoppedAtMs),
       status: status(s), roster: s.roster,
     }),
     live(s) {
@@ -273,9 +273,9 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       const live = s.roster.map((r) => {
         const seen = s.lastSeen.get(r.device);
         const connected = deps.deviceStatus?.(r.device) === 'online' || (seen !== undefined && t - seen <= window);
-        return { device: r.device, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
+        return { device: r.device, student: r.student, connected, last_seen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
       });
-      return { ...manager.view(s), live, connected: live.filter((l) => l.connected).length, captured: captured.length, droppedReadings: s.dropped };
+      return { ...manager.view(s), live, connected: live.filter((l) => l.connected).length, captured: captured.length, dropped_readings: s.dropped };
     },
     stopSession(s) {
       if (s.stoppedAtMs === null) {

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, segmentPath, FRAME_HEADER_BYTES, type SegmentLog } from './wal-segment.js';
+import { gwError } from '../errors.js';
 
 export type SpoolFullPolicy = 'drop-oldest' | 'drop-newest';
 export type SpoolDropReason = 'spool_full_dropped_oldest' | 'spool_full_dropped_newest' | 'spool_expired';
@@ -184,7 +185,7 @@ export function createSpool(options: SpoolOptions, deps: { log: Logger; now?: ()
     },
 
     async append(batch) {
-      if (!seglog) throw new Error('GW_ERR_SPOOL_NOT_STARTED: append before start()');
+      if (!seglog) throw gwError('GW_ERR_SPOOL_NOT_STARTED', 'append before start()');
       const frameBytes = FRAME_HEADER_BYTES + META_BYTES + batch.body.length;
       const tooBig = frameBytes > maxBytes;
       if (tooBig || (bytes + frameBytes > maxBytes && whenFull === 'drop-newest')) {

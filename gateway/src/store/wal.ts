@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, scanFrames, segmentPath, type SegmentLog } from './wal-segment.js';
+import { gwError } from '../errors.js';
 
 export interface WalOptions {
   dir: string;
@@ -106,7 +107,7 @@ export function createWal(options: WalOptions, deps: { log: Logger }): Wal {
     nextLsn: () => nextLsn,
 
     async append(records) {
-      if (!seglog) throw new Error('GW_ERR_WAL_NOT_STARTED: append before start()');
+      if (!seglog) throw gwError('GW_ERR_WAL_NOT_STARTED', 'append before start()');
       if (records.length === 0) return nextLsn - 1;
       const payloads = records.map((data) => {
         const text = typeof data === 'string';

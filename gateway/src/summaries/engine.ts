@@ -33,6 +33,7 @@ import { alarmStatePath, loadAlarmState, loadState, saveAlarmState, saveState } 
 import { systemClock, type Clock, type Resolution, type UplinkMessage } from './types.js';
 import { DAY_MS, floorTo, HOUR_MS, iso } from './window.js';
 import { createSiteZone } from './zone.js';
+import { gwError } from '../errors.js';
 
 export interface SummariesOptions {
   site: string;
@@ -108,7 +109,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
   // Winter and summer offsets both: a window must not straddle a local hour either side of a DST change.
   const offsets = [0, 91, 182, 273].map((d) => zone.offsetMs(clock.now() + d * DAY_MS));
   if (HOUR_MS % windowMs !== 0 || offsets.some((o) => o % windowMs !== 0)) {
-    throw new Error(`GW_ERR_CONFIG: uplink.windowSeconds must divide an hour and the site's UTC offset, got ${windowMs / 1000}`);
+    throw gwError('GW_ERR_CONFIG', `uplink.windowSeconds must divide an hour and the site's UTC offset, got ${windowMs / 1000}`);
   }
   const ctx: KindContext = {
     windowMs,

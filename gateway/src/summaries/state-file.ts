@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomicSync } from '../lib/atomic-file.js';
+import { gwError } from '../errors.js';
 
 export interface SummariesState {
   /** 2: pe/writing roll-ups hold published sessions only (1 held the withheld ones too). */
@@ -44,7 +45,7 @@ export function loadAlarmState(path: string): Array<[string, number, boolean]> {
     throw err;
   }
   const state = JSON.parse(text) as { version?: number; entries?: unknown };
-  if (state.version !== 1 || !Array.isArray(state.entries)) throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not an alarm state file`);
+  if (state.version !== 1 || !Array.isArray(state.entries)) throw gwError('GW_ERR_SUMMARIES_STATE', `${path} is not an alarm state file`);
   return state.entries as Array<[string, number, boolean]>;
 }
 
@@ -57,6 +58,6 @@ export function loadState(path: string): SummariesState | undefined {
     throw err;
   }
   const state = deserialize(buf) as SummariesState;
-  if ((state?.version !== 1 && state?.version !== 2) || typeof state.nextStart !== 'number') throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not a summaries state file`);
+  if ((state?.version !== 1 && state?.version !== 2) || typeof state.nextStart !== 'number') throw gwError('GW_ERR_SUMMARIES_STATE', `${path} is not a summaries state file`);
   return state;
 }

@@ -6,6 +6,7 @@
  * A fixed offset (`+05:30`, from the deprecated `uplink.utcOffsetMinutes`) is accepted too.
  */
 import { DAY_MS, HOUR_MS } from './window.js';
+import { gwError } from '../errors.js';
 
 export interface LocalParts { year: number; month: number; day: number; weekday: number; msOfDay: number }
 
@@ -73,7 +74,7 @@ function intlOffset(name: string): (ts: number) => number {
 }
 
 export function createSiteZone(name: string): SiteZone {
-  if (!isTimeZone(name)) throw new Error(`GW_ERR_CONFIG: site.timezone: unknown time zone ${JSON.stringify(name)} (an IANA name such as Asia/Shanghai)`);
+  if (!isTimeZone(name)) throw gwError('GW_ERR_CONFIG', `site.timezone: unknown time zone ${JSON.stringify(name)} (an IANA name such as Asia/Shanghai)`);
   const m = FIXED.exec(name);
   const offsetMs = m === null ? intlOffset(name) : ((fixed: number) => () => fixed)((m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000);
   const parts = (ts: number): LocalParts => {

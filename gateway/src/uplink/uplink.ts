@@ -30,6 +30,7 @@ import type { Admission } from '../privacy/guard.js';
 import type { UplinkMessage } from '../summaries/types.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { openOutbox, type Outbox } from './outbox.js';
+import { gwError } from '../errors.js';
 
 export interface UplinkOptions {
   site: string;
@@ -294,7 +295,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
         refuse('enqueue');
         return false;
       }
-      if (outbox === undefined) throw new Error('GW_ERR_UPLINK_STOPPED: the uplink is not started');
+      if (outbox === undefined) throw gwError('GW_ERR_UPLINK_STOPPED', 'the uplink is not started');
       const m = a.message;
       const priority = m.kind === 'alarm' ? PRIORITY.alarm : PRIORITY[m.resolution];
       outbox.push({ id: m.id, topic: topicOf(prefix, options.site, m), payload: JSON.stringify(m), priority });

@@ -31,7 +31,7 @@ describe('api: role-scoped tokens', () => {
     expect(body).toMatchObject({ status: 'ok', api: { auth: 'tokens' } });
     // Counters and warnings are for facilities and admin (/api/health/details): one word per section here.
     expect(body).toMatchObject({ broker: { status: 'up' }, store: { status: 'ok' } });
-    expect(JSON.stringify(body)).not.toMatch(/authFailures|connectionsOpen|warnings/);
+    expect(JSON.stringify(body)).not.toMatch(/auth_failures|connections_open|warnings/);
     const details = await (await gw.api('/api/health/details', { token: TOKENS.facilities })).json() as { api: { auth: string }; warnings: string[] };
     expect(details.api.auth).toBe('tokens');
     expect(details.warnings.join(' ')).not.toMatch(/http\.tokens is not set/);

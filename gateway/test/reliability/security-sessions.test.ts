@@ -31,7 +31,7 @@ const PSEUDONYM = /p-[0-9a-f]{24}/;
 
 interface ErrorBody { error: { code: string; message: string } }
 interface ExportBody {
-  session: { start: string; end: string; stoppedAt: string | null };
+  session: { start: string; end: string; stopped_at: string | null };
   students: Array<{ student: string; devices: string[]; readings: Array<{ ts: string; template: string; device: string; fields: Record<string, unknown> }> }>;
 }
 
@@ -137,7 +137,7 @@ describe('security: class sessions, role visibility, readings privacy', () => {
     const got = alice.readings.map((r) => `${r.device}:${String(r.fields.heart_rate_bpm ?? r.fields.choice)}`);
     expect(got.sort()).toEqual(['C-17:A', 'W-2231:120', 'W-2231:140']);
     expect(bob.readings.map((r) => `${r.device}:${String(r.fields.x_mm)}`)).toEqual(['P-00123:10', 'P-00123:11']);
-    const end = Date.parse(body.session.stoppedAt!);
+    const end = Date.parse(body.session.stopped_at!);
     for (const r of [...alice.readings, ...bob.readings]) {
       expect(Date.parse(r.ts)).toBeGreaterThanOrEqual(start);
       expect(Date.parse(r.ts)).toBeLessThan(end);

@@ -5,7 +5,7 @@ import { ApiError, apiErrors } from '../errors.js';
 import { createSiteZone } from '../../summaries/zone.js';
 import {
   buildSessionExport, chineseColumns, createSessionSchema, exportFieldNames, type FieldLabelSource, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
-  SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type Session, type SessionManager,
+  SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type SavedRoster, type Session, type SessionManager,
 } from '../../sessions/index.js';
 
 const params = z.object({ id: z.uuid() });
@@ -16,7 +16,9 @@ const exportQuery = z.object({
 const config = { roles: ROLES.sessions };
 const classParams = z.object({ class: z.string().min(1).max(64) });
 const previewBody = rosterTextSchema.extend({ start: z.iso.datetime({ offset: true }).optional(), end: z.iso.datetime({ offset: true }).optional() });
-const savedRosterView = savedRosterSchema.extend({ text: z.string() });
+/** A saved roster as answered (snake_case; the roster file keeps its own `savedAt`). */
+const savedRosterView = z.object({ class: z.string(), roster: savedRosterSchema.shape.roster, saved_at: z.string(), text: z.string() });
+const rosterView = (saved: SavedRoster) => ({ class: saved.class, roster: saved.roster, saved_at: saved.savedAt, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') });
 
 /** A teacher sees their own sessions; admin sees every session. */
 function ownerFilter(p: Principal): string | undefined {
@@ -66,7 +68,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
   app.get('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, response: { 200: savedRosterView } } }, async (req) => {
     const saved = opts.rosters.get(req.principal.name, req.params.class);
     if (!saved) throw new ApiError('GW_ERR_ROSTER_NOT_FOUND', 'no saved roster for this class', 404);
-    return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
+    return rosterView(saved);
   });
 
   app.put('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, body: rosterTextSchema, response: { 200: savedRosterView } } }, async (req) => {
@@ -74,7 +76,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
     // Line numbers only: an error may be logged, and the lines name children.
     if (problems.length > 0) throw new ApiError('GW_ERR_ROSTER', problems.map((p) => rosterProblemText(p)).join('; '), 400, {}, { lines: problems });
     const saved = opts.rosters.put(req.principal.name, req.params.class, lines);
-    return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
+    return rosterView(saved);
   });
 
   app.get('/api/sessions', { config, schema: { tags: ['sessions'], response: { 200: z.array(sessionSchema) } } },

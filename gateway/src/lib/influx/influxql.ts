@@ -3,6 +3,7 @@
  * compatibility API, and 3.x all answer): one statement, and the quoting of what goes into it.
  */
 import type { FetchLike, InfluxTarget } from './http.js';
+import { gwError } from '../../errors.js';
 
 /** InfluxQL identifier: double quotes, backslash-escaped. */
 export function quoteIdent(s: string): string {
@@ -30,6 +31,6 @@ export async function influxQl(target: Pick<InfluxTarget, 'queryUrl' | 'database
   });
   const body = (await res.json()) as { error?: string; results?: { error?: string; series?: InfluxQlSeries[] }[] };
   const err = body.error ?? body.results?.[0]?.error;
-  if (!res.ok || err) throw new Error(`GW_ERR_INFLUX_QUERY: ${res.status} ${err ?? ''}`.trim());
+  if (!res.ok || err) throw gwError('GW_ERR_INFLUX_QUERY', `${res.status} ${err ?? ''}`.trim());
   return body.results?.[0]?.series ?? [];
 }

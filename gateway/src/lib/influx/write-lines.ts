@@ -10,11 +10,11 @@
  */
 import { messageOf } from './errors.js';
 import { postWrite, type InfluxTarget, type Poster } from './http.js';
+import { GatewayError } from '../../errors.js';
 
-export class InfluxWriteError extends Error {
-  readonly code = 'GW_ERR_INFLUX_WRITE';
+export class InfluxWriteError extends GatewayError {
   constructor(message: string, readonly retryable: boolean) {
-    super(message);
+    super('GW_ERR_INFLUX_WRITE', message);
     this.name = 'InfluxWriteError';
   }
 }

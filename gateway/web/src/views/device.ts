@@ -8,7 +8,7 @@ import type { View } from '../view.js';
 import { templateNames, type TemplateInfo } from './facilities.js';
 
 interface DeviceDetail extends Device {
-  templateInfo: { name: string; category: string; transport: string } | null;
+  template_info: { name: string; category: string; transport: string } | null;
 }
 
 const RANGES: Array<[MessageKey, number, string]> = [['range.1h', 3_600_000, '30s'], ['range.6h', 6 * 3_600_000, '3m'], ['range.24h', 86_400_000, '10m']];
@@ -73,14 +73,14 @@ export function deviceView(id: string): View {
       clear(head,
         h('h1', {}, h('span', { class: `dot big ${d.status}` }), d.id),
         h('div', { class: 'meta' },
-          h('span', {}, template ? templateLabel(template, d.template) : d.templateInfo?.name ?? d.template),
+          h('span', {}, template ? templateLabel(template, d.template) : d.template_info?.name ?? d.template),
           h('span', {}, t('device.place', { building: d.building ?? '–', room: d.room ?? '–' })),
           h('span', { class: `status ${d.status}`, id: 'device-status', 'data-status': d.status }, t(`device.status.${d.status}`)),
-          h('span', {}, t('device.lastSeen', { ago: ago(d.lastSeen) })),
+          h('span', {}, t('device.lastSeen', { ago: ago(d.last_seen) })),
           b === undefined ? null : h('span', {}, t('device.battery', { pct: b })),
         ),
         alarms.length ? h('div', { class: 'banner bad' }, t('device.alarm', { alarms: alarms.join(', ') })) : null,
-        d.lastError ? h('div', { class: 'banner warn' }, t('device.lastError', { error: d.lastError })) : null,
+        d.last_error ? h('div', { class: 'banner warn' }, t('device.lastError', { error: d.last_error })) : null,
       );
       const fields = Object.entries(d.latest?.fields ?? {});
       clear(latestBox, h('h3', {}, t('device.latest'), h('span', { class: 'muted small' }, d.latest ? ` · ${ago(d.latest.ts)}` : '')),

@@ -7,12 +7,12 @@ import { siteClock, siteDateTime } from '../site-time.js';
 import { createRosterPaste } from './roster-paste.js';
 
 interface Session {
-  id: string; room: string; class: string; subject: string; start: string; end: string; status: string; stoppedAt: string | null;
+  id: string; room: string; class: string; subject: string; start: string; end: string; status: string; stopped_at: string | null;
   roster: Array<{ device: string; student: string }>;
 }
 interface LiveSession extends Session {
-  live: Array<{ device: string; student: string; connected: boolean; lastSeen: string | null; readings: number }>;
-  connected: number; captured: number; droppedReadings: number;
+  live: Array<{ device: string; student: string; connected: boolean; last_seen: string | null; readings: number }>;
+  connected: number; captured: number; dropped_readings: number;
 }
 
 async function download(id: string, format: 'csv' | 'json'): Promise<void> {
@@ -104,7 +104,7 @@ export function teacherView(): View {
     clear(detail,
       h('div', { class: 'card' },
         h('div', { class: 'section-head' },
-          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, t('teacher.detailMeta', { room: s.room, from: siteClock(Date.parse(s.start)), to: siteClock(Date.parse(s.stoppedAt ?? s.end)) }), h('span', { class: `pill ${s.status}`, id: 'session-status', 'data-status': s.status }, statusText(s.status)))),
+          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, t('teacher.detailMeta', { room: s.room, from: siteClock(Date.parse(s.start)), to: siteClock(Date.parse(s.stopped_at ?? s.end)) }), h('span', { class: `pill ${s.status}`, id: 'session-status', 'data-status': s.status }, statusText(s.status)))),
           h('div', { class: 'actions' }, stop, exp('csv'), exp('json'))),
         h('section', { class: 'stats' },
           h('div', { class: 'stat good', id: 'session-connected' }, h('div', { class: 'stat-value' }, `${s.connected}/${s.live.length}`), h('div', { class: 'stat-label' }, t('teacher.connected'))),
@@ -115,7 +115,7 @@ export function teacherView(): View {
           h('tbody', {}, s.live.map((l) => h('tr', { 'data-roster-device': l.device, 'data-connected': String(l.connected) },
             h('td', {}, l.student), h('td', { class: 'mono' }, l.device),
             h('td', {}, h('span', { class: `dot ${l.connected ? 'online' : 'offline'}` }), l.connected ? t('teacher.isConnected') : t('teacher.notConnected')),
-            h('td', {}, ago(l.lastSeen)), h('td', { class: 'num' }, l.readings))))),
+            h('td', {}, ago(l.last_seen)), h('td', { class: 'num' }, l.readings))))),
         h('p', { class: 'muted small' }, t('teacher.yours')),
       ));
   }
