@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   GW_ERR_INFLUX_URL_CREDENTIALS: { message: 'an InfluxDB URL carries a user or password' },
   GW_ERR_INFLUX_REFUSED: { message: 'InfluxDB refused an empty write' },
   GW_ERR_INFLUX_QUERY: { message: 'an InfluxDB query failed' },
+  GW_ERR_LATENCY_WINDOW: { message: 'a latency window needs a whole number of samples, at least 1' },
   GW_ERR_INFLUX_WRITE: { message: 'an InfluxDB write failed' },
   GW_ERR_HUB_CONNECT: { message: 'no connection to the hub broker' },
   GW_ERR_HUB_INFLUX_UNAVAILABLE: { message: 'the district InfluxDB did not answer', status: 503 },

@@ -5,6 +5,8 @@
  * floor(q·count), the largest for q = 1. Sorting 1,024 numbers when health is read costs
  * microseconds; adding a sample costs nothing.
  */
+import { gwError } from '../errors.js';
+
 export interface LatencySummary {
   p50: number;
   p99: number;
@@ -21,7 +23,7 @@ export interface LatencyWindow {
 }
 
 export function createLatencyWindow(size = 512): LatencyWindow {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`GW_ERR_LATENCY_WINDOW: size must be a whole number ≥ 1 (got ${size})`);
+  if (!Number.isInteger(size) || size < 1) throw gwError('GW_ERR_LATENCY_WINDOW', `size must be a whole number ≥ 1 (got ${size})`);
   const ring = new Float64Array(size);
   let n = 0;
   /** Typed-array sort is numeric (a plain array's default sort is by string). */
