@@ -13,7 +13,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { classifyStatus, type WriteOutcome } from './errors.js';
-import { gwError } from '../../errors.js';
 
 /** Where InfluxDB is and who writes: the store's `store` section and the hub's `influx` section both fit. */
 export interface InfluxConnection {
