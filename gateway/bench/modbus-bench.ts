@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { createModbusSimServer, MODBUS_SIM_TEMPLATES, type ModbusSimServer } from '../../firmware-sim/src/modbus/index.js';
 import { createModbusAdapter } from '../src/adapters/index.js';
 import type { ModbusAdapterConfig } from '../src/config/schema.js';
-import { createTemplateRegistry } from '../src/templates/index.js';
+import { createTemplateCatalog } from '../src/templates/index.js';
 
 const seconds = Number(process.argv[2] ?? 30);
 const total = Number(process.argv[3] ?? 50);
@@ -18,7 +18,7 @@ const dead = Number(process.argv[4] ?? 5);
 const intervalMs = 1_000;
 const log = pino({ level: 'silent' });
 
-const registry = createTemplateRegistry({}, { log });
+const registry = createTemplateCatalog({}, { log });
 await registry.start();
 const servers: ModbusSimServer[] = [];
 const cfg: ModbusAdapterConfig[] = [];

@@ -20,7 +20,7 @@ import { createPipeline, type Pipeline } from './pipeline/pipeline.js';
 import { createStateFanout, type StateFanout } from './pipeline/state-fanout.js';
 import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.js';
 import type { ReadingStore } from './store/types.js';
-import { createTemplateRegistry, type TemplateRegistry } from './templates/index.js';
+import { createTemplateCatalog, type TemplateCatalog } from './templates/index.js';
 import { buildHttpApp } from './api/server.js';
 import { createPseudonymizer, type Pseudonymizer } from './privacy/pseudonymizer.js';
 import { createUplinkGuard, type UplinkGuard } from './privacy/guard.js';
@@ -52,7 +52,7 @@ export interface Gateway {
   readonly paths: StatePaths;
   readonly broker: Broker;
   readonly registry: DeviceRegistry;
-  readonly templates: TemplateRegistry;
+  readonly templates: TemplateCatalog;
   /** receive → decode → validate → enrich → de-identify → store → fan out, for every transport. */
   readonly pipeline: Pipeline;
   readonly store: ReadingStore;
@@ -81,7 +81,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   const openParts = checkStartable(config);
   // Every state path, once: components are handed theirs and derive none themselves.
   const paths = resolveStatePaths(config);
-  const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log });
+  const templates = createTemplateCatalog({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log });
   const lifecycle = config.broker.lifecycle;
   const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });

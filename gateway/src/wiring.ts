@@ -13,7 +13,7 @@ import { createEmbeddedStore } from './store/embedded-store.js';
 import { createInfluxStore } from './store/influx-store.js';
 import { createWalStore } from './store/wal-store.js';
 import type { ReadingStore } from './store/types.js';
-import type { TemplateRegistry } from './templates/index.js';
+import type { TemplateCatalog } from './templates/index.js';
 import { createModbusAdapter, createSerialAdapter, type Adapter, type AdapterSink } from './adapters/index.js';
 import { createDeviceCommands, type DeviceCommands } from './commands/device-commands.js';
 
@@ -23,7 +23,7 @@ export interface Adapters {
 }
 
 /** The reading store, its files where `paths` (config/paths.ts) puts them. */
-export function createStore(config: GatewayConfig, paths: StatePaths, log: Logger, templates?: TemplateRegistry): ReadingStore {
+export function createStore(config: GatewayConfig, paths: StatePaths, log: Logger, templates?: TemplateCatalog): ReadingStore {
   const s = config.store;
   if (s.kind === 'embedded') {
     return createEmbeddedStore({ path: paths.storeDir, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
@@ -51,7 +51,7 @@ export function createStore(config: GatewayConfig, paths: StatePaths, log: Logge
 /** Modbus and serial adapters, their devices registered and their raw input fed to the pipeline. */
 export function createAdapters(
   config: GatewayConfig,
-  deps: { log: Logger; templates: TemplateRegistry; registry: DeviceRegistry; pipeline: Pick<Pipeline, 'receive' | 'reject'> },
+  deps: { log: Logger; templates: TemplateCatalog; registry: DeviceRegistry; pipeline: Pick<Pipeline, 'receive' | 'reject'> },
 ): Adapters {
   const templateOf = new Map<string, string>();
   // Polled devices go offline after a few missed polls (the registry's lifecycle rule).

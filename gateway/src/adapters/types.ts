@@ -1,7 +1,7 @@
 /**
  * What the adapters need from the rest of the gateway, and what they give back.
  * An adapter reads bytes on schedule and hands them to the sink raw (the pipeline
- * decodes them with the template); the template registry gives templates; the
+ * decodes them with the template); the template catalog gives templates; the
  * codec is the template engine's transport half an adapter needs to know what to
  * read and write (codec.ts binds the real one).
  */

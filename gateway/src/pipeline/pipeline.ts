@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import type { ReadingStore } from '../store/types.js';
-import type { Template, TemplateRegistry } from '../templates/index.js';
+import type { Template, TemplateCatalog } from '../templates/index.js';
 import { decode } from './decode.js';
 import { deidentify, type Deidentifier } from './deidentify.js';
 import { enrich } from './enrich.js';
@@ -31,7 +31,7 @@ export type { PipelineInput, MqttInput, ModbusInput, SerialInput } from './recei
 
 export interface PipelineDeps {
   log: Logger;
-  templates: Pick<TemplateRegistry, 'get'>;
+  templates: Pick<TemplateCatalog, 'get'>;
   registry: DeviceRegistry;
   stores: ReadingStore[];
   /** Publishes a rejection message on the rejected topic (QoS 0). */

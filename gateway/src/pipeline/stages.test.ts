@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../core/reading.js';
 import { silentLogger } from '../log.js';
 import { createDeviceRegistry } from '../registry/device-registry.js';
-import { createTemplateRegistry, type Template, type TemplateRegistry } from '../templates/index.js';
+import { createTemplateCatalog, type Template, type TemplateCatalog } from '../templates/index.js';
 import { decode, showBlocks } from './decode.js';
 import { deidentify } from './deidentify.js';
 import { enrich } from './enrich.js';
@@ -13,11 +13,11 @@ import type { Rejection } from './rejections.js';
 import { createStorableCheck, store } from './store.js';
 import { MAX_FUTURE_MS, validate } from './validate.js';
 
-let templates: TemplateRegistry;
+let templates: TemplateCatalog;
 const log = silentLogger();
 const T = (id: string): Template => templates.get(id)!;
 beforeAll(async () => {
-  templates = createTemplateRegistry({}, { log });
+  templates = createTemplateCatalog({}, { log });
   await templates.start();
 });
 afterAll(() => templates.stop());

@@ -12,15 +12,15 @@ import type { SerialAdapterConfig } from '../../src/config/schema.js';
 import type { Reading } from '../../src/core/reading.js';
 import { decode } from '../../src/pipeline/decode.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
-import { createTemplateRegistry, type TemplateRegistry } from '../../src/templates/index.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../../src/templates/index.js';
 import { createPtyPair, type PtyPair } from '../kit/index.js';
 
 const log = pino({ level: 'silent' });
-let registry: TemplateRegistry;
+let registry: TemplateCatalog;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  registry = createTemplateRegistry({}, { log });
+  registry = createTemplateCatalog({}, { log });
   await registry.start();
 });
 afterAll(async () => {

@@ -17,7 +17,7 @@ import { storeSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { createDeviceRegistry } from '../../src/registry/device-registry.js';
 import { createInfluxStore, type InfluxStore } from '../../src/store/influx-store.js';
-import { createTemplateRegistry, decodeSerialLine, type TemplateRegistry } from '../../src/templates/index.js';
+import { createTemplateCatalog, decodeSerialLine, type TemplateCatalog } from '../../src/templates/index.js';
 import { startInflux, until, type InfluxServer } from '../kit/index.js';
 import { startTestGateway, type RunningGateway } from '../integration/api-harness.js';
 import { httpParts } from '../integration/http-parts.js';
@@ -246,7 +246,7 @@ describe('security: class sessions, role visibility, readings privacy', () => {
 describe('security: readings privacy over a real influxd', () => {
   let influx: InfluxServer;
   let store: InfluxStore;
-  let templates: TemplateRegistry;
+  let templates: TemplateCatalog;
   let spoolDir = '';
 
   beforeAll(async () => {
@@ -257,7 +257,7 @@ describe('security: readings privacy over a real influxd', () => {
     if (config.kind !== 'influx') throw new Error('not an influx config');
     store = createInfluxStore({ config, site: 'north-high', spoolDir }, { log: silentLogger() });
     await store.start();
-    templates = createTemplateRegistry({}, { log: silentLogger() });
+    templates = createTemplateCatalog({}, { log: silentLogger() });
     await templates.start();
   });
   afterAll(async () => {

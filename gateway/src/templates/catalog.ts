@@ -1,5 +1,5 @@
 /**
- * The template registry: loads every template folder at start, serves them by
+ * The template catalog: loads every template folder at start, serves them by
  * id and, with `watch: true`, hot-reloads a folder when its files change. A
  * broken edit is refused (logged, kept in errors()) and the previous version
  * keeps serving.
@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { defaultTemplatesDir, loadAll, loadTemplateDir, type TemplateProblem } from './load.js';
 import type { Template } from './schema.js';
 
-export interface TemplateRegistry {
+export interface TemplateCatalog {
   start(): Promise<void>;
   stop(): Promise<void>;
   get(id: string): Template | undefined;
@@ -19,9 +19,9 @@ export interface TemplateRegistry {
   on(event: 'change', fn: (ids: string[]) => void): void;
 }
 
-export interface TemplateRegistryOptions { dir?: string; watch?: boolean; debounceMs?: number }
+export interface TemplateCatalogOptions { dir?: string; watch?: boolean; debounceMs?: number }
 
-export function createTemplateRegistry(opts: TemplateRegistryOptions, deps: { log: Logger }): TemplateRegistry {
+export function createTemplateCatalog(opts: TemplateCatalogOptions, deps: { log: Logger }): TemplateCatalog {
   const dir = opts.dir ?? defaultTemplatesDir();
   const log = deps.log.child({ component: 'templates' });
   const byFolder = new Map<string, Template>();
