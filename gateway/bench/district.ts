@@ -37,6 +37,12 @@ export interface DistrictRunOptions {
   /** Give up waiting for the hub to store everything after this long past the last window. */
   drainTimeoutMs: number;
   mix: SchoolMix;
+  /**
+   * Also publish every n-th message a second time (same id and payload), as a gateway replays
+   * its outbox after an acknowledgement timed out; 0: none. With two hub processes a resend
+   * may reach the other one, whose dedup set has not seen it.
+   */
+  resendEvery?: number;
   influx: InfluxServer;
   log(msg: string): void;
 }
@@ -46,6 +52,8 @@ export interface DistrictRow {
   hubs: number;
   window_s: number;
   messages: number;
+  /** Messages published a second time (resendEvery). */
+  resent: number;
   points: number;
   offered_msg_s: number;
   held_msg_s: number;
@@ -109,6 +117,7 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
     const pids = { mosquitto: pidOnPort(broker.port), influxd: pidOnPort(o.influx.port) };
     const samplers = { hubs: hubs.map((h) => sampleProcess(h.pid)), mosquitto: pids.mosquitto ? sampleProcess(pids.mosquitto) : undefined, influxd: pids.influxd ? sampleProcess(pids.influxd) : undefined };
     let messages = 0;
+    let resent = 0;
     let points = 0;
     const t0 = performance.now();
     o.log(`district: ${o.schools} school(s), ${o.hubs} hub process(es), ${o.windows} windows of ${o.windowMs / 1000} s`);
@@ -121,7 +130,13 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
           publishedAt.set(msg.id, performance.now());
           messages++;
           points += toLines(msg).length;
-          clients[s]!.publish(topicOf('hub', sites[s]!, msg), JSON.stringify(msg), { qos: 1 });
+          const topic = topicOf('hub', sites[s]!, msg);
+          const payload = JSON.stringify(msg);
+          clients[s]!.publish(topic, payload, { qos: 1 });
+          if (o.resendEvery && messages % o.resendEvery === 0) {
+            resent++;
+            clients[s]!.publish(topic, payload, { qos: 1 });
+          }
         }
       }
     }
@@ -136,7 +151,7 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
     const spanS = Math.max(offeredS, ((drained ? lastAckAt : performance.now()) - t0) / 1000);
     const sorted = lags.sort((a, b) => a - b);
     return {
-      schools: o.schools, hubs: o.hubs, window_s: o.windowMs / 1000, messages, points,
+      schools: o.schools, hubs: o.hubs, window_s: o.windowMs / 1000, messages, resent, points,
       offered_msg_s: round(messages / offeredS, 0),
       held_msg_s: round(lags.length / spanS, 0),
       held_points_s: round((points * (lags.length / messages)) / spanS, 0),
@@ -160,8 +175,8 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
 export function printDistrict(rows: readonly DistrictRow[], devices: number): string {
   const hub = (r: DistrictRow) => r.hub.map((h) => `${h.cpu_pct}% / ${h.rss_max_mib}`).join(' + ');
   return `district (each school: the mix of a ${devices.toLocaleString('en')}-device school, one window of school time every window_s; lag = window close → stored in InfluxDB)\n${table(
-    ['schools', 'hubs', 'window s', 'msgs', 'offered msg/s', 'held msg/s', 'held points/s', 'lag p50 s', 'lag p99 s', 'hub CPU / RSS MiB', 'mosquitto CPU', 'influxd CPU', 'rewrites', 'dup points', 'lost'],
-    rows.map((r) => [r.schools, r.hubs, r.window_s, r.messages, r.offered_msg_s, r.held_msg_s, r.held_points_s, r.lag_p50_s, r.lag_p99_s, hub(r),
-      r.mosquitto ? `${r.mosquitto.cpu_pct}%` : '–', r.influxd ? `${r.influxd.cpu_pct}%` : '–', r.rewrites, r.duplicate_points, r.drained ? r.lost : `${r.lost} (not drained)`]),
+    ['schools', 'hubs', 'window s', 'msgs', 'resent', 'offered msg/s', 'held msg/s', 'held points/s', 'lag p50 s', 'lag p99 s', 'hub CPU / RSS MiB', 'mosquitto CPU', 'influxd CPU', 'dedup dropped', 'rewrites', 'dup points', 'lost'],
+    rows.map((r) => [r.schools, r.hubs, r.window_s, r.messages, r.resent, r.offered_msg_s, r.held_msg_s, r.held_points_s, r.lag_p50_s, r.lag_p99_s, hub(r),
+      r.mosquitto ? `${r.mosquitto.cpu_pct}%` : '–', r.influxd ? `${r.influxd.cpu_pct}%` : '–', r.dedup_dropped, r.rewrites, r.duplicate_points, r.drained ? r.lost : `${r.lost} (not drained)`]),
   )}\n`;
 }

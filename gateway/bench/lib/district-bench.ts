@@ -2,7 +2,7 @@
  * `npm run bench -- --only district`: the district workload (../district.ts) for each number
  * of schools and each number of hub processes asked for, on one influxd. `--district-window`
  * is one duration for every N or a list aligned with `--district-schools` (e.g. `6s,6s,30s`).
- * `--quick`: 3 schools, 1 s windows, 4 s.
+ * `--quick`: 3 schools, 1 s windows, 4 s. One message in 50 is sent twice (an outbox replay).
  */
 import { startInflux } from '../../test/kit/index.js';
 import { districtRun, printDistrict, type DistrictRow } from '../district.js';
@@ -18,6 +18,8 @@ export interface DistrictBenchOptions {
   ms(text: string): number;
 }
 
+/** One message in 50 is published twice, as outbox replays after lost acknowledgements do. */
+const RESEND_EVERY = 50;
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 export async function runDistrict(o: DistrictBenchOptions): Promise<{ rows: DistrictRow[]; text: string }> {
@@ -35,7 +37,7 @@ export async function runDistrict(o: DistrictBenchOptions): Promise<{ rows: Dist
       for (const h of hubs) {
         rows.push(await districtRun({
           schools: n, hubs: h, windowMs, windows: Math.max(1, Math.round(durationMs / windowMs)), drainTimeoutMs: Math.max(60_000, durationMs * 3),
-          mix, influx, log: o.log,
+          mix, influx, log: o.log, resendEvery: RESEND_EVERY,
         }));
         o.log(`district: ${JSON.stringify(rows.at(-1))}`);
       }
