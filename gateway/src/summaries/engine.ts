@@ -66,6 +66,11 @@ export interface SummariesDeps {
    * pseudonym, a template id or `unknown`. Default: as given (unit tests).
    */
   names?: { device(id: string, template: string): string; template(id: string): string };
+  /**
+   * Site values added to every device-health window summary: the gateway's own state, e.g. its
+   * uplink outbox (`outbox_queued`, `outbox_oldest_s`), so the hub shows each school's backlog.
+   */
+  healthValues?(): Record<string, number>;
   /** Room and building of a device, for offline alarms. */
   placeOf?(device: string): { room?: string; building?: string } | undefined;
 }
@@ -169,6 +174,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
   function publish(kind: KindModule<unknown>, detail: unknown, resolution: Resolution, start: number, end: number): void {
     const body = kind.publish(detail, resolution);
     if (body === undefined) return;
+    if (kind.kind === 'device-health' && resolution === 'window' && deps.healthValues !== undefined) body.values = { ...body.values, ...deps.healthValues() };
     emit({ id: messageId([options.site, kind.kind, resolution, start]), site: options.site, kind: kind.kind, resolution, windowStart: iso(start), windowEnd: iso(end), ...body });
   }
 

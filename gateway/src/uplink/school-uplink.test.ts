@@ -37,3 +37,30 @@ describe('createSchoolUplink', () => {
     await school.stop();
   });
 });
+
+describe('the outbox depth in device-health', () => {
+  it('every device-health window summary carries outbox_queued and outbox_oldest_s while the hub is out of reach', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'school-'));
+    // Port 1 refuses: every message stays in the outbox.
+    const config = configSchema.parse({ site: { id: 'school-7' }, uplink: { url: 'mqtt://127.0.0.1:1' }, privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') } });
+    const t0 = Date.parse('2026-03-02T08:00:00Z');
+    const clock = { t: t0, now: () => clock.t };
+    const seen: UplinkMessage[] = [];
+    const school = createSchoolUplink({ config, paths: { ...resolveStatePaths(config), uplinkOutbox: join(dir, 'outbox.db'), summariesState: join(dir, 'state.bin') } }, {
+      log: silentLogger(), templates: { list: () => Object.values(T) }, clock, onMessage: (m) => seen.push(m),
+    });
+    await school.start();
+    try {
+      school.summaries.ingest([{ template: 'door-access', device: 'd1', ts: t0 + 1000, fields: { door: 'forced' }, tags: {} }], T.door);
+      school.summaries.deviceStatus('d1', 'door-access', 'online', t0);
+      clock.t = t0 + 91_000;
+      school.summaries.tick();
+      const health = seen.find((m) => m.kind === 'device-health');
+      // The alarm waits in the outbox when the window closes.
+      expect(health).toMatchObject({ resolution: 'window', values: { devices_online: 1, outbox_queued: 1 } });
+      expect((health as { values: Record<string, number> }).values.outbox_oldest_s).toBeGreaterThanOrEqual(0);
+    } finally {
+      await school.stop();
+    }
+  });
+});

@@ -17,7 +17,7 @@ import { createUplinkGuard, type UplinkGuard } from '../privacy/guard.js';
 import { createOutboundNames, type DeviceLike, type OutboundNames } from '../privacy/outbound-names.js';
 import type { TemplateLike } from '../privacy/template-like.js';
 import { createSummaries, type Summaries, type SummariesOptions } from '../summaries/engine.js';
-import type { UplinkMessage } from '../summaries/types.js';
+import type { Clock, UplinkMessage } from '../summaries/types.js';
 import { createUplink, type Uplink, type UplinkHealth } from './uplink.js';
 
 /** The files this part keeps, as the composition root resolved them (config/paths.ts). */
@@ -38,6 +38,13 @@ export function summariesOptionsFrom(config: GatewayConfig, paths: Pick<StatePat
       statePath: paths.summariesState,
     }),
   };
+}
+
+/** `outbox_queued` and, when something waits, `outbox_oldest_s` (age of the oldest, whole seconds). */
+export function outboxValues(uplink: Pick<Uplink, 'backlog'>, now = Date.now()): Record<string, number> {
+  const b = uplink.backlog();
+  // The outbox stamps messages with the system clock, so its age is measured on it too.
+  return { outbox_queued: b.queued, ...(b.oldestMs !== null && { outbox_oldest_s: Math.max(0, Math.round((now - b.oldestMs) / 1000)) }) };
 }
 
 export interface SchoolUplink {
@@ -65,6 +72,8 @@ export interface SchoolUplinkDeps {
   /** Also called with every summary and alarm (e.g. to keep them for GET /api/summaries). */
   onMessage?(message: UplinkMessage): void;
   placeOf?(device: string): { room?: string; building?: string } | undefined;
+  /** The summaries' clock (tests); the system clock by default. */
+  clock?: Clock;
 }
 
 export function createSchoolUplink(options: { config: GatewayConfig; paths: SchoolUplinkPaths }, deps: SchoolUplinkDeps): SchoolUplink {
@@ -90,6 +99,9 @@ export function createSchoolUplink(options: { config: GatewayConfig; paths: Scho
       uplink?.send(m);
     },
     ...(deps.placeOf !== undefined && { placeOf: deps.placeOf }),
+    ...(deps.clock !== undefined && { clock: deps.clock }),
+    // The hub's /api/schools shows each school's backlog from these (hub/sites.ts).
+    ...(uplink !== undefined && { healthValues: () => outboxValues(uplink) }),
   });
   return {
     pseudonymizer,
