@@ -61,10 +61,14 @@ export interface DistrictRow {
   lag_p50_s: number;
   lag_p99_s: number;
   hub: ProcUsage[];
+  /** Hub CPU per message received (all processes): what sizes a hub on a machine of its own. */
+  hub_cpu_ms_per_msg: number;
+  /** influxd CPU per point written. */
+  influxd_cpu_us_per_point: number | null;
   mosquitto: ProcUsage | null;
   influxd: ProcUsage | null;
   /** Writes beyond one per message (a resend stored again by a hub process: same point, overwritten). */
-  rewrites: number;
+  rewrites: number | null;
   /** Resends the hubs dropped by their dedup sets. */
   dedup_dropped: number;
   duplicate_points: number;
@@ -157,7 +161,11 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
       held_points_s: round((points * (lags.length / messages)) / spanS, 0),
       lag_p50_s: round(percentile(sorted, 50), 2), lag_p99_s: round(percentile(sorted, 99), 2),
       hub: usage.hubs, mosquitto: usage.mosquitto, influxd: usage.influxd,
-      rewrites: counters.reduce((n, c) => n + c.stored, 0) - stored.ids,
+      hub_cpu_ms_per_msg: round((usage.hubs.reduce((n, h) => n + h.cpu_s, 0) * 1000) / counters.reduce((n, c) => n + c.received, 0), 2),
+      // Points written: those of every message stored, rewrites included (the mean per message).
+      influxd_cpu_us_per_point: usage.influxd ? round((usage.influxd.cpu_s * 1e6) / ((points / messages) * counters.reduce((n, c) => n + c.stored, 0)), 1) : null,
+      // Only once drained: the hubs go on storing between their counters and the InfluxDB count.
+      rewrites: drained ? counters.reduce((n, c) => n + c.stored, 0) - stored.ids : null,
       dedup_dropped: counters.reduce((n, c) => n + c.duplicates, 0),
       duplicate_points: Math.max(0, stored.points - points),
       lost: messages - stored.ids,
@@ -175,8 +183,8 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
 export function printDistrict(rows: readonly DistrictRow[], devices: number): string {
   const hub = (r: DistrictRow) => r.hub.map((h) => `${h.cpu_pct}% / ${h.rss_max_mib}`).join(' + ');
   return `district (each school: the mix of a ${devices.toLocaleString('en')}-device school, one window of school time every window_s; lag = window close → stored in InfluxDB)\n${table(
-    ['schools', 'hubs', 'window s', 'msgs', 'resent', 'offered msg/s', 'held msg/s', 'held points/s', 'lag p50 s', 'lag p99 s', 'hub CPU / RSS MiB', 'mosquitto CPU', 'influxd CPU', 'dedup dropped', 'rewrites', 'dup points', 'lost'],
-    rows.map((r) => [r.schools, r.hubs, r.window_s, r.messages, r.resent, r.offered_msg_s, r.held_msg_s, r.held_points_s, r.lag_p50_s, r.lag_p99_s, hub(r),
-      r.mosquitto ? `${r.mosquitto.cpu_pct}%` : '–', r.influxd ? `${r.influxd.cpu_pct}%` : '–', r.dedup_dropped, r.rewrites, r.duplicate_points, r.drained ? r.lost : `${r.lost} (not drained)`]),
+    ['schools', 'hubs', 'window s', 'msgs', 'resent', 'offered msg/s', 'held msg/s', 'held points/s', 'lag p50 s', 'lag p99 s', 'hub CPU / RSS MiB', 'hub CPU ms/msg', 'mosquitto CPU', 'influxd CPU', 'influxd CPU µs/point', 'dedup dropped', 'rewrites', 'dup points', 'lost'],
+    rows.map((r) => [r.schools, r.hubs, r.window_s, r.messages, r.resent, r.offered_msg_s, r.held_msg_s, r.held_points_s, r.lag_p50_s, r.lag_p99_s, hub(r), r.hub_cpu_ms_per_msg,
+      r.mosquitto ? `${r.mosquitto.cpu_pct}%` : '–', r.influxd ? `${r.influxd.cpu_pct}%` : '–', r.influxd_cpu_us_per_point ?? '–', r.dedup_dropped, r.rewrites ?? '–', r.duplicate_points, r.drained ? r.lost : `${r.lost} (not drained)`]),
   )}\n`;
 }

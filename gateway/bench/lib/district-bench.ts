@@ -15,6 +15,8 @@ export interface DistrictBenchOptions {
   hubs: string;
   window: string;
   duration: string;
+  /** How long to wait for the hubs to store everything after the last window; default 3 × duration, at least 60 s. */
+  drain?: string | undefined;
   ms(text: string): number;
 }
 
@@ -36,7 +38,7 @@ export async function runDistrict(o: DistrictBenchOptions): Promise<{ rows: Dist
       const windowMs = windows[Math.min(i, windows.length - 1)]!;
       for (const h of hubs) {
         rows.push(await districtRun({
-          schools: n, hubs: h, windowMs, windows: Math.max(1, Math.round(durationMs / windowMs)), drainTimeoutMs: Math.max(60_000, durationMs * 3),
+          schools: n, hubs: h, windowMs, windows: Math.max(1, Math.round(durationMs / windowMs)), drainTimeoutMs: o.drain !== undefined ? o.ms(o.drain) : Math.max(60_000, durationMs * 3),
           mix, influx, log: o.log, resendEvery: RESEND_EVERY,
         }));
         o.log(`district: ${JSON.stringify(rows.at(-1))}`);

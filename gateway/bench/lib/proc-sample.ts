@@ -40,6 +40,8 @@ export function pidOnPort(port: number): number | undefined {
 export interface ProcUsage {
   /** Mean CPU over the sampled span, in % of one core. */
   cpu_pct: number;
+  /** CPU seconds used over the span: robust to a shared machine, where wall-clock rates are not. */
+  cpu_s: number;
   rss_max_mib: number;
 }
 
@@ -59,7 +61,8 @@ export function sampleProcess(pid: number, everyMs = 500): { stop(): ProcUsage }
       last = cpuTicks(pid) ?? last;
       rssMax = Math.max(rssMax, rssBytes(pid) ?? 0);
       const seconds = (performance.now() - t0) / 1000;
-      return { cpu_pct: Math.round(((last - c0) / TICKS_PER_S / seconds) * 1000) / 10, rss_max_mib: Math.round((rssMax / 1048576) * 10) / 10 };
+      const cpuS = (last - c0) / TICKS_PER_S;
+      return { cpu_pct: Math.round((cpuS / seconds) * 1000) / 10, cpu_s: cpuS, rss_max_mib: Math.round((rssMax / 1048576) * 10) / 10 };
     },
   };
 }
