@@ -39,10 +39,10 @@ describe('createSchoolUplink', () => {
 });
 
 describe('the outbox depth in device-health', () => {
-  it('every device-health window summary carries outbox_queued and outbox_oldest_s while the hub is out of reach', async () => {
+  it('every device-health window summary carries outbox_queued and outbox_oldest_s while the hub is out of reach, and the site\'s students and floor area', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'school-'));
     // Port 1 refuses: every message stays in the outbox.
-    const config = configSchema.parse({ site: { id: 'school-7' }, uplink: { url: 'mqtt://127.0.0.1:1' }, privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') } });
+    const config = configSchema.parse({ site: { id: 'school-7', students: 1850, floorArea_m2: 24000 }, uplink: { url: 'mqtt://127.0.0.1:1' }, privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') } });
     const t0 = Date.parse('2026-03-02T08:00:00Z');
     const clock = { t: t0, now: () => clock.t };
     const seen: UplinkMessage[] = [];
@@ -57,7 +57,7 @@ describe('the outbox depth in device-health', () => {
       school.summaries.tick();
       const health = seen.find((m) => m.kind === 'device-health');
       // The alarm waits in the outbox when the window closes.
-      expect(health).toMatchObject({ resolution: 'window', values: { devices_online: 1, outbox_queued: 1 } });
+      expect(health).toMatchObject({ resolution: 'window', values: { devices_online: 1, outbox_queued: 1, students: 1850, floor_area_m2: 24000 } });
       expect((health as { values: Record<string, number> }).values.outbox_oldest_s).toBeGreaterThanOrEqual(0);
     } finally {
       await school.stop();

@@ -47,6 +47,14 @@ export function outboxValues(uplink: Pick<Uplink, 'backlog'>, now = Date.now()):
   return { outbox_queued: b.queued, ...(b.oldestMs !== null && { outbox_oldest_s: Math.max(0, Math.round((now - b.oldestMs) / 1000)) }) };
 }
 
+/** What the district ranks schools by (energy per student, per m²), from `site.students` and `site.floorArea_m2`. */
+export function siteFacts(config: Pick<GatewayConfig, 'site'>): Record<string, number> {
+  return {
+    ...(config.site.students !== undefined && { students: config.site.students }),
+    ...(config.site.floorArea_m2 !== undefined && { floor_area_m2: config.site.floorArea_m2 }),
+  };
+}
+
 export interface SchoolUplink {
   pseudonymizer: Pseudonymizer;
   summaries: Summaries;
@@ -101,7 +109,7 @@ export function createSchoolUplink(options: { config: GatewayConfig; paths: Scho
     ...(deps.placeOf !== undefined && { placeOf: deps.placeOf }),
     ...(deps.clock !== undefined && { clock: deps.clock }),
     // The hub's /api/schools shows each school's backlog from these (hub/sites.ts).
-    ...(uplink !== undefined && { healthValues: () => outboxValues(uplink) }),
+    ...(uplink !== undefined && { healthValues: () => ({ ...siteFacts(config), ...outboxValues(uplink) }) }),
   });
   return {
     pseudonymizer,
