@@ -42,10 +42,19 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   });
 }
 
-/** Serves WEB_FILES from `root` (gateway/web) and nothing else. */
-export async function webRoutes(app: FastifyInstance, opts: { root: string }): Promise<void> {
+/** The hub's district page (hub/http-district.ts): its own page and bundle, the dashboard's stylesheet. */
+export const DISTRICT_WEB_FILES: Readonly<Record<string, string>> = {
+  '/': 'district.html',
+  '/district': 'district.html',
+  '/district.js': 'district.js',
+  '/district.css': 'district.css',
+  '/style.css': 'style.css',
+};
+
+/** Serves `files` (default WEB_FILES) from `root` (gateway/web) and nothing else. */
+export async function webRoutes(app: FastifyInstance, opts: { root: string; files?: Readonly<Record<string, string>> }): Promise<void> {
   await app.register(fastifyStatic, { root: opts.root, serve: false });
-  for (const [url, file] of Object.entries(WEB_FILES)) {
+  for (const [url, file] of Object.entries(opts.files ?? WEB_FILES)) {
     app.get(url, { schema: { hide: true } }, (_req, reply) => reply.sendFile(file));
   }
 }
