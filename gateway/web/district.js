@@ -201,7 +201,9 @@ document.title = t("title");
 if (big) document.body.classList.add("big");
 var root = document.getElementById("district");
 var nf = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+var nf3 = new Intl.NumberFormat(lang, { maximumSignificantDigits: 3 });
 var fmt = (v) => v === null || v === void 0 ? "–" : nf.format(v);
+var fmtRatio = (v) => v === null || v === void 0 ? "–" : nf3.format(v);
 var timeOf = (iso, tz2) => new Intl.DateTimeFormat(lang, { timeZone: tz2, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).format(Date.parse(iso));
 var tz = "Asia/Shanghai";
 function tokenForm() {
@@ -226,8 +228,8 @@ function schoolRows(o) {
       today: o.days[s.id]?.[days.at(-1)]?.energy_kwh ?? 0,
       thisWeek,
       lastWeekKwh: sumDays(o.days[s.id], prev).energy_kwh,
-      perStudent: f?.students ? round(thisWeek.energy_kwh / f.students, 2) : null,
-      perM2: f?.floor_area_m2 ? round(thisWeek.energy_kwh / f.floor_area_m2, 3) : null
+      perStudent: f?.students ? thisWeek.energy_kwh / f.students : null,
+      perM2: f?.floor_area_m2 ? thisWeek.energy_kwh / f.floor_area_m2 : null
     };
   });
 }
@@ -267,8 +269,8 @@ function schoolsTable(o, rows) {
         h("td", { class: "num energy-week" }, fmt(round(r.thisWeek.energy_kwh))),
         h("td", { class: "num" }, fmt(round(r.lastWeekKwh))),
         h("td", { class: "num" }, ch === null ? "–" : `${ch > 0 ? "+" : ""}${ch}%`),
-        h("td", { class: "num" }, fmt(r.perStudent)),
-        h("td", { class: "num" }, fmt(r.perM2)),
+        h("td", { class: "num" }, fmtRatio(r.perStudent)),
+        h("td", { class: "num" }, fmtRatio(r.perM2)),
         h("td", { class: "num" }, fmt(round(r.thisWeek.left_on_min))),
         h("td", { class: "num" }, fmt(round(r.thisWeek.board_on_min / 60))),
         h("td", { class: "num" }, fmt(round(r.thisWeek.co2_high_min))),
@@ -293,7 +295,7 @@ function ranking(rows) {
       {},
       h("span", { class: "rank-name" }, r.name),
       h("span", { class: "bar", style: `width:${Math.round((r.perStudent ?? 0) / max * 100)}%` }),
-      h("span", { class: "rank-value" }, r.perStudent !== null ? `${fmt(r.perStudent)} kWh` : `${fmt(r.perM2)} kWh/m²`)
+      h("span", { class: "rank-value" }, r.perStudent !== null ? `${fmtRatio(r.perStudent)} kWh` : `${fmtRatio(r.perM2)} kWh/m²`)
     )))
   );
 }

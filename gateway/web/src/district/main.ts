@@ -33,7 +33,10 @@ document.title = t('title');
 if (big) document.body.classList.add('big');
 const root = document.getElementById('district')!;
 const nf = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
+const nf3 = new Intl.NumberFormat(lang, { maximumSignificantDigits: 3 });
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : nf.format(v));
+/** Small ratios (kWh per student, per m²): three significant digits. */
+const fmtRatio = (v: number | null | undefined) => (v === null || v === undefined ? '–' : nf3.format(v));
 const timeOf = (iso: string, tz: string) => new Intl.DateTimeFormat(lang, { timeZone: tz, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(Date.parse(iso));
 let tz = 'Asia/Shanghai';
 
@@ -51,7 +54,7 @@ function schoolRows(o: Overview): SchoolRow[] {
     const f = o.facts[s.id];
     return {
       id: s.id, name: s.name, silent: s.silent, today: o.days[s.id]?.[days.at(-1)!]?.energy_kwh ?? 0, thisWeek, lastWeekKwh: sumDays(o.days[s.id], prev).energy_kwh,
-      perStudent: f?.students ? round(thisWeek.energy_kwh / f.students, 2) : null, perM2: f?.floor_area_m2 ? round(thisWeek.energy_kwh / f.floor_area_m2, 3) : null,
+      perStudent: f?.students ? thisWeek.energy_kwh / f.students : null, perM2: f?.floor_area_m2 ? thisWeek.energy_kwh / f.floor_area_m2 : null,
     };
   });
 }
@@ -79,7 +82,7 @@ function schoolsTable(o: Overview, rows: readonly SchoolRow[]): HTMLElement {
       return h('tr', { 'data-site': r.id },
         h('td', {}, r.name), h('td', {}, h('span', { class: `pill ${r.silent ? 'degraded' : 'ok'}` }, r.silent ? t('silentPill') : t('ok'))),
         h('td', { class: 'num' }, fmt(r.today)), h('td', { class: 'num energy-week' }, fmt(round(r.thisWeek.energy_kwh))), h('td', { class: 'num' }, fmt(round(r.lastWeekKwh))),
-        h('td', { class: 'num' }, ch === null ? '–' : `${ch > 0 ? '+' : ''}${ch}%`), h('td', { class: 'num' }, fmt(r.perStudent)), h('td', { class: 'num' }, fmt(r.perM2)),
+        h('td', { class: 'num' }, ch === null ? '–' : `${ch > 0 ? '+' : ''}${ch}%`), h('td', { class: 'num' }, fmtRatio(r.perStudent)), h('td', { class: 'num' }, fmtRatio(r.perM2)),
         h('td', { class: 'num' }, fmt(round(r.thisWeek.left_on_min))), h('td', { class: 'num' }, fmt(round(r.thisWeek.board_on_min / 60))), h('td', { class: 'num' }, fmt(round(r.thisWeek.co2_high_min))),
         h('td', { class: 'num' }, `${fmt(f?.devices_online)} / ${fmt(f?.devices_offline)}`), h('td', { class: 'num' }, fmt(s.outbox?.queued)),
         h('td', {}, s.last_alarm ? `${s.last_alarm.template} ${s.last_alarm.alarm} (${t(s.last_alarm.state === 'raised' ? 'raised' : 'cleared')})` : t('none')),
@@ -93,7 +96,7 @@ function ranking(rows: readonly SchoolRow[]): HTMLElement {
   return h('div', { class: 'card' }, h('h2', {}, t('rankTitle')), h('p', { class: 'muted small' }, t('rankNote')),
     ranked.length === 0 ? h('p', { class: 'muted' }, t('noData')) : h('ol', { class: 'rank', id: 'rank' }, ...ranked.map((r) => h('li', {},
       h('span', { class: 'rank-name' }, r.name), h('span', { class: 'bar', style: `width:${Math.round(((r.perStudent ?? 0) / max) * 100)}%` }),
-      h('span', { class: 'rank-value' }, r.perStudent !== null ? `${fmt(r.perStudent)} kWh` : `${fmt(r.perM2)} kWh/m²`)))));
+      h('span', { class: 'rank-value' }, r.perStudent !== null ? `${fmtRatio(r.perStudent)} kWh` : `${fmtRatio(r.perM2)} kWh/m²`)))));
 }
 
 function daily(o: Overview): HTMLElement {
