@@ -301,7 +301,7 @@ function ranking(rows) {
 }
 function daily(o) {
   const days = lastDays(7, o.time_zone);
-  return h("div", { class: "card" }, h("h2", {}, t("dailyTitle")), h(
+  return h("div", { class: "card wide" }, h("h2", {}, t("dailyTitle")), h(
     "table",
     { class: "table", id: "daily" },
     h("thead", {}, h("tr", {}, h("th", {}, t("school")), ...days.map((d) => h("th", { class: "num" }, d.slice(5))))),
@@ -310,8 +310,13 @@ function daily(o) {
 }
 function buildings(o) {
   const week = lastDays(7, o.time_zone);
-  const items = o.schools.flatMap((s) => Object.entries(o.buildings[s.id] ?? {}).map(([b, byDay]) => ({ school: s.name, b, kwh: round(week.reduce((n, d) => n + (byDay[d] ?? 0), 0)) })));
-  return h("div", { class: "card" }, h("h2", {}, t("buildingsTitle")), items.length === 0 ? h("p", { class: "muted" }, t("noData")) : h("table", { class: "table", id: "buildings" }, h("tbody", {}, ...items.map((i) => h("tr", {}, h("td", {}, i.school), h("td", {}, `${t("building")} ${i.b}`), h("td", { class: "num" }, fmt(i.kwh)))))));
+  const items = o.schools.map((s) => ({ school: s.name, buildings: Object.entries(o.buildings[s.id] ?? {}).map(([b, byDay]) => ({ b, kwh: round(week.reduce((n, d) => n + (byDay[d] ?? 0), 0)) })) })).filter((i) => i.buildings.length > 0);
+  return h("div", { class: "card" }, h("h2", {}, t("buildingsTitle")), items.length === 0 ? h("p", { class: "muted" }, t("noData")) : h("table", { class: "table", id: "buildings" }, h("tbody", {}, ...items.map((i) => h(
+    "tr",
+    {},
+    h("td", {}, i.school),
+    h("td", {}, ...i.buildings.map((b) => h("span", { class: "chip" }, `${t("building")} ${b.b} `, h("b", {}, fmt(b.kwh)))))
+  )))));
 }
 function alarmsCard(o, alarms2) {
   const names = new Map(o.schools.map((s) => [s.id, s.name]));

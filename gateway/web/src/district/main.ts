@@ -101,16 +101,18 @@ function ranking(rows: readonly SchoolRow[]): HTMLElement {
 
 function daily(o: Overview): HTMLElement {
   const days = lastDays(7, o.time_zone);
-  return h('div', { class: 'card' }, h('h2', {}, t('dailyTitle')), h('table', { class: 'table', id: 'daily' },
+  return h('div', { class: 'card wide' }, h('h2', {}, t('dailyTitle')), h('table', { class: 'table', id: 'daily' },
     h('thead', {}, h('tr', {}, h('th', {}, t('school')), ...days.map((d) => h('th', { class: 'num' }, d.slice(5))))),
     h('tbody', {}, ...o.schools.map((s) => h('tr', {}, h('td', {}, s.name), ...days.map((d) => h('td', { class: 'num' }, fmt(o.days[s.id]?.[d]?.energy_kwh))))))));
 }
 
 function buildings(o: Overview): HTMLElement {
   const week = lastDays(7, o.time_zone);
-  const items = o.schools.flatMap((s) => Object.entries(o.buildings[s.id] ?? {}).map(([b, byDay]) => ({ school: s.name, b, kwh: round(week.reduce((n, d) => n + (byDay[d] ?? 0), 0)) })));
+  const items = o.schools.map((s) => ({ school: s.name, buildings: Object.entries(o.buildings[s.id] ?? {}).map(([b, byDay]) => ({ b, kwh: round(week.reduce((n, d) => n + (byDay[d] ?? 0), 0)) })) }))
+    .filter((i) => i.buildings.length > 0);
   return h('div', { class: 'card' }, h('h2', {}, t('buildingsTitle')), items.length === 0 ? h('p', { class: 'muted' }, t('noData'))
-    : h('table', { class: 'table', id: 'buildings' }, h('tbody', {}, ...items.map((i) => h('tr', {}, h('td', {}, i.school), h('td', {}, `${t('building')} ${i.b}`), h('td', { class: 'num' }, fmt(i.kwh)))))));
+    : h('table', { class: 'table', id: 'buildings' }, h('tbody', {}, ...items.map((i) => h('tr', {}, h('td', {}, i.school),
+      h('td', {}, ...i.buildings.map((b) => h('span', { class: 'chip' }, `${t('building')} ${b.b} `, h('b', {}, fmt(b.kwh))))))))));
 }
 
 function alarmsCard(o: Overview, alarms: readonly Alarm[]): HTMLElement {
