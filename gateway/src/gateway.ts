@@ -27,7 +27,7 @@ import { createUplinkGuard, type UplinkGuard } from './privacy/guard.js';
 import { createOutboundNames, type OutboundNames } from './privacy/outbound-names.js';
 import { createSummaries, type Summaries } from './summaries/engine.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
-import { summariesOptionsFrom, uplinkOptionsFrom } from './uplink/school-uplink.js';
+import { outboxValues, siteFacts, summariesOptionsFrom, uplinkOptionsFrom } from './uplink/school-uplink.js';
 import { createRosterStore, createSessionManager, type RosterStore, type SessionManager } from './sessions/index.js';
 import { createSummaryStore, type SummaryStore } from './api/summary-store.js';
 import { createGatewayMetrics } from './metrics/metrics.js';
@@ -119,6 +119,8 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
       uplink?.send(m);
     },
     placeOf: (id) => registry.get(id),
+    // The hub's /api/schools shows each school's backlog from these (hub/sites.ts).
+    ...(uplink && { healthValues: () => ({ ...siteFacts(config), ...outboxValues(uplink) }) }),
   });
   const school: SchoolOutbound = { summaries, names, guard, uplink };
   // Class sessions and the teachers' saved rosters.

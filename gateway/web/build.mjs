@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the dashboard (src/*.ts, vanilla TypeScript) into app.js with esbuild.
+// Bundles the dashboard (src/*.ts, vanilla TypeScript) into app.js with esbuild, and the
+// hub's district page (src/district/main.ts) into district.js.
 // The bundle is committed, so `npm start` and a closed school network need no build
 // step and no CDN. `node gateway/web/build.mjs` rebuilds it; `--check` exits 1 when
 // the committed app.js is not what the sources build to.
@@ -9,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outfile = join(here, 'app.js');
+const BUNDLES = [['app.js', join('src', 'main.ts')], ['district.js', join('src', 'district', 'main.ts')]];
 
-export async function bundle() {
+export async function bundle(entry = join('src', 'main.ts')) {
   const result = await build({
-    entryPoints: [join(here, 'src', 'main.ts')],
+    entryPoints: [join(here, entry)],
     bundle: true,
     format: 'esm',
     target: ['es2022', 'chrome100', 'firefox100', 'safari15'],
@@ -27,16 +28,19 @@ export async function bundle() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = await bundle();
-  if (process.argv.includes('--check')) {
-    const current = readFileSync(outfile, 'utf8');
-    if (current !== text) {
-      process.stderr.write('gateway/web/app.js is stale: run `node gateway/web/build.mjs`\n');
-      process.exit(1);
+  for (const [name, entry] of BUNDLES) {
+    const file = join(here, name);
+    const text = await bundle(entry);
+    if (process.argv.includes('--check')) {
+      const current = readFileSync(file, 'utf8');
+      if (current !== text) {
+        process.stderr.write(`gateway/web/${name} is stale: run \`node gateway/web/build.mjs\`\n`);
+        process.exit(1);
+      }
+      process.stdout.write(`gateway/web/${name} is up to date\n`);
+    } else {
+      writeFileSync(file, text);
+      process.stdout.write(`wrote ${file} (${text.length} bytes)\n`);
     }
-    process.stdout.write('gateway/web/app.js is up to date\n');
-  } else {
-    writeFileSync(outfile, text);
-    process.stdout.write(`wrote ${outfile} (${text.length} bytes)\n`);
   }
 }

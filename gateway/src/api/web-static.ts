@@ -44,6 +44,15 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   });
 }
 
+/** The hub's district page (hub/http-district.ts): its own page and bundle, the dashboard's stylesheet. */
+export const DISTRICT_WEB_FILES: Readonly<Record<string, string>> = {
+  '/': 'district.html',
+  '/district': 'district.html',
+  '/district.js': 'district.js',
+  '/district.css': 'district.css',
+  '/style.css': 'style.css',
+};
+
 /**
  * The page's language for an Accept-Language header: zh-CN when a Chinese tag comes before any
  * English one (q-values respected), else en. The dashboard then follows the user's own choice.
@@ -61,13 +70,15 @@ export function pageLanguage(header: string | undefined): 'zh-CN' | 'en' {
   return 'en';
 }
 
-/** Serves WEB_FILES from `root` (gateway/web) and nothing else; the page's `<html lang>` follows Accept-Language. */
-export async function webRoutes(app: FastifyInstance, opts: { root: string }): Promise<void> {
+/** Serves `files` (default WEB_FILES) from `root` (gateway/web) and nothing else; the dashboard page's `<html lang>` follows Accept-Language. */
+export async function webRoutes(app: FastifyInstance, opts: { root: string; files?: Readonly<Record<string, string>> }): Promise<void> {
   await app.register(fastifyStatic, { root: opts.root, serve: false });
-  for (const [url, file] of Object.entries(WEB_FILES)) {
+  const files = opts.files ?? WEB_FILES;
+  for (const [url, file] of Object.entries(files)) {
     if (file === 'index.html') continue;
     app.get(url, { schema: { hide: true } }, (_req, reply) => reply.sendFile(file));
   }
+  if (!Object.values(files).includes('index.html')) return;
   // Read per request (a rebuilt dashboard is served without a restart); it is one small file.
   const page = join(opts.root, 'index.html');
   for (const url of ['/', '/index.html']) {

@@ -39,7 +39,7 @@ describe('session export as CSV', () => {
 
 describe('session export times (issue #19)', () => {
   it('gives every time in the site\'s zone with its offset: a 07:32 lesson in Shanghai is 07:32+08:00, not 23:32Z', async () => {
-    const { createSiteZone } = await import('../summaries/zone.js');
+    const { createSiteZone } = await import('../lib/zone.js');
     const lesson = { ...session('s1'), start: '2026-12-04T23:32:00.000Z', end: '2026-12-05T00:17:00.000Z', stopped_at: '2026-12-05T00:10:00.000Z' };
     const at = Date.parse('2026-12-04T23:40:05.250Z');
     const e = buildSessionExport(lesson, [{ student: 's1', key: 'P-1', reading: { ...pen('1', 2), ts: at } }], at + 60_000, createSiteZone('Asia/Shanghai'));

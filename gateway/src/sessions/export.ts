@@ -9,7 +9,7 @@ import type { TemplateLike } from '../privacy/template-like.js';
 import { strokeKey } from '../templates/behaviour.js';
 import type { CapturedReading } from './session-manager.js';
 import type { SessionView } from './schema.js';
-import { createSiteZone, type SiteZone } from '../summaries/zone.js';
+import { createSiteZone, type SiteZone } from '../lib/zone.js';
 
 export interface StudentExport {
   student: string;

@@ -6,7 +6,7 @@
  * passes it to `summaries.ingest(readings, template, { session })` instead.
  */
 import { HOUR_MS, iso, parseClock } from './window.js';
-import type { SiteZone } from './zone.js';
+import type { SiteZone } from '../lib/zone.js';
 import { gwError } from '../errors.js';
 
 export type SessionOf = (room: string, ts: number) => string;

@@ -11,7 +11,8 @@ import { createUplinkGuard } from '../privacy/guard.js';
 import { createOutboundNames } from '../privacy/outbound-names.js';
 import { createPseudonymizer } from '../privacy/pseudonymizer.js';
 import { createSummaries } from '../summaries/engine.js';
-import { summariesOptionsFrom, uplinkOptionsFrom } from './school-uplink.js';
+import { outboxValues, siteFacts, summariesOptionsFrom, uplinkOptionsFrom } from './school-uplink.js';
+import { createUplink } from './uplink.js';
 
 describe('the school outbound options', () => {
   it('takes its options from the config sections uplink, privacy and site', () => {
@@ -52,5 +53,46 @@ describe('the school outbound options', () => {
     expect(guard.check({ note: 'S2023001' })).toMatchObject({ ok: false });
     await summaries.stop();
     await pseudonymizer.stop();
+  });
+});
+
+describe('the outbox depth in device-health', () => {
+  it('every device-health window summary carries outbox_queued and outbox_oldest_s while the hub is out of reach, and the site\'s students and floor area', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'school-'));
+    // Port 1 refuses: every message stays in the outbox.
+    const config = configSchema.parse({ site: { id: 'school-7', students: 1850, floorArea_m2: 24000 }, uplink: { url: 'mqtt://127.0.0.1:1' }, privacy: { pseudonymKeyFile: join(dir, 'pseudonym.key') } });
+    const t0 = Date.parse('2026-03-02T08:00:00Z');
+    const clock = { t: t0, now: () => clock.t };
+    const seen: UplinkMessage[] = [];
+    const log = silentLogger();
+    // As gateway.ts wires them: the uplink (its outbox) and the summaries that read its depth.
+    const names = createOutboundNames({ site: config.site.id }, { templates: () => Object.values(T), devices: () => [], pseudonym: (v) => `p-${v}` });
+    const guard = createUplinkGuard({ names }, { log });
+    const uplink = createUplink(uplinkOptionsFrom(config, { uplinkOutbox: join(dir, 'outbox.db') })!, { log, guard });
+    const summaries = createSummaries(summariesOptionsFrom(config, { summariesState: join(dir, 'state.bin') }), {
+      log, names, clock,
+      emit: (m) => { seen.push(m); uplink.send(m); },
+      healthValues: () => ({ ...siteFacts(config), ...outboxValues(uplink) }),
+    });
+    const school = {
+      summaries, guard,
+      async start() { await uplink.start(); await summaries.start(); },
+      async stop() { await summaries.stop(); await uplink.stop(); },
+    };
+    await school.start();
+    try {
+      school.summaries.ingest([{ template: 'door-access', device: 'd1', ts: t0 + 1000, fields: { door: 'forced' }, tags: {} }], T.door);
+      school.summaries.deviceStatus('d1', 'door-access', 'online', t0);
+      clock.t = t0 + 91_000;
+      school.summaries.tick();
+      const health = seen.find((m) => m.kind === 'device-health');
+      // The alarm waits in the outbox when the window closes.
+      expect(health).toMatchObject({ resolution: 'window', values: { devices_online: 1, outbox_queued: 1, students: 1850, floor_area_m2: 24000 } });
+      expect((health as { values: Record<string, number> }).values.outbox_oldest_s).toBeGreaterThanOrEqual(0);
+      // The privacy guard lets these site values leave the school.
+      expect(school.guard.check(health)).toEqual({ ok: true });
+    } finally {
+      await school.stop();
+    }
   });
 });

@@ -9,7 +9,7 @@ import type { StatePaths } from '../config/paths.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { siteTimeZone } from '../config/site-zone.js';
 import type { SummariesOptions } from '../summaries/engine.js';
-import type { UplinkOptions } from './uplink.js';
+import type { Uplink, UplinkOptions } from './uplink.js';
 
 export function summariesOptionsFrom(config: GatewayConfig, paths: Pick<StatePaths, 'summariesState'>): SummariesOptions {
   const u = config.uplink;
@@ -25,6 +25,21 @@ export function summariesOptionsFrom(config: GatewayConfig, paths: Pick<StatePat
       lessonPeriods: u.lessonPeriods,
       statePath: paths.summariesState,
     }),
+  };
+}
+
+/** `outbox_queued` and, when something waits, `outbox_oldest_s` (age of the oldest, whole seconds). */
+export function outboxValues(uplink: Pick<Uplink, 'backlog'>, now = Date.now()): Record<string, number> {
+  const b = uplink.backlog();
+  // The outbox stamps messages with the system clock, so its age is measured on it too.
+  return { outbox_queued: b.queued, ...(b.oldestMs !== null && { outbox_oldest_s: Math.max(0, Math.round((now - b.oldestMs) / 1000)) }) };
+}
+
+/** What the district ranks schools by (energy per student, per m²), from `site.students` and `site.floorArea_m2`. */
+export function siteFacts(config: Pick<GatewayConfig, 'site'>): Record<string, number> {
+  return {
+    ...(config.site.students !== undefined && { students: config.site.students }),
+    ...(config.site.floorArea_m2 !== undefined && { floor_area_m2: config.site.floorArea_m2 }),
   };
 }
 

@@ -72,6 +72,8 @@ export interface Uplink {
   /** Queues a message durably, as the guard admits it; false when the guard refused it whole (counted, never sent). */
   send(message: UplinkMessage): boolean;
   health(): UplinkHealth;
+  /** Messages waiting in the outbox and when the oldest was queued (epoch ms, null when empty). */
+  backlog(): { queued: number; oldestMs: number | null };
 }
 
 export interface UplinkDeps {
@@ -302,6 +304,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
       pump();
       return true;
     },
+    backlog: () => ({ queued: outbox?.size() ?? 0, oldestMs: outbox?.oldestQueuedMs() ?? null }),
     health: () => ({
       connected,
       queued: outbox?.size() ?? 0,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES, type Principal } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
-import { createSiteZone } from '../../summaries/zone.js';
+import { createSiteZone } from '../../lib/zone.js';
 import {
   buildSessionExport, chineseColumns, createSessionSchema, exportFieldNames, type FieldLabelSource, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
   SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type SavedRoster, type Session, type SessionManager,

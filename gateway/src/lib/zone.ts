@@ -5,7 +5,8 @@
  * DST change (Europe/Berlin in March and October); Asia/Shanghai is a fixed +08:00.
  * A fixed offset (`+05:30`, from the deprecated `uplink.utcOffsetMinutes`) is accepted too.
  */
-import { DAY_MS, HOUR_MS } from './window.js';
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 import { gwError } from '../errors.js';
 
 export interface LocalParts { year: number; month: number; day: number; weekday: number; msOfDay: number }
