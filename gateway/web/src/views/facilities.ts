@@ -4,7 +4,7 @@ import { ago, clear, formatValue, h, labelOf } from '../dom.js';
 import { alarmsOf, batteryOf, headline, isOn, roomOccupied } from '../rules.js';
 import type { View } from '../view.js';
 
-export interface TemplateInfo { id: string; name: string; category: string; fields: Array<{ name: string; unit: string | null; alarm: boolean | string[] | null }> }
+export interface TemplateInfo { id: string; name: string; category: string; fields: Array<{ name: string; unit: string | null; role?: string; alarm: boolean | string[] | null }> }
 
 let templateCache: Map<string, TemplateInfo> | undefined;
 export async function templateNames(): Promise<Map<string, TemplateInfo>> {
