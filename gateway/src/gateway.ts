@@ -57,7 +57,11 @@ export interface Gateway {
 const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
 const SWEEP_EVERY_MS = 5_000;
 
-export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Named in config problems. */ configFile?: string }): Gateway {
+export function createGateway(config: GatewayConfig, deps: {
+  log: Logger; /** Named in config problems. */ configFile?: string;
+  /** Shorter summary windows than `uplink.windowSeconds` (the demo closes one every few seconds). */
+  summaryWindow?: { windowSeconds: number; graceSeconds: number };
+}): Gateway {
   const log = deps.log;
   // Refuses an open config unless it says `insecure: true` (the same check as `config check`).
   const openParts = checkStartable(config);
@@ -86,7 +90,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   const store = metrics.instrumentStore(createStore(config, paths, log, templates), config.store.kind);
   const summaryStore = createSummaryStore({ path: paths.summariesDb }, { log });
   // Pseudonymizer, summaries, the uplink guard and (when configured) the uplink to the school hub.
-  const school = createSchoolUplink({ config, paths }, {
+  const school = createSchoolUplink({ config, paths, ...(deps.summaryWindow && { summaryWindow: deps.summaryWindow }) }, {
     log, templates,
     onMessage: (m) => summaryStore.push(m),
     placeOf: (id) => registry.get(id),

@@ -67,7 +67,7 @@ export interface SchoolUplinkDeps {
   placeOf?(device: string): { room?: string; building?: string } | undefined;
 }
 
-export function createSchoolUplink(options: { config: GatewayConfig; paths: SchoolUplinkPaths }, deps: SchoolUplinkDeps): SchoolUplink {
+export function createSchoolUplink(options: { config: GatewayConfig; paths: SchoolUplinkPaths; summaryWindow?: Pick<SummariesOptions, 'windowSeconds' | 'graceSeconds'> }, deps: SchoolUplinkDeps): SchoolUplink {
   const { config, paths } = options;
   const pseudonymizer = createPseudonymizer({ keyFile: paths.pseudonymKeyFile }, { log: deps.log });
   const names = createOutboundNames({ site: config.site.id }, {
@@ -82,7 +82,7 @@ export function createSchoolUplink(options: { config: GatewayConfig; paths: Scho
     topicPrefix: u.topicPrefix, outboxPath: paths.uplinkOutbox, maxMessages: u.outboxMaxMessages,
     hubAck: u.hubAck, ackTimeoutMs: u.ackTimeoutSeconds * 1000,
   }, { log: deps.log, guard });
-  const summaries = createSummaries(summariesOptionsFrom(config, paths), {
+  const summaries = createSummaries({ ...summariesOptionsFrom(config, paths), ...options.summaryWindow }, {
     log: deps.log,
     names,
     emit(m) {
