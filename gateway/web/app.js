@@ -199,6 +199,12 @@ function counterIncrements(buckets) {
   }
   return out;
 }
+function niceStep(max2, ticks2 = 4) {
+  if (!(max2 > 0) || !Number.isFinite(max2)) return 1;
+  const raw = max2 / ticks2;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * p >= raw - 1e-12) ?? 10) * p;
+}
 
 // node_modules/uplot/dist/uPlot.esm.js
 var FEAT_TIME = true;
@@ -4967,26 +4973,23 @@ function deviceView(id) {
 var W = 560;
 var H = 180;
 var PAD = { l: 44, r: 12, t: 12, b: 26 };
-function fmt2(v, step = 0) {
-  const a = Math.abs(v);
-  if (a >= 1e3 && step >= 100) return `${(v / 1e3).toFixed(1)}k`;
-  const decimals = step > 0 ? Math.min(4, Math.max(0, 1 - Math.floor(Math.log10(step)))) : a >= 100 ? 0 : a >= 10 ? 1 : 2;
-  return v.toFixed(decimals);
-}
 function barChart(bars2, opts) {
   const box = h("figure", { class: "chart" }, h("figcaption", {}, opts.label));
-  const max2 = Math.max(1e-9, ...bars2.map((b) => b.v));
+  const step = niceStep(Math.max(0, ...bars2.map((b) => b.v)));
+  const ticks2 = Math.max(1, Math.ceil(Math.max(0, ...bars2.map((b) => b.v)) / step - 1e-9));
+  const max2 = step * ticks2;
+  const labels = tickLabels(Array.from({ length: ticks2 + 1 }, (_2, i) => i * step), step);
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", role: "img", "aria-label": opts.label });
   const slot = (W - PAD.l - PAD.r) / Math.max(1, bars2.length);
   const y = (v) => PAD.t + (1 - v / max2) * (H - PAD.t - PAD.b);
-  for (let i = 0; i <= 4; i++) {
-    const v = max2 * i / 4;
-    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, fmt2(v, max2 / 4)));
+  for (let i = 0; i <= ticks2; i++) {
+    const v = i * step;
+    svg.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: "grid" }), s("text", { x: PAD.l - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, labels[i]));
   }
   bars2.forEach((b, i) => {
     const x0 = PAD.l + i * slot + slot * 0.15;
     const bar = s("rect", { x: x0, y: y(b.v), width: slot * 0.7, height: Math.max(0, y(0) - y(b.v)), rx: 2, fill: opts.color ?? "#0f766e", class: "bar" });
-    bar.append(s("title", {}, `${b.label}: ${fmt2(b.v)} ${opts.unit}`));
+    bar.append(s("title", {}, `${b.label}: ${tickLabels([b.v], step / 10)[0]} ${opts.unit}`));
     svg.append(bar, s("text", { x: x0 + slot * 0.35, y: H - 8, class: "tick", "text-anchor": "middle" }, b.label));
   });
   box.append(svg);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisWidth, counterIncrements, tickDecimals, tickLabels, yRange } from './chart-scale.js';
+import { axisWidth, counterIncrements, niceStep, tickDecimals, tickLabels, yRange } from './chart-scale.js';
 
 describe('chart scale', () => {
   it('keeps a constant or float-noise series flat, centred in ±10 % of its value', () => {
@@ -25,6 +25,14 @@ describe('chart scale', () => {
     expect(tickLabels([19, 19.5, 20], 0.5)).toEqual(['19.0', '19.5', '20.0']);
     expect(tickLabels([10_000, 20_000], 10_000)).toEqual(['10k', '20k']);
     expect(axisWidth(['19.8000'])).toBeGreaterThan(axisWidth(['9.8']));
+  });
+
+  it('picks round tick steps for bars (no 0.0356 axis)', () => {
+    expect(niceStep(0.1424)).toBe(0.05);
+    expect(niceStep(12.3)).toBe(5);
+    expect(niceStep(400)).toBe(100);
+    expect(niceStep(0)).toBe(1);
+    expect(tickLabels([0, 0.05, 0.1, 0.15], niceStep(0.1424))).toEqual(['0.00', '0.05', '0.10', '0.15']);
   });
 
   it('turns a cumulative counter into increments per bucket, a reset never negative', () => {

@@ -60,3 +60,11 @@ export function counterIncrements(buckets: readonly Bucket[]): Array<{ ts: numbe
   }
   return out;
 }
+
+/** A round tick step (1, 2 or 5 × 10^k) that splits 0…max into at most `ticks` steps. */
+export function niceStep(max: number, ticks = 4): number {
+  if (!(max > 0) || !Number.isFinite(max)) return 1;
+  const raw = max / ticks;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * p >= raw - 1e-12) ?? 10) * p;
+}
