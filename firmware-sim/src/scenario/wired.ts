@@ -57,7 +57,11 @@ function setRaw32(regs: Uint16Array, addr: number, raw: number, order: 'ABCD' | 
  */
 export type WiredLinks = 'pty' | 'tcp';
 
-export function createWiredSchool(deps: { plan: SchoolPlan; scenario: Scenario; tally: Tally; ptyDir?: string; links?: WiredLinks }): WiredSchool {
+export function createWiredSchool(deps: {
+  plan: SchoolPlan; scenario: Scenario; tally: Tally; ptyDir?: string; links?: WiredLinks;
+  /** The Modbus devices' clock (meters integrate power over it); default real time. */
+  now?: () => number;
+}): WiredSchool {
   const overTcp = deps.links === 'tcp';
   const { plan, scenario, tally } = deps;
   const servers = new Map<string, ModbusSimServer>();
@@ -82,12 +86,12 @@ export function createWiredSchool(deps: { plan: SchoolPlan; scenario: Scenario; 
         const units = plan.devices.filter((d) => d.bus === bus).map((d) => ({ unitId: d.unitId!, template: d.template as ModbusSimTemplate, seed: d.unitId! * 31 + bus.length }));
         let server: ModbusSimServer;
         if (kind === 'tcp' || overTcp) {
-          server = createModbusSimServer({ transport: 'tcp', host: '127.0.0.1', port: 0, units });
+          server = createModbusSimServer({ transport: 'tcp', host: '127.0.0.1', port: 0, units, ...(deps.now && { now: deps.now }) });
         } else {
           const pty = await openPtyPair(dir!, bus);
           ptys.push(pty);
           busPaths.set(bus, pty.gateway);
-          server = createModbusSimServer({ transport: 'rtu', path: pty.sim, units });
+          server = createModbusSimServer({ transport: 'rtu', path: pty.sim, units, ...(deps.now && { now: deps.now }) });
         }
         await server.start();
         servers.set(bus, server);

@@ -68,7 +68,8 @@ export async function startDemo(config: GatewayConfig, options: DemoOptions, dep
   const log = deps.log;
   const sim = await (deps.loadSimulators ?? loadSimulators)();
   const scenario = sim.loadDemoScenario();
-  const run = sim.createScenarioRun(scenario, { links: 'tcp', loop: true, durationMs: FOREVER_MS });
+  // Meters on the school clock: the District view shows a school's kWh, not a trickle, from the first minute.
+  const run = sim.createScenarioRun(scenario, { links: 'tcp', loop: true, durationMs: FOREVER_MS, meterClock: 'school' });
   const fragment = await run.prepare().catch(async (err: unknown) => { await run.stop(); throw err; });
 
   // Bands carry no student in the plan: the PE class's students, in band order.

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../kit/index.js';
+import { launchChromium, repoRoot, testOutputDir } from '../kit/index.js';
 import { makeTempDir, spawnTracked, waitUntil, type TrackedProcess } from '../kit/processes.js';
 
 const cli = join(repoRoot, 'gateway', 'dist', 'cli.js');
@@ -92,6 +92,24 @@ describe('the demo school (start --simulate)', () => {
     // No student name in the gateway's log.
     expect(proc.outputTail()).not.toMatch(/子涵|雨桐|可馨/);
     console.info(`demo: first seen after start (ms) ${JSON.stringify(seenAt)}`);
+  });
+
+  it('fills the Teacher and District views in chromium', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.goto(`${base}/#/teacher`);
+      await expect.poll(() => page.locator('#sessions li.session').count(), { timeout: 20_000 }).toBe(2);
+      await expect.poll(async () => Number(await page.locator('#session-captured .stat-value').textContent()), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(await page.locator('#roster tbody tr').count()).toBe(30);
+      await page.screenshot({ path: join(testOutputDir('web'), 'demo-teacher.png'), fullPage: true });
+      await page.goto(`${base}/#/district`);
+      await page.locator('#district-charts [data-metric="energy_kwh"]').waitFor({ timeout: 30_000 });
+      expect(Number(await page.locator('#district-kwh .stat-value').textContent())).toBeGreaterThan(0);
+      await page.screenshot({ path: join(testOutputDir('web'), 'demo-district.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });
 
