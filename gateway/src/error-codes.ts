@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   GW_ERR_HUB_CONNECT: { message: 'no connection to the hub broker' },
   GW_ERR_HUB_INFLUX_UNAVAILABLE: { message: 'the district InfluxDB did not answer', status: 503 },
   GW_ERR_HUB_UNKNOWN_SITE: { message: 'no such school at this hub', status: 404 },
+  GW_ERR_SIMULATOR_MISSING: { message: '--simulate needs the simulators (@campus-gateway/firmware-sim), which are not installed here' },
   // components at run time (a bug or a stop in progress when they surface)
   GW_ERR_NOT_STARTED: { message: 'gateway is not started' },
   GW_ERR_STORE_CLOSED: { message: 'the store is not started' },

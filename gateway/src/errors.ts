@@ -73,6 +73,8 @@ export const startErrors = {
     new StartError('GW_ERR_INFLUX_URL_CREDENTIALS', `${keys}.url carries a user or password: put them in ${keys}.username and ${keys}.password (a URL ends up in logs and is refused by fetch)`),
   influxRefused: (target: string, answer: string) =>
     new StartError('GW_ERR_INFLUX_REFUSED', `InfluxDB at ${target} refused an empty write (${answer}): is the URL InfluxDB's HTTP API?`),
+  simulatorMissing: (why: string) =>
+    new StartError('GW_ERR_SIMULATOR_MISSING', `--simulate needs the simulators (@campus-gateway/firmware-sim), which are not installed here (${why}): run the demo from a checkout (npm install, npm start), or start without --simulate`),
   hubConnect: (url: string, seconds: number) =>
     new StartError('GW_ERR_HUB_CONNECT', `no connection to the hub broker ${url} within ${seconds} s`),
 };

@@ -75,7 +75,11 @@ export interface Gateway {
 const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
 const SWEEP_EVERY_MS = 5_000;
 
-export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Named in config problems. */ configFile?: string }): Gateway {
+export function createGateway(config: GatewayConfig, deps: {
+  log: Logger; /** Named in config problems. */ configFile?: string;
+  /** Shorter summary windows than `uplink.windowSeconds` (the demo closes one every few seconds). */
+  summaryWindow?: { windowSeconds: number; graceSeconds: number };
+}): Gateway {
   const log = deps.log;
   // Refuses an open config unless it says `insecure: true` (the same check as `config check`).
   const openParts = checkStartable(config);
@@ -111,7 +115,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   const guard = createUplinkGuard({ names }, { log });
   const uplinkOptions = uplinkOptionsFrom(config, paths);
   const uplink = uplinkOptions && createUplink(uplinkOptions, { log, guard });
-  const summaries = createSummaries(summariesOptionsFrom(config, paths), {
+  const summaries = createSummaries({ ...summariesOptionsFrom(config, paths), ...deps.summaryWindow }, {
     log, names,
     templates: () => templates.list(),
     emit(m) {

@@ -31,7 +31,7 @@ function packageOf(specifier: string): string | undefined {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
-type Manifest = { name: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+type Manifest = { name: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; devDependencies?: Record<string, string> };
 const read = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Manifest;
 const rootManifest = read(join(root, 'package.json'));
 const shared = new Set(Object.keys(rootManifest.devDependencies ?? {}));
@@ -39,7 +39,7 @@ const NODE_BUILTINS = new Set(['fs', 'path', 'url', 'os', 'crypto', 'events', 's
 
 describe.each(['gateway', 'firmware-sim', 'device-templates', 'dashboards'])('%s/package.json', (workspace) => {
   const manifest = read(join(root, workspace, 'package.json'));
-  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]);
+  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]);
   const used = new Map<string, string>();
   for (const file of files(join(root, workspace))) {
     for (const m of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {

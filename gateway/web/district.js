@@ -98,6 +98,11 @@ var en = {
   "range.1h": "1 h",
   "range.6h": "6 h",
   "range.24h": "24 h",
+  "range.7d": "7 d",
+  "chart.min": "min",
+  "chart.max": "max",
+  "chart.bucketLegend": "{label} / bucket",
+  "chart.perBucket": " per bucket",
   "district.title": "Energy and usage",
   "district.window": "last {days} days, from the site's summaries",
   "district.hubLink": "All schools on the district hub →",
@@ -188,7 +193,53 @@ var en = {
   "error.GW_ERR_NOT_FOUND": "Not found.",
   "error.GW_ERR_INTERNAL": "The gateway failed to do this; the school's IT administrator can find why in its log.",
   "error.http": "The gateway answered with an error (HTTP {status}).",
-  "error.network": "The gateway cannot be reached."
+  "error.network": "The gateway cannot be reached.",
+  // The hub's district page (src/district).
+  "hub.title": "District campus platform",
+  "hub.schools": "Schools",
+  "hub.silent": "Silent schools",
+  "hub.devicesOnline": "Devices online",
+  "hub.devicesOffline": "Devices offline",
+  "hub.activeAlarms": "Active alarms",
+  "hub.updated": "Updated",
+  "hub.school": "School",
+  "hub.status": "Status",
+  "hub.ok": "ok",
+  "hub.silentPill": "silent",
+  "hub.today": "Energy today",
+  "hub.thisWeek": "This week",
+  "hub.lastWeek": "Last week",
+  "hub.change": "Change",
+  "hub.perStudent": "kWh / student",
+  "hub.perM2": "kWh / m²",
+  "hub.leftOn": "Lights left on (min)",
+  "hub.board": "Smart-board (h)",
+  "hub.co2": "CO₂ > 1000 ppm (min)",
+  "hub.online": "Online/offline",
+  "hub.backlog": "Backlog",
+  "hub.export": "Export",
+  "hub.lastAlarm": "Last alarm",
+  "hub.none": "none",
+  "hub.rankTitle": "Energy per student this week",
+  "hub.rankNote": "This week's energy ÷ students; schools without a student count rank by m² or not at all",
+  "hub.dailyTitle": "Energy per day (kWh)",
+  "hub.buildingsTitle": "Energy per building this week (kWh)",
+  "hub.alarmsTitle": "Alarms across schools (live)",
+  "hub.silentTitle": "Silent schools",
+  "hub.noSilent": "Every school is reporting",
+  "hub.raised": "raised",
+  "hub.cleared": "cleared",
+  "hub.building": "Building",
+  "hub.noData": "No data yet",
+  "hub.tokenPrompt": "A district or admin token",
+  "hub.tokenSave": "Sign in",
+  "hub.lang": "中文",
+  "hub.since": "Last message",
+  "hub.kwh": "kWh",
+  "hub.kwhPerM2": "kWh/m²",
+  "hub.csv": "CSV",
+  "hub.weekNote": "This week = the last 7 days, last week = the 7 before",
+  "hub.loadError": "Could not load"
 };
 
 // gateway/web/src/i18n/zh-CN.ts
@@ -288,6 +339,11 @@ var zhCN = {
   "range.1h": "1 小时",
   "range.6h": "6 小时",
   "range.24h": "24 小时",
+  "range.7d": "7 天",
+  "chart.min": "最小",
+  "chart.max": "最大",
+  "chart.bucketLegend": "{label}（每时段）",
+  "chart.perBucket": "（每时段）",
   "district.title": "能耗与使用情况",
   "district.window": "最近 {days} 天，来自本校的汇总数据",
   "district.hubLink": "在区级平台查看所有学校 →",
@@ -378,7 +434,53 @@ var zhCN = {
   "error.GW_ERR_NOT_FOUND": "未找到。",
   "error.GW_ERR_INTERNAL": "网关未能完成此操作；学校的信息管理员可在日志中查看原因。",
   "error.http": "网关返回了错误（HTTP {status}）。",
-  "error.network": "无法连接网关。"
+  "error.network": "无法连接网关。",
+  // The hub's district page (src/district).
+  "hub.title": "区域智慧校园平台",
+  "hub.schools": "学校",
+  "hub.silent": "失联学校",
+  "hub.devicesOnline": "在线设备",
+  "hub.devicesOffline": "离线设备",
+  "hub.activeAlarms": "未解除告警",
+  "hub.updated": "更新于",
+  "hub.school": "学校",
+  "hub.status": "状态",
+  "hub.ok": "正常",
+  "hub.silentPill": "失联",
+  "hub.today": "今日用电",
+  "hub.thisWeek": "本周用电",
+  "hub.lastWeek": "上周用电",
+  "hub.change": "环比",
+  "hub.perStudent": "人均 (kWh/人)",
+  "hub.perM2": "单位面积 (kWh/m²)",
+  "hub.leftOn": "课后亮灯 (分钟)",
+  "hub.board": "智慧黑板 (小时)",
+  "hub.co2": "CO₂>1000ppm (分钟)",
+  "hub.online": "在线/离线",
+  "hub.backlog": "待上传",
+  "hub.export": "导出",
+  "hub.lastAlarm": "最近告警",
+  "hub.none": "无",
+  "hub.rankTitle": "本周人均用电排名",
+  "hub.rankNote": "按本周用电 ÷ 学生数；未配置学生数的学校按单位面积或不参与排名",
+  "hub.dailyTitle": "每日用电 (kWh)",
+  "hub.buildingsTitle": "各楼栋本周用电 (kWh)",
+  "hub.alarmsTitle": "全区告警 (实时)",
+  "hub.silentTitle": "失联学校",
+  "hub.noSilent": "所有学校均在线",
+  "hub.raised": "告警",
+  "hub.cleared": "解除",
+  "hub.building": "楼栋",
+  "hub.noData": "暂无数据",
+  "hub.tokenPrompt": "请输入区域或管理员令牌",
+  "hub.tokenSave": "登录",
+  "hub.lang": "English",
+  "hub.since": "最后消息",
+  "hub.kwh": "kWh",
+  "hub.kwhPerM2": "kWh/m²",
+  "hub.csv": "CSV",
+  "hub.weekNote": "本周 = 近 7 天，上周 = 之前 7 天",
+  "hub.loadError": "读取失败"
 };
 
 // gateway/web/src/i18n/index.ts
@@ -526,104 +628,13 @@ function rank(rows) {
 }
 
 // gateway/web/src/district/i18n.ts
-var MESSAGES = {
-  "zh-CN": {
-    title: "区域智慧校园平台",
-    schools: "学校",
-    silent: "失联学校",
-    devicesOnline: "在线设备",
-    devicesOffline: "离线设备",
-    activeAlarms: "未解除告警",
-    updated: "更新于",
-    school: "学校",
-    status: "状态",
-    ok: "正常",
-    silentPill: "失联",
-    today: "今日用电",
-    thisWeek: "本周用电",
-    lastWeek: "上周用电",
-    change: "环比",
-    perStudent: "人均 (kWh/人)",
-    perM2: "单位面积 (kWh/m²)",
-    leftOn: "课后亮灯 (分钟)",
-    board: "智慧黑板 (小时)",
-    co2: "CO₂>1000ppm (分钟)",
-    online: "在线/离线",
-    backlog: "待上传",
-    export: "导出",
-    lastAlarm: "最近告警",
-    none: "无",
-    rankTitle: "本周人均用电排名",
-    rankNote: "按本周用电 ÷ 学生数；未配置学生数的学校按单位面积或不参与排名",
-    dailyTitle: "每日用电 (kWh)",
-    buildingsTitle: "各楼栋本周用电 (kWh)",
-    alarmsTitle: "全区告警 (实时)",
-    silentTitle: "失联学校",
-    noSilent: "所有学校均在线",
-    raised: "告警",
-    cleared: "解除",
-    building: "楼栋",
-    noData: "暂无数据",
-    tokenPrompt: "请输入区域或管理员令牌",
-    tokenSave: "登录",
-    lang: "English",
-    since: "最后消息",
-    kwh: "kWh",
-    weekNote: "本周 = 近 7 天，上周 = 之前 7 天",
-    loadError: "读取失败"
-  },
-  en: {
-    title: "District campus platform",
-    schools: "Schools",
-    silent: "Silent schools",
-    devicesOnline: "Devices online",
-    devicesOffline: "Devices offline",
-    activeAlarms: "Active alarms",
-    updated: "Updated",
-    school: "School",
-    status: "Status",
-    ok: "ok",
-    silentPill: "silent",
-    today: "Energy today",
-    thisWeek: "This week",
-    lastWeek: "Last week",
-    change: "Change",
-    perStudent: "kWh / student",
-    perM2: "kWh / m²",
-    leftOn: "Lights left on (min)",
-    board: "Smart-board (h)",
-    co2: "CO₂ > 1000 ppm (min)",
-    online: "Online/offline",
-    backlog: "Backlog",
-    export: "Export",
-    lastAlarm: "Last alarm",
-    none: "none",
-    rankTitle: "Energy per student this week",
-    rankNote: "This week's energy ÷ students; schools without a student count rank by m² or not at all",
-    dailyTitle: "Energy per day (kWh)",
-    buildingsTitle: "Energy per building this week (kWh)",
-    alarmsTitle: "Alarms across schools (live)",
-    silentTitle: "Silent schools",
-    noSilent: "Every school is reporting",
-    raised: "raised",
-    cleared: "cleared",
-    building: "Building",
-    noData: "No data yet",
-    tokenPrompt: "A district or admin token",
-    tokenSave: "Sign in",
-    lang: "中文",
-    since: "Last message",
-    kwh: "kWh",
-    weekNote: "This week = the last 7 days, last week = the 7 before",
-    loadError: "Could not load"
-  }
-};
+var CATALOGS2 = { "zh-CN": zhCN, en };
 function pickLang(query2, stored) {
   const want = query2.get("lang") ?? stored;
   return want === "en" ? "en" : "zh-CN";
 }
 function translator(lang2) {
-  return (key) => MESSAGES[lang2][key];
+  return (key) => CATALOGS2[lang2][key];
 }
 
 // gateway/web/src/district/main.ts
@@ -632,7 +643,7 @@ var big = query.get("screen") === "big";
 var lang = pickLang(query, localStorage.getItem("campus-district-lang"));
 var t2 = translator(lang);
 document.documentElement.lang = lang;
-document.title = t2("title");
+document.title = t2("hub.title");
 if (big) document.body.classList.add("big");
 var root = document.getElementById("district");
 var nf = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
@@ -642,12 +653,12 @@ var fmtRatio = (v) => v === null || v === void 0 ? "–" : nf3.format(v);
 var timeOf = (iso, tz2) => new Intl.DateTimeFormat(lang, { timeZone: tz2, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).format(Date.parse(iso));
 var tz = "Asia/Shanghai";
 function tokenForm() {
-  const input = h("input", { type: "password", id: "token", placeholder: t2("tokenPrompt") });
+  const input = h("input", { type: "password", id: "token", placeholder: t2("hub.tokenPrompt") });
   return h("form", { class: "card token", onsubmit: (e) => {
     e.preventDefault();
     setToken(input.value.trim());
     void refresh();
-  } }, input, h("button", { type: "submit" }, t2("tokenSave")));
+  } }, input, h("button", { type: "submit" }, t2("hub.tokenSave")));
 }
 function schoolRows(o) {
   const days = lastDays(14, o.time_zone);
@@ -677,11 +688,11 @@ function kpis(o, alarms2) {
   return h(
     "div",
     { class: "kpis" },
-    tile(t2("schools"), o.schools.length),
-    tile(t2("silent"), o.schools.filter((s) => s.silent).length, "bad"),
-    tile(t2("devicesOnline"), online, "good"),
-    tile(t2("devicesOffline"), offline, "warn"),
-    tile(t2("activeAlarms"), [...open.values()].filter((s) => s === "raised").length, "bad")
+    tile(t2("hub.schools"), o.schools.length),
+    tile(t2("hub.silent"), o.schools.filter((s) => s.silent).length, "bad"),
+    tile(t2("hub.devicesOnline"), online, "good"),
+    tile(t2("hub.devicesOffline"), offline, "warn"),
+    tile(t2("hub.activeAlarms"), [...open.values()].filter((s) => s === "raised").length, "bad")
   );
 }
 function schoolsTable(o, rows) {
@@ -690,7 +701,7 @@ function schoolsTable(o, rows) {
   return h("div", { class: "card" }, h(
     "table",
     { class: "table", id: "schools" },
-    h("thead", {}, h("tr", {}, ...[t2("school"), t2("status"), t2("today"), t2("thisWeek"), t2("lastWeek"), t2("change"), t2("perStudent"), t2("perM2"), t2("leftOn"), t2("board"), t2("co2"), t2("online"), t2("backlog"), t2("lastAlarm"), big ? null : t2("export")].filter((x) => x !== null).map((x, i) => h("th", { class: i >= 2 && i <= 12 ? "num" : "" }, x)))),
+    h("thead", {}, h("tr", {}, ...[t2("hub.school"), t2("hub.status"), t2("hub.today"), t2("hub.thisWeek"), t2("hub.lastWeek"), t2("hub.change"), t2("hub.perStudent"), t2("hub.perM2"), t2("hub.leftOn"), t2("hub.board"), t2("hub.co2"), t2("hub.online"), t2("hub.backlog"), t2("hub.lastAlarm"), big ? null : t2("hub.export")].filter((x) => x !== null).map((x, i) => h("th", { class: i >= 2 && i <= 12 ? "num" : "" }, x)))),
     h("tbody", {}, ...rows.map((r) => {
       const s = byId.get(r.id);
       const f = o.facts[r.id];
@@ -699,7 +710,7 @@ function schoolsTable(o, rows) {
         "tr",
         { "data-site": r.id },
         h("td", {}, r.name),
-        h("td", {}, h("span", { class: `pill ${r.silent ? "degraded" : "ok"}` }, r.silent ? t2("silentPill") : t2("ok"))),
+        h("td", {}, h("span", { class: `pill ${r.silent ? "degraded" : "ok"}` }, r.silent ? t2("hub.silentPill") : t2("hub.ok"))),
         h("td", { class: "num" }, fmt(r.today)),
         h("td", { class: "num energy-week" }, fmt(round(r.thisWeek.energy_kwh))),
         h("td", { class: "num" }, fmt(round(r.lastWeekKwh))),
@@ -711,8 +722,8 @@ function schoolsTable(o, rows) {
         h("td", { class: "num" }, fmt(round(r.thisWeek.co2_high_min))),
         h("td", { class: "num" }, `${fmt(f?.devices_online)} / ${fmt(f?.devices_offline)}`),
         h("td", { class: "num" }, fmt(s.outbox?.queued)),
-        h("td", {}, s.last_alarm ? `${s.last_alarm.template} ${s.last_alarm.alarm} (${t2(s.last_alarm.state === "raised" ? "raised" : "cleared")})` : t2("none")),
-        big ? null : h("td", {}, h("a", { href: `/api/district/export.csv?site=${encodeURIComponent(r.id)}&month=${month}&lang=${lang}`, download: `${r.id}-${month}.csv`, class: "export" }, "CSV"))
+        h("td", {}, s.last_alarm ? `${s.last_alarm.template} ${s.last_alarm.alarm} (${t2(s.last_alarm.state === "raised" ? "hub.raised" : "hub.cleared")})` : t2("hub.none")),
+        big ? null : h("td", {}, h("a", { href: `/api/district/export.csv?site=${encodeURIComponent(r.id)}&month=${month}&lang=${lang}`, download: `${r.id}-${month}.csv`, class: "export" }, t2("hub.csv")))
       );
     }))
   ));
@@ -723,48 +734,48 @@ function ranking(rows) {
   return h(
     "div",
     { class: "card" },
-    h("h2", {}, t2("rankTitle")),
-    h("p", { class: "muted small" }, t2("rankNote")),
-    ranked.length === 0 ? h("p", { class: "muted" }, t2("noData")) : h("ol", { class: "rank", id: "rank" }, ...ranked.map((r) => h(
+    h("h2", {}, t2("hub.rankTitle")),
+    h("p", { class: "muted small" }, t2("hub.rankNote")),
+    ranked.length === 0 ? h("p", { class: "muted" }, t2("hub.noData")) : h("ol", { class: "rank", id: "rank" }, ...ranked.map((r) => h(
       "li",
       {},
       h("span", { class: "rank-name" }, r.name),
       h("span", { class: "bar", style: `width:${Math.round((r.perStudent ?? 0) / max * 100)}%` }),
-      h("span", { class: "rank-value" }, r.perStudent !== null ? `${fmtRatio(r.perStudent)} kWh` : `${fmtRatio(r.perM2)} kWh/m²`)
+      h("span", { class: "rank-value" }, r.perStudent !== null ? `${fmtRatio(r.perStudent)} ${t2("hub.kwh")}` : `${fmtRatio(r.perM2)} ${t2("hub.kwhPerM2")}`)
     )))
   );
 }
 function daily(o) {
   const days = lastDays(7, o.time_zone);
-  return h("div", { class: "card wide" }, h("h2", {}, t2("dailyTitle")), h(
+  return h("div", { class: "card wide" }, h("h2", {}, t2("hub.dailyTitle")), h(
     "table",
     { class: "table", id: "daily" },
-    h("thead", {}, h("tr", {}, h("th", {}, t2("school")), ...days.map((d) => h("th", { class: "num" }, d.slice(5))))),
+    h("thead", {}, h("tr", {}, h("th", {}, t2("hub.school")), ...days.map((d) => h("th", { class: "num" }, d.slice(5))))),
     h("tbody", {}, ...o.schools.map((s) => h("tr", {}, h("td", {}, s.name), ...days.map((d) => h("td", { class: "num" }, fmt(o.days[s.id]?.[d]?.energy_kwh))))))
   ));
 }
 function buildings(o) {
   const week = lastDays(7, o.time_zone);
   const items = o.schools.map((s) => ({ school: s.name, buildings: Object.entries(o.buildings[s.id] ?? {}).map(([b, byDay]) => ({ b, kwh: round(week.reduce((n, d) => n + (byDay[d] ?? 0), 0)) })) })).filter((i) => i.buildings.length > 0);
-  return h("div", { class: "card" }, h("h2", {}, t2("buildingsTitle")), items.length === 0 ? h("p", { class: "muted" }, t2("noData")) : h("table", { class: "table", id: "buildings" }, h("tbody", {}, ...items.map((i) => h(
+  return h("div", { class: "card" }, h("h2", {}, t2("hub.buildingsTitle")), items.length === 0 ? h("p", { class: "muted" }, t2("hub.noData")) : h("table", { class: "table", id: "buildings" }, h("tbody", {}, ...items.map((i) => h(
     "tr",
     {},
     h("td", {}, i.school),
-    h("td", {}, ...i.buildings.map((b) => h("span", { class: "chip" }, `${t2("building")} ${b.b} `, h("b", {}, fmt(b.kwh)))))
+    h("td", {}, ...i.buildings.map((b) => h("span", { class: "chip" }, `${t2("hub.building")} ${b.b} `, h("b", {}, fmt(b.kwh)))))
   )))));
 }
 function alarmsCard(o, alarms2) {
   const names = new Map(o.schools.map((s) => [s.id, s.name]));
-  return h("div", { class: "card" }, h("h2", {}, t2("alarmsTitle")), alarms2.length === 0 ? h("p", { class: "muted" }, t2("none")) : h("ul", { class: "alarms", id: "alarms" }, ...alarms2.slice(0, big ? 12 : 30).map((a) => h(
+  return h("div", { class: "card" }, h("h2", {}, t2("hub.alarmsTitle")), alarms2.length === 0 ? h("p", { class: "muted" }, t2("hub.none")) : h("ul", { class: "alarms", id: "alarms" }, ...alarms2.slice(0, big ? 12 : 30).map((a) => h(
     "li",
     { class: a.state },
-    h("span", { class: `pill ${a.state === "raised" ? "degraded" : "ok"}` }, t2(a.state)),
+    h("span", { class: `pill ${a.state === "raised" ? "degraded" : "ok"}` }, t2(a.state === "raised" ? "hub.raised" : "hub.cleared")),
     ` ${timeOf(a.at, tz)} · ${names.get(a.site) ?? a.site} · ${a.template} ${a.alarm}${a.room ? ` · ${a.room}` : ""}`
   ))));
 }
 function silentCard(o) {
   const silent = o.schools.filter((s) => s.silent);
-  return h("div", { class: "card" }, h("h2", {}, t2("silentTitle")), silent.length === 0 ? h("p", { class: "muted" }, t2("noSilent")) : h("ul", { id: "silent" }, ...silent.map((s) => h("li", {}, `${s.name} · ${t2("since")}: ${s.last_received_at ? timeOf(s.last_received_at, tz) : t2("none")}`))));
+  return h("div", { class: "card" }, h("h2", {}, t2("hub.silentTitle")), silent.length === 0 ? h("p", { class: "muted" }, t2("hub.noSilent")) : h("ul", { id: "silent" }, ...silent.map((s) => h("li", {}, `${s.name} · ${t2("hub.since")}: ${s.last_received_at ? timeOf(s.last_received_at, tz) : t2("hub.none")}`))));
 }
 var overview;
 var alarms = [];
@@ -774,13 +785,13 @@ function render() {
   const head = h(
     "header",
     { class: "district-head" },
-    h("h1", {}, h("span", { class: "logo" }), t2("title")),
-    h("span", { class: "muted small", id: "updated" }, `${t2("updated")} ${timeOf((/* @__PURE__ */ new Date()).toISOString(), tz)} · ${t2("weekNote")}`),
+    h("h1", {}, h("span", { class: "logo" }), t2("hub.title")),
+    h("span", { class: "muted small", id: "updated" }, `${t2("hub.updated")} ${timeOf((/* @__PURE__ */ new Date()).toISOString(), tz)} · ${t2("hub.weekNote")}`),
     big ? null : h("a", { href: "#", class: "lang", onclick: (e) => {
       e.preventDefault();
       localStorage.setItem("campus-district-lang", lang === "en" ? "zh-CN" : "en");
       location.search = "";
-    } }, t2("lang"))
+    } }, t2("hub.lang"))
   );
   clear(root, head, kpis(overview, alarms), schoolsTable(overview, rank(rows)), h("div", { class: "district-grid" }, ranking(rows), alarmsCard(overview, alarms), daily(overview), buildings(overview), silentCard(overview)));
   root.dataset.ready = "true";
@@ -793,7 +804,7 @@ async function refresh() {
     render();
   } catch (err) {
     if (err instanceof AuthRequired) clear(root, tokenForm());
-    else clear(root, h("p", { class: "card" }, `${t2("loadError")}: ${err.message}`));
+    else clear(root, h("p", { class: "card" }, `${t2("hub.loadError")}: ${err.message}`));
   }
 }
 async function pollAlarms(draw = true) {

@@ -1,8 +1,8 @@
 /**
  * The dashboard's files and the headers every response carries.
  *
- * Only the built dashboard is served, by name: `index.html`, the bundle `app.js`
- * and `style.css`. Everything else under gateway/web (README.md, build.mjs,
+ * Only the built dashboard is served, by name: `index.html`, the bundle `app.js`,
+ * `style.css` and the chart library's `uplot.css`. Everything else under gateway/web (README.md, build.mjs,
  * tsconfig.json, the TypeScript sources) answers 404 like any unknown path.
  *
  * The security headers are four fixed strings, so they are set here rather than
@@ -34,6 +34,7 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/index.html': 'index.html',
   '/app.js': 'app.js',
   '/style.css': 'style.css',
+  '/uplot.css': 'uplot.css',
 };
 
 /** Adds SECURITY_HEADERS to every response: routes, errors, 404s. Register before the routes. */

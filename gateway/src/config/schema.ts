@@ -113,7 +113,7 @@ export const modbusAdapterSchema = z.strictObject({
 });
 
 export const serialAdapterSchema = z.strictObject({
-  path: z.string().describe('Serial port, e.g. /dev/ttyUSB0 (a missing one is a warning: USB adapters get plugged in later).'),
+  path: z.string().describe('Serial port, e.g. /dev/ttyUSB0 (a missing one is a warning: USB adapters get plugged in later), or `tcp://host:port` of a serial device server in raw TCP mode (ser2net, NPort).'),
   baudRate: z.number().int().positive().optional().describe('Serial speed; default: the template\'s.'),
   template: templateId,
   deviceId: deviceId.describe('The id its readings are stored under.'),

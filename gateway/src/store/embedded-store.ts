@@ -170,11 +170,12 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
           .all(path, q.device, q.from, q.to, path) as { ts: number; v: FieldValue }[];
         return rows.map((r) => ({ ts: r.ts, value: r.v }));
       }
-      const rows = db.prepare(`SELECT CAST(ts / ? AS INTEGER) * ? AS bucket, avg(json_extract(fields, ?)) AS v FROM readings
+      const spread = q.spread ? ', min(json_extract(fields, ?)) AS lo, max(json_extract(fields, ?)) AS hi' : '';
+      const rows = db.prepare(`SELECT CAST(ts / ? AS INTEGER) * ? AS bucket, avg(json_extract(fields, ?)) AS v${spread} FROM readings
           WHERE device = ? AND ts >= ? AND ts < ? AND json_type(fields, ?) IN ('integer', 'real', 'true', 'false')
           GROUP BY bucket ORDER BY bucket LIMIT 100000`)
-        .all(q.everyMs, q.everyMs, path, q.device, q.from, q.to, path) as { bucket: number; v: number }[];
-      return rows.map((r) => ({ ts: r.bucket, value: r.v }));
+        .all(q.everyMs, q.everyMs, path, ...(q.spread ? [path, path] : []), q.device, q.from, q.to, path) as { bucket: number; v: number; lo?: number; hi?: number }[];
+      return rows.map((r) => (q.spread ? { ts: r.bucket, value: r.v, min: Number(r.lo), max: Number(r.hi) } : { ts: r.bucket, value: r.v }));
     },
     async seriesTemplates(device, from, to) {
       if (!db) throw gwError('GW_ERR_STORE_CLOSED', 'embedded store is not started');

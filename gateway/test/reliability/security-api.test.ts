@@ -215,7 +215,7 @@ describe('security: the dashboard under its CSP (chromium)', () => {
     await expect.poll(() => page.locator('#site').textContent()).toContain('Test School');
     await page.click('.tile[data-device="aqm-7"]');
     await page.locator('#device-latest [data-field="co2_ppm"]').waitFor();
-    await page.locator('#device-charts svg').first().waitFor({ state: 'attached' });
+    await page.locator('#device-charts figure .uplot canvas').first().waitFor({ state: 'attached' });
     await page.goto(`${gw.base}/#/teacher`);
     await page.locator('#session-form').waitFor();
     await page.goto(`${gw.base}/#/district`);

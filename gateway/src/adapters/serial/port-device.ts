@@ -1,12 +1,11 @@
 /**
- * One serial device on one port: opens the port with the template's framing,
+ * One serial device on one port (or a serial device server's TCP port, line-port.ts): opens it with the template's framing,
  * splits lines (bounded) and hands each line to the sink raw (the pipeline
  * decodes it with the template's grammar). For request/response templates
  * (PJLink projector) it writes the poll commands every interval, one at a time,
  * and hands the cycle's replies in together, to be merged into one reading. When the port disappears (USB unplugged) it is reopened with capped
  * exponential backoff and jitter until it is back.
  */
-import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
 import type { SerialAdapterConfig } from '../../config/schema.js';
 import type { Template } from '../../templates/schema.js';
@@ -14,6 +13,7 @@ import { backoffDelay } from '../../lib/backoff.js';
 import { createLatencyWindow } from '../../lib/latency-window.js';
 import type { AdapterCodec, AdapterSink, DeviceStats, SerialSettings } from '../types.js';
 import { BoundedReadlineParser } from './bounded-readline.js';
+import { createLinePort, type LinePort } from './line-port.js';
 
 export interface PortDeviceDeps {
   log: Logger;
@@ -42,7 +42,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
   const latency = createLatencyWindow();
   const lateness = createLatencyWindow();
   const s = { requests: 0, errors: 0, timeouts: 0, exceptions: 0, polls: 0, overruns: 0, lines: 0, rejected: 0, reconnects: 0, last_error: null as string | null, last_ok_at: null as number | null };
-  let port: SerialPort | undefined;
+  let port: LinePort | undefined;
   let stopped = true;
   let failures = 0;
   let reopenTimer: NodeJS.Timeout | undefined;
@@ -87,10 +87,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
 
   const open = (): Promise<void> => new Promise((resolve) => {
     if (stopped) return resolve();
-    const p = new SerialPort({
-      path: cfg.path, baudRate: cfg.baudRate ?? settings.baudRate, dataBits: settings.dataBits,
-      parity: settings.parity, stopBits: settings.stopBits, autoOpen: false,
-    });
+    const p = createLinePort(cfg.path, cfg.baudRate ?? settings.baudRate, settings);
     const parser = p.pipe(new BoundedReadlineParser(deps.maxLineBytes, { delimiter: settings.delimiter, encoding: 'latin1' }));
     parser.on('data', (line: string) => { if (port === p) onLine(line); });
     parser.on('overflow', (n: number) => reject('bad_line', `dropped ${n} bytes received without a line delimiter (limit ${deps.maxLineBytes})`));

@@ -29,7 +29,7 @@ const big = query.get('screen') === 'big';
 const lang: Lang = pickLang(query, localStorage.getItem('campus-district-lang'));
 const t = translator(lang);
 document.documentElement.lang = lang;
-document.title = t('title');
+document.title = t('hub.title');
 if (big) document.body.classList.add('big');
 const root = document.getElementById('district')!;
 const nf = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
@@ -41,8 +41,8 @@ const timeOf = (iso: string, tz: string) => new Intl.DateTimeFormat(lang, { time
 let tz = 'Asia/Shanghai';
 
 function tokenForm(): HTMLElement {
-  const input = h('input', { type: 'password', id: 'token', placeholder: t('tokenPrompt') });
-  return h('form', { class: 'card token', onsubmit: (e: Event) => { e.preventDefault(); setToken(input.value.trim()); void refresh(); } }, input, h('button', { type: 'submit' }, t('tokenSave')));
+  const input = h('input', { type: 'password', id: 'token', placeholder: t('hub.tokenPrompt') });
+  return h('form', { class: 'card token', onsubmit: (e: Event) => { e.preventDefault(); setToken(input.value.trim()); void refresh(); } }, input, h('button', { type: 'submit' }, t('hub.tokenSave')));
 }
 
 function schoolRows(o: Overview): SchoolRow[] {
@@ -65,44 +65,44 @@ function kpis(o: Overview, alarms: readonly Alarm[]): HTMLElement {
   const open = new Map<string, string>();
   for (const a of [...alarms].reverse()) open.set(`${a.site}|${a.device}|${a.alarm}`, a.state);
   const tile = (label: string, value: number, cls = '') => h('div', { class: `kpi ${cls}` }, h('div', { class: 'kpi-value' }, fmt(value)), h('div', { class: 'kpi-label' }, label));
-  return h('div', { class: 'kpis' }, tile(t('schools'), o.schools.length), tile(t('silent'), o.schools.filter((s) => s.silent).length, 'bad'),
-    tile(t('devicesOnline'), online, 'good'), tile(t('devicesOffline'), offline, 'warn'), tile(t('activeAlarms'), [...open.values()].filter((s) => s === 'raised').length, 'bad'));
+  return h('div', { class: 'kpis' }, tile(t('hub.schools'), o.schools.length), tile(t('hub.silent'), o.schools.filter((s) => s.silent).length, 'bad'),
+    tile(t('hub.devicesOnline'), online, 'good'), tile(t('hub.devicesOffline'), offline, 'warn'), tile(t('hub.activeAlarms'), [...open.values()].filter((s) => s === 'raised').length, 'bad'));
 }
 
 function schoolsTable(o: Overview, rows: readonly SchoolRow[]): HTMLElement {
   const month = lastDays(1, o.time_zone)[0]!.slice(0, 7);
   const byId = new Map(o.schools.map((s) => [s.id, s]));
   return h('div', { class: 'card' }, h('table', { class: 'table', id: 'schools' },
-    h('thead', {}, h('tr', {}, ...[t('school'), t('status'), t('today'), t('thisWeek'), t('lastWeek'), t('change'), t('perStudent'), t('perM2'), t('leftOn'), t('board'), t('co2'), t('online'), t('backlog'), t('lastAlarm'), big ? null : t('export')]
+    h('thead', {}, h('tr', {}, ...[t('hub.school'), t('hub.status'), t('hub.today'), t('hub.thisWeek'), t('hub.lastWeek'), t('hub.change'), t('hub.perStudent'), t('hub.perM2'), t('hub.leftOn'), t('hub.board'), t('hub.co2'), t('hub.online'), t('hub.backlog'), t('hub.lastAlarm'), big ? null : t('hub.export')]
       .filter((x) => x !== null).map((x, i) => h('th', { class: i >= 2 && i <= 12 ? 'num' : '' }, x)))),
     h('tbody', {}, ...rows.map((r) => {
       const s = byId.get(r.id)!;
       const f = o.facts[r.id];
       const ch = change(r.thisWeek.energy_kwh, r.lastWeekKwh);
       return h('tr', { 'data-site': r.id },
-        h('td', {}, r.name), h('td', {}, h('span', { class: `pill ${r.silent ? 'degraded' : 'ok'}` }, r.silent ? t('silentPill') : t('ok'))),
+        h('td', {}, r.name), h('td', {}, h('span', { class: `pill ${r.silent ? 'degraded' : 'ok'}` }, r.silent ? t('hub.silentPill') : t('hub.ok'))),
         h('td', { class: 'num' }, fmt(r.today)), h('td', { class: 'num energy-week' }, fmt(round(r.thisWeek.energy_kwh))), h('td', { class: 'num' }, fmt(round(r.lastWeekKwh))),
         h('td', { class: 'num' }, ch === null ? '–' : `${ch > 0 ? '+' : ''}${ch}%`), h('td', { class: 'num' }, fmtRatio(r.perStudent)), h('td', { class: 'num' }, fmtRatio(r.perM2)),
         h('td', { class: 'num' }, fmt(round(r.thisWeek.left_on_min))), h('td', { class: 'num' }, fmt(round(r.thisWeek.board_on_min / 60))), h('td', { class: 'num' }, fmt(round(r.thisWeek.co2_high_min))),
         h('td', { class: 'num' }, `${fmt(f?.devices_online)} / ${fmt(f?.devices_offline)}`), h('td', { class: 'num' }, fmt(s.outbox?.queued)),
-        h('td', {}, s.last_alarm ? `${s.last_alarm.template} ${s.last_alarm.alarm} (${t(s.last_alarm.state === 'raised' ? 'raised' : 'cleared')})` : t('none')),
-        big ? null : h('td', {}, h('a', { href: `/api/district/export.csv?site=${encodeURIComponent(r.id)}&month=${month}&lang=${lang}`, download: `${r.id}-${month}.csv`, class: 'export' }, 'CSV')));
+        h('td', {}, s.last_alarm ? `${s.last_alarm.template} ${s.last_alarm.alarm} (${t(s.last_alarm.state === 'raised' ? 'hub.raised' : 'hub.cleared')})` : t('hub.none')),
+        big ? null : h('td', {}, h('a', { href: `/api/district/export.csv?site=${encodeURIComponent(r.id)}&month=${month}&lang=${lang}`, download: `${r.id}-${month}.csv`, class: 'export' }, t('hub.csv'))));
     }))));
 }
 
 function ranking(rows: readonly SchoolRow[]): HTMLElement {
   const ranked = rank(rows).filter((r) => r.perStudent !== null || r.perM2 !== null);
   const max = Math.max(...ranked.map((r) => r.perStudent ?? 0), 0.001);
-  return h('div', { class: 'card' }, h('h2', {}, t('rankTitle')), h('p', { class: 'muted small' }, t('rankNote')),
-    ranked.length === 0 ? h('p', { class: 'muted' }, t('noData')) : h('ol', { class: 'rank', id: 'rank' }, ...ranked.map((r) => h('li', {},
+  return h('div', { class: 'card' }, h('h2', {}, t('hub.rankTitle')), h('p', { class: 'muted small' }, t('hub.rankNote')),
+    ranked.length === 0 ? h('p', { class: 'muted' }, t('hub.noData')) : h('ol', { class: 'rank', id: 'rank' }, ...ranked.map((r) => h('li', {},
       h('span', { class: 'rank-name' }, r.name), h('span', { class: 'bar', style: `width:${Math.round(((r.perStudent ?? 0) / max) * 100)}%` }),
-      h('span', { class: 'rank-value' }, r.perStudent !== null ? `${fmtRatio(r.perStudent)} kWh` : `${fmtRatio(r.perM2)} kWh/m²`)))));
+      h('span', { class: 'rank-value' }, r.perStudent !== null ? `${fmtRatio(r.perStudent)} ${t('hub.kwh')}` : `${fmtRatio(r.perM2)} ${t('hub.kwhPerM2')}`)))));
 }
 
 function daily(o: Overview): HTMLElement {
   const days = lastDays(7, o.time_zone);
-  return h('div', { class: 'card wide' }, h('h2', {}, t('dailyTitle')), h('table', { class: 'table', id: 'daily' },
-    h('thead', {}, h('tr', {}, h('th', {}, t('school')), ...days.map((d) => h('th', { class: 'num' }, d.slice(5))))),
+  return h('div', { class: 'card wide' }, h('h2', {}, t('hub.dailyTitle')), h('table', { class: 'table', id: 'daily' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('hub.school')), ...days.map((d) => h('th', { class: 'num' }, d.slice(5))))),
     h('tbody', {}, ...o.schools.map((s) => h('tr', {}, h('td', {}, s.name), ...days.map((d) => h('td', { class: 'num' }, fmt(o.days[s.id]?.[d]?.energy_kwh))))))));
 }
 
@@ -110,22 +110,22 @@ function buildings(o: Overview): HTMLElement {
   const week = lastDays(7, o.time_zone);
   const items = o.schools.map((s) => ({ school: s.name, buildings: Object.entries(o.buildings[s.id] ?? {}).map(([b, byDay]) => ({ b, kwh: round(week.reduce((n, d) => n + (byDay[d] ?? 0), 0)) })) }))
     .filter((i) => i.buildings.length > 0);
-  return h('div', { class: 'card' }, h('h2', {}, t('buildingsTitle')), items.length === 0 ? h('p', { class: 'muted' }, t('noData'))
+  return h('div', { class: 'card' }, h('h2', {}, t('hub.buildingsTitle')), items.length === 0 ? h('p', { class: 'muted' }, t('hub.noData'))
     : h('table', { class: 'table', id: 'buildings' }, h('tbody', {}, ...items.map((i) => h('tr', {}, h('td', {}, i.school),
-      h('td', {}, ...i.buildings.map((b) => h('span', { class: 'chip' }, `${t('building')} ${b.b} `, h('b', {}, fmt(b.kwh))))))))));
+      h('td', {}, ...i.buildings.map((b) => h('span', { class: 'chip' }, `${t('hub.building')} ${b.b} `, h('b', {}, fmt(b.kwh))))))))));
 }
 
 function alarmsCard(o: Overview, alarms: readonly Alarm[]): HTMLElement {
   const names = new Map(o.schools.map((s) => [s.id, s.name]));
-  return h('div', { class: 'card' }, h('h2', {}, t('alarmsTitle')), alarms.length === 0 ? h('p', { class: 'muted' }, t('none'))
+  return h('div', { class: 'card' }, h('h2', {}, t('hub.alarmsTitle')), alarms.length === 0 ? h('p', { class: 'muted' }, t('hub.none'))
     : h('ul', { class: 'alarms', id: 'alarms' }, ...alarms.slice(0, big ? 12 : 30).map((a) => h('li', { class: a.state },
-      h('span', { class: `pill ${a.state === 'raised' ? 'degraded' : 'ok'}` }, t(a.state)), ` ${timeOf(a.at, tz)} · ${names.get(a.site) ?? a.site} · ${a.template} ${a.alarm}${a.room ? ` · ${a.room}` : ''}`))));
+      h('span', { class: `pill ${a.state === 'raised' ? 'degraded' : 'ok'}` }, t(a.state === 'raised' ? 'hub.raised' : 'hub.cleared')), ` ${timeOf(a.at, tz)} · ${names.get(a.site) ?? a.site} · ${a.template} ${a.alarm}${a.room ? ` · ${a.room}` : ''}`))));
 }
 
 function silentCard(o: Overview): HTMLElement {
   const silent = o.schools.filter((s) => s.silent);
-  return h('div', { class: 'card' }, h('h2', {}, t('silentTitle')), silent.length === 0 ? h('p', { class: 'muted' }, t('noSilent'))
-    : h('ul', { id: 'silent' }, ...silent.map((s) => h('li', {}, `${s.name} · ${t('since')}: ${s.last_received_at ? timeOf(s.last_received_at, tz) : t('none')}`))));
+  return h('div', { class: 'card' }, h('h2', {}, t('hub.silentTitle')), silent.length === 0 ? h('p', { class: 'muted' }, t('hub.noSilent'))
+    : h('ul', { id: 'silent' }, ...silent.map((s) => h('li', {}, `${s.name} · ${t('hub.since')}: ${s.last_received_at ? timeOf(s.last_received_at, tz) : t('hub.none')}`))));
 }
 
 let overview: Overview | undefined;
@@ -134,9 +134,9 @@ let alarms: Alarm[] = [];
 function render(): void {
   if (overview === undefined) return;
   const rows = schoolRows(overview);
-  const head = h('header', { class: 'district-head' }, h('h1', {}, h('span', { class: 'logo' }), t('title')),
-    h('span', { class: 'muted small', id: 'updated' }, `${t('updated')} ${timeOf(new Date().toISOString(), tz)} · ${t('weekNote')}`),
-    big ? null : h('a', { href: '#', class: 'lang', onclick: (e: Event) => { e.preventDefault(); localStorage.setItem('campus-district-lang', lang === 'en' ? 'zh-CN' : 'en'); location.search = ''; } }, t('lang')));
+  const head = h('header', { class: 'district-head' }, h('h1', {}, h('span', { class: 'logo' }), t('hub.title')),
+    h('span', { class: 'muted small', id: 'updated' }, `${t('hub.updated')} ${timeOf(new Date().toISOString(), tz)} · ${t('hub.weekNote')}`),
+    big ? null : h('a', { href: '#', class: 'lang', onclick: (e: Event) => { e.preventDefault(); localStorage.setItem('campus-district-lang', lang === 'en' ? 'zh-CN' : 'en'); location.search = ''; } }, t('hub.lang')));
   clear(root, head, kpis(overview, alarms), schoolsTable(overview, rank(rows)), h('div', { class: 'district-grid' }, ranking(rows), alarmsCard(overview, alarms), daily(overview), buildings(overview), silentCard(overview)));
   root.dataset.ready = 'true';
 }
@@ -149,7 +149,7 @@ async function refresh(): Promise<void> {
     render();
   } catch (err) {
     if (err instanceof AuthRequired) clear(root, tokenForm());
-    else clear(root, h('p', { class: 'card' }, `${t('loadError')}: ${(err as Error).message}`));
+    else clear(root, h('p', { class: 'card' }, `${t('hub.loadError')}: ${(err as Error).message}`));
   }
 }
 

@@ -5,7 +5,7 @@ import { fieldLabel, t, templateLabel, type MessageKey } from '../i18n/index.js'
 import { alarmsOf, batteryOf, headline, isOn, roomOccupied } from '../rules.js';
 import type { View } from '../view.js';
 
-export interface TemplateInfo { id: string; name: string; zh?: string; category: string; fields: Array<{ name: string; zh?: string; unit: string | null; alarm: boolean | string[] | null }> }
+export interface TemplateInfo { id: string; name: string; zh?: string; category: string; fields: Array<{ name: string; zh?: string; unit: string | null; role?: string; alarm: boolean | string[] | null }> }
 
 let templateCache: Map<string, TemplateInfo> | undefined;
 export async function templateNames(): Promise<Map<string, TemplateInfo>> {
