@@ -1,6 +1,6 @@
 /**
  * The summary and alarm mix of a 2,000-device school, as the gateway really sends it uplink:
- * the small simulated school of the uplink tests (uplink/simulated-school.ts, 19 devices)
+ * the small simulated school of the uplink tests (gateway/test/fixtures/simulated-school.ts, 19 devices)
  * copied `copies` times (rooms and devices renamed, 105 copies ≈ 2,000 devices), fed through
  * the real pseudonymizer and summaries engine for one hour of school time (08:00–09:00, one-
  * minute windows). What comes out per window close (the seven kinds' window summaries, the
@@ -20,7 +20,7 @@ import { createSummaries } from '../../src/summaries/engine.js';
 import { messageId } from '../../src/summaries/message-id.js';
 import type { UplinkMessage } from '../../src/summaries/types.js';
 import { createTemplateCatalog } from '../../src/templates/index.js';
-import { simulatedSchool } from '../../src/uplink/simulated-school.js';
+import { simulatedSchool } from '../../test/fixtures/simulated-school.js';
 
 export const MIX_T0 = Date.parse('2026-03-02T08:00:00Z');
 const MINUTE = 60_000;

@@ -15,7 +15,7 @@ import { createOutboundNames, createPseudonymizer, createUplinkGuard, PSEUDONYM_
 import { createSummaries, type Summaries, type SummaryMessage, type UplinkMessage } from '../../src/summaries/index.js';
 import { createTemplateCatalog, type TemplateCatalog } from '../../src/templates/index.js';
 import { createUplink, type Uplink } from '../../src/uplink/index.js';
-import { simulatedSchool } from '../../src/uplink/simulated-school.js';
+import { simulatedSchool } from '../fixtures/simulated-school.js';
 import { repoRoot, startInflux, startMosquitto, testOutputDir, type InfluxServer, type MosquittoServer } from '../kit/index.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
