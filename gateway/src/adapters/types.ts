@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Template } from '../templates/schema.js';
-import type { RegisterBlocks, RegisterSpan } from './modbus/plan.js';
+import type { RegisterSpan } from './modbus/plan.js';
 
 export interface AdapterRejection {
   device: string;
@@ -17,24 +17,12 @@ export interface AdapterRejection {
   raw?: string;
 }
 
-/** One poll's registers and coils, by table and address (the pipeline's `modbus` input). */
-export interface ModbusRead {
-  transport: 'modbus';
-  device: string;
-  template: string;
-  registers: RegisterBlocks;
-  at: number;
-}
-
-/** Lines a serial port delivered (the pipeline's `serial` input): one streamed line, or one poll cycle's replies. */
-export interface SerialLines {
-  transport: 'serial';
-  device: string;
-  template: string;
-  lines: readonly string[];
-  poll?: boolean;
-  at: number;
-}
+/**
+ * One poll's registers and coils (the pipeline's `modbus` input) and the lines a serial port
+ * delivered (its `serial` input): the pipeline's own types, so both sides read one definition.
+ */
+export type { ModbusInput as ModbusRead, SerialInput as SerialLines } from '../pipeline/receive.js';
+import type { ModbusInput as ModbusRead, SerialInput as SerialLines } from '../pipeline/receive.js';
 
 export interface AdapterSink {
   /** Raw input for the pipeline; nothing is decoded in an adapter. */

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 import type { DayFigures, OverviewReader } from './district-overview.js';
-import { HUB_ROLES, hubErrors } from './http-routes.js';
+import { HUB_ROLES, influxQueries } from './http-routes.js';
 import type { SiteTracker } from './sites.js';
 
 const DAY_MS = 86_400_000;
@@ -66,14 +66,7 @@ export interface HubDistrictRoutesOptions {
 
 export const hubDistrictRoutes: FastifyPluginAsyncZod<HubDistrictRoutesOptions> = async (app, opts) => {
   const log = opts.log.child({ component: 'hub-district' });
-  const influx = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (err) {
-      log.warn({ err: (err as Error).message, what }, 'district InfluxDB query failed');
-      throw hubErrors.influxUnavailable();
-    }
-  };
+  const influx = influxQueries(log);
 
   app.get('/api/district', { config: { roles: HUB_ROLES }, schema: { tags: ['district'], querystring: overviewQuery } }, async (req) => {
     const to = opts.now();

@@ -22,6 +22,18 @@ export const hubErrors = {
   badRange: () => new ApiError('GW_ERR_VALIDATION', 'invalid querystring: from must be before to', 400),
 };
 
+/** Runs a district InfluxDB query; a failure is logged (without the query) and answered 503. */
+export function influxQueries(log: Logger) {
+  return async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      log.warn({ err: (err as Error).message, what }, 'district InfluxDB query failed');
+      throw hubErrors.influxUnavailable();
+    }
+  };
+}
+
 const DAY_MS = 86_400_000;
 const site = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lowercase site id (letters, digits, -)');
 const range = { from: apiTime.optional(), to: apiTime.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) };
@@ -46,14 +58,7 @@ export const hubDataRoutes: FastifyPluginAsyncZod<HubDataRoutesOptions> = async 
     if (!(from < to)) throw hubErrors.badRange();
     return { from, to };
   };
-  const influx = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (err) {
-      log.warn({ err: (err as Error).message, what }, 'district InfluxDB query failed');
-      throw hubErrors.influxUnavailable();
-    }
-  };
+  const influx = influxQueries(log);
 
   app.get('/api/schools', { config: { roles: HUB_ROLES }, schema: { tags: ['schools'] } }, async () => ({
     silent_after_s: opts.silentAfterSeconds,
