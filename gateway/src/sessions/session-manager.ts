@@ -54,7 +54,8 @@ export interface SessionManagerOptions {
   /** Readings kept per session (default 1,000,000). */
   captureLimit?: number;
   defaultLengthMs?: number;
-  /** A roster device counts as connected when it sent something within this window. */
+  /** A roster device counts as connected when it sent something within its template's `reportIntervalMs`
+   * (else `offlineAfterMs`, else this window). */
   connectedWindowMs?: number;
   /** Sessions (and their captured readings) ended longer ago than this are deleted at start (default 30). */
   keepDays?: number;
@@ -108,6 +109,10 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   const sessions = new Map<string, Session>();
   const lookup: RosterLookup = deps.lookup ?? { device: () => undefined, template: () => undefined };
   const idFieldsOf = (template: string) => identityFields(lookup.template(template));
+  const connectedWithin = (template: string): number => {
+    const t = lookup.template(template);
+    return t?.reportIntervalMs ?? t?.offlineAfterMs ?? window;
+  };
   let index: CaptureIndex<Session> = buildCaptureIndex<Session>({ sessions: [], identityFields: idFieldsOf });
   const captureDir = options.file ? join(dirname(options.file), 'sessions') : undefined;
   const streams = new Map<string, WriteStream>();
@@ -270,7 +275,9 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       for (const c of captured) counts.set(c.key, (counts.get(c.key) ?? 0) + 1);
       const live = s.roster.map((r) => {
         const seen = s.lastSeen.get(r.device);
-        const connected = deps.deviceStatus?.(r.device) === 'online' || (seen !== undefined && t - seen <= window);
+        // Data within the template's report interval, not "seen once": the registry keeps a pen
+        // online for its offline rule (15 min), long after its receiver left the room (issue #19).
+        const connected = seen !== undefined && t - seen <= connectedWithin(r.template) && deps.deviceStatus?.(r.device) !== 'offline';
         return { device: r.device, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
       });
       return { ...manager.view(s), live, connected: live.filter((l) => l.connected).length, captured: captured.length, droppedReadings: s.dropped };

@@ -7,9 +7,17 @@ import {
   buildSessionExport, createSessionSchema, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
   SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type Session, type SessionManager,
 } from '../../sessions/index.js';
+import { contentDisposition, EXPORT_LANGS, rawZip, safeFileName, summaryCsv, summaryXlsx, type ExportLang } from '../../sessions/lesson-files.js';
+import { lessonRows } from '../../sessions/lesson-summary.js';
 
 const params = z.object({ id: z.uuid() });
-const exportQuery = z.object({ format: z.enum(['csv', 'json']).default('json') });
+const exportQuery = z.object({
+  /** json/csv: every reading (apps); summary-csv/xlsx: one row per student; zip: one CSV of raw readings per student. */
+  format: z.enum(['json', 'csv', 'summary-csv', 'xlsx', 'zip']).default('json'),
+  lang: z.enum(EXPORT_LANGS).optional(),
+});
+/** The UI's language when the request names none: `Accept-Language` (zh… → zh-CN), else English. */
+const langOf = (asked: ExportLang | undefined, accept: string | undefined): ExportLang => asked ?? (/^\s*zh/i.test(accept ?? '') ? 'zh-CN' : 'en');
 const config = { roles: ROLES.sessions };
 const classParams = z.object({ class: z.string().min(1).max(64) });
 const previewBody = rosterTextSchema.extend({ start: z.iso.datetime({ offset: true }).optional(), end: z.iso.datetime({ offset: true }).optional() });
@@ -85,12 +93,27 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
 
   app.get('/api/sessions/:id/export', { config, schema: { tags: ['sessions'], params, querystring: exportQuery } }, async (req, reply) => {
     const s = owned(req.params.id, req.principal);
-    const data = buildSessionExport(opts.sessions.view(s), opts.sessions.captured(s), now(), zone, (id) => opts.sessions.templateOf(id));
-    const base = `session-${s.class}-${s.subject}-${data.session.start.slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+    const at = now();
+    const view = opts.sessions.view(s);
+    const captured = opts.sessions.captured(s);
+    const templateOf = (id: string) => opts.sessions.templateOf(id);
+    const lang = langOf(req.query.lang, req.headers['accept-language']);
+    // The class's own name (三年级2班) survives in the file name: RFC 5987 filename* (contentDisposition).
+    const base = `${safeFileName(`${s.class}-${s.subject}`)}-${zone.iso(s.startMs).slice(0, 10)}`;
+    const legacy = `session-${s.class}-${s.subject}-${zone.iso(s.startMs).slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+    const send = (type: string, name: string, body: string | Buffer) => reply.type(type).header('content-disposition', contentDisposition(name)).send(body);
     reply.header('cache-control', 'no-store');
-    if (req.query.format === 'csv') {
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}.csv"`).send(sessionExportCsv(data));
+    const format = req.query.format;
+    if (format === 'summary-csv' || format === 'xlsx') {
+      // a heart-rate sample holds until the next, at most the zones' holdMs, never past the session
+      const rows = lessonRows(captured, { roster: view.roster, templateOf, endMs: Date.parse(view.stoppedAt ?? view.end) });
+      const name = `${base}-${lang === 'zh-CN' ? '汇总' : 'summary'}`;
+      if (format === 'summary-csv') return send('text/csv; charset=utf-8', `${name}.csv`, summaryCsv(rows, zone, lang));
+      return send('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${name}.xlsx`, await summaryXlsx(view, rows, zone, lang, at));
     }
-    return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${base}.json"`).send(JSON.stringify(data));
+    const data = buildSessionExport(view, captured, at, zone, templateOf);
+    if (format === 'zip') return send('application/zip', `${base}-${lang === 'zh-CN' ? '原始数据' : 'raw'}.zip`, (await rawZip(data, lang)).zip);
+    if (format === 'csv') return send('text/csv; charset=utf-8', `${legacy}.csv`, sessionExportCsv(data));
+    return send('application/json; charset=utf-8', `${legacy}.json`, JSON.stringify(data));
   });
 };
