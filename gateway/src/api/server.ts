@@ -17,6 +17,7 @@ import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sessionsRoutes } from './routes/sessions.js';
+import { sessionStreamRoutes } from './routes/session-stream.js';
 import { summariesRoutes, type SummarySource } from './routes/summaries.js';
 import { templatesRoutes, type TemplateSource } from './routes/templates.js';
 import { createGatewayMetrics, type GatewayMetrics, type MetricsSources } from '../metrics/metrics.js';
@@ -107,6 +108,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
   const rosters = createRosterStore({ ...(deps.rostersFile !== undefined && { file: deps.rostersFile }) }, { log: deps.log });
   await typed.register(sessionsRoutes, { sessions, rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }) });
+  await typed.register(sessionStreamRoutes, { sessions });
   if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
   await app.register(metricsRoutes, { metrics });
   for (const plugin of deps.plugins ?? []) await plugin(app);

@@ -148,4 +148,31 @@ describe('session manager', () => {
     m.readings([{ ...band('W-1', T0 + 5 * H, 100) }, { ...band('W-2', T0 + 1000, 100), tags: { room: 'GYM' } }]);
     expect(m.captured(s)).toEqual([]);
   });
+
+  it('calls a device connected only while its data is younger than its template\'s report interval, whatever the registry says (was: online for 15 min)', async () => {
+    let now = T0;
+    const templates: Record<string, TemplateLike> = { ...TEMPLATES, 'student-wristband': { ...TEMPLATES['student-wristband']!, offlineAfterMs: 600_000, reportIntervalMs: 15_000 } };
+    const m = manager(() => now, { lookup: { ...lookup, template: (id) => templates[id] }, deviceStatus: () => 'online' });
+    await m.start();
+    const s = m.get(m.create(lesson(), 'ms-li').id)!;
+    expect(m.live(s).live[0]).toMatchObject({ connected: false, lastSeen: null });
+    m.readings([band('W-1', T0 + 1000, 120)]);
+    now = T0 + 15_000;
+    expect(m.live(s).live[0]!.connected).toBe(true);
+    now = T0 + 2 * 60_000;
+    // "connected · 2 min ago" was the bug: the registry keeps the band online for its 10-min offline rule
+    expect(m.live(s)).toMatchObject({ connected: 0, live: [{ connected: false, lastSeen: new Date(T0).toISOString() }] });
+  });
+
+  it('hands every captured reading to the session\'s subscribers, per batch, and stops at unsubscribe', async () => {
+    const m = manager(() => T0 + 1000);
+    await m.start();
+    const id = m.create(lesson({ start: new Date(T0 + 1000).toISOString() }), 'ms-li').id;
+    const got: number[] = [];
+    const off = m.subscribe(id, (batch) => got.push(batch.length));
+    m.readings([band('W-1', T0 + 1000, 120), band('W-2', T0 + 1000, 100), band('W-1', T0 + 2000, 121)]);
+    off();
+    m.readings([band('W-1', T0 + 3000, 122)]);
+    expect(got).toEqual([2]);
+  });
 });

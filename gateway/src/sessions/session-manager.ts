@@ -19,7 +19,9 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { TemplateLike } from '../privacy/template-like.js';
+import { DEFAULT_ZONES } from '../summaries/kinds/pe-activity.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
+import { lessonRows } from './lesson-summary.js';
 import { SessionRuleError } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
 import { previewRosterText, type RosterPreview } from './roster-preview.js';
@@ -91,6 +93,8 @@ export interface SessionManager {
   rosterDevices(owner: string): Map<string, { from: number; to: number }>;
   /** A template as the roster lookup has it now (the export reads its behaviour). */
   templateOf(id: string): TemplateLike | undefined;
+  /** Every reading the session captures from now on, per ingest batch (the live views' stream); returns the unsubscribe. */
+  subscribe(id: string, fn: (captured: readonly CapturedReading[]) => void): () => void;
 }
 
 export type { Session };
@@ -116,6 +120,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   let index: CaptureIndex<Session> = buildCaptureIndex<Session>({ sessions: [], identityFields: idFieldsOf });
   const captureDir = options.file ? join(dirname(options.file), 'sessions') : undefined;
   const streams = new Map<string, WriteStream>();
+  const listeners = new Map<string, Set<(captured: readonly CapturedReading[]) => void>>();
   const capturePath = (id: string) => join(captureDir!, `${id}.ndjson`);
 
   function append(s: Session, key: string, r: Reading): void {
@@ -278,9 +283,10 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         // Data within the template's report interval, not "seen once": the registry keeps a pen
         // online for its offline rule (15 min), long after its receiver left the room (issue #19).
         const connected = seen !== undefined && t - seen <= connectedWithin(r.template) && deps.deviceStatus?.(r.device) !== 'offline';
-        return { device: r.device, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
+        return { device: r.device, template: r.template, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
       });
-      return { ...manager.view(s), live, connected: live.filter((l) => l.connected).length, captured: captured.length, droppedReadings: s.dropped };
+      const students = lessonRows(captured, { roster: s.roster, templateOf: (id) => lookup.template(id), endMs: Math.min(t, s.endMs, s.stoppedAtMs ?? Infinity) });
+      return { ...manager.view(s), live, students, zones: { bounds: [...DEFAULT_ZONES.bounds], mvpaFromZone: DEFAULT_ZONES.mvpaFromZone }, connected: live.filter((l) => l.connected).length, captured: captured.length, droppedReadings: s.dropped };
     },
     stopSession(s) {
       if (s.stoppedAtMs === null) {
@@ -297,6 +303,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     readings(readings) {
       if (index.size === 0) return;
       const t = now();
+      const heard = listeners.size > 0 ? new Map<string, CapturedReading[]>() : undefined;
       for (const r of readings) {
         let kept: Reading | undefined;
         for (const { session: s, entry } of index.match(r)) {
@@ -308,10 +315,34 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
             continue;
           }
           kept ??= withoutIdentity(r, index.idFieldsOf(r.template) ?? []);
-          s.captured.push({ student: entry.student, key: entry.device, reading: kept });
+          const c = { student: entry.student, key: entry.device, reading: kept };
+          s.captured.push(c);
           append(s, entry.device, kept);
+          if (heard !== undefined && listeners.has(s.id)) {
+            const batch = heard.get(s.id);
+            if (batch === undefined) heard.set(s.id, [c]);
+            else batch.push(c);
+          }
         }
       }
+      for (const [id, batch] of heard ?? []) {
+        for (const fn of listeners.get(id) ?? []) {
+          try {
+            fn(batch);
+          } catch (err) {
+            log.warn({ err, session: id }, 'a live view listener failed');
+          }
+        }
+      }
+    },
+    subscribe(id, fn) {
+      let set = listeners.get(id);
+      if (set === undefined) listeners.set(id, (set = new Set()));
+      set.add(fn);
+      return () => {
+        set.delete(fn);
+        if (set.size === 0) listeners.delete(id);
+      };
     },
     templateOf: (id) => lookup.template(id),
     rosterDevices(owner) {
