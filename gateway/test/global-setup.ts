@@ -6,7 +6,7 @@
  */
 import { ensurePackages } from './kit/index.js';
 
-export const SYSTEM_PACKAGES = ['influxdb', 'influxdb-client', 'mosquitto', 'mosquitto-clients', 'socat', 'chromium'];
+export const SYSTEM_PACKAGES = ['influxdb', 'influxdb-client', 'mosquitto', 'mosquitto-clients', 'socat', 'chromium', 'fonts-noto-cjk'];
 
 export default async function setup(): Promise<void> {
   await ensurePackages(SYSTEM_PACKAGES);

@@ -53,7 +53,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
       const problems = err.validation.map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)'}: ${v.message ?? 'invalid'}`);
       return reply.status(400).send({ error: { code: 'GW_ERR_VALIDATION', message: `invalid ${err.validationContext ?? 'request'}: ${problems.join('; ')}` } });
     }
-    if (err instanceof ApiError) return reply.status(err.statusCode).headers(err.headers).send({ error: { code: err.code, message: err.message } });
+    if (err instanceof ApiError) return reply.status(err.statusCode).headers(err.headers).send({ error: { code: err.code, message: err.message, ...(err.params && { params: err.params }) } });
     const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
     if (status < 500) return reply.status(status).send({ error: { code: 'GW_ERR_REQUEST', message: (err as Error).message } });
     request.log.error({ err }, 'request failed');

@@ -1,6 +1,10 @@
 /** Errors the HTTP API answers with, declared in one place (code, message, status, and any headers). */
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly statusCode: number, readonly headers: Readonly<Record<string, string>> = {}) {
+  /**
+   * `params` go out beside the code (`{ error: { code, message, params } }`) so a client words the
+   * error in its own language (the dashboard in zh-CN): line numbers, seconds. Never a personal value.
+   */
+  constructor(readonly code: string, message: string, readonly statusCode: number, readonly headers: Readonly<Record<string, string>> = {}, readonly params?: Readonly<Record<string, unknown>>) {
     super(message);
   }
 }
@@ -13,7 +17,7 @@ export const apiErrors = {
   queryUnsupported: () => new ApiError('GW_ERR_QUERY_UNSUPPORTED', 'the configured store cannot answer time-series queries', 501),
   unauthorized: () => new ApiError('GW_ERR_UNAUTHORIZED', 'a valid bearer token is required', 401),
   /** Too many failed tokens from this address: no token is checked until Retry-After. */
-  authRateLimited: (retryAfterMs: number) => new ApiError('GW_ERR_AUTH_RATE_LIMITED', `too many failed tokens from this address: try again in ${seconds(retryAfterMs)} s`, 429, { 'retry-after': String(seconds(retryAfterMs)) }),
+  authRateLimited: (retryAfterMs: number) => new ApiError('GW_ERR_AUTH_RATE_LIMITED', `too many failed tokens from this address: try again in ${seconds(retryAfterMs)} s`, 429, { 'retry-after': String(seconds(retryAfterMs)) }, { seconds: seconds(retryAfterMs) }),
   /** Every token-check slot is taken and the queue is full. */
   authBusy: () => new ApiError('GW_ERR_AUTH_BUSY', 'too many token checks under way: try again shortly', 503, { 'retry-after': '1' }),
   sessionNotFound: (id: string) => new ApiError('GW_ERR_SESSION_NOT_FOUND', `no class session "${id}"`, 404),

@@ -107,7 +107,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
   const rosters = createRosterStore({ ...(deps.rostersFile !== undefined && { file: deps.rostersFile }) }, { log: deps.log });
-  await typed.register(sessionsRoutes, { sessions, rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }) });
+  await typed.register(sessionsRoutes, { sessions, rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }), ...(templates && { templates }) });
   await typed.register(sessionStreamRoutes, { sessions });
   if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
   await app.register(metricsRoutes, { metrics });

@@ -13,6 +13,8 @@
  * (style values through CSSOM, which CSP does not govern). `data:` images are for
  * the empty favicon in index.html.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
@@ -42,10 +44,37 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   });
 }
 
-/** Serves WEB_FILES from `root` (gateway/web) and nothing else. */
+/**
+ * The page's language for an Accept-Language header: zh-CN when a Chinese tag comes before any
+ * English one (q-values respected), else en. The dashboard then follows the user's own choice.
+ */
+export function pageLanguage(header: string | undefined): 'zh-CN' | 'en' {
+  const tags = (header ?? '').split(',').map((part, i) => {
+    const [tag = '', ...rest] = part.trim().toLowerCase().split(';');
+    const q = Number(rest.find((r) => r.trim().startsWith('q='))?.trim().slice(2) ?? 1);
+    return { tag: tag.trim(), q: Number.isFinite(q) ? q : 0, i };
+  }).filter((x) => x.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const { tag } of tags) {
+    if (tag.startsWith('zh')) return 'zh-CN';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+/** Serves WEB_FILES from `root` (gateway/web) and nothing else; the page's `<html lang>` follows Accept-Language. */
 export async function webRoutes(app: FastifyInstance, opts: { root: string }): Promise<void> {
   await app.register(fastifyStatic, { root: opts.root, serve: false });
   for (const [url, file] of Object.entries(WEB_FILES)) {
+    if (file === 'index.html') continue;
     app.get(url, { schema: { hide: true } }, (_req, reply) => reply.sendFile(file));
+  }
+  // Read per request (a rebuilt dashboard is served without a restart); it is one small file.
+  const page = join(opts.root, 'index.html');
+  for (const url of ['/', '/index.html']) {
+    app.get(url, { schema: { hide: true } }, async (req, reply) => {
+      const lang = pageLanguage(req.headers['accept-language']);
+      const html = (await readFile(page, 'utf8')).replace('<html lang="en">', `<html lang="${lang}">`);
+      return reply.type('text/html; charset=utf-8').header('vary', 'Accept-Language').send(html);
+    });
   }
 }

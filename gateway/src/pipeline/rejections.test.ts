@@ -31,8 +31,8 @@ describe('rejectionMessage', () => {
     expect(m.raw).toHaveLength(RAW_PREVIEW);
   });
   it('privacyOf: a field with a privacy class makes a template personal', () => {
-    expect(privacyOf({ fields: [{ name: 'card', type: 'string', role: 'event', privacy: 'id' }] })).toBe('personal');
-    expect(privacyOf({ fields: [{ name: 'power_w', type: 'number', role: 'gauge' }] })).toBe('none');
+    expect(privacyOf({ fields: [{ name: 'card', zh: '学生卡', type: 'string', role: 'event', privacy: 'id' }] })).toBe('personal');
+    expect(privacyOf({ fields: [{ name: 'power_w', zh: '功率', type: 'number', role: 'gauge' }] })).toBe('none');
     expect(privacyOf(undefined)).toBe('unknown');
   });
 });

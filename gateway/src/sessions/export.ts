@@ -121,7 +121,51 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-export function sessionExportCsv(e: SessionExport): string {
+/** The CSV's column headers in one language: the fixed columns, a tag's and a field's (with its unit). */
+export interface ExportColumns {
+  fixed: Readonly<Record<'student' | 'device' | 'template' | 'ts' | 'event', string>>;
+  tag(name: string): string;
+  field(name: string): string;
+}
+
+/** The headers as they always were: snake_case names (`student`, `tag_page`, `heart_rate_bpm`). */
+export const ENGLISH_COLUMNS: ExportColumns = {
+  fixed: { student: 'student', device: 'device', template: 'template', ts: 'ts', event: 'event' },
+  tag: (t) => `tag_${t}`,
+  field: (f) => f,
+};
+
+/** What a template says about a field's Chinese name and unit. */
+export interface FieldLabelSource { fields: ReadonlyArray<{ name: string; zh: string; unit?: string | undefined }> }
+
+/**
+ * Chinese headers (`?lang=zh-CN`): 学生, 设备 …, each field by its template's `zh` label and unit
+ * (`心率 (bpm)`); a field no template labels keeps its name. Two fields with one label get their
+ * names beside it, so no two columns read the same.
+ */
+export function chineseColumns(templates: readonly FieldLabelSource[], fieldNames: readonly string[]): ExportColumns {
+  const labels = new Map<string, string>();
+  for (const t of templates) for (const f of t.fields) if (!labels.has(f.name)) labels.set(f.name, f.unit ? `${f.zh} (${f.unit})` : f.zh);
+  const count = new Map<string, number>();
+  for (const n of fieldNames) { const l = labels.get(n) ?? n; count.set(l, (count.get(l) ?? 0) + 1); }
+  return {
+    fixed: { student: '学生', device: '设备', template: '设备类型', ts: '时间', event: '事件' },
+    tag: (t) => `标签 ${t}`,
+    field: (f) => {
+      const l = labels.get(f) ?? f;
+      return (count.get(l) ?? 0) > 1 && l !== f ? `${l} ${f}` : l;
+    },
+  };
+}
+
+/** The field names a CSV of this export has columns for, sorted. */
+export function exportFieldNames(e: SessionExport): string[] {
+  const names = new Set<string>();
+  for (const s of e.students) for (const r of s.readings) for (const k of Object.keys(r.fields)) names.add(k);
+  return [...names].sort();
+}
+
+export function sessionExportCsv(e: SessionExport, columns: ExportColumns = ENGLISH_COLUMNS): string {
   const fieldNames = new Set<string>();
   const tagNames = new Set<string>();
   for (const s of e.students) for (const r of s.readings) {
@@ -130,7 +174,8 @@ export function sessionExportCsv(e: SessionExport): string {
   }
   const fields = [...fieldNames].sort();
   const tags = [...tagNames].sort();
-  const header = ['student', 'device', 'template', 'ts', 'event', ...tags.map((t) => `tag_${t}`), ...fields];
+  const c = columns.fixed;
+  const header = [c.student, c.device, c.template, c.ts, c.event, ...tags.map((t) => columns.tag(t)), ...fields.map((f) => columns.field(f))];
   const lines = [header.map(csvCell).join(',')];
   for (const s of e.students) {
     for (const r of s.readings) {

@@ -95,8 +95,8 @@ export function safeFileName(name: string): string {
   return s === '' ? '_' : s;
 }
 
-/** Raw readings as one CSV per student (`<student>.csv`) in a zip; rows as the JSON export has them. */
-export async function rawZip(e: SessionExport, lang: ExportLang): Promise<{ zip: Buffer; files: Array<{ name: string; rows: number }> }> {
+/** Raw readings as one CSV per student (`<student>.csv`) in a zip; rows as the JSON export has them, fields headed by `fieldLabel`. */
+export async function rawZip(e: SessionExport, lang: ExportLang, fieldLabel: (field: string) => string = (f) => f): Promise<{ zip: Buffer; files: Array<{ name: string; rows: number }> }> {
   const w = WORDS[lang];
   const chunks: Uint8Array[] = [];
   const files: Array<{ name: string; rows: number }> = [];
@@ -116,7 +116,7 @@ export async function rawZip(e: SessionExport, lang: ExportLang): Promise<{ zip:
       zip.add(file);
       const fields = [...new Set(s.readings.flatMap((r) => Object.keys(r.fields)))].sort();
       const tags = [...new Set(s.readings.flatMap((r) => Object.keys(r.tags)))].sort();
-      const header = [w.time, w.device, w.template, w.event, ...tags, ...fields];
+      const header = [w.time, w.device, w.template, w.event, ...tags, ...fields.map(fieldLabel)];
       file.push(enc.encode(`\uFEFF${header.map(csvCell).join(',')}\r\n`));
       for (let i = 0; i < s.readings.length; i += 2000) {
         const part = s.readings.slice(i, i + 2000).map((r) => [r.ts, r.device, r.template, r.event, ...tags.map((t) => r.tags[t]), ...fields.map((f) => r.fields[f])]

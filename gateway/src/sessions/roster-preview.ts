@@ -26,8 +26,8 @@ export const rosterPreviewSchema = z.object({
     student: z.string(),
     message: z.string(),
   })),
-  /** Lines the parser cannot read, quoting what the teacher typed. */
-  errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+  /** Lines the parser cannot read, quoting what the teacher typed; `reason` names the problem for a UI to word in its language. */
+  errors: z.array(z.object({ line: z.number().int(), reason: z.enum(['no_separator', 'no_device', 'no_student', 'too_long', 'too_many_lines']), message: z.string() })),
   /** The lines that can start a session (`ok` and `duplicate_student`), in typed order. */
   roster: z.array(z.object({ device: z.string(), student: z.string() })),
 });
@@ -65,7 +65,7 @@ export function previewRosterLines(parsed: readonly RosterTextLine[], lookup: Ro
 export function previewRosterText(text: string, lookup: RosterLookup, taken: ReadonlySet<string>): RosterPreview {
   const { lines: parsed, problems } = parseRosterText(text);
   const typed = rosterTextLines(text);
-  const errors = problems.map((p) => ({ line: p.line, message: rosterProblemText(p, typed[p.line - 1]?.trim() ?? '') }));
+  const errors = problems.map((p) => ({ line: p.line, reason: p.reason, message: rosterProblemText(p, typed[p.line - 1]?.trim() ?? '') }));
   const { lines, roster } = previewRosterLines(parsed, lookup, taken);
   return { ok: errors.length === 0 && lines.every((l) => l.status === 'ok' || l.status === 'duplicate_student'), lines, errors, roster };
 }

@@ -69,7 +69,7 @@ describe('previewRosterText', () => {
       [1, 'ok', 'P-1'], [2, 'ok', 'W-1'], [3, 'unknown_device', undefined], [4, 'unknown_device', undefined],
       [5, 'unknown_device', undefined], [6, 'duplicate_device', 'P-1'], [7, 'duplicate_student', 'P-2'],
     ]);
-    expect(p.errors).toEqual([{ line: 8, message: 'line 8: "P-3" has no separator between device and student (use a tab, comma, "，", "、" or ";")' }]);
+    expect(p.errors).toEqual([{ line: 8, reason: 'no_separator', message: 'line 8: "P-3" has no separator between device and student (use a tab, comma, "，", "、" or ";")' }]);
     expect(JSON.stringify(p.lines)).not.toMatch(/P-9|RX-1|SEEN-1/);
     expect(p.ok).toBe(false);
     expect(p.roster).toEqual([{ device: 'P-1', student: '张伟' }, { device: 'W-1', student: '张伟' }, { device: 'P-2', student: '张伟' }]);

@@ -36,17 +36,20 @@ export const NOT_PERSONAL = 'not a device the school registered for one student:
   + 'not a room, building, base station, receiver or answer';
 
 /** Binds each roster line to its registered device's template, or names every line refused (1-based). */
-export function bindRoster(roster: readonly RosterEntry[], lookup: RosterLookup): { entries: BoundRosterEntry[]; problems: string[] } {
+export function bindRoster(roster: readonly RosterEntry[], lookup: RosterLookup): { entries: BoundRosterEntry[]; problems: string[]; refused: Array<{ line: number; reason: 'unknown_device' }> } {
   const entries: BoundRosterEntry[] = [];
   const problems: string[] = [];
+  const refused: Array<{ line: number; reason: 'unknown_device' }> = [];
   roster.forEach((r, i) => {
     const d = lookup.device(r.device);
     // One answer for "unknown", "seen but not registered" and "not personal": a refusal
     // tells the caller nothing about a device it cannot put on a roster.
-    if (!d || !d.provisioned || !d.person || identityFields(lookup.template(d.template)).length === 0) problems.push(`roster line ${i + 1}: ${NOT_PERSONAL}`);
-    else entries.push({ device: r.device, student: r.student, template: d.template });
+    if (!d || !d.provisioned || !d.person || identityFields(lookup.template(d.template)).length === 0) {
+      problems.push(`roster line ${i + 1}: ${NOT_PERSONAL}`);
+      refused.push({ line: i + 1, reason: 'unknown_device' });
+    } else entries.push({ device: r.device, student: r.student, template: d.template });
   });
-  return { entries, problems };
+  return { entries, problems, refused };
 }
 
 /**

@@ -22,7 +22,7 @@ import type { TemplateLike } from '../privacy/template-like.js';
 import { DEFAULT_ZONES } from '../summaries/kinds/pe-activity.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
 import { lessonRows } from './lesson-summary.js';
-import { SessionRuleError } from './errors.js';
+import { SessionRuleError, type RefusedLine } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
 import { previewRosterText, type RosterPreview } from './roster-preview.js';
 import { CLOCK_SKEW_MS, MAX_AHEAD_MS, MAX_SESSION_MS, type BoundRosterEntry, type CreateSession, type LiveSessionView, type SessionStatus, type SessionView } from './schema.js';
@@ -223,12 +223,15 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     },
     create(input, owner) {
       const { startMs, endMs } = span(input);
-      const { entries, problems } = bindRoster(input.roster, lookup);
+      const { entries, problems, refused } = bindRoster(input.roster, lookup);
+      const lines: RefusedLine[] = [...refused];
       const taken = claimed(startMs, endMs);
       input.roster.forEach((r, i) => {
-        if (taken.has(r.device)) problems.push(`roster line ${i + 1}: the device is on another class session's roster at that time`);
+        if (!taken.has(r.device)) return;
+        problems.push(`roster line ${i + 1}: the device is on another class session's roster at that time`);
+        lines.push({ line: i + 1, reason: 'in_use' });
       });
-      if (problems.length > 0) throw new SessionRuleError('GW_ERR_ROSTER', problems.sort(byLine).join('; '));
+      if (problems.length > 0) throw new SessionRuleError('GW_ERR_ROSTER', problems.sort(byLine).join('; '), lines.sort((a, b) => a.line - b.line));
       const s: Session = {
         id: randomUUID(), owner, room: input.room, class: input.class, subject: input.subject,
         startMs, endMs, stoppedAtMs: null, roster: entries, captured: [], dropped: 0, lastSeen: new Map(), onDisk: false,

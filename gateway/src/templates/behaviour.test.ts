@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultTemplatesDir, loadAll } from './load.js';
 import { validateTemplate } from './validate.js';
+import { labelled } from '../../test/fixtures/template-labels.js';
 
 const F = 'dt/x/template.yaml';
 const fields = [
@@ -18,7 +19,7 @@ const doc = (behaviour: unknown) => ({
   mqtt: { fields: Object.fromEntries(fields.map((f) => [f.name, f.name])) },
 });
 const problems = (behaviour: unknown): string[] => {
-  const v = validateTemplate(doc(behaviour), F);
+  const v = validateTemplate(labelled(doc(behaviour)), F);
   return v.ok ? [] : v.problems;
 };
 

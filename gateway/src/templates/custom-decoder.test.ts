@@ -9,12 +9,13 @@ let root: string;
 const TEMPLATE = `
 id: legacy-th
 name: Legacy temperature/humidity sensor (text payload)
+zh: 旧式温湿度传感器（文本报文）
 category: environment
 transport: mqtt
 decoder: decoder.ts
 fields:
-  - { name: temperature_c, type: number, unit: °C, min: -40, max: 80, role: gauge }
-  - { name: humidity_pct, type: number, unit: '%', min: 0, max: 100, role: gauge }
+  - { name: temperature_c, zh: 温度, type: number, unit: °C, min: -40, max: 80, role: gauge }
+  - { name: humidity_pct, zh: 相对湿度, type: number, unit: '%', min: 0, max: 100, role: gauge }
 mqtt: {}
 `;
 const DECODER = `

@@ -18,11 +18,12 @@ describe('device catalog pages (docs/devices)', () => {
     for (const { template: t } of loaded) {
       expect(index).toContain(`(${t.id}.md)`);
       const page = pages.get(`${t.id}.md`)!;
-      for (const f of t.fields) expect(page).toContain(`| \`${f.name}\` |`);
+      expect(page).toContain(`# ${t.name} · ${t.zh} (`);
+      for (const f of t.fields) expect(page).toContain(`| \`${f.name}\` | ${f.zh} |`);
       const personal = t.fields.filter((f) => f.privacy);
       for (const f of personal) expect(index).toContain(`${f.name} (${f.privacy})`);
     }
-    expect(pages.get('smart-pen.md')).toContain('| `pen` | string |  | text, at most 256 characters | state | id |');
+    expect(pages.get('smart-pen.md')).toContain('| `pen` | 笔编号 | string |  | text, at most 256 characters | state | id |');
     expect(defaultCatalogDir()).toBe(join(defaultTemplatesDir(), '..', 'docs', 'devices'));
   });
 });

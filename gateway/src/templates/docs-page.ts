@@ -35,9 +35,10 @@ function alarm(f: FieldDef): string {
 }
 
 function fieldsTable(t: Template): string[] {
-  const rows = ['| field | type | unit | valid values | role | privacy | alarm | description |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const rows = ['| field | 中文 | type | unit | valid values | role | privacy | alarm | description |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const f of t.fields) {
-    rows.push(`| ${code(f.name)} | ${f.type} | ${cell(f.unit)} | ${range(f)} | ${f.role} | ${cell(f.privacy)} | ${alarm(f)} | ${cell(f.description)} |`);
+    const description = f.description === undefined ? '' : `${cell(f.description)}${f.zhDescription === undefined ? '' : ` (${cell(f.zhDescription)})`}`;
+    rows.push(`| ${code(f.name)} | ${cell(f.zh)} | ${f.type} | ${cell(f.unit)} | ${range(f)} | ${f.role} | ${cell(f.privacy)} | ${alarm(f)} | ${description} |`);
   }
   return rows;
 }
@@ -132,7 +133,7 @@ function samplesSection(l: LoadedTemplate): string[] {
 
 export function templatePage(l: LoadedTemplate): string {
   const t = l.template;
-  const lines = [HEADER, '', `# ${t.name} (\`${t.id}\`)`, '', `Category: ${t.category} · transport: ${t.transport}${t.offlineAfterMs ? ` · offline after ${t.offlineAfterMs / 1000} s of silence` : ''} · source: [\`device-templates/${t.id}/\`](../../device-templates/${t.id}/)`, ''];
+  const lines = [HEADER, '', `# ${t.name} · ${t.zh} (\`${t.id}\`)`, '', `Category: ${t.category} · transport: ${t.transport}${t.offlineAfterMs ? ` · offline after ${t.offlineAfterMs / 1000} s of silence` : ''} · source: [\`device-templates/${t.id}/\`](../../device-templates/${t.id}/)`, ''];
   if (t.description) lines.push(t.description.trim(), '');
   lines.push('## Fields', '', ...fieldsTable(t), '');
   if (t.tags?.length) lines.push(`Per-reading tags: ${t.tags.map(code).join(', ')}.`, '');
@@ -146,10 +147,10 @@ export function templatePage(l: LoadedTemplate): string {
 
 export function catalogIndex(all: readonly LoadedTemplate[]): string {
   const sorted = [...all].sort((a, b) => a.template.category.localeCompare(b.template.category) || a.template.id.localeCompare(b.template.id));
-  const lines = [HEADER, '', '# Device catalog', '', `The ${all.length} device templates this gateway ships, one page each. Measurement in InfluxDB = template id with \`-\` → \`_\`.`, '', '| template | name | category | transport | personal fields |', '| --- | --- | --- | --- | --- |'];
+  const lines = [HEADER, '', '# Device catalog', '', `The ${all.length} device templates this gateway ships, one page each. Measurement in InfluxDB = template id with \`-\` → \`_\`.`, '', '| template | name | 中文名 | category | transport | personal fields |', '| --- | --- | --- | --- | --- | --- |'];
   for (const { template: t } of sorted) {
     const personal = t.fields.filter((f) => f.privacy !== undefined).map((f) => `${f.name} (${f.privacy})`).join(', ');
-    lines.push(`| [\`${t.id}\`](${t.id}.md) | ${cell(t.name)} | ${t.category} | ${t.transport} | ${personal} |`);
+    lines.push(`| [\`${t.id}\`](${t.id}.md) | ${cell(t.name)} | ${cell(t.zh)} | ${t.category} | ${t.transport} | ${personal} |`);
   }
   return `${lines.join('\n')}\n`;
 }

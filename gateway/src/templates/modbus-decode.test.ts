@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { decodeModbus, encodeModbusWrite, registerSpans, type RegisterBlocks } from './modbus-decode.js';
 import { templateSchema, type Template } from './schema.js';
+import { labelled } from '../../test/fixtures/template-labels.js';
 
 const ctx = { device: 'm1', receivedAt: 5_000 };
 
 function tpl(fields: unknown[], points: unknown[]): Template {
-  return templateSchema.parse({ id: 'm', name: 'm', category: 'test', transport: 'modbus', fields, modbus: { points } });
+  return templateSchema.parse(labelled({ id: 'm', name: 'm', category: 'test', transport: 'modbus', fields, modbus: { points } }));
 }
 const words = (start: number, ws: number[]): Map<number, number> => new Map(ws.map((w, i) => [start + i, w]));
 const num = (name: string, min = -1e12, max = 1e12) => ({ name, type: 'number', min, max, role: 'gauge' });

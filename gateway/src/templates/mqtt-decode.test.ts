@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMqtt } from './mqtt-decode.js';
 import { templateSchema, type Template } from './schema.js';
+import { labelled } from '../../test/fixtures/template-labels.js';
 
 const ctx = { device: 'd1', channel: 'telemetry' as const, receivedAt: 1_000 };
 
 function tpl(doc: Record<string, unknown>): Template {
-  return templateSchema.parse({ id: 'x', name: 'x', category: 'test', transport: 'mqtt', ...doc });
+  return templateSchema.parse(labelled({ id: 'x', name: 'x', category: 'test', transport: 'mqtt', ...doc }));
 }
 
 const light = tpl({

@@ -18,6 +18,7 @@ const scale = z.number().refine((n) => n !== 0 && Number.isFinite(n), 'a finite 
 
 export const fieldSchema = z.strictObject({
   name: z.string().min(1).describe('Normalized field name: snake_case with a unit suffix.'),
+  zh: z.string().min(1).describe('The field\'s name in Chinese (zh-CN), shown by the dashboard, its charts and the exports in Chinese (e.g. 亮度 for brightness_pct); no unit.'),
   type: z.enum(FIELD_TYPES),
   unit: z.string().min(1).optional().describe('Unit (W, kWh, °C, %, ppm, …); the field name must end with its suffix (_w, _kwh, _c, _pct, _ppm).'),
   min: z.number().optional().describe('Lowest valid value; required on number and integer fields.'),
@@ -28,6 +29,7 @@ export const fieldSchema = z.strictObject({
   role: z.enum(['gauge', 'counter', 'state', 'event']).describe('gauge = sampled value, counter = cumulative, state = on/off or mode, event = carried by an event payload.'),
   alarm: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional().describe('boolean field: true means alarm; enum field: the values that are alarms (e.g. door [forced]).'),
   description: z.string().optional(),
+  zhDescription: z.string().min(1).optional().describe('The description in Chinese; required when `description` is given.'),
 });
 
 /** Where a field comes from in a JSON payload: a key path (`a.b`) or the path with transforms. */
@@ -118,6 +120,7 @@ const base = {
   $schema: z.string().optional(),
   id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a kebab-case template id'),
   name: z.string().min(1),
+  zh: z.string().min(1).describe('The device type\'s name in Chinese (zh-CN), e.g. 教室护眼灯组.'),
   category: z.string().min(1),
   description: z.string().optional(),
   fields: z.array(fieldSchema).min(1),

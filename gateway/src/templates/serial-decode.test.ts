@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { templateSchema, type Template } from './schema.js';
 import { decodeSerialLine, serialSettings } from './serial-decode.js';
+import { labelled } from '../../test/fixtures/template-labels.js';
 
 const ctx = { device: 's1', receivedAt: 9_000 };
 function tpl(doc: Record<string, unknown>): Template {
-  return templateSchema.parse({ id: 's', name: 's', category: 'test', transport: 'serial', ...doc });
+  return templateSchema.parse(labelled({ id: 's', name: 's', category: 'test', transport: 'serial', ...doc }));
 }
 
 function nmea(body: string): string {

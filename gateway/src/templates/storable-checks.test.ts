@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { validateTemplate } from './validate.js';
+import { labelled } from '../../test/fixtures/template-labels.js';
 
 const F = 'dt/x/template.yaml';
 const base = { id: 'x', name: 'X', category: 'test' };
 const power = { name: 'power_w', type: 'number', unit: 'W', min: 0, max: 10, role: 'gauge' };
 
 function problems(doc: unknown): string[] {
-  const v = validateTemplate(doc, F);
+  const v = validateTemplate(labelled(doc), F);
   return v.ok ? [] : v.problems;
 }
 

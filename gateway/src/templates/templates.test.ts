@@ -28,6 +28,14 @@ describe('device-templates', () => {
     }
   });
 
+  it('names every device type and field in Chinese, each field label once per template (a column header of the exports)', () => {
+    for (const { template } of loaded) {
+      expect(template.zh, template.id).toMatch(/\p{Script=Han}/u);
+      const labels = template.fields.map((f) => f.zh);
+      expect(new Set(labels).size, `${template.id}: ${labels.join(', ')}`).toBe(labels.length);
+    }
+  });
+
   for (const { template, samples } of loaded) {
     describe(template.id, () => {
       if (template.transport === 'modbus') {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { templateJsonSchema, templateJsonSchemaPath } from './json-schema.js';
 import { validateTemplate } from './validate.js';
+import { labelled } from '../../test/fixtures/template-labels.js';
 
 const F = 'dt/x/template.yaml';
 const base = { id: 'x', name: 'X', category: 'test' };
@@ -10,7 +11,7 @@ const mqtt = (fields: unknown[], sources: Record<string, unknown>, extra: Record
 const power = { name: 'power_w', type: 'number', unit: 'W', min: 0, max: 10, role: 'gauge' };
 
 function problems(doc: unknown): string[] {
-  const v = validateTemplate(doc, F);
+  const v = validateTemplate(labelled(doc), F);
   return v.ok ? [] : v.problems;
 }
 
@@ -29,7 +30,25 @@ describe('pass 1: shape', () => {
   });
 
   it('accepts a good template', () => {
-    expect(validateTemplate(mqtt([power], { power_w: 'p' }), F)).toMatchObject({ ok: true, template: { id: 'x' } });
+    expect(validateTemplate(labelled(mqtt([power], { power_w: 'p' })), F)).toMatchObject({ ok: true, template: { id: 'x' } });
+  });
+});
+
+describe('Chinese labels (issue #19)', () => {
+  const raw = (doc: unknown) => { const v = validateTemplate(doc, F); return v.ok ? [] : v.problems; };
+  it('refuses a template or a field without its zh label', () => {
+    expect(raw(mqtt([{ ...power, zh: '功率' }], { power_w: 'p' }))).toEqual([`${F}: zh: Invalid input: expected string, received undefined`]);
+    expect(raw({ ...mqtt([power], { power_w: 'p' }), zh: '测试' })).toEqual([`${F}: fields[0].zh: Invalid input: expected string, received undefined`]);
+  });
+  it('wants Chinese words, and a Chinese description beside an English one', () => {
+    const doc = (field: Record<string, unknown>, zh = '测试') => ({ ...mqtt([{ ...power, ...field }], { power_w: 'p' }), zh });
+    expect(raw(doc({ zh: 'power' }, 'Test'))).toEqual([
+      `${F}: fields[0] (power_w).zh: "power" should be the field's name in Chinese (at least one Chinese character)`,
+      `${F}: zh: "Test" should be the device type's name in Chinese (at least one Chinese character)`,
+    ]);
+    expect(raw(doc({ zh: '功率', description: 'input power' }))).toEqual([`${F}: fields[0] (power_w).zhDescription: a field with a description needs it in Chinese too`]);
+    expect(raw(doc({ zh: '功率', zhDescription: '输入功率' }))).toEqual([`${F}: fields[0] (power_w).zhDescription: only a field with a description takes one`]);
+    expect(raw(doc({ zh: 'PM2.5 浓度', description: 'input power', zhDescription: '输入功率' }))).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ import { suffixOf, UNIT_SUFFIXES } from './units.js';
 
 export type Validation = { ok: true; template: Template } | { ok: false; problems: string[] };
 
+const HAN = /\p{Script=Han}/u;
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 /** Names that denote a person's identifier (card, pen, band, clicker, user …): they must be `privacy: id`. */
 const PERSONAL = /(^|_)(card|pen|band|clicker|user|student|person|badge)(_id)?$/;
@@ -75,6 +76,7 @@ export function crossCheck(t: Template): string[] {
     seen.set(f.name, i);
     out.push(...[...fieldProblems(f), ...fieldStorableProblems(f)].map((p) => `${at}.${p}`));
   });
+  if (!HAN.test(t.zh)) out.push(`zh: ${JSON.stringify(t.zh)} should be the device type's name in Chinese (at least one Chinese character)`);
   for (const tag of t.tags ?? []) if (!SNAKE.test(tag)) out.push(`tags: ${JSON.stringify(tag)} should be a snake_case name`);
   out.push(...storableProblems(t));
   out.push(...behaviourProblems(t));
@@ -108,6 +110,10 @@ function fieldProblems(f: FieldDef): string[] {
   } else if (numeric && suffixOf(f.name) !== undefined) {
     out.push(`unit: ${f.name} ends with the unit suffix _${suffixOf(f.name)} but declares no unit`);
   }
+  // The Chinese label the dashboard and exports show: Chinese words, not the English name again.
+  if (!HAN.test(f.zh)) out.push(`zh: ${JSON.stringify(f.zh)} should be the field's name in Chinese (at least one Chinese character)`);
+  if (f.description !== undefined && f.zhDescription === undefined) out.push('zhDescription: a field with a description needs it in Chinese too');
+  if (f.description === undefined && f.zhDescription !== undefined) out.push('zhDescription: only a field with a description takes one');
   if (PERSONAL.test(f.name) && f.privacy !== 'id') out.push('privacy: a personal identifier must be marked privacy: id');
   if (f.alarm !== undefined && f.alarm !== false) {
     if (Array.isArray(f.alarm)) {

@@ -22,11 +22,12 @@ const NEW_TEMPLATES: Record<string, { template: string; samples: string }> = {
   'acme-board': {
     template: `id: acme-board
 name: ACME interactive display
+zh: 交互显示屏
 category: teaching
 transport: mqtt
 offlineAfterMs: 300000
 fields:
-  - { name: screen, type: enum, values: [active, sleep, off], role: state }
+  - { name: screen, zh: 屏幕, type: enum, values: [active, sleep, off], role: state }
 behaviour:
   inUse:
     - { metric: board_on_min, field: screen, values: [active] }
@@ -44,12 +45,13 @@ bad:
   'acme-panel-light': {
     template: `id: acme-panel-light
 name: ACME panel light
+zh: 平板灯
 category: lighting
 transport: mqtt
 offlineAfterMs: 300000
 fields:
-  - { name: lit, type: boolean, role: state }
-  - { name: draw_w, type: number, unit: W, min: 0, max: 200, role: gauge }
+  - { name: lit, zh: 开关, type: boolean, role: state }
+  - { name: draw_w, zh: 功率, type: number, unit: W, min: 0, max: 200, role: gauge }
 behaviour:
   light: { on: [lit], power: draw_w }
 mqtt:
@@ -66,15 +68,16 @@ bad:
   'acme-pen': {
     template: `id: acme-pen
 name: ACME dot-paper pen
+zh: 点阵笔
 category: teaching
 transport: mqtt
 offlineAfterMs: 300000
 tags: [sheet, line]
 fields:
-  - { name: pen, type: string, role: state, privacy: id }
-  - { name: x_mm, type: number, unit: mm, min: 0, max: 500, role: gauge }
-  - { name: y_mm, type: number, unit: mm, min: 0, max: 500, role: gauge }
-  - { name: battery_pct, type: number, unit: '%', min: 0, max: 100, role: gauge }
+  - { name: pen, zh: 笔编号, type: string, role: state, privacy: id }
+  - { name: x_mm, zh: 横坐标, type: number, unit: mm, min: 0, max: 500, role: gauge }
+  - { name: y_mm, zh: 纵坐标, type: number, unit: mm, min: 0, max: 500, role: gauge }
+  - { name: battery_pct, zh: 电量, type: number, unit: '%', min: 0, max: 100, role: gauge }
 behaviour:
   pen: { x: x_mm, y: y_mm, stroke: line, page: sheet }
   session: { fields: [x_mm, y_mm] }

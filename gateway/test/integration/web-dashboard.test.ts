@@ -77,7 +77,8 @@ describe('web dashboard in chromium', () => {
 
     // Live: a new reading shows up without a reload.
     await gw.publish('smart-socket', 'socket-lab-2', { relay: 1, p: 1987, e: 313.1, v: 230.1 });
-    await expect.poll(() => page.locator('.tile[data-device="socket-lab-2"]').textContent(), { timeout: 10_000 }).toContain('1987 W');
+    // Numbers are formatted by Intl for the page's language (grouping: 1,987 W in English).
+    await expect.poll(() => page.locator('.tile[data-device="socket-lab-2"]').textContent(), { timeout: 10_000 }).toContain('1,987 W');
     await shot(page, 'facilities');
 
     // Filters.

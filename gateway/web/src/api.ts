@@ -1,4 +1,5 @@
 /** The dashboard's API client: bearer token from localStorage, 401 asks for one. */
+import { hasMessage, t } from './i18n/index.js';
 const TOKEN_KEY = 'campus-gateway-token';
 
 export class AuthRequired extends Error {}
@@ -36,12 +37,36 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** A line the API refused, with the reason code the catalog words (`roster.reason.*`, `roster.status.*`). */
+export interface LineProblem { line: number; reason: string }
+
+/** A refused line in the UI's language: "Line 3: no student name after the separator". */
+export function lineProblemText(p: LineProblem): string {
+  const key = `roster.reason.${p.reason}`;
+  const status = `roster.status.${p.reason}`;
+  const problem = hasMessage(key) ? t(key) : hasMessage(status) ? t(status) : p.reason;
+  return t('roster.lineProblem', { line: p.line, problem });
+}
+
+/**
+ * An API error in the UI's language, from its code and params (the server's English message is
+ * the fallback for a code the catalog does not know).
+ */
+export function apiErrorText(status: number, body: unknown): string {
+  const error = (body as { error?: { code?: string; message?: string; params?: { lines?: LineProblem[]; seconds?: number } } } | null)?.error;
+  const key = `error.${error?.code ?? ''}`;
+  if (error?.code && hasMessage(key)) {
+    const lines = (error.params?.lines ?? []).map(lineProblemText).join('; ');
+    return t(key, { lines, seconds: error.params?.seconds ?? 1 });
+  }
+  return error?.message ?? t('error.http', { status });
+}
+
 export async function errorText(res: Response): Promise<string> {
   try {
-    const body = (await res.json()) as { error?: { message?: string } };
-    return body.error?.message ?? `HTTP ${res.status}`;
+    return apiErrorText(res.status, await res.json());
   } catch {
-    return `HTTP ${res.status}`;
+    return t('error.http', { status: res.status });
   }
 }
 

@@ -1,5 +1,6 @@
 /** SVG charts drawn here (no chart library, nothing from a CDN): a time line and daily bars. */
 import { h, s } from './dom.js';
+import { t } from './i18n/index.js';
 import { siteClock, siteMonthDay } from './site-time.js';
 
 export interface Point { t: number; v: number }
@@ -32,7 +33,7 @@ function clock(t: number, spanMs: number): string {
 export function lineChart(points: Point[], opts: { from: number; to: number; label: string; unit?: string; color?: string }): HTMLElement {
   const box = h('figure', { class: 'chart', 'data-label': opts.label }, h('figcaption', {}, opts.label, opts.unit ? h('span', { class: 'unit' }, ` · ${opts.unit}`) : null));
   if (points.length === 0) {
-    box.append(h('div', { class: 'chart-empty' }, 'no data in this range'));
+    box.append(h('div', { class: 'chart-empty' }, t('chart.noData')));
     return box;
   }
   const [lo, hi] = niceRange(Math.min(...points.map((p) => p.v)), Math.max(...points.map((p) => p.v)));

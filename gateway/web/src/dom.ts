@@ -1,4 +1,6 @@
 /** A tiny DOM builder: h('div', { class: 'x', onclick }, child, 'text'). No framework, no CDN. */
+import { num, t } from './i18n/index.js';
+
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
@@ -29,12 +31,12 @@ export function s(tag: string, attrs: Record<string, string | number> = {}, ...c
 }
 
 export function ago(iso: string | null, now = Date.now()): string {
-  if (!iso) return 'never';
+  if (!iso) return t('ago.never');
   const sec = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (sec < 60) return `${sec} s ago`;
-  if (sec < 3600) return `${Math.round(sec / 60)} min ago`;
-  if (sec < 86_400) return `${Math.round(sec / 3600)} h ago`;
-  return `${Math.round(sec / 86_400)} d ago`;
+  if (sec < 60) return t('ago.s', { n: sec });
+  if (sec < 3600) return t('ago.min', { n: Math.round(sec / 60) });
+  if (sec < 86_400) return t('ago.h', { n: Math.round(sec / 3600) });
+  return t('ago.d', { n: Math.round(sec / 86_400) });
 }
 
 /** The unit of a field, from its snake_case suffix (`co2_ppm` → ppm). */
@@ -48,12 +50,12 @@ export function labelOf(name: string): string {
   return (unit ? name.slice(0, -unit.length) : name).replaceAll('_', ' ');
 }
 
-/** A field value for display, with its unit taken from the snake_case suffix. */
+/** A field value for display (Intl digits for the UI's language), with its unit taken from the snake_case suffix. */
 export function formatValue(name: string, v: unknown, templateUnit?: string | null): string {
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'boolean') return v ? t('value.yes') : t('value.no');
   if (typeof v !== 'number') return String(v);
   const unit = templateUnit ?? unitOf(name);
-  const text = Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);
+  const text = Number.isInteger(v) ? num(v, 0) : num(v, Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);
   return unit ? `${text} ${unit}` : text;
 }
 

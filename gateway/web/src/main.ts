@@ -5,6 +5,7 @@
  */
 import { AuthRequired, Forbidden, getJson, setToken, token, type Health, type Me } from './api.js';
 import { clear, h } from './dom.js';
+import { applyDocumentLocale, locale, LOCALES, setLocale, t, type Locale } from './i18n/index.js';
 import { setSiteZone, siteZone } from './site-time.js';
 import type { View } from './view.js';
 import { deviceView } from './views/device.js';
@@ -35,12 +36,12 @@ function route(): View {
 }
 
 function tokenForm(message: string): HTMLElement {
-  const input = h('input', { type: 'password', id: 'token-input', placeholder: 'access token', autocomplete: 'off' });
+  const input = h('input', { type: 'password', id: 'token-input', placeholder: t('signin.placeholder'), autocomplete: 'off' });
   const form = h('form', { class: 'card token-card', id: 'token-form' },
-    h('h2', {}, 'Sign in'),
+    h('h2', {}, t('signin.title')),
     h('p', { class: 'muted' }, message),
     input,
-    h('button', { type: 'submit', class: 'primary' }, 'Continue'),
+    h('button', { type: 'submit', class: 'primary' }, t('signin.continue')),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -57,14 +58,14 @@ async function tick(view: View): Promise<void> {
   } catch (err) {
     if (err instanceof Forbidden) {
       stop();
-      clear(root, h('div', { class: 'card empty-state', id: 'forbidden' }, h('h3', {}, 'Not available for your role'),
-        h('p', {}, `Signed in as ${me?.name ?? '?'} (${me?.role ?? '?'}). This page needs another role's token.`),
-        h('button', { onclick: () => { setToken(null); show(); } }, 'Sign in with another token')));
+      clear(root, h('div', { class: 'card empty-state', id: 'forbidden' }, h('h3', {}, t('forbidden.title')),
+        h('p', {}, t('forbidden.body', { name: me?.name ?? '?', role: me ? t(`role.${me.role}`) : '?' })),
+        h('button', { onclick: () => { setToken(null); show(); } }, t('forbidden.switch'))));
       return;
     }
     if (err instanceof AuthRequired) {
       stop();
-      clear(root, tokenForm(token() ? 'That token was not accepted, or its role may not open this page.' : 'This gateway requires an access token (ask the school\'s IT administrator).'));
+      clear(root, tokenForm(token() ? t('signin.rejected') : t('signin.required')));
       return;
     }
     root.dataset.error = String(err);
@@ -80,7 +81,7 @@ function stop(): void {
 function show(): void {
   stop();
   const view = route();
-  document.title = `${view.title} · campus-gateway`;
+  document.title = t('app.title', { page: view.title });
   for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-page]')) {
     a.classList.toggle('active', (location.hash || '#/facilities').startsWith(a.getAttribute('href') ?? '-') || (a.dataset.page === 'facilities' && location.hash.startsWith('#/device')));
   }
@@ -95,17 +96,14 @@ function show(): void {
 function showInsecure(health: Health): void {
   insecureEl.hidden = health.insecure !== true;
   if (insecureEl.hidden) return;
-  const open = [
-    health.broker?.auth !== 'on' ? 'broker auth is off (anyone on the network can read every reading)' : undefined,
-    health.api?.auth === 'open' ? 'the API has no tokens (anyone on the network is admin)' : undefined,
-  ].filter(Boolean);
-  insecureEl.textContent = `Insecure mode: this gateway runs with insecure: true${open.length ? `; ${open.join('; ')}` : ''}. Not for a school with real pupils' data.`;
+  const details = (health.broker?.auth !== 'on' ? t('insecure.broker') : '') + (health.api?.auth === 'open' ? t('insecure.api') : '');
+  insecureEl.textContent = t('insecure.banner', { details });
 }
 
 async function refreshHealth(): Promise<void> {
   try {
     const health = await getJson<Health>('/api/health').catch(async () => (await fetch('/api/health')).json() as Promise<Health>);
-    healthEl.textContent = health.status === 'ok' ? 'healthy' : 'degraded';
+    healthEl.textContent = health.status === 'ok' ? t('health.ok') : t('health.degraded');
     healthEl.className = `pill ${health.status}`;
     if (health.site) siteEl.textContent = health.site.name;
     showInsecure(health);
@@ -114,20 +112,37 @@ async function refreshHealth(): Promise<void> {
     if (!health.site && me?.site) siteEl.textContent = me.site.name;
     // Dates on every page are the site's local time (site.timezone), whatever the browser's zone.
     setSiteZone(health.site?.timezone ?? me?.site?.timezone);
-    siteEl.title = `times in ${siteZone()}`;
+    siteEl.title = t('site.zone', { zone: siteZone() });
     for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-page]')) a.hidden = me !== undefined && !PAGES[me.role].includes(a.dataset.page ?? '');
     authEl.replaceChildren(
       health.api?.auth === 'open'
-        ? h('span', { class: 'pill warn', title: 'http.tokens is not set: anyone on the network can use the API' }, 'open demo mode')
-        : h('span', { class: 'who' }, me ? h('span', { id: 'whoami' }, `${me.name} · ${me.role}`) : null,
-          h('button', { class: 'link', id: 'sign-out', onclick: () => { setToken(null); me = undefined; show(); void refreshHealth(); } }, token() ? 'sign out' : 'sign in')),
+        ? h('span', { class: 'pill warn', title: t('auth.openDemoTitle') }, t('auth.openDemo'))
+        : h('span', { class: 'who' }, me ? h('span', { id: 'whoami' }, t('auth.who', { name: me.name, role: t(`role.${me.role}`) })) : null,
+          h('button', { class: 'link', id: 'sign-out', onclick: () => { setToken(null); me = undefined; show(); void refreshHealth(); } }, token() ? t('auth.signOut') : t('auth.signIn'))),
     );
   } catch {
-    healthEl.textContent = 'unreachable';
+    healthEl.textContent = t('health.unreachable');
     healthEl.className = 'pill degraded';
   }
 }
 
+/** The header's language switch: the choice is kept (localStorage) and the page is drawn again in it. */
+function languageSwitch(): HTMLElement {
+  const names: Record<Locale, string> = { 'zh-CN': '中文', en: 'English' };
+  const select = h('select', { id: 'lang', 'aria-label': t('lang.label'), title: t('lang.label') },
+    LOCALES.map((l) => h('option', { value: l, lang: l, selected: l === locale() }, names[l])));
+  select.addEventListener('change', () => {
+    setLocale(select.value as Locale);
+    select.title = t('lang.label');
+    select.setAttribute('aria-label', t('lang.label'));
+    show();
+    void refreshHealth();
+  });
+  return select;
+}
+
+applyDocumentLocale();
+document.querySelector('.topbar-status')?.prepend(languageSwitch());
 window.addEventListener('hashchange', show);
 show();
 void refreshHealth();

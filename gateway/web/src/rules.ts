@@ -4,28 +4,31 @@
  * is known to be empty (an occupancy sensor or analytics camera says so).
  */
 import type { Device, FieldValue } from './api.js';
+import { fieldLabel, t, type Labels } from './i18n/index.js';
 
 type Fields = Record<string, FieldValue>;
 
 const ALARM_FLAGS = ['alarm', 'leak', 'leak_alarm', 'tamper', 'probe_fault', 'low_velocity', 'sash_high', 'fan_failure', 'reverse_flow'];
 
 /** A template's alarm declarations (`alarm: true` on a boolean field, or the alarm values of an enum). */
-export interface AlarmFields { fields: Array<{ name: string; alarm: boolean | string[] | null }> }
+export interface AlarmFields extends Labels { fields: Array<{ name: string; zh?: string; alarm: boolean | string[] | null }> }
 
-/** Reasons a device is in alarm now (empty when it is not): the template's declared alarms, then common flags. */
+/** Reasons a device is in alarm now (empty when it is not), in the UI's language: the template's declared alarms, then common flags. */
 export function alarmsOf(d: Device, template?: AlarmFields): string[] {
   const f: Fields = d.latest?.fields ?? {};
   const out: string[] = [];
+  const label = (name: string) => fieldLabel(template, name, (n) => n.replaceAll('_', ' '));
+  const doorForced = t('alarm.doorForced');
   for (const def of template?.fields ?? []) {
     const v = f[def.name];
-    if (def.alarm === true && v === true) out.push(def.name.replaceAll('_', ' '));
-    else if (Array.isArray(def.alarm) && typeof v === 'string' && def.alarm.includes(v)) out.push(`${def.name.replaceAll('_', ' ')} ${v}`);
+    if (def.alarm === true && v === true) out.push(label(def.name));
+    else if (Array.isArray(def.alarm) && typeof v === 'string' && def.alarm.includes(v)) out.push(def.name === 'door' && v === 'forced' ? doorForced : `${label(def.name)} ${v}`);
   }
-  for (const k of ALARM_FLAGS) if (f[k] === true && !out.includes(k.replaceAll('_', ' '))) out.push(k.replaceAll('_', ' '));
-  if (f.door === 'forced' && !out.includes('door forced')) out.push('door forced');
-  if (typeof f.fault_code === 'number' && f.fault_code > 0) out.push(`fault ${f.fault_code}`);
-  if (f.state === 'fault') out.push('inverter fault');
-  if (typeof f.co2_ppm === 'number' && f.co2_ppm > 1500) out.push(`CO₂ ${f.co2_ppm} ppm`);
+  for (const k of ALARM_FLAGS) if (f[k] === true && !out.includes(label(k))) out.push(label(k));
+  if (f.door === 'forced' && !out.includes(doorForced)) out.push(doorForced);
+  if (typeof f.fault_code === 'number' && f.fault_code > 0) out.push(t('alarm.fault', { code: f.fault_code }));
+  if (f.state === 'fault') out.push(t('alarm.inverterFault'));
+  if (typeof f.co2_ppm === 'number' && f.co2_ppm > 1500) out.push(t('alarm.co2', { ppm: f.co2_ppm }));
   return out;
 }
 

@@ -4,7 +4,7 @@ import { ROLES, type Principal } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
 import { createSiteZone } from '../../summaries/zone.js';
 import {
-  buildSessionExport, createSessionSchema, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
+  buildSessionExport, chineseColumns, createSessionSchema, exportFieldNames, type FieldLabelSource, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
   SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type Session, type SessionManager,
 } from '../../sessions/index.js';
 import { contentDisposition, EXPORT_LANGS, rawZip, safeFileName, summaryCsv, summaryXlsx, type ExportLang } from '../../sessions/lesson-files.js';
@@ -14,7 +14,7 @@ const params = z.object({ id: z.uuid() });
 const exportQuery = z.object({
   /** json/csv: every reading (apps); summary-csv/xlsx: one row per student; zip: one CSV of raw readings per student. */
   format: z.enum(['json', 'csv', 'summary-csv', 'xlsx', 'zip']).default('json'),
-  lang: z.enum(EXPORT_LANGS).optional(),
+  lang: z.enum(EXPORT_LANGS).optional().describe('Language of the headers: zh-CN gives 学生, 设备 … and each field by its template\'s Chinese name with its unit. csv: en unless asked; the lesson files (summary-csv, xlsx, zip): the browser\'s Accept-Language when not asked.'),
 });
 /** The UI's language when the request names none: `Accept-Language` (zh… → zh-CN), else English. */
 const langOf = (asked: ExportLang | undefined, accept: string | undefined): ExportLang => asked ?? (/^\s*zh/i.test(accept ?? '') ? 'zh-CN' : 'en');
@@ -32,7 +32,7 @@ function ownerFilter(p: Principal): string | undefined {
  * Class sessions per docs/interfaces.md: create, list, live view, stop, export (csv|json); a pasted
  * roster's preview and the teacher's saved roster per class.
  */
-export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; rosters: RosterStore; now?: () => number; timeZone?: string }> = async (app, opts) => {
+export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; rosters: RosterStore; now?: () => number; timeZone?: string; templates?: { list(): FieldLabelSource[] } }> = async (app, opts) => {
   const now = opts.now ?? Date.now;
   // Exports give local times (issue #19): a 07:32 lesson in Shanghai is 07:32+08:00, not 23:32Z.
   const zone = createSiteZone(opts.timeZone ?? 'UTC');
@@ -50,7 +50,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
       return reply.status(201).send(opts.sessions.create(req.body, req.principal.name));
     } catch (err) {
       // The session rules (span, roster lines) answer 400 with every line refused, 1-based.
-      if (err instanceof SessionRuleError) throw new ApiError(err.code, err.message, 400);
+      if (err instanceof SessionRuleError) throw new ApiError(err.code, err.message, 400, {}, err.lines.length > 0 ? { lines: err.lines } : undefined);
       throw err;
     }
   });
@@ -77,7 +77,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
   app.put('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, body: rosterTextSchema, response: { 200: savedRosterView } } }, async (req) => {
     const { lines, problems } = parseRosterText(req.body.text);
     // Line numbers only: an error may be logged, and the lines name children.
-    if (problems.length > 0) throw new ApiError('GW_ERR_ROSTER', problems.map((p) => rosterProblemText(p)).join('; '), 400);
+    if (problems.length > 0) throw new ApiError('GW_ERR_ROSTER', problems.map((p) => rosterProblemText(p)).join('; '), 400, {}, { lines: problems });
     const saved = opts.rosters.put(req.principal.name, req.params.class, lines);
     return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
   });
@@ -112,8 +112,9 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
       return send('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${name}.xlsx`, await summaryXlsx(view, rows, zone, lang, at));
     }
     const data = buildSessionExport(view, captured, at, zone, templateOf);
-    if (format === 'zip') return send('application/zip', `${base}-${lang === 'zh-CN' ? '原始数据' : 'raw'}.zip`, (await rawZip(data, lang)).zip);
-    if (format === 'csv') return send('text/csv; charset=utf-8', `${legacy}.csv`, sessionExportCsv(data));
+    const zh = (fields: string[]) => chineseColumns(opts.templates?.list() ?? [], fields);
+    if (format === 'zip') return send('application/zip', `${base}-${lang === 'zh-CN' ? '原始数据' : 'raw'}.zip`, (await rawZip(data, lang, lang === 'zh-CN' ? zh(exportFieldNames(data)).field : undefined)).zip);
+    if (format === 'csv') return send('text/csv; charset=utf-8', `${legacy}.csv`, sessionExportCsv(data, req.query.lang === 'zh-CN' ? zh(exportFieldNames(data)) : undefined));
     return send('application/json; charset=utf-8', `${legacy}.json`, JSON.stringify(data));
   });
 };

@@ -15,8 +15,8 @@ const config = { roles: ROLES.all };
 /** `GET /api/templates`, `GET /api/templates/:id` per docs/interfaces.md. */
 export const templatesRoutes: FastifyPluginAsyncZod<{ templates: TemplateSource }> = async (app, opts) => {
   app.get('/api/templates', { config, schema: { tags: ['templates'] } }, async () => opts.templates.list().map((t) => ({
-    id: t.id, name: t.name, category: t.category, transport: t.transport,
-    fields: t.fields.map((f) => ({ name: f.name, unit: f.unit ?? null, privacy: f.privacy ?? null, alarm: f.alarm ?? null })),
+    id: t.id, name: t.name, zh: t.zh, category: t.category, transport: t.transport,
+    fields: t.fields.map((f) => ({ name: f.name, zh: f.zh, unit: f.unit ?? null, privacy: f.privacy ?? null, alarm: f.alarm ?? null })),
   })));
 
   app.get('/api/templates/:id', { config, schema: { tags: ['templates'], params } }, async (req) => {

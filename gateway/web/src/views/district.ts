@@ -7,6 +7,7 @@ import { getJson } from '../api.js';
 import { barChart } from '../chart.js';
 import { siteDay } from '../site-time.js';
 import { clear, h } from '../dom.js';
+import { num, t, type MessageKey } from '../i18n/index.js';
 import type { View } from '../view.js';
 
 interface Summary {
@@ -32,25 +33,25 @@ export function perDay(items: Summary[], metrics: string[]): Map<string, Record<
   return out;
 }
 
-const ENERGY: Array<[string, string, string, string]> = [['energy_kwh', 'Energy used per day', 'kWh', '#b45309'], ['pv_yield_kwh', 'Solar yield per day', 'kWh', '#ca8a04'], ['water_m3', 'Water per day', 'm³', '#0369a1']];
-const USAGE: Array<[string, string, string, string]> = [['board_on_min', 'Smart boards on per day', 'h', '#0f766e'], ['projector_on_min', 'Projectors on per day', 'h', '#7c3aed'], ['recording_min', 'Lesson recording per day', 'h', '#be123c']];
+const ENERGY: Array<[string, MessageKey, string, string]> = [['energy_kwh', 'district.energy', 'kWh', '#b45309'], ['pv_yield_kwh', 'district.solar', 'kWh', '#ca8a04'], ['water_m3', 'district.water', 'm³', '#0369a1']];
+const USAGE: Array<[string, MessageKey, string, string]> = [['board_on_min', 'district.boards', 'h', '#0f766e'], ['projector_on_min', 'district.projectors', 'h', '#7c3aed'], ['recording_min', 'district.recording', 'h', '#be123c']];
 
 /** The hub link, only for an http(s) URL (the config checks it too: never a `javascript:` link). */
 export function hubLink(url: string | null | undefined): HTMLElement | null {
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return null;
-  return h('a', { id: 'district-hub-link', class: 'hub-link', href: url, rel: 'noopener noreferrer' }, 'All schools on the district hub →');
+  return h('a', { id: 'district-hub-link', class: 'hub-link', href: url, rel: 'noopener noreferrer' }, t('district.hubLink'));
 }
 
 export function districtView(): View {
   let body: HTMLElement;
   let hub: HTMLElement;
   return {
-    title: 'District',
+    title: t('nav.district'),
     everyMs: 30_000,
     mount(root) {
       body = h('div', { id: 'district-body' });
       hub = h('span', { id: 'district-hub' });
-      root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Energy and usage'), h('span', { class: 'muted' }, `last ${DAYS} days, from the site's summaries`), hub), body);
+      root.append(h('div', { class: 'page-head' }, h('h1', {}, t('district.title')), h('span', { class: 'muted' }, t('district.window', { days: DAYS })), hub), body);
     },
     async refresh() {
       const to = Date.now();
@@ -59,10 +60,8 @@ export function districtView(): View {
       clear(hub, hubLink(energy!.hubUrl));
       if (energy!.items.length === 0 && usage!.items.length === 0) {
         clear(body, h('div', { class: 'card empty-state', id: 'district-empty' },
-          h('h3', {}, 'No summaries yet'),
-          h('p', {}, energy!.available
-            ? 'Summaries appear here once the gateway has closed its first summary window (energy meters, smart boards and projectors must be reporting).'
-            : 'This gateway has no summaries engine connected yet; energy and usage per day will appear here once it runs.')));
+          h('h3', {}, t('district.noSummaries')),
+          h('p', {}, energy!.available ? t('district.waiting') : t('district.noEngine'))));
         return;
       }
       const days: string[] = [];
@@ -74,13 +73,13 @@ export function districtView(): View {
       const u = perDay(usage!.items, USAGE.map((m) => m[0]));
       const charts = (table: Map<string, Record<string, number>>, metrics: typeof ENERGY, scale: (m: string, v: number) => number) => metrics
         .filter(([m]) => [...table.values()].some((r) => (r[m] ?? 0) > 0))
-        .map(([m, label, unit, color]) => h('div', { class: 'card', 'data-metric': m }, barChart(days.slice(-DAYS).map((d) => ({ label: d.slice(5), v: scale(m, table.get(d)?.[m] ?? 0) })), { label: `${label} (${unit})`, unit, color })));
+        .map(([m, label, unit, color]) => h('div', { class: 'card', 'data-metric': m }, barChart(days.slice(-DAYS).map((d) => ({ label: d.slice(5), v: scale(m, table.get(d)?.[m] ?? 0) })), { label: t('district.chartLabel', { label: t(label), unit }), unit, color })));
       const total = (table: Map<string, Record<string, number>>, m: string) => [...table.values()].reduce((n, r) => n + (r[m] ?? 0), 0);
       clear(body,
         h('section', { class: 'stats' },
-          h('div', { class: 'stat neutral', id: 'district-kwh' }, h('div', { class: 'stat-value' }, total(e, 'energy_kwh').toFixed(1)), h('div', { class: 'stat-label' }, `kWh in ${DAYS} days`)),
-          h('div', { class: 'stat neutral' }, h('div', { class: 'stat-value' }, (total(u, 'board_on_min') / 60).toFixed(1)), h('div', { class: 'stat-label' }, 'smart-board hours')),
-          h('div', { class: 'stat neutral' }, h('div', { class: 'stat-value' }, (total(u, 'projector_on_min') / 60).toFixed(1)), h('div', { class: 'stat-label' }, 'projector hours'))),
+          h('div', { class: 'stat neutral', id: 'district-kwh' }, h('div', { class: 'stat-value' }, num(total(e, 'energy_kwh'), 1, 1)), h('div', { class: 'stat-label' }, t('district.kwhTotal', { days: DAYS }))),
+          h('div', { class: 'stat neutral' }, h('div', { class: 'stat-value' }, num(total(u, 'board_on_min') / 60, 1, 1)), h('div', { class: 'stat-label' }, t('district.boardHours'))),
+          h('div', { class: 'stat neutral' }, h('div', { class: 'stat-value' }, num(total(u, 'projector_on_min') / 60, 1, 1)), h('div', { class: 'stat-label' }, t('district.projectorHours')))),
         h('div', { class: 'charts wide', id: 'district-charts' }, ...charts(e, ENERGY, (_m, v) => v), ...charts(u, USAGE, (_m, v) => v / 60)),
       );
     },

@@ -8,21 +8,21 @@
  */
 import { errorText, request } from '../api.js';
 import { clear, h } from '../dom.js';
+import { hasMessage, t } from '../i18n/index.js';
 
 export interface RosterPreview {
   ok: boolean;
   lines: Array<{ line: number; status: string; device?: string; student: string; message: string }>;
-  errors: Array<{ line: number; message: string }>;
+  /** `reason` names the problem (the catalog words it); `message` is the server's English. */
+  errors: Array<{ line: number; reason?: string; message: string }>;
   roster: Array<{ device: string; student: string }>;
 }
 
-const STATUS_TEXT: Record<string, string> = {
-  ok: 'ok',
-  unknown_device: 'not a device the school registered for a student',
-  duplicate_device: 'device already on the roster',
-  duplicate_student: 'student already has a device of this kind',
-  in_use: 'on another class session now',
-};
+/** A line's status or reason in the UI's language (the server's English when the catalog does not know it). */
+function checkText(kind: 'status' | 'reason', code: string | undefined, fallback: string): string {
+  const key = `roster.${kind}.${code ?? ''}`;
+  return hasMessage(key) ? t(key) : fallback;
+}
 
 export interface RosterPaste {
   element: HTMLElement;
@@ -32,23 +32,23 @@ export interface RosterPaste {
 
 /** `className` reads the class field of the session form (rosters are saved per class). */
 export function createRosterPaste(className: () => string, say: (text: string, tone: 'good' | 'bad' | 'warn') => void): RosterPaste {
-  const textarea = h('textarea', { name: 'roster', id: 'roster-text', rows: 7, placeholder: '设备，学生\nP-00123，张伟\nW-2231\t张伟\nP-00124、李娜' });
+  const textarea = h('textarea', { name: 'roster', id: 'roster-text', rows: 7, placeholder: t('roster.placeholder') });
   const table = h('div', { id: 'roster-preview' });
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   function render(p: RosterPreview): void {
     const typed = textarea.value.split(/\r\n|\r|\n/);
     const rows = [
-      ...p.errors.map((e) => ({ line: e.line, status: 'unreadable', student: '', text: e.message })),
-      ...p.lines.map((l) => ({ line: l.line, status: l.status, student: l.student, text: STATUS_TEXT[l.status] ?? l.status })),
+      ...p.errors.map((e) => ({ line: e.line, status: 'unreadable', student: '', text: checkText('reason', e.reason, e.message) })),
+      ...p.lines.map((l) => ({ line: l.line, status: l.status, student: l.student, text: checkText('status', l.status, l.message) })),
     ].sort((a, b) => a.line - b.line);
     if (rows.length === 0) { clear(table); return; }
     const flagged = rows.filter((r) => r.status !== 'ok').length;
     clear(table,
       h('div', { class: `banner ${p.ok ? (flagged ? 'warn' : 'good') : 'bad'}`, id: 'roster-summary' },
-        p.ok ? `${p.roster.length} lines ready${flagged ? `, ${flagged} to check` : ''}` : `${flagged} of ${rows.length} lines need fixing before the session can start`),
+        p.ok ? (flagged ? t('roster.readyCheck', { n: p.roster.length, flagged }) : t('roster.ready', { n: p.roster.length })) : t('roster.needFixing', { flagged, total: rows.length })),
       h('table', { class: 'table small' },
-        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Line'), h('th', {}, 'You typed'), h('th', {}, 'Student'), h('th', {}, 'Check'))),
+        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, t('roster.colLine')), h('th', {}, t('roster.colTyped')), h('th', {}, t('roster.colStudent')), h('th', {}, t('roster.colCheck')))),
         h('tbody', {}, rows.map((r) => h('tr', { 'data-line': String(r.line), 'data-status': r.status, class: r.status === 'ok' ? '' : r.status === 'duplicate_student' ? 'warn' : 'bad' },
           h('td', { class: 'num' }, r.line), h('td', { class: 'mono' }, (typed[r.line - 1] ?? '').trim()), h('td', {}, r.student), h('td', {}, r.text))))));
   }
@@ -69,7 +69,7 @@ export function createRosterPaste(className: () => string, say: (text: string, t
   };
   const needClass = (): string | undefined => {
     const cls = className().trim();
-    if (!cls) say('Type the class first: rosters are saved per class.', 'bad');
+    if (!cls) say(t('roster.needClass'), 'bad');
     return cls || undefined;
   };
 
@@ -79,24 +79,24 @@ export function createRosterPaste(className: () => string, say: (text: string, t
   });
 
   const element = h('div', { class: 'roster-paste' },
-    h('label', {}, 'Roster: paste from a spreadsheet or type one "device, student" per line (tab, comma, ，, 、 or ;)', textarea),
+    h('label', {}, t('roster.label'), textarea),
     h('div', { class: 'actions' },
-      button('roster-check', 'Check roster', async () => { await check(); }),
-      button('roster-save', 'Save roster for this class', async () => {
+      button('roster-check', t('roster.check'), async () => { await check(); }),
+      button('roster-save', t('roster.save'), async () => {
         const cls = needClass();
         if (!cls) return;
         const res = await request(`/api/rosters/${encodeURIComponent(cls)}`, { method: 'PUT', body: JSON.stringify({ text: textarea.value }) });
         if (!res.ok) { say(await errorText(res), 'bad'); return; }
-        say(`Roster saved for class ${cls}.`, 'good');
+        say(t('roster.saved', { class: cls }), 'good');
       }),
-      button('roster-load', 'Load saved roster', async () => {
+      button('roster-load', t('roster.load'), async () => {
         const cls = needClass();
         if (!cls) return;
         const res = await request(`/api/rosters/${encodeURIComponent(cls)}`);
-        if (res.status === 404) { say(`No roster saved for class ${cls} yet.`, 'warn'); return; }
+        if (res.status === 404) { say(t('roster.noneSaved', { class: cls }), 'warn'); return; }
         if (!res.ok) { say(await errorText(res), 'bad'); return; }
         textarea.value = ((await res.json()) as { text: string }).text;
-        say(`Loaded the roster saved for class ${cls}.`, 'good');
+        say(t('roster.loaded', { class: cls }), 'good');
         await check();
       })),
     table);

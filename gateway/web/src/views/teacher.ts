@@ -1,6 +1,7 @@
 /** Teacher: start a class session with a roster, watch who is connected, stop it and take the data home. */
 import { errorText, getJson, request, type Device } from '../api.js';
 import { ago, clear, h } from '../dom.js';
+import { locale, t } from '../i18n/index.js';
 import type { View } from '../view.js';
 import { siteClock, siteDateTime } from '../site-time.js';
 import { createRosterPaste } from './roster-paste.js';
@@ -15,7 +16,8 @@ interface LiveSession extends Session {
 }
 
 async function download(id: string, format: 'csv' | 'json'): Promise<void> {
-  const res = await request(`/api/sessions/${id}/export?format=${format}`);
+  // Column headers in the UI's language (zh-CN: 学生, 设备 … and the templates' zh field names).
+  const res = await request(`/api/sessions/${id}/export?format=${format}&lang=${locale()}`);
   if (!res.ok) throw new Error(await errorText(res));
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `session.${format}`;
   const url = URL.createObjectURL(await res.blob());
@@ -25,6 +27,9 @@ async function download(id: string, format: 'csv' | 'json'): Promise<void> {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+const STATUSES = ['live', 'scheduled', 'stopped', 'ended'] as const;
+const statusText = (status: string) => (STATUSES as readonly string[]).includes(status) ? t(`session.${status as (typeof STATUSES)[number]}`) : status;
 
 export function teacherView(): View {
   let selected: string | undefined;
@@ -36,17 +41,17 @@ export function teacherView(): View {
   const say = (text: string, tone: 'good' | 'bad' | 'warn') => clear(message, h('div', { class: `banner ${tone}` }, text));
 
   const form = (): HTMLFormElement => {
-    const classInput = h('input', { name: 'class', required: true, placeholder: 'e.g. 7B' });
+    const classInput = h('input', { name: 'class', required: true, placeholder: t('teacher.classHint') });
     const roster = createRosterPaste(() => classInput.value, say);
     const f = h('form', { class: 'card form', id: 'session-form' },
-      h('h3', {}, 'Start a class session'),
-      h('label', {}, 'Room', h('input', { name: 'room', required: true, list: 'rooms', placeholder: 'e.g. 101' })),
+      h('h3', {}, t('teacher.start')),
+      h('label', {}, t('teacher.room'), h('input', { name: 'room', required: true, list: 'rooms', placeholder: t('teacher.roomHint') })),
       h('div', { class: 'row' },
-        h('label', {}, 'Class', classInput),
-        h('label', {}, 'Subject', h('input', { name: 'subject', required: true, placeholder: 'e.g. Physics' }))),
-      h('label', {}, 'Length (minutes)', h('input', { name: 'minutes', type: 'number', min: 5, max: 600, value: 45 })),
+        h('label', {}, t('teacher.class'), classInput),
+        h('label', {}, t('teacher.subject'), h('input', { name: 'subject', required: true, placeholder: t('teacher.subjectHint') }))),
+      h('label', {}, t('teacher.minutes'), h('input', { name: 'minutes', type: 'number', min: 5, max: 600, value: 45 })),
       roster.element,
-      h('button', { type: 'submit', class: 'primary' }, 'Start session'),
+      h('button', { type: 'submit', class: 'primary' }, t('teacher.startButton')),
     );
     f.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -58,7 +63,7 @@ export function teacherView(): View {
         const preview = await roster.check();
         if (!preview) return;
         if (!preview.ok) {
-          say('Fix the flagged roster lines before starting the session.', 'bad');
+          say(t('teacher.fixFirst'), 'bad');
           return;
         }
         const body = { room: String(data.get('room')), class: String(data.get('class')), subject: String(data.get('subject')), ...times, roster: preview.roster };
@@ -68,7 +73,7 @@ export function teacherView(): View {
           return;
         }
         selected = ((await res.json()) as Session).id;
-        clear(message, h('div', { class: 'banner good' }, 'Session started.'));
+        clear(message, h('div', { class: 'banner good' }, t('teacher.started')));
         await view.refresh();
       })();
     });
@@ -77,20 +82,20 @@ export function teacherView(): View {
 
   function sessionRow(s: Session): HTMLElement {
     const li = h('li', { class: `session ${s.id === selected ? 'selected' : ''}`, 'data-session': s.id },
-      h('div', {}, h('b', {}, `${s.class} · ${s.subject}`), h('span', { class: `pill ${s.status}` }, s.status)),
-      h('div', { class: 'muted small' }, `Room ${s.room} · ${siteDateTime(Date.parse(s.start))} · ${s.roster.length} students' devices`));
+      h('div', {}, h('b', {}, `${s.class} · ${s.subject}`), h('span', { class: `pill ${s.status}` }, statusText(s.status))),
+      h('div', { class: 'muted small' }, t('teacher.rowMeta', { room: s.room, start: siteDateTime(Date.parse(s.start)), n: s.roster.length })));
     li.addEventListener('click', () => { selected = s.id; void view.refresh(); });
     return li;
   }
 
   function renderDetail(s: LiveSession): void {
-    const stop = h('button', { class: 'danger', id: 'stop-session', disabled: s.status === 'stopped' || s.status === 'ended' }, 'Stop session');
+    const stop = h('button', { class: 'danger', id: 'stop-session', disabled: s.status === 'stopped' || s.status === 'ended' }, t('teacher.stop'));
     stop.addEventListener('click', () => void (async () => {
       await request(`/api/sessions/${s.id}/stop`, { method: 'POST' });
       await view.refresh();
     })());
     const exp = (format: 'csv' | 'json') => {
-      const b = h('button', { id: `export-${format}` }, `Export ${format.toUpperCase()}`);
+      const b = h('button', { id: `export-${format}` }, t('teacher.export', { format: format.toUpperCase() }));
       b.addEventListener('click', () => void download(s.id, format).catch((err: unknown) => clear(message, h('div', { class: 'banner bad' }, String(err)))));
       return b;
     };
@@ -99,41 +104,41 @@ export function teacherView(): View {
     clear(detail,
       h('div', { class: 'card' },
         h('div', { class: 'section-head' },
-          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, `Room ${s.room} · ${siteClock(Date.parse(s.start))} – ${siteClock(Date.parse(s.stoppedAt ?? s.end))} · `, h('span', { class: `pill ${s.status}`, id: 'session-status' }, s.status))),
+          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, t('teacher.detailMeta', { room: s.room, from: siteClock(Date.parse(s.start)), to: siteClock(Date.parse(s.stoppedAt ?? s.end)) }), h('span', { class: `pill ${s.status}`, id: 'session-status', 'data-status': s.status }, statusText(s.status)))),
           h('div', { class: 'actions' }, stop, exp('csv'), exp('json'))),
         h('section', { class: 'stats' },
-          h('div', { class: 'stat good', id: 'session-connected' }, h('div', { class: 'stat-value' }, `${s.connected}/${s.live.length}`), h('div', { class: 'stat-label' }, 'devices connected')),
-          h('div', { class: 'stat neutral' }, h('div', { class: 'stat-value' }, students.size), h('div', { class: 'stat-label' }, 'students')),
-          h('div', { class: 'stat neutral', id: 'session-captured' }, h('div', { class: 'stat-value' }, s.captured), h('div', { class: 'stat-label' }, 'readings captured'))),
+          h('div', { class: 'stat good', id: 'session-connected' }, h('div', { class: 'stat-value' }, `${s.connected}/${s.live.length}`), h('div', { class: 'stat-label' }, t('teacher.connected'))),
+          h('div', { class: 'stat neutral' }, h('div', { class: 'stat-value' }, students.size), h('div', { class: 'stat-label' }, t('teacher.students'))),
+          h('div', { class: 'stat neutral', id: 'session-captured' }, h('div', { class: 'stat-value' }, s.captured), h('div', { class: 'stat-label' }, t('teacher.captured')))),
         h('table', { class: 'table', id: 'roster' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Student'), h('th', {}, 'Device'), h('th', {}, 'Connected'), h('th', {}, 'Last data'), h('th', { class: 'num' }, 'Readings'))),
+          h('thead', {}, h('tr', {}, h('th', {}, t('teacher.colStudent')), h('th', {}, t('teacher.colDevice')), h('th', {}, t('teacher.colConnected')), h('th', {}, t('teacher.colLast')), h('th', { class: 'num' }, t('teacher.colReadings')))),
           h('tbody', {}, s.live.map((l) => h('tr', { 'data-roster-device': l.device, 'data-connected': String(l.connected) },
             h('td', {}, l.student), h('td', { class: 'mono' }, l.device),
-            h('td', {}, h('span', { class: `dot ${l.connected ? 'online' : 'offline'}` }), l.connected ? ' connected' : ' not connected'),
+            h('td', {}, h('span', { class: `dot ${l.connected ? 'online' : 'offline'}` }), l.connected ? t('teacher.isConnected') : t('teacher.notConnected')),
             h('td', {}, ago(l.lastSeen)), h('td', { class: 'num' }, l.readings))))),
-        h('p', { class: 'muted small' }, 'The export is yours: it stays on this gateway and is never sent to the district.'),
+        h('p', { class: 'muted small' }, t('teacher.yours')),
       ));
   }
 
   const view: View = {
-    title: 'Teacher',
+    title: t('nav.teacher'),
     everyMs: 2000,
     mount(root) {
       list = h('ul', { class: 'sessions', id: 'sessions' });
       detail = h('div', { id: 'session-detail' });
       message = h('div', { id: 'session-message' });
       roomList = h('datalist', { id: 'rooms' });
-      root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Class sessions')),
-        h('div', { class: 'split' }, h('div', {}, form(), message, roomList, h('div', { class: 'card' }, h('h3', {}, 'Sessions'), list)), detail));
+      root.append(h('div', { class: 'page-head' }, h('h1', {}, t('teacher.title'))),
+        h('div', { class: 'split' }, h('div', {}, form(), message, roomList, h('div', { class: 'card' }, h('h3', {}, t('teacher.sessions')), list)), detail));
     },
     async refresh() {
       const [sessions, devices] = await Promise.all([getJson<Session[]>('/api/sessions'), getJson<Device[]>('/api/devices').catch(() => [] as Device[])]);
       const rooms = [...new Set(devices.map((d) => d.room).filter((r): r is string => !!r))].sort();
       if (roomList.childElementCount !== rooms.length) clear(roomList, ...rooms.map((r) => h('option', { value: r })));
       selected ??= sessions.find((s) => s.status === 'live')?.id ?? sessions[0]?.id;
-      clear(list, ...(sessions.length ? sessions.map(sessionRow) : [h('li', { class: 'empty' }, 'No sessions yet.')]));
+      clear(list, ...(sessions.length ? sessions.map(sessionRow) : [h('li', { class: 'empty' }, t('teacher.noSessions'))]));
       if (selected) renderDetail(await getJson<LiveSession>(`/api/sessions/${selected}`));
-      else clear(detail, h('div', { class: 'card empty-state' }, 'Start a session to see your class\'s devices connect live.'));
+      else clear(detail, h('div', { class: 'card empty-state' }, t('teacher.pickOne')));
     },
   };
   return view;
