@@ -62,6 +62,8 @@ export const sessionSchema = z.object({
 export const liveEntrySchema = z.object({
   device: z.string(),
   template: z.string(),
+  /** What the live views draw it as, from its template's behaviour: pen (the wall), heart-rate (the PE view), other. */
+  kind: z.enum(['pen', 'heart-rate', 'other']),
   student: z.string(),
   connected: z.boolean(),
   lastSeen: z.string().nullable(),

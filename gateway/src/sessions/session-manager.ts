@@ -286,7 +286,9 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         // Data within the template's report interval, not "seen once": the registry keeps a pen
         // online for its offline rule (15 min), long after its receiver left the room (issue #19).
         const connected = seen !== undefined && t - seen <= connectedWithin(r.template) && deps.deviceStatus?.(r.device) !== 'offline';
-        return { device: r.device, template: r.template, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
+        const b = lookup.template(r.template)?.behaviour;
+        const kind = b?.pen !== undefined ? 'pen' as const : b?.heartRate !== undefined ? 'heart-rate' as const : 'other' as const;
+        return { device: r.device, template: r.template, kind, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
       });
       const students = lessonRows(captured, { roster: s.roster, templateOf: (id) => lookup.template(id), endMs: Math.min(t, s.endMs, s.stoppedAtMs ?? Infinity) });
       return { ...manager.view(s), live, students, zones: { bounds: [...DEFAULT_ZONES.bounds], mvpaFromZone: DEFAULT_ZONES.mvpaFromZone }, connected: live.filter((l) => l.connected).length, captured: captured.length, droppedReadings: s.dropped };
