@@ -6,10 +6,10 @@
  */
 import ExcelJS from 'exceljs';
 import { Zip, ZipDeflate } from 'fflate';
-import type { FieldValue } from '../core/reading.js';
+import type { FieldValue, Reading } from '../core/reading.js';
 import { DEFAULT_ZONES, type HeartRateZones } from '../summaries/kinds/pe-activity.js';
 import type { SiteZone } from '../summaries/zone.js';
-import { csvCell, type SessionExport } from './export.js';
+import { csvCell } from './export.js';
 import type { StudentLessonRow } from './lesson-summary.js';
 import type { SessionView } from './schema.js';
 
@@ -95,41 +95,62 @@ export function safeFileName(name: string): string {
   return s === '' ? '_' : s;
 }
 
-/** Raw readings as one CSV per student (`<student>.csv`) in a zip; rows as the JSON export has them, fields headed by `fieldLabel`. */
-export async function rawZip(e: SessionExport, lang: ExportLang, fieldLabel: (field: string) => string = (f) => f): Promise<{ zip: Buffer; files: Array<{ name: string; rows: number }> }> {
+export interface RawStudent {
+  student: string;
+  /** Column names (the tally's: every field and tag the student's readings carried). */
+  fields: string[];
+  tags: string[];
+}
+
+/**
+ * Raw readings as one CSV per student (`<student>.csv`, UTF-8 with BOM) in a zip, rows in capture
+ * order, times local. `each` walks every captured reading once (from the session's file): the entries
+ * are written side by side (fflate buffers the deflated data of all but the first), so memory holds
+ * compressed bytes, never the rows.
+ */
+export async function rawZip(students: readonly RawStudent[], each: (fn: (c: { student: string; key: string; reading: Reading }) => void) => Promise<void>,
+  zone: SiteZone, lang: ExportLang, fieldLabel: (field: string) => string = (f) => f): Promise<{ zip: Buffer; files: Array<{ name: string; rows: number }> }> {
   const w = WORDS[lang];
   const chunks: Uint8Array[] = [];
-  const files: Array<{ name: string; rows: number }> = [];
-  const done = new Promise<void>((resolve, reject) => {
-    const zip = new Zip((err, data, final) => {
-      if (err) { reject(err); return; }
-      chunks.push(data);
-      if (final) resolve();
-    });
-    const used = new Set<string>();
-    const enc = new TextEncoder();
-    for (const s of e.students) {
-      let name = `${safeFileName(s.student)}.csv`;
-      for (let n = 2; used.has(name); n++) name = `${safeFileName(s.student)} (${n}).csv`;
-      used.add(name);
-      const file = new ZipDeflate(name, { level: 6 });
-      zip.add(file);
-      const fields = [...new Set(s.readings.flatMap((r) => Object.keys(r.fields)))].sort();
-      const tags = [...new Set(s.readings.flatMap((r) => Object.keys(r.tags)))].sort();
-      const header = [w.time, w.device, w.template, w.event, ...tags, ...fields.map(fieldLabel)];
-      file.push(enc.encode(`\uFEFF${header.map(csvCell).join(',')}\r\n`));
-      for (let i = 0; i < s.readings.length; i += 2000) {
-        const part = s.readings.slice(i, i + 2000).map((r) => [r.ts, r.device, r.template, r.event, ...tags.map((t) => r.tags[t]), ...fields.map((f) => r.fields[f])]
-          .map(csvCell).join(',')).join('\r\n');
-        file.push(enc.encode(`${part}\r\n`));
-      }
-      file.push(new Uint8Array(0), true);
-      files.push({ name, rows: s.readings.length });
-    }
-    zip.end();
+  let failed: Error | null = null;
+  let finished = false;
+  const zip = new Zip((err, data, final) => {
+    if (err) failed = err;
+    else chunks.push(data);
+    if (final) finished = true;
   });
-  await done;
-  return { zip: Buffer.concat(chunks), files };
+  const enc = new TextEncoder();
+  const used = new Set<string>();
+  const out = new Map<string, { file: ZipDeflate; name: string; rows: number; lines: string[]; s: RawStudent }>();
+  for (const s of students) {
+    let name = `${safeFileName(s.student)}.csv`;
+    for (let n = 2; used.has(name); n++) name = `${safeFileName(s.student)} (${n}).csv`;
+    used.add(name);
+    const file = new ZipDeflate(name, { level: 6 });
+    zip.add(file);
+    file.push(enc.encode(`\uFEFF${[w.time, w.device, w.template, w.event, ...s.tags, ...s.fields.map(fieldLabel)].map(csvCell).join(',')}\r\n`));
+    out.set(s.student, { file, name, rows: 0, lines: [], s });
+  }
+  const flush = (o: { file: ZipDeflate; lines: string[] }) => {
+    if (o.lines.length === 0) return;
+    o.file.push(enc.encode(`${o.lines.join('\r\n')}\r\n`));
+    o.lines = [];
+  };
+  await each(({ student, key, reading: r }) => {
+    const o = out.get(student);
+    if (o === undefined) return;
+    o.lines.push([zone.iso(r.ts), key, r.template, r.event, ...o.s.tags.map((t) => r.tags[t]), ...o.s.fields.map((f) => r.fields[f])].map(csvCell).join(','));
+    o.rows++;
+    if (o.lines.length >= 2000) flush(o);
+  });
+  for (const o of out.values()) {
+    flush(o);
+    o.file.push(new Uint8Array(0), true);
+  }
+  zip.end();
+  if (failed) throw failed;
+  if (!finished) throw new Error('the zip did not finish');
+  return { zip: Buffer.concat(chunks), files: [...out.values()].map((o) => ({ name: o.name, rows: o.rows })) };
 }
 
 /**

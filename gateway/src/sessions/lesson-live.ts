@@ -2,7 +2,7 @@
  * What the handwriting wall and the PE view draw, from a session's captured readings: pen points
  * grouped into numbered strokes per page (the same stroke rule as the export: startsStroke) and
  * heart-rate samples with their zone. Pure and incremental: `snapshot` for a view that opens,
- * then `add` per captured batch gives only what is new.
+ * then `add` per captured batch gives only what is new. Kept per session by the session manager.
  */
 import type { Reading } from '../core/reading.js';
 import { DEFAULT_ZONES, type HeartRateZones } from '../summaries/kinds/pe-activity.js';
@@ -17,7 +17,10 @@ export interface PenEvent { device: string; page: string; strokes: WallStroke[] 
 export interface HeartEvent { device: string; ts: number; bpm: number; zone: number; worn: boolean }
 export interface LiveEvents { pens: PenEvent[]; hearts: HeartEvent[] }
 
-interface PenState { stroke: StrokeState | undefined; n: number; page: string; strokes: WallStroke[] }
+interface PenState { stroke: StrokeState | undefined; n: number; page: string; strokes: WallStroke[]; points: number }
+
+/** Points of a pen's current page kept for a view that opens (and its replay): the oldest strokes go first. */
+export const MAX_PAGE_POINTS = 20_000;
 
 export interface LessonLive {
   /** The current page of every pen (its strokes in order) and each band's latest sample. */
@@ -42,10 +45,10 @@ export function createLessonLive(templateOf: TemplateOf, zones: HeartRateZones =
         if (b?.pen !== undefined) {
           const pen = b.pen;
           let p = pens.get(key);
-          if (p === undefined) pens.set(key, (p = { stroke: undefined, n: 0, page: '', strokes: [] }));
+          if (p === undefined) pens.set(key, (p = { stroke: undefined, n: 0, page: '', strokes: [], points: 0 }));
           const page = pen.page === undefined ? '' : String(r.tags[pen.page] ?? r.fields[pen.page] ?? '');
           // a new page starts an empty tile: the wall shows the page being written
-          if (page !== p.page) { p.page = page; p.strokes = []; }
+          if (page !== p.page) { p.page = page; p.strokes = []; p.points = 0; }
           const next = startsStroke(p.stroke, r, pen);
           p.stroke = next.state;
           if (next.starts) p.strokes.push({ n: ++p.n, pts: [] });
@@ -55,6 +58,8 @@ export function createLessonLive(templateOf: TemplateOf, zones: HeartRateZones =
           if (typeof x !== 'number' || typeof y !== 'number') continue;
           const pt: WallPoint = [x, y, typeof pressure === 'number' ? pressure : null, r.ts];
           p.strokes.at(-1)!.pts.push(pt);
+          // a page written on for a whole lesson (~200,000 points) is not kept whole
+          if (++p.points > MAX_PAGE_POINTS && p.strokes.length > 1) p.points -= p.strokes.shift()!.pts.length;
           let e = out.get(key);
           if (e === undefined || e.page !== page) out.set(key, (e = { device: key, page, strokes: [] }));
           const last = e.strokes.at(-1);

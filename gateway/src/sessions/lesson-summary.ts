@@ -51,70 +51,112 @@ export function zoneOf(bpm: number, zones: HeartRateZones = DEFAULT_ZONES): numb
   return zones.bounds.filter((b) => bpm >= b).length + 1;
 }
 
-/** Rows in roster order (each student once); `captured` in any order. */
-export function lessonRows(captured: ReadonlyArray<{ student: string; reading: Reading }>, o: LessonRowsOptions): StudentLessonRow[] {
-  const zones = o.zones ?? DEFAULT_ZONES;
-  const byStudent = new Map<string, Reading[]>();
-  for (const r of o.roster) byStudent.set(r.student, []);
-  for (const c of captured) byStudent.get(c.student)?.push(c.reading);
-  return [...byStudent].map(([student, readings]) => {
-    readings.sort((a, b) => a.ts - b.ts);
-    const strokes = new Map<string, StrokeState>();
-    const pages = new Set<string>();
-    const seconds = new Set<number>();
-    let points = 0;
-    let strokeCount = 0;
-    let pressureSum = 0;
-    let pressureN = 0;
-    const hr: Array<{ ts: number; bpm: number }> = [];
-    let lastHr: { bpm: number; worn: boolean } | undefined;
-    for (const r of readings) {
-      const t = o.templateOf(r.template);
-      const pen = t?.behaviour?.pen;
+interface Acc {
+  readings: number;
+  first: number;
+  last: number;
+  strokes: Map<string, StrokeState>;
+  strokeCount: number;
+  pages: Set<string>;
+  seconds: Set<number>;
+  points: number;
+  pressureSum: number;
+  pressureN: number;
+  hr: Array<{ ts: number; bpm: number }>;
+  lastHr: { ts: number; bpm: number; worn: boolean } | undefined;
+  /** The field and tag names the student's readings carried (the raw CSV's columns). */
+  fields: Set<string>;
+  tags: Set<string>;
+}
+
+export interface LessonTally {
+  /** One captured reading of a roster student (pens in time order per pen: out of order starts a stroke). */
+  add(student: string, r: Reading): void;
+  rows(endMs: number): StudentLessonRow[];
+  columns(student: string): { fields: string[]; tags: string[] };
+}
+
+/**
+ * The rows kept up to date reading by reading (a class session's capture): memory per student is
+ * its pages, seconds with points and heart-rate samples, never its points.
+ */
+export function createLessonTally(roster: ReadonlyArray<{ device: string; student: string }>, templateOf: TemplateOf, zones: HeartRateZones = DEFAULT_ZONES): LessonTally {
+  const acc = new Map<string, Acc>();
+  for (const r of roster) {
+    if (!acc.has(r.student)) {
+      acc.set(r.student, { readings: 0, first: Infinity, last: -Infinity, strokes: new Map(), strokeCount: 0, pages: new Set(), seconds: new Set(), points: 0, pressureSum: 0, pressureN: 0, hr: [], lastHr: undefined, fields: new Set(), tags: new Set() });
+    }
+  }
+  return {
+    add(student, r) {
+      const a = acc.get(student);
+      if (a === undefined) return;
+      a.readings++;
+      if (r.ts < a.first) a.first = r.ts;
+      if (r.ts > a.last) a.last = r.ts;
+      for (const k in r.fields) a.fields.add(k);
+      for (const k in r.tags) a.tags.add(k);
+      const b = templateOf(r.template)?.behaviour;
+      const pen = b?.pen;
       if (pen !== undefined) {
-        points++;
-        const prev = strokes.get(r.template);
-        const next = startsStroke(prev, r, pen);
-        if (next.starts) strokeCount++;
-        strokes.set(r.template, next.state);
-        if (pen.page !== undefined) pages.add(String(r.tags[pen.page] ?? r.fields[pen.page] ?? ''));
-        seconds.add(Math.floor(r.ts / 1000));
+        a.points++;
+        const next = startsStroke(a.strokes.get(r.template), r, pen);
+        if (next.starts) a.strokeCount++;
+        a.strokes.set(r.template, next.state);
+        if (pen.page !== undefined) a.pages.add(String(r.tags[pen.page] ?? r.fields[pen.page] ?? ''));
+        a.seconds.add(Math.floor(r.ts / 1000));
         const p = pen.pressure === undefined ? undefined : r.fields[pen.pressure];
-        if (typeof p === 'number') { pressureSum += p; pressureN++; }
+        if (typeof p === 'number') { a.pressureSum += p; a.pressureN++; }
       }
-      const hb = t?.behaviour?.heartRate;
+      const hb = b?.heartRate;
       const bpm = hb === undefined ? undefined : r.fields[hb.field];
       if (hb !== undefined && typeof bpm === 'number') {
         const worn = hb.worn === undefined || r.fields[hb.worn] !== false;
-        lastHr = { bpm, worn };
-        if (worn) hr.push({ ts: r.ts, bpm });
+        if (a.lastHr === undefined || r.ts >= a.lastHr.ts) a.lastHr = { ts: r.ts, bpm, worn };
+        if (worn) a.hr.push({ ts: r.ts, bpm });
       }
-    }
-    const zoneMs = new Array<number>(zones.bounds.length + 1).fill(0);
-    hr.forEach((s, i) => {
-      const until = Math.min(hr[i + 1]?.ts ?? o.endMs, s.ts + zones.holdMs, o.endMs);
-      zoneMs[zoneOf(s.bpm, zones) - 1]! += Math.max(0, until - s.ts);
-    });
-    const mvpaMs = zoneMs.slice(zones.mvpaFromZone - 1).reduce((a, b) => a + b, 0);
-    return {
-      student,
-      devices: o.roster.filter((r) => r.student === student).map((r) => r.device),
-      readings: readings.length,
-      first_ms: readings[0]?.ts ?? null,
-      last_ms: readings.at(-1)?.ts ?? null,
-      pen_points: points,
-      strokes: strokeCount,
-      pages: pages.size,
-      writing_min: round(seconds.size / 60, 2),
-      pressure_mean: pressureN ? round(pressureSum / pressureN, 1) : null,
-      heart_rate_samples: hr.length,
-      heart_rate_mean_bpm: hr.length ? round(hr.reduce((a, s) => a + s.bpm, 0) / hr.length, 1) : null,
-      heart_rate_max_bpm: hr.length ? hr.reduce((m, s) => Math.max(m, s.bpm), -Infinity) : null,
-      heart_rate_last_bpm: lastHr?.bpm ?? null,
-      zone_last: lastHr === undefined ? null : zoneOf(lastHr.bpm, zones),
-      off_wrist: lastHr !== undefined && !lastHr.worn,
-      zone_min: zoneMs.map((ms) => round(ms / 60_000, 2)),
-      mvpa_min: round(mvpaMs / 60_000, 2),
-    };
-  });
+    },
+    columns(student) {
+      const a = acc.get(student);
+      return { fields: [...(a?.fields ?? [])].sort(), tags: [...(a?.tags ?? [])].sort() };
+    },
+    rows(endMs) {
+      return [...acc].map(([student, a]) => {
+        const hr = [...a.hr].sort((x, y) => x.ts - y.ts);
+        const zoneMs = new Array<number>(zones.bounds.length + 1).fill(0);
+        hr.forEach((s, i) => {
+          const until = Math.min(hr[i + 1]?.ts ?? endMs, s.ts + zones.holdMs, endMs);
+          zoneMs[zoneOf(s.bpm, zones) - 1]! += Math.max(0, until - s.ts);
+        });
+        const mvpaMs = zoneMs.slice(zones.mvpaFromZone - 1).reduce((x, y) => x + y, 0);
+        return {
+          student,
+          devices: roster.filter((r) => r.student === student).map((r) => r.device),
+          readings: a.readings,
+          first_ms: a.readings ? a.first : null,
+          last_ms: a.readings ? a.last : null,
+          pen_points: a.points,
+          strokes: a.strokeCount,
+          pages: a.pages.size,
+          writing_min: round(a.seconds.size / 60, 2),
+          pressure_mean: a.pressureN ? round(a.pressureSum / a.pressureN, 1) : null,
+          heart_rate_samples: hr.length,
+          heart_rate_mean_bpm: hr.length ? round(hr.reduce((x, s) => x + s.bpm, 0) / hr.length, 1) : null,
+          heart_rate_max_bpm: hr.length ? hr.reduce((m, s) => Math.max(m, s.bpm), -Infinity) : null,
+          heart_rate_last_bpm: a.lastHr?.bpm ?? null,
+          zone_last: a.lastHr === undefined ? null : zoneOf(a.lastHr.bpm, zones),
+          off_wrist: a.lastHr !== undefined && !a.lastHr.worn,
+          zone_min: zoneMs.map((ms) => round(ms / 60_000, 2)),
+          mvpa_min: round(mvpaMs / 60_000, 2),
+        };
+      });
+    },
+  };
+}
+
+/** Rows in roster order (each student once) from readings in any order (sorted by time first). */
+export function lessonRows(captured: ReadonlyArray<{ student: string; reading: Reading }>, o: LessonRowsOptions): StudentLessonRow[] {
+  const tally = createLessonTally(o.roster, o.templateOf, o.zones);
+  for (const c of [...captured].sort((a, b) => a.reading.ts - b.reading.ts)) tally.add(c.student, c.reading);
+  return tally.rows(o.endMs);
 }

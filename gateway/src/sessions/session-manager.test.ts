@@ -164,15 +164,17 @@ describe('session manager', () => {
     expect(m.live(s)).toMatchObject({ connected: 0, live: [{ connected: false, lastSeen: new Date(T0).toISOString() }] });
   });
 
-  it('hands every captured reading to the session\'s subscribers, per batch, and stops at unsubscribe', async () => {
-    const m = manager(() => T0 + 1000);
+  it('hands the session\'s subscribers what the live views draw (heart rates with their zone), per batch, until unsubscribed', async () => {
+    const templates: Record<string, TemplateLike> = { ...TEMPLATES, 'student-wristband': { ...TEMPLATES['student-wristband']!, behaviour: { heartRate: { field: 'heart_rate_bpm' } } } };
+    const m = manager(() => T0 + 1000, { lookup: { ...lookup, template: (id) => templates[id] } });
     await m.start();
-    const id = m.create(lesson({ start: new Date(T0 + 1000).toISOString() }), 'ms-li').id;
-    const got: number[] = [];
-    const off = m.subscribe(id, (batch) => got.push(batch.length));
-    m.readings([band('W-1', T0 + 1000, 120), band('W-2', T0 + 1000, 100), band('W-1', T0 + 2000, 121)]);
+    const s = m.get(m.create(lesson({ start: new Date(T0 + 1000).toISOString() }), 'ms-li').id)!;
+    const got: unknown[] = [];
+    const off = m.subscribe(s.id, (e) => got.push(e.hearts.map((h) => [h.device, h.bpm, h.zone])));
+    m.readings([band('W-1', T0 + 1000, 120), band('W-2', T0 + 1000, 100), band('W-1', T0 + 2000, 150)]);
     off();
-    m.readings([band('W-1', T0 + 3000, 122)]);
-    expect(got).toEqual([2]);
+    m.readings([band('W-1', T0 + 3000, 90)]);
+    expect(got).toEqual([[['W-1', 120, 3], ['W-1', 150, 4]]]);
+    expect(m.liveSnapshot(s).hearts).toEqual([{ device: 'W-1', ts: T0 + 3000, bpm: 90, zone: 1, worn: true }]);
   });
 });

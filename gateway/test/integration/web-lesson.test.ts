@@ -107,11 +107,12 @@ describe('web: the lesson, live (handwriting wall, PE view, export) in zh-CN', (
     expect(await w1.locator('.pe-bpm').textContent()).toBe('150');
     expect(await w1.locator('.pe-badge').textContent()).toBe('区间 4');
     const w2 = page.locator('.pe-tile[data-device="W-02"]');
-    await expect.poll(() => w2.getAttribute('data-off-wrist')).toBe('true');
+    await expect.poll(() => w2.getAttribute('data-off-wrist'), { timeout: 10_000 }).toBe('true');
     expect(await w2.locator('.pe-badge').textContent()).toBe('未佩戴');
-    await expect.poll(() => page.locator('.pe-tile[data-device="W-03"]').getAttribute('data-connected')).toBe('false');
+    // the live view (polled every 2 s) says who is connected
+    await expect.poll(() => page.locator('.pe-tile[data-device="W-03"]').getAttribute('data-connected'), { timeout: 10_000 }).toBe('false');
     expect(await page.locator('.pe-tile[data-device="W-03"] .tile-status').textContent()).toContain('尚无数据');
-    await expect.poll(() => page.locator('.pe-tile[data-device="W-01"]').getAttribute('data-connected')).toBe('true');
+    await expect.poll(() => page.locator('.pe-tile[data-device="W-01"]').getAttribute('data-connected'), { timeout: 10_000 }).toBe('true');
     await page.locator('#lesson-live section.card').last().screenshot({ path: `${SHOTS}/pe-zh.png` });
   });
 

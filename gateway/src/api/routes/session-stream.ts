@@ -14,8 +14,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
-import { createLessonLive, type LiveEvents } from '../../sessions/lesson-live.js';
-import type { CapturedReading, SessionManager } from '../../sessions/index.js';
+import type { LiveEvents, PenEvent } from '../../sessions/lesson-live.js';
+import type { SessionManager } from '../../sessions/index.js';
 
 export interface SessionStreamOptions {
   sessions: SessionManager;
@@ -45,20 +45,31 @@ export const sessionStreamRoutes: FastifyPluginAsyncZod<SessionStreamOptions> = 
       if (res.writableLength > MAX_BUFFERED_BYTES) { res.destroy(); return; }
       res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const live = createLessonLive((id) => opts.sessions.templateOf(id));
-    // Subscribe and read what was captured in the same tick: no reading falls between the two.
-    let pending: CapturedReading[] = [];
-    const unsubscribe = opts.sessions.subscribe(s.id, (batch) => { for (const c of batch) pending.push(c); });
-    live.add(opts.sessions.captured(s));
+    // Subscribe and take the snapshot in the same tick: no reading falls between the two.
+    let pending: LiveEvents[] = [];
+    const unsubscribe = opts.sessions.subscribe(s.id, (e) => { pending.push(e); });
     res.write('retry: 3000\n\n');
-    send('snapshot', { ...live.snapshot(), at: Date.now() });
+    send('snapshot', { ...opts.sessions.liveSnapshot(s), at: Date.now() });
     const flush = (): void => {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
-      const e: LiveEvents = live.add(batch);
-      for (const p of e.pens) send('pen', p);
-      for (const h of e.hearts) send('heart', h);
+      // one `pen` event per pen and page per flush, its strokes' points merged by stroke number
+      const pens = new Map<string, PenEvent>();
+      for (const e of batch) {
+        for (const p of e.pens) {
+          const k = `${p.device}\u0000${p.page}`;
+          const into = pens.get(k);
+          if (into === undefined) { pens.set(k, { ...p, strokes: [...p.strokes] }); continue; }
+          for (const st of p.strokes) {
+            const last = into.strokes.at(-1);
+            if (last?.n === st.n) into.strokes[into.strokes.length - 1] = { n: st.n, pts: [...last.pts, ...st.pts] };
+            else into.strokes.push(st);
+          }
+        }
+        for (const h of e.hearts) send('heart', h);
+      }
+      for (const p of pens.values()) send('pen', p);
     };
     const flusher = setInterval(flush, opts.flushMs ?? 100);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), opts.heartbeatMs ?? 15_000);

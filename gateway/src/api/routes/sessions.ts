@@ -8,7 +8,6 @@ import {
   SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type Session, type SessionManager,
 } from '../../sessions/index.js';
 import { contentDisposition, EXPORT_LANGS, rawZip, safeFileName, summaryCsv, summaryXlsx, type ExportLang } from '../../sessions/lesson-files.js';
-import { lessonRows } from '../../sessions/lesson-summary.js';
 
 const params = z.object({ id: z.uuid() });
 const exportQuery = z.object({
@@ -95,7 +94,6 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
     const s = owned(req.params.id, req.principal);
     const at = now();
     const view = opts.sessions.view(s);
-    const captured = opts.sessions.captured(s);
     const templateOf = (id: string) => opts.sessions.templateOf(id);
     const lang = langOf(req.query.lang, req.headers['accept-language']);
     // The class's own name (三年级2班) survives in the file name: RFC 5987 filename* (contentDisposition).
@@ -104,16 +102,23 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
     const send = (type: string, name: string, body: string | Buffer) => reply.type(type).header('content-disposition', contentDisposition(name)).send(body);
     reply.header('cache-control', 'no-store');
     const format = req.query.format;
+    const zh = (fields: string[]) => chineseColumns(opts.templates?.list() ?? [], fields);
     if (format === 'summary-csv' || format === 'xlsx') {
-      // a heart-rate sample holds until the next, at most the zones' holdMs, never past the session
-      const rows = lessonRows(captured, { roster: view.roster, templateOf, endMs: Date.parse(view.stoppedAt ?? view.end) });
+      // every reading captured (the ones past the memory limit too); a heart-rate sample holds
+      // until the next, at most the zones' holdMs, never past the session
+      const rows = opts.sessions.lessonRows(s, Date.parse(view.stoppedAt ?? view.end));
       const name = `${base}-${lang === 'zh-CN' ? '汇总' : 'summary'}`;
       if (format === 'summary-csv') return send('text/csv; charset=utf-8', `${name}.csv`, summaryCsv(rows, zone, lang));
       return send('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${name}.xlsx`, await summaryXlsx(view, rows, zone, lang, at));
     }
-    const data = buildSessionExport(view, captured, at, zone, templateOf);
-    const zh = (fields: string[]) => chineseColumns(opts.templates?.list() ?? [], fields);
-    if (format === 'zip') return send('application/zip', `${base}-${lang === 'zh-CN' ? '原始数据' : 'raw'}.zip`, (await rawZip(data, lang, lang === 'zh-CN' ? zh(exportFieldNames(data)).field : undefined)).zip);
+    if (format === 'zip') {
+      const students = [...new Set(view.roster.map((r) => r.student))].map((student) => ({ student, ...opts.sessions.columns(s, student) }));
+      const allFields = [...new Set(students.flatMap((x) => x.fields))];
+      const { zip } = await rawZip(students, (fn) => opts.sessions.eachCaptured(s, fn), zone, lang, lang === 'zh-CN' ? zh(allFields).field : undefined);
+      return send('application/zip', `${base}-${lang === 'zh-CN' ? '原始数据' : 'raw'}.zip`, zip);
+    }
+    const data = buildSessionExport(view, opts.sessions.captured(s), at, zone, templateOf);
+    // every reading in one file, for apps (at most the session's memory limit of readings)
     if (format === 'csv') return send('text/csv; charset=utf-8', `${legacy}.csv`, sessionExportCsv(data, req.query.lang === 'zh-CN' ? zh(exportFieldNames(data)) : undefined));
     return send('application/json; charset=utf-8', `${legacy}.json`, JSON.stringify(data));
   });
