@@ -10,8 +10,7 @@ import { pino } from 'pino';
 import { createModbusSimServer, MODBUS_SIM_TEMPLATES, type ModbusSimServer } from '../../firmware-sim/src/modbus/index.js';
 import { createModbusAdapter } from '../src/adapters/index.js';
 import type { ModbusAdapterConfig } from '../src/config/schema.js';
-import type { Reading } from '../src/core/reading.js';
-import { createTemplateRegistry } from '../src/templates/index.js';
+import { createTemplateCatalog } from '../src/templates/index.js';
 
 const seconds = Number(process.argv[2] ?? 30);
 const total = Number(process.argv[3] ?? 50);
@@ -19,7 +18,7 @@ const dead = Number(process.argv[4] ?? 5);
 const intervalMs = 1_000;
 const log = pino({ level: 'silent' });
 
-const registry = createTemplateRegistry({}, { log });
+const registry = createTemplateCatalog({}, { log });
 await registry.start();
 const servers: ModbusSimServer[] = [];
 const cfg: ModbusAdapterConfig[] = [];
@@ -38,7 +37,7 @@ let rejected = 0;
 const adapter = createModbusAdapter(cfg, {
   log, templates: registry,
   sink: {
-    readings(rs: Reading[]) { for (const r of rs) times.set(r.device, [...(times.get(r.device) ?? []), r.ts]); },
+    receive(input) { times.set(input.device, [...(times.get(input.device) ?? []), input.at]); },
     rejected() { rejected++; },
     deviceSeen() { /* counted through stats */ },
   },

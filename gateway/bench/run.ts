@@ -11,6 +11,8 @@
  *   npm run bench -- --writing-rooms 5 classrooms writing with pens at once (default: the scenario's 20)
  *   npm run bench -- --only ceilings,telemetry,pens,school,latency,components,storm
  *   npm run bench -- --only storm --storm-devices 2000   reconnect storm with auth on (storm.ts; default 2,000, 200 with --quick)
+ *   npm run bench -- --only district --district-schools 10,100 --district-hubs 1,2 --district-window 6s --district-duration 60s [--district-drain 5m]
+ *                                      N schools' uplinks → mosquitto → 1 or 2 hub processes → influxd (district.ts; not in the default set)
  * The component benchmarks of the other modules (broker-bench, store-bench, modbus-bench) run
  * too (not with --quick), each in its own process; their JSON lines are included.
  * Prints a table, then one JSON line (`{"bench": …}`).
@@ -29,6 +31,7 @@ import { COMPONENT_BENCHES, runComponentBench, type ComponentResult } from './li
 import { repoRoot } from '../test/kit/index.js';
 import { printStorm, stormWorkload, type StormRow } from './storm.js';
 import { startGatewayProc } from './lib/gateway-proc.js';
+import { runDistrict } from './lib/district-bench.js';
 
 const { values } = parseArgs({ options: {
   quick: { type: 'boolean', default: false }, store: { type: 'string', default: 'influx' },
@@ -36,6 +39,8 @@ const { values } = parseArgs({ options: {
   scenario: { type: 'string', default: join(repoRoot, 'firmware-sim/scenarios/school-default.yaml') },
   'writing-rooms': { type: 'string' }, rounds: { type: 'string' }, 'latency-store': { type: 'string', default: 'embedded' },
   'storm-devices': { type: 'string' },
+  'district-schools': { type: 'string', default: '10,100' }, 'district-hubs': { type: 'string', default: '1,2' },
+  'district-window': { type: 'string', default: '6s' }, 'district-duration': { type: 'string', default: '60s' }, 'district-drain': { type: 'string' },
 } });
 
 const ms = (t: string) => {
@@ -50,6 +55,8 @@ const latencyStore = values['latency-store'];
 let ownInflux: ReturnType<typeof startInflux> | undefined;
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const want = (name: string) => !only || only.has(name);
+// Minutes of hub-side load and its own influxd: only when asked for by name.
+const wantDistrict = only?.has('district') ?? false;
 const writingRooms = values['writing-rooms'] !== undefined ? Number(values['writing-rooms']) : undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'cg-bench-'));
@@ -91,6 +98,9 @@ try {
         },
       });
     }
+    const district = wantDistrict ? await runDistrict({
+      quick: values.quick, log, schools: values['district-schools'], hubs: values['district-hubs'], window: values['district-window'], duration: values['district-duration'], drain: values['district-drain'], ms,
+    }) : null;
     const components: ComponentResult[] = [];
     if (want('components') && !values.quick) {
       for (const b of COMPONENT_BENCHES) {
@@ -101,8 +111,9 @@ try {
     process.stdout.write(`\ncampus-gateway bench (${values.store} store, ${cpus().length} cores, node ${process.version}, ${rounds} interleaved round${rounds === 1 ? '' : 's'})\n`);
     process.stdout.write(printSections(sections));
     if (storm) process.stdout.write(`\n${printStorm(storm)}`);
+    if (district) process.stdout.write(`\n${district.text}`);
     for (const c of components) process.stdout.write(`  component ${c.name}: ${c.ok ? `ok (${c.seconds} s), JSON below` : `failed: ${c.error}`}\n`);
-    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, rounds, duration_s: round((Date.now() - started) / 1000, 0), ...sections, storm, components } })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: { store: values.store, cores: cpus().length, node: process.version, rounds, duration_s: round((Date.now() - started) / 1000, 0), ...sections, storm, district: district?.rows ?? null, components } })}\n`);
   }
 } finally {
   await influx?.stop();

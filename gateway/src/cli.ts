@@ -13,13 +13,13 @@
  * error, see errors.ts), after stopping whatever had started, so systemd's Restart=on-failure acts.
  */
 import { parseArgs } from 'node:util';
-import { createSimulatedSchool } from '@campus-gateway/firmware-sim';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';
 import { checkStartable, openParts } from './config/secure-start.js';
 import { runConfigCheckCli } from './config/check-cli.js';
 import { preflightHub } from './config/preflight.js';
 import { describeStartError, fromSystemError } from './errors.js';
+import { startDemo } from './demo/demo-school.js';
 import { createGateway } from './gateway.js';
 import { createRootLogger, resolveLogFormat } from './log.js';
 import { runTemplatesCheckCli } from './templates/index.js';
@@ -99,27 +99,22 @@ async function start(args: string[]): Promise<number> {
   const config = values.simulate && openParts(loaded).length > 0 ? { ...loaded, insecure: true } : loaded;
   checkStartable(config, file || '(defaults)');
   const log = rootLogger(config.log.level, values['log-format']);
+  if (values.simulate) {
+    // The simulators are imported only here: a gateway installed without them starts without --simulate.
+    const demo = await startDemo(config, {}, { log, configFile: file || '(defaults)' }).catch((err: unknown) => {
+      throw fromSystemError(err, portKeys(config)) ?? err;
+    });
+    log.info(`dashboard: http://localhost:${demo.gateway.ports().http}/`);
+    await waitForSignal(log);
+    await demo.stop();
+    return 0;
+  }
   const gateway = createGateway(config, { log, configFile: file || '(defaults)' });
   await gateway.start().catch((err: unknown) => {
     throw fromSystemError(err, portKeys(config)) ?? err;
   });
-  let sim: { stop(): Promise<void> } | undefined;
-  if (values.simulate) {
-    const school = createSimulatedSchool({ url: `mqtt://127.0.0.1:${gateway.ports().mqtt}`, rooms: 6 }, { log: log.child({ component: 'simulator' }) });
-    for (const d of school.devices()) gateway.registry.upsert({ ...d, building: 'A', provisioned: true });
-    sim = school;
-    try {
-      await school.start();
-    } catch (err) {
-      await school.stop().catch(() => undefined);
-      await gateway.stop();
-      throw err;
-    }
-    log.info({ devices: school.devices().length }, 'simulated school running');
-  }
   log.info(`dashboard: http://localhost:${gateway.ports().http}/`);
   await waitForSignal(log);
-  await sim?.stop();
   await gateway.stop();
   return 0;
 }

@@ -41,7 +41,7 @@ describe('describeStartError', () => {
     expect(describeStartError(new Error('GW_ERR_TLS_CONFIG: needs caFile\nmore'))).toEqual({ known: true, text: 'GW_ERR_TLS_CONFIG: needs caFile' });
     const config = new ConfigError('site.yaml', ['broker.port: got 99999; expected at most 65535', 'http: unknown key(s) "prot"']);
     expect(describeStartError(config)).toEqual({ known: true, text: config.message });
-    expect(new StartError('GW_ERR_X', 'y').code).toBe('GW_ERR_X');
+    expect(new StartError('GW_ERR_LOG_FORMAT', 'y').code).toBe('GW_ERR_LOG_FORMAT');
   });
 
   it('anything else is a bug and keeps its stack', () => {

@@ -7,13 +7,42 @@
  * that starts with a `GW_ERR_` code) is one line and no stack: the person reading it has
  * a setting or a server to fix, not a bug to report. Anything else is a bug and keeps its stack.
  */
-import { ConfigError } from './config/load.js';
+import { ERROR_CODES, type ErrorCodeEntry, type KnownErrorCode } from './error-codes.js';
+
+export { ERROR_CODES, type ErrorCodeEntry, type KnownErrorCode } from './error-codes.js';
 
 export type ErrorCode = `GW_ERR_${string}`;
 
-export class StartError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
-    super(`${code}: ${message}`);
+/**
+ * The one error class: a code from the table (`error-codes.ts`), the message as the caller words
+ * it, its HTTP status when the table gives one, and the cause. Subclasses (config errors, API
+ * answers) only add fields; `instanceof GatewayError` and `.code` are how errors are told apart,
+ * never their text.
+ */
+export class GatewayError extends Error {
+  readonly code: KnownErrorCode;
+  readonly statusCode: number | undefined;
+  constructor(code: KnownErrorCode, message: string, options?: { cause?: unknown; statusCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    const entry: ErrorCodeEntry = ERROR_CODES[code];
+    this.statusCode = options?.statusCode ?? entry.status;
+  }
+}
+
+/** `<code>: detail` (the detail defaults to the table's message): the style most errors print in. */
+export function gwError(code: KnownErrorCode, detail?: string, options?: { cause?: unknown }): GatewayError {
+  return new GatewayError(code, `${code}: ${detail ?? ERROR_CODES[code].message}`, options);
+}
+
+export function isGatewayError(err: unknown, code?: KnownErrorCode): err is GatewayError {
+  return err instanceof GatewayError && (code === undefined || err.code === code);
+}
+
+export class StartError extends GatewayError {
+  constructor(code: KnownErrorCode, message: string) {
+    super(code, `${code}: ${message}`);
     this.name = 'StartError';
   }
 }
@@ -44,6 +73,8 @@ export const startErrors = {
     new StartError('GW_ERR_INFLUX_URL_CREDENTIALS', `${keys}.url carries a user or password: put them in ${keys}.username and ${keys}.password (a URL ends up in logs and is refused by fetch)`),
   influxRefused: (target: string, answer: string) =>
     new StartError('GW_ERR_INFLUX_REFUSED', `InfluxDB at ${target} refused an empty write (${answer}): is the URL InfluxDB's HTTP API?`),
+  simulatorMissing: (why: string) =>
+    new StartError('GW_ERR_SIMULATOR_MISSING', `--simulate needs the simulators (@campus-gateway/firmware-sim), which are not installed here (${why}): run the demo from a checkout (npm install, npm start), or start without --simulate`),
   hubConnect: (url: string, seconds: number) =>
     new StartError('GW_ERR_HUB_CONNECT', `no connection to the hub broker ${url} within ${seconds} s`),
 };
@@ -97,7 +128,8 @@ export function fromSystemError(err: unknown, ports: PortKeys = {}): StartError 
  * only, except a config error, which lists every bad key); anything else keeps its stack.
  */
 export function describeStartError(err: unknown, ports: PortKeys = {}): { text: string; known: boolean } {
-  if (err instanceof ConfigError) return { text: err.message, known: true };
+  // a config error lists every bad key, one a line
+  if (err instanceof Error && (err as { code?: unknown }).code === 'GW_ERR_CONFIG') return { text: err.message, known: true };
   const known = err instanceof StartError ? err : fromSystemError(err, ports);
   if (known) return { text: firstLine(known.message), known: true };
   if (err instanceof Error && /^GW_ERR_[A-Z0-9_]+: /.test(err.message)) return { text: firstLine(err.message), known: true };

@@ -1,7 +1,8 @@
 /**
- * Composition root of the gateway service: wires templates, registry, stores,
- * broker, ingest and the HTTP API from a validated config. `createGateway`
- * returns `{ start, stop }` and handles for tests.
+ * The composition root of the gateway service: every component is made here (helped by
+ * wiring.ts for the ones built from a config section) and handed, ready, to whoever uses it.
+ * No component builds another's dependencies or reads the environment; every path comes from
+ * config/paths.ts, once. `createGateway` returns `{ start, stop }` and handles for tests.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,21 +15,34 @@ import { siteTimeZone } from './config/site-zone.js';
 import { preflight } from './config/preflight.js';
 import { createBroker, type Broker } from './broker/broker.js';
 import { deviceAuthFromConfig } from './broker/device-auth.js';
-import { adminDevicesRoutes } from './api/routes/admin-devices.js';
 import { createDeviceProvisioning } from './registry/provisioning.js';
-import { createIngest, type Ingest } from './pipeline/ingest.js';
+import { createPipeline, type Pipeline } from './pipeline/pipeline.js';
 import { createStateFanout, type StateFanout } from './pipeline/state-fanout.js';
 import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.js';
 import type { ReadingStore } from './store/types.js';
-import { createTemplateRegistry, type TemplateRegistry } from './templates/index.js';
+import { createTemplateCatalog, type TemplateCatalog } from './templates/index.js';
 import { buildHttpApp } from './api/server.js';
-import { commandRoutes } from './commands/routes.js';
-import type { Pseudonymizer } from './privacy/index.js';
-import { createSchoolUplink, type SchoolUplink } from './uplink/school-uplink.js';
+import { createPseudonymizer, type Pseudonymizer } from './privacy/pseudonymizer.js';
+import { createUplinkGuard, type UplinkGuard } from './privacy/guard.js';
+import { createOutboundNames, type OutboundNames } from './privacy/outbound-names.js';
+import { createSummaries, type Summaries } from './summaries/engine.js';
+import { createUplink, type Uplink } from './uplink/uplink.js';
+import { outboxValues, siteFacts, summariesOptionsFrom, uplinkOptionsFrom } from './uplink/school-uplink.js';
+import { createRosterStore, createSessionManager, type RosterStore, type SessionManager } from './sessions/index.js';
 import { createSummaryStore, type SummaryStore } from './api/summary-store.js';
 import { createGatewayMetrics } from './metrics/metrics.js';
 import { adapterStats, createAdapters, createCommandsFor, createStore, subscribeCommands, type Adapters } from './wiring.js';
 import type { HealthReport } from './api/routes/health.js';
+import { gwError } from './errors.js';
+
+/** The school's outbound side: summaries and alarms, the names they may carry, the guard, the uplink. */
+export interface SchoolOutbound {
+  summaries: Summaries;
+  names: OutboundNames;
+  guard: UplinkGuard;
+  /** Undefined when no `uplink` is configured. */
+  uplink: Uplink | undefined;
+}
 
 export interface Gateway {
   start(): Promise<void>;
@@ -38,12 +52,16 @@ export interface Gateway {
   readonly paths: StatePaths;
   readonly broker: Broker;
   readonly registry: DeviceRegistry;
-  readonly templates: TemplateRegistry;
-  readonly ingest: Ingest;
+  readonly templates: TemplateCatalog;
+  /** receive → decode → validate → enrich → de-identify → store → fan out, for every transport. */
+  readonly pipeline: Pipeline;
   readonly store: ReadingStore;
   readonly pseudonymizer: Pseudonymizer;
   readonly adapters: Adapters;
-  readonly school: SchoolUplink;
+  readonly school: SchoolOutbound;
+  /** Class sessions (fed by the pipeline, served by the API). */
+  readonly sessions: SessionManager;
+  readonly rosters: RosterStore;
   /** The summaries this gateway emitted, kept on disk for /api/summaries and the district view. */
   readonly summaries: SummaryStore;
   /** `state` / `availability` topics and the SSE stream for the school's apps. */
@@ -57,13 +75,17 @@ export interface Gateway {
 const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
 const SWEEP_EVERY_MS = 5_000;
 
-export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Named in config problems. */ configFile?: string }): Gateway {
+export function createGateway(config: GatewayConfig, deps: {
+  log: Logger; /** Named in config problems. */ configFile?: string;
+  /** Shorter summary windows than `uplink.windowSeconds` (the demo closes one every few seconds). */
+  summaryWindow?: { windowSeconds: number; graceSeconds: number };
+}): Gateway {
   const log = deps.log;
   // Refuses an open config unless it says `insecure: true` (the same check as `config check`).
   const openParts = checkStartable(config);
   // Every state path, once: components are handed theirs and derive none themselves.
   const paths = resolveStatePaths(config);
-  const templates = createTemplateRegistry({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log });
+  const templates = createTemplateCatalog({ ...(config.templatesDir ? { dir: config.templatesDir } : {}), watch: true }, { log });
   const lifecycle = config.broker.lifecycle;
   const registry = createDeviceRegistry({ missedPolls: lifecycle.missedPolls, offlineAlarmAfterMs: lifecycle.offlineAlarmAfterSeconds * 1000 });
   for (const d of config.devices) registry.upsert({ ...d, provisioned: true });
@@ -76,50 +98,69 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   // One metrics registry per gateway; the store is wrapped so every write's latency is observed.
   const metrics = createGatewayMetrics({
     broker: () => ({ clients: theBroker.connectedClients(), ...theBroker.stats() }),
-    ingest: () => ingest.stats(),
+    ingest: () => pipeline.stats(),
     devices: () => registry.counts(),
     store: () => store.health(),
     adapters: () => [...adapters.modbus.stats(), ...adapters.serial.stats()],
-    outboxDepth: () => school.uplink?.health().queued ?? 0,
+    outboxDepth: () => uplink?.health().queued ?? 0,
     spoolDepth: () => Number(store.health().detail?.spool_batches ?? 0),
   }, { site: config.site.id });
   const store = metrics.instrumentStore(createStore(config, paths, log, templates), config.store.kind);
   const summaryStore = createSummaryStore({ path: paths.summariesDb }, { log });
-  // Pseudonymizer, summaries, the uplink guard and (when configured) the uplink to the school hub.
-  const school = createSchoolUplink({ config, paths }, {
-    log, templates,
-    onMessage: (m) => summaryStore.push(m),
+  // De-identification of the local store, the sessions and the uplink: one key, one pseudonymizer.
+  const pseudonymizer = createPseudonymizer({ keyFile: paths.pseudonymKeyFile }, { log });
+  const pseudonym = (value: string) => pseudonymizer.pseudonym(value);
+  // The names a message to the hub may carry, the guard that checks every message, and the uplink.
+  const names = createOutboundNames({ site: config.site.id }, { templates: () => templates.list(), devices: () => registry.list(), pseudonym });
+  const guard = createUplinkGuard({ names }, { log });
+  const uplinkOptions = uplinkOptionsFrom(config, paths);
+  const uplink = uplinkOptions && createUplink(uplinkOptions, { log, guard });
+  const summaries = createSummaries({ ...summariesOptionsFrom(config, paths), ...deps.summaryWindow }, {
+    log, names,
+    templates: () => templates.list(),
+    emit(m) {
+      summaryStore.push(m);
+      uplink?.send(m);
+    },
     placeOf: (id) => registry.get(id),
-    devices: () => registry.list(),
+    // The hub's /api/schools shows each school's backlog from these (hub/sites.ts).
+    ...(uplink && { healthValues: () => ({ ...siteFacts(config), ...outboxValues(uplink) }) }),
   });
-  const pseudonymizer = school.pseudonymizer;
+  const school: SchoolOutbound = { summaries, names, guard, uplink };
+  // Class sessions and the teachers' saved rosters.
+  const sessions = createSessionManager({ file: paths.sessionsFile }, {
+    log, pseudonym,
+    deviceStatus: (id) => registry.get(id)?.status,
+    lookup: { device: (id) => registry.get(id), template: (id) => templates.get(id) },
+  });
+  const rosters = createRosterStore({ file: paths.rostersFile }, { log });
   // The two closures below refer to each other's component; both run only after start().
   const theBroker: Broker = createBroker(config.broker, {
     log,
     auth: brokerAuth,
     onDeviceConnect: (id, template, at) => registry.seen(id, template, at),
-    onDevicePublish: (topic, payload, at) => ingest.handleMqtt(topic, payload, at),
-    onDeviceStatus: (topic, payload, at) => void ingest.handleMqtt(topic, payload, at),
+    onDevicePublish: (topic, payload, at) => pipeline.receive({ transport: 'mqtt', topic, payload, at }),
+    onDeviceStatus: (topic, payload, at) => void pipeline.receive({ transport: 'mqtt', topic, payload, at }),
   });
   // The de-identified readings of every transport, for apps: retained topics and GET /api/stream.
   const stateFanout = createStateFanout(config.broker.stateTopics, {
     log,
     publish: (topic, payload) => { theBroker.publish(topic, payload, { retain: true }).catch(() => undefined); },
   });
-  const ingest = createIngest({
+  const pipeline = createPipeline({
     log, templates, registry, stores: [store],
-    privacy: { deidentify: (readings, template) => pseudonymizer.deidentifyInPlace(readings, template), pseudonym: (id) => pseudonymizer.pseudonym(id) },
-    listeners: [school.summaries.asListener(), stateFanout],
+    privacy: { deidentify: (readings, template) => pseudonymizer.deidentifyInPlace(readings, template), pseudonym },
+    listeners: [summaries.asListener(), stateFanout, { readings: (readings) => sessions.readings(readings) }],
     publishRejected: (payload) => {
       theBroker.publish(rejectedTopic(config.site.id), payload).catch(() => undefined);
     },
   });
-  const adapters = createAdapters(config, { log, templates, registry, ingest });
+  const adapters = createAdapters(config, { log, templates, registry, pipeline });
   const commands = createCommandsFor(config, adapters, log);
   registry.on('status', (d) => {
     if (d.status !== 'never') stateFanout.availability(d.id, d.template, d.status);
-    if (d.status === 'online') school.summaries.deviceStatus(d.id, d.template, 'online', Date.now());
-    if (d.status === 'offline') school.summaries.deviceStatus(d.id, d.template, 'offline', Date.parse(d.offlineSince ?? new Date().toISOString()));
+    if (d.status === 'online') summaries.deviceStatus(d.id, d.template, 'online', Date.now());
+    if (d.status === 'offline') summaries.deviceStatus(d.id, d.template, 'offline', Date.parse(d.offlineSince ?? new Date().toISOString()));
   });
   let app: FastifyInstance | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -127,7 +168,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   function health(): HealthReport {
     const storeHealth = store.health();
     const templateErrors = templates.errors();
-    const uplinkHealth = school.health();
+    const uplinkHealth = uplink === undefined ? undefined : { ...uplink.health(), refusedByReason: guard.refused() };
     const status = storeHealth.ok && templateErrors.length === 0 ? 'ok' : 'degraded';
     return {
       status,
@@ -136,7 +177,7 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
       uplink: uplinkHealth ? { ...uplinkHealth } : null,
       devices: registry.counts(),
       templates: { loaded: templates.list().length, errors: templateErrors.length },
-      ingest: ingest.stats(),
+      ingest: pipeline.stats(),
       insecure: config.insecure,
       warnings: [
         ...(config.broker.auth.enabled ? [] : ['broker auth is off: any client may publish as any device']),
@@ -157,9 +198,9 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
   }
 
   return {
-    config, paths, broker: theBroker, registry, templates, ingest, store, pseudonymizer, adapters, school, summaries: summaryStore, stateFanout,
+    config, paths, broker: theBroker, registry, templates, pipeline, store, pseudonymizer, adapters, school, summaries: summaryStore, stateFanout, sessions, rosters,
     http() {
-      if (!app) throw new Error('GW_ERR_NOT_STARTED: gateway is not started');
+      if (!app) throw gwError('GW_ERR_NOT_STARTED', 'gateway is not started');
       return app;
     },
     ports: () => ({ mqtt: theBroker.port(), http: app ? (app.server.address() as { port: number } | null)?.port ?? 0 : 0 }),
@@ -178,9 +219,13 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
         const checked = preflight(config, { file: deps.configFile ?? '(config)', templates, paths });
         for (const warning of checked.warnings) log.warn(warning);
         await step(() => summaryStore.start(), () => summaryStore.stop());
-        await step(() => school.start(), () => school.stop());
+        // The pseudonymizer before anything that de-identifies; summaries after the uplink they feed.
+        await step(() => pseudonymizer.start(), () => pseudonymizer.stop());
+        await step(async () => uplink?.start(), async () => uplink?.stop());
+        await step(() => summaries.start(), () => summaries.stop());
         await step(() => store.start(), () => store.stop());
         await warmUp();
+        await step(() => sessions.start(), () => sessions.stop());
         await step(() => theBroker.start(), () => theBroker.stop());
         await step(() => adapters.modbus.start(), () => adapters.modbus.stop());
         await step(() => adapters.serial.start(), () => adapters.serial.stop());
@@ -190,20 +235,14 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
         app = await buildHttpApp({
           log, health: { report: health }, store, registry,
           templateOf: (id) => templates.get(id),
-          templates, ingest, broker: theBroker, site: config.site.id, siteName: config.site.name, timeZone: siteTimeZone(config),
+          templates, site: config.site.id, siteName: config.site.name, timeZone: siteTimeZone(config),
           summaries: summaryStore,
           stream: stateFanout,
           ...(config.uplink?.hubUrl !== undefined && { hubUrl: config.uplink.hubUrl }),
-          metrics,
-          plugins: [commandRoutes(commands, (id) => adapterStats(adapters, id)), async (a) => {
-            await a.register(adminDevicesRoutes, { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) });
-          }],
+          metrics, sessions, rosters,
+          commands: { commands, stats: (id) => adapterStats(adapters, id) },
+          adminDevices: { auth: brokerAuth, registry, provisioning, disconnect: (id) => theBroker.disconnectDevice(id), templateOf: (id) => templates.get(id) },
           ...(config.http.tokens ? { tokens: config.http.tokens } : {}),
-          rostersFile: paths.rostersFile,
-          sessions: {
-            file: paths.sessionsFile,
-            pseudonym: (value) => pseudonymizer.pseudonym(value),
-          },
         });
         const http = app;
         await step(() => http.listen({ port: config.http.port, host: config.http.host }), () => http.close());
@@ -222,11 +261,14 @@ export function createGateway(config: GatewayConfig, deps: { log: Logger; /** Na
       if (sweepTimer) clearInterval(sweepTimer);
       stateFanout.stop();
       await app?.close();
+      await sessions.stop();
       await adapters.serial.stop();
       await adapters.modbus.stop();
       await theBroker.stop();
       await store.stop();
-      await school.stop();
+      await summaries.stop();
+      await uplink?.stop();
+      await pseudonymizer.stop();
       await summaryStore.stop();
       await templates.stop();
     },

@@ -7,13 +7,13 @@ import type { StatePaths } from './config/paths.js';
 import type { GatewayConfig } from './config/schema.js';
 import { parseDeviceTopic } from './core/topics.js';
 import type { Broker } from './broker/broker.js';
-import type { Ingest } from './pipeline/ingest.js';
+import type { Pipeline } from './pipeline/pipeline.js';
 import type { DeviceRegistry } from './registry/device-registry.js';
 import { createEmbeddedStore } from './store/embedded-store.js';
 import { createInfluxStore } from './store/influx-store.js';
 import { createWalStore } from './store/wal-store.js';
 import type { ReadingStore } from './store/types.js';
-import type { TemplateRegistry } from './templates/index.js';
+import type { TemplateCatalog } from './templates/index.js';
 import { createModbusAdapter, createSerialAdapter, type Adapter, type AdapterSink } from './adapters/index.js';
 import { createDeviceCommands, type DeviceCommands } from './commands/device-commands.js';
 
@@ -23,7 +23,7 @@ export interface Adapters {
 }
 
 /** The reading store, its files where `paths` (config/paths.ts) puts them. */
-export function createStore(config: GatewayConfig, paths: StatePaths, log: Logger, templates?: TemplateRegistry): ReadingStore {
+export function createStore(config: GatewayConfig, paths: StatePaths, log: Logger, templates?: TemplateCatalog): ReadingStore {
   const s = config.store;
   if (s.kind === 'embedded') {
     return createEmbeddedStore({ path: paths.storeDir, retentionDays: s.retentionDays, siteTags: { site: config.site.id } }, { log });
@@ -48,10 +48,10 @@ export function createStore(config: GatewayConfig, paths: StatePaths, log: Logge
   return s.wal ? createWalStore(influx, { dir: paths.influxWalDir }, { log }) : influx;
 }
 
-/** Modbus and serial adapters, their devices registered and their output fed to ingest. */
+/** Modbus and serial adapters, their devices registered and their raw input fed to the pipeline. */
 export function createAdapters(
   config: GatewayConfig,
-  deps: { log: Logger; templates: TemplateRegistry; registry: DeviceRegistry; ingest: Ingest },
+  deps: { log: Logger; templates: TemplateCatalog; registry: DeviceRegistry; pipeline: Pick<Pipeline, 'receive' | 'reject'> },
 ): Adapters {
   const templateOf = new Map<string, string>();
   // Polled devices go offline after a few missed polls (the registry's lifecycle rule).
@@ -62,12 +62,10 @@ export function createAdapters(
   }
   const log = deps.log.child({ component: 'adapters' });
   const sink: AdapterSink = {
-    readings(rs) {
-      const first = rs[0];
-      if (!first) return;
-      deps.ingest.acceptReadings(first.template, rs).catch((err: unknown) => log.warn({ err, device: first.device }, 'adapter readings could not be stored'));
+    receive(input) {
+      deps.pipeline.receive(input).catch((err: unknown) => log.warn({ err, device: input.device }, 'adapter readings could not be stored'));
     },
-    rejected: (r) => deps.ingest.reject(r),
+    rejected: (r) => deps.pipeline.reject(r),
     deviceSeen(id, ok, error) {
       const template = templateOf.get(id);
       if (!template) return;

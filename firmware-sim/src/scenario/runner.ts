@@ -10,7 +10,7 @@ import { createMqttFleet, type MqttFleet } from './mqtt-fleet.js';
 import { planSchool, type SchoolPlan } from './plan.js';
 import { minuteOf, type Scenario } from './schema.js';
 import { createTally, type DeviceCount, type Tally } from './tally.js';
-import { createWiredSchool, type GatewayFragment, type WiredSchool } from './wired.js';
+import { createWiredSchool, type GatewayFragment, type WiredLinks, type WiredSchool } from './wired.js';
 
 export interface ScenarioRunOptions {
   /** The gateway's MQTT URL (or give it to `start`). */
@@ -23,6 +23,13 @@ export interface ScenarioRunOptions {
   ptyDir?: string;
   /** Start the day over when it ends (soak runs longer than one day). */
   loop?: boolean;
+  /** `tcp`: RTU buses and serial lines on local TCP ports instead of socat ptys (the demo: nothing to install). */
+  links?: WiredLinks;
+  /**
+   * `school`: Modbus meters count energy, water and solar yield on the sped-up school clock (a
+   * day's kWh in the day's real minutes, as the demo wants); `real` (default): on real time.
+   */
+  meterClock?: 'real' | 'school';
 }
 
 export interface RunReport {
@@ -68,7 +75,11 @@ export function createScenarioRun(scenario: Scenario, o: ScenarioRunOptions): Sc
     const elapsed = (Date.now() - t0) / realMsPerSimMinute;
     return o.loop ? start + (elapsed % (end - start)) : Math.min(end, start + elapsed);
   };
-  const wired: WiredSchool = createWiredSchool({ plan, scenario, tally, ...(o.ptyDir ? { ptyDir: o.ptyDir } : {}) });
+  const born = Date.now();
+  const schoolNow = () => born + (Date.now() - born) * scenario.clock.speed;
+  const wired: WiredSchool = createWiredSchool({
+    plan, scenario, tally, ...(o.ptyDir ? { ptyDir: o.ptyDir } : {}), ...(o.links ? { links: o.links } : {}), ...(o.meterClock === 'school' && { now: schoolNow }),
+  });
   let fleet: MqttFleet | undefined;
   const applied: AppliedFault[] = [];
   const timers: NodeJS.Timeout[] = [];

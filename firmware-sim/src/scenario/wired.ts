@@ -1,7 +1,7 @@
 /**
  * The wired half of a scenario: Modbus TCP sim servers (one per building, a
  * unit per device, like a VRF/meter gateway), Modbus RTU buses and serial line
- * devices on socat ptys. `start()` returns the gateway's `devices` and
+ * devices on socat ptys (or, with `links: 'tcp'`, all on local TCP ports). `start()` returns the gateway's `devices` and
  * `adapters` config for them, since the gateway is the one that polls.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,7 +50,19 @@ function setRaw32(regs: Uint16Array, addr: number, raw: number, order: 'ABCD' | 
   regs[addr + 1] = order === 'ABCD' ? lo : hi;
 }
 
-export function createWiredSchool(deps: { plan: SchoolPlan; scenario: Scenario; tally: Tally; ptyDir?: string }): WiredSchool {
+/**
+ * `pty` (default): RTU buses and serial lines on socat pty pairs. `tcp`: nothing to install: each RTU
+ * bus is served as Modbus TCP (an RS-485-to-Ethernet gateway) and each serial line on a TCP port (a
+ * serial device server), which the gateway reads through the same adapters.
+ */
+export type WiredLinks = 'pty' | 'tcp';
+
+export function createWiredSchool(deps: {
+  plan: SchoolPlan; scenario: Scenario; tally: Tally; ptyDir?: string; links?: WiredLinks;
+  /** The Modbus devices' clock (meters integrate power over it); default real time. */
+  now?: () => number;
+}): WiredSchool {
+  const overTcp = deps.links === 'tcp';
   const { plan, scenario, tally } = deps;
   const servers = new Map<string, ModbusSimServer>();
   const ptys: SimPty[] = [];
@@ -67,19 +79,19 @@ export function createWiredSchool(deps: { plan: SchoolPlan; scenario: Scenario; 
   return {
     handles,
     async start() {
-      dir = deps.ptyDir ?? mkdtempSync(join(tmpdir(), 'campus-sim-'));
+      if (!overTcp) dir = deps.ptyDir ?? mkdtempSync(join(tmpdir(), 'campus-sim-'));
       const out: GatewayFragment = { devices: [], adapters: { modbus: [], serial: [] } };
       const busPaths = new Map<string, string>();
       for (const [bus, kind] of plan.buses) {
         const units = plan.devices.filter((d) => d.bus === bus).map((d) => ({ unitId: d.unitId!, template: d.template as ModbusSimTemplate, seed: d.unitId! * 31 + bus.length }));
         let server: ModbusSimServer;
-        if (kind === 'tcp') {
-          server = createModbusSimServer({ transport: 'tcp', host: '127.0.0.1', port: 0, units });
+        if (kind === 'tcp' || overTcp) {
+          server = createModbusSimServer({ transport: 'tcp', host: '127.0.0.1', port: 0, units, ...(deps.now && { now: deps.now }) });
         } else {
-          const pty = await openPtyPair(dir, bus);
+          const pty = await openPtyPair(dir!, bus);
           ptys.push(pty);
           busPaths.set(bus, pty.gateway);
-          server = createModbusSimServer({ transport: 'rtu', path: pty.sim, units });
+          server = createModbusSimServer({ transport: 'rtu', path: pty.sim, units, ...(deps.now && { now: deps.now }) });
         }
         await server.start();
         servers.set(bus, server);
@@ -94,7 +106,7 @@ export function createWiredSchool(deps: { plan: SchoolPlan; scenario: Scenario; 
         if (d.transport === 'modbus-tcp' || d.transport === 'modbus-rtu') {
           const server = servers.get(d.bus!)!;
           const unitId = d.unitId!;
-          out.adapters.modbus.push(d.transport === 'modbus-tcp'
+          out.adapters.modbus.push(d.transport === 'modbus-tcp' || overTcp
             ? { transport: 'tcp', host: '127.0.0.1', port: server.port!, unitId, intervalMs: interval(d.template, 5_000), ...place }
             : { transport: 'rtu', path: busPaths.get(d.bus!)!, baudRate: 9600, unitId, intervalMs: interval(d.template, 5_000), ...place });
           const unit = server.unit(unitId);
@@ -116,12 +128,12 @@ export function createWiredSchool(deps: { plan: SchoolPlan; scenario: Scenario; 
           });
           continue;
         }
-        const pty = await openPtyPair(dir, d.id);
-        ptys.push(pty);
-        const sim = createSerialSim({ template: d.template as SerialSimTemplate, path: pty.sim, intervalMs: LINE_INTERVALS[d.template] ?? 0, seed: sims.length + 1 });
+        const pty = overTcp ? undefined : await openPtyPair(dir!, d.id);
+        if (pty) ptys.push(pty);
+        const sim = createSerialSim({ template: d.template as SerialSimTemplate, ...(pty ? { path: pty.sim } : { listen: {} }), intervalMs: LINE_INTERVALS[d.template] ?? 0, seed: sims.length + 1 });
         await sim.start();
         sims.push({ id: d.id, sim });
-        out.adapters.serial.push({ path: pty.gateway, intervalMs: interval(d.template, 5_000), ...place });
+        out.adapters.serial.push({ path: pty?.gateway ?? sim.url!, intervalMs: interval(d.template, 5_000), ...place });
         handles.push({
           id: d.id, template: d.template, room: d.room,
           silence: (until) => { sim.mode = 'silent'; later(until, () => { sim.mode = 'normal'; }); },

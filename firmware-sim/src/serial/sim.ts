@@ -1,5 +1,6 @@
 /**
- * Serial line simulators on one end of a pty pair (the gateway opens the other).
+ * Serial line simulators on one end of a pty pair (the gateway opens the other), or on a TCP
+ * port as a serial device server would serve them (`listen`, when no pty tool is installed).
  * The projector answers PJLink queries; the clicker base, fitness-test station
  * and noise meter send lines every `intervalMs`. Mode `noise` mixes garbage
  * lines and (noise meter) bad checksums into the stream; `silent` sends and
@@ -8,12 +9,15 @@
 import { seededRandom } from '../modbus/devices.js';
 import { clickerAnswer, clickerHeartbeat, fitnessResult, noiseSentence, pjlinkAnswer, type ProjectorState, type SerialSimTemplate } from './lines.js';
 import { createReopeningPort } from './port.js';
+import { createTcpLink, type TcpLinkOptions } from './tcp-link.js';
 
 export type SerialSimMode = 'normal' | 'noise' | 'silent';
 
 export interface SerialSimOptions {
   template: SerialSimTemplate;
-  path: string;
+  /** The pty end to open; or `listen` instead: serve the line on a TCP port (tcp-link.ts). */
+  path?: string;
+  listen?: TcpLinkOptions;
   baudRate?: number;
   /** Period of unsolicited lines (clicker, fitness, noise meter); 0 = only on `emit()`. */
   intervalMs?: number;
@@ -34,6 +38,8 @@ export interface SerialSim {
   /** Lines sent (answers included). */
   readonly sent: number;
   readonly queries: number;
+  /** Where the gateway reads this device: the pty's other end is the caller's; with `listen`, `tcp://host:port`. */
+  readonly url: string | undefined;
 }
 
 const GARBAGE = ['\u0000\u00ff\u0013garbage', 'ANS,,', '$NOISE,abc,,A*00', 'FT,S1,HEIGHT', '%1POWR=9', '@@@@'];
@@ -72,7 +78,8 @@ export function createSerialSim(options: SerialSimOptions): SerialSim {
       send(pjlinkAnswer(q, projector));
     }
   };
-  const port = createReopeningPort({ path: options.path, baudRate: options.baudRate }, onData);
+  const link = options.path === undefined ? createTcpLink(options.listen ?? {}, onData) : undefined;
+  const port = link ?? createReopeningPort({ path: options.path!, baudRate: options.baudRate }, onData);
 
   const next = (): string => {
     switch (options.template) {
@@ -113,6 +120,7 @@ export function createSerialSim(options: SerialSimOptions): SerialSim {
     projector,
     get sent() { return sent; },
     get queries() { return queries; },
+    get url() { return link?.url; },
   };
   return sim;
 }

@@ -17,7 +17,7 @@ const [{ parseConfig }, { createGateway }, { createRootLogger }] = await Promise
   ['config/load', 'gateway', 'log'].map((m) => import(`${root}/${m}.${ext}`)),
 );
 
-/** @type {{ start(): Promise<void>, stop(): Promise<void>, ports(): unknown, ingest: { stats(): { readings: Record<string, number>, rejected: Record<string, number> } }, store: { health(): { written: number } } } | undefined} */
+/** @type {{ start(): Promise<void>, stop(): Promise<void>, ports(): unknown, pipeline: { stats(): { readings: Record<string, number>, rejected: Record<string, number> } }, store: { health(): { written: number } } } | undefined} */
 let gw;
 
 // BENCH_ALLOC_PROF=<dir>: a sampling profile of every allocation (collected ones included), written
@@ -42,7 +42,7 @@ const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 function stats() {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
-  const ingest = gw?.ingest.stats() ?? { readings: {}, rejected: {} };
+  const ingest = gw?.pipeline.stats() ?? { readings: {}, rejected: {} };
   const s = {
     rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, max_rss_bytes: process.resourceUsage().maxRSS * 1024,
     cpu_user_us: cpu.user, cpu_system_us: cpu.system,

@@ -1,10 +1,11 @@
 /**
  * What the adapters need from the rest of the gateway, and what they give back.
- * The ingest pipeline passes a sink; the template registry gives templates; the
- * codec is the template engine's Modbus/serial half (codec.ts binds the real one).
+ * An adapter reads bytes on schedule and hands them to the sink raw (the pipeline
+ * decodes them with the template); the template catalog gives templates; the
+ * codec is the template engine's transport half an adapter needs to know what to
+ * read and write (codec.ts binds the real one).
  */
 import type { Logger } from 'pino';
-import type { Reading } from '../core/reading.js';
 import type { Template } from '../templates/schema.js';
 import type { RegisterBlocks, RegisterSpan } from './modbus/plan.js';
 
@@ -16,9 +17,31 @@ export interface AdapterRejection {
   raw?: string;
 }
 
+/** One poll's registers and coils, by table and address (the pipeline's `modbus` input). */
+export interface ModbusRead {
+  transport: 'modbus';
+  device: string;
+  template: string;
+  registers: RegisterBlocks;
+  at: number;
+}
+
+/** Lines a serial port delivered (the pipeline's `serial` input): one streamed line, or one poll cycle's replies. */
+export interface SerialLines {
+  transport: 'serial';
+  device: string;
+  template: string;
+  lines: readonly string[];
+  poll?: boolean;
+  at: number;
+}
+
 export interface AdapterSink {
-  readings(rs: Reading[]): void;
+  /** Raw input for the pipeline; nothing is decoded in an adapter. */
+  receive(input: ModbusRead | SerialLines): void;
+  /** A problem found before there is anything to decode (a Modbus exception, a garbled frame, an overlong line). */
   rejected(r: AdapterRejection): void;
+  /** Whether the device answered (a poll read, a line received): its presence in the device registry. */
   deviceSeen(deviceId: string, ok: boolean, error?: string): void;
 }
 
@@ -26,7 +49,6 @@ export interface TemplateSource {
   get(id: string): Template | undefined;
 }
 
-export type DecodeResult = { ok: true; readings: Reading[] } | { ok: false; reason: string; code: string };
 export type ModbusWrite = { ok: true; table: 'coil' | 'holding'; address: number; values: readonly (number | boolean)[] } | { ok: false; reason: string; code: string };
 
 export interface SerialSettings {
@@ -38,13 +60,11 @@ export interface SerialSettings {
   poll?: { commands: readonly string[]; intervalMs?: number };
 }
 
-/** The template engine's functions the adapters call (see templates/index.ts). */
+/** The template engine's functions the adapters call: what to read, how to frame, how to write (see templates/index.ts). */
 export interface AdapterCodec {
   registerSpans(t: Template): RegisterSpan[];
-  decodeModbus(t: Template, blocks: RegisterBlocks, ctx: { device: string; receivedAt: number }): DecodeResult;
   encodeModbusWrite(t: Template, field: string, value: unknown): ModbusWrite;
   serialSettings(t: Template): SerialSettings;
-  decodeSerialLine(t: Template, line: string, ctx: { device: string; receivedAt: number }): DecodeResult;
 }
 
 export interface AdapterDeps {
@@ -76,7 +96,7 @@ export interface DeviceStats {
   lateness_p99_ms: number | null;
   last_error: string | null;
   last_ok_at: number | null;
-  /** Serial only: lines received, lines rejected, port reopenings after a loss. */
+  /** Serial only: lines received, lines dropped for want of a delimiter, port reopenings after a loss. */
   lines?: number;
   rejected?: number;
   reconnects?: number;

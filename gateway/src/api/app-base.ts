@@ -8,6 +8,7 @@
  * bearer tokens checked in one onRequest hook (auth.ts) with failed tokens limited per address.
  */
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -15,7 +16,8 @@ import { createAuthLimiter, type AuthLimiterOptions } from './auth-limiter.js';
 import { installAuth, type AuthStats, type TokenConfig } from './auth.js';
 import { createAuthenticator, type AuthenticatorDeps, type AuthenticatorOptions } from './authenticator.js';
 import { ApiError, apiErrors } from './errors.js';
-import { installSecurityHeaders } from './web-static.js';
+import { GatewayError } from '../errors.js';
+import { installSecurityHeaders, SECURITY_HEADERS } from './web-static.js';
 
 export interface ApiAuthOptions extends AuthenticatorDeps {
   limiter?: AuthLimiterOptions;
@@ -55,7 +57,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     }
     if (err instanceof ApiError) return reply.status(err.statusCode).headers(err.headers).send({ error: { code: err.code, message: err.message, ...(err.params && { params: err.params }) } });
     const status = typeof (err as { statusCode?: unknown }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500;
-    if (status < 500) return reply.status(status).send({ error: { code: 'GW_ERR_REQUEST', message: (err as Error).message } });
+    if (status < 500) return reply.status(status).send({ error: { code: err instanceof GatewayError ? err.code : 'GW_ERR_REQUEST', message: (err as Error).message } });
     request.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'GW_ERR_INTERNAL', message: 'internal error' } });
   });
@@ -77,6 +79,43 @@ export async function createApiApp(options: ApiAppOptions): Promise<ApiApp> {
     },
     transform: jsonSchemaTransform,
   });
-  app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  await installApiDocs(app);
   return { app, authEnabled: auth.enabled, authStats: authState.stats };
+}
+
+/**
+ * The dashboard's CSP plus one style attribute swagger-ui's bundle sets through markup (a hidden SVG
+ * sprite), allowed by its hash alone ('unsafe-hashes' covers attributes, nothing inline else). Scripts
+ * stay 'self'. A new swagger-ui version with a different attribute is refused, and the chromium test
+ * (web-api-docs) fails naming the hash to put here.
+ */
+const DOCS_CSP = SECURITY_HEADERS['content-security-policy']!.replace("style-src 'self'", "style-src 'self' 'unsafe-hashes' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='");
+
+/** Where the API reference UI lives; `/api/docs` sends a browser there. */
+export const API_DOCS_UI = '/api/docs/ui/';
+
+/**
+ * `GET /api/docs`: the OpenAPI document, or for a browser (Accept: text/html) a redirect to the
+ * Swagger UI at /api/docs/ui/, whose files @fastify/swagger-ui serves from the package (no CDN, works
+ * offline). Its index.html loads only scripts and stylesheets from the gateway, so the CSP stays as
+ * it is; the validator badge (an outside URL) is off. Every docs route is public, like the document.
+ */
+async function installApiDocs(app: FastifyInstance): Promise<void> {
+  app.get('/api/docs', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    // A browser's navigation asks for text/html first; fetch(), curl and API clients get the JSON.
+    if (/^\s*text\/html/.test(accept) && !accept.includes('application/json')) return reply.redirect(API_DOCS_UI);
+    return app.swagger();
+  });
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => { route.config = { ...route.config, public: true }; });
+    scope.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('content-security-policy', DOCS_CSP);
+      return payload;
+    });
+    await scope.register(fastifySwaggerUi, {
+      routePrefix: API_DOCS_UI.slice(0, -1),
+      uiConfig: { validatorUrl: null, deepLinking: false },
+    });
+  });
 }

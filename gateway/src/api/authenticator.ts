@@ -20,6 +20,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Principal, Role, TokenConfig } from './auth.js';
 import { apiErrors } from './errors.js';
 import { assertTokenHash, verifyToken } from './token-hash.js';
+import { gwError } from '../errors.js';
 
 export interface AuthenticatorOptions {
   /** scrypt verifications running at once. Default 1 (one core of a two-core gateway). */
@@ -93,7 +94,7 @@ export function createAuthenticator(tokens: readonly TokenConfig[] | undefined, 
   const byName = new Map<string, Entry>();
   for (const [i, t] of (tokens ?? []).entries()) {
     if (t.name === undefined) continue;
-    if (byName.has(t.name)) throw new Error(`GW_ERR_TOKEN_NAME: http.tokens[${i}].name "${t.name}" is used twice; a name picks one token`);
+    if (byName.has(t.name)) throw gwError('GW_ERR_TOKEN_NAME', `http.tokens[${i}].name "${t.name}" is used twice; a name picks one token`);
     byName.set(t.name, entries[i]!);
   }
   // SHA-256 of every secret seen (and of every presented form of it) → its entry.

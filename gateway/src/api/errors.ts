@@ -1,11 +1,17 @@
-/** Errors the HTTP API answers with, declared in one place (code, message, status, and any headers). */
-export class ApiError extends Error {
-  /**
-   * `params` go out beside the code (`{ error: { code, message, params } }`) so a client words the
-   * error in its own language (the dashboard in zh-CN): line numbers, seconds. Never a personal value.
-   */
-  constructor(readonly code: string, message: string, readonly statusCode: number, readonly headers: Readonly<Record<string, string>> = {}, readonly params?: Readonly<Record<string, unknown>>) {
-    super(message);
+import { ERROR_CODES, GatewayError, type ErrorCodeEntry, type KnownErrorCode } from '../errors.js';
+
+/**
+ * An error the HTTP API answers with: a GatewayError with the status (the table's, unless the
+ * route gives another) and any headers. The answer is `{ error: { code, message, params } }`:
+ * `params` go out beside the code so a client words the error in its own language (the dashboard
+ * in zh-CN): line numbers, seconds. Never a personal value.
+ */
+export class ApiError extends GatewayError {
+  declare readonly statusCode: number;
+  constructor(code: KnownErrorCode, message: string, statusCode?: number, readonly headers: Readonly<Record<string, string>> = {}, readonly params?: Readonly<Record<string, unknown>>) {
+    const entry: ErrorCodeEntry = ERROR_CODES[code];
+    super(code, message, { statusCode: statusCode ?? entry.status ?? 500 });
+    this.name = 'ApiError';
   }
 }
 

@@ -3,6 +3,9 @@
  * zod through fastify-type-provider-zod (also feeding the OpenAPI document at
  * /api/docs); the error handler, security headers and role-scoped bearer tokens
  * come from app-base.ts, which the hub role's API (hub/http-app.ts) uses too.
+ * `buildHttpApp` makes no component: the composition root (gateway.ts) hands it
+ * the session manager, roster store, metrics and the rest ready, and it only
+ * registers routes: every route plugin of the gateway is listed here, once.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,9 +23,11 @@ import { sessionsRoutes } from './routes/sessions.js';
 import { sessionStreamRoutes } from './routes/session-stream.js';
 import { summariesRoutes, type SummarySource } from './routes/summaries.js';
 import { templatesRoutes, type TemplateSource } from './routes/templates.js';
-import { createGatewayMetrics, type GatewayMetrics, type MetricsSources } from '../metrics/metrics.js';
-import type { ReadingListener } from '../pipeline/ingest.js';
-import { createRosterStore, createSessionManager, type SessionManager } from '../sessions/index.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { RosterStore, SessionManager } from '../sessions/index.js';
+import { commandRoutes, type DeviceStatsSource } from '../commands/routes.js';
+import type { DeviceCommands } from '../commands/device-commands.js';
+import { adminDevicesRoutes, type AdminDevicesOptions } from './routes/admin-devices.js';
 import type { ReadingStore } from '../store/types.js';
 import { webRoutes } from './web-static.js';
 import { streamRoutes, type StreamRoutesOptions } from './routes/stream.js';
@@ -37,20 +42,19 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   auth?: ApiAuthOptions;
   /** Serves /api/templates and tells which devices carry personal data. */
   templates?: TemplateSource;
-  /** Class sessions capture readings from ingest. */
-  ingest?: { addListener(listener: ReadingListener): void; stats(): { readings: Record<string, number>; rejected: Record<string, number> } };
-  broker?: { connectedClients(): number; stats(): { connections: number; published: number; ingestErrors: number } };
   summaries?: SummarySource;
   /** The district hub's page, linked from the district view (`uplink.hubUrl`). */
   hubUrl?: string;
-  /** Class sessions: a ready manager, or options to make one (metadata file, pseudonym of the privacy layer). */
-  sessions?: SessionManager | { file?: string; pseudonym?: (value: string) => string };
-  /** Saved rosters per teacher and class (the data directory's `rosters.json`); memory only when absent. */
-  rostersFile?: string;
-  /** A metrics registry made by main (e.g. with an instrumented store); made here from the deps when absent. */
-  metrics?: GatewayMetrics;
-  /** Extra metric providers (spool, outbox, Modbus) when metrics is made here. */
-  metricsSources?: Partial<MetricsSources>;
+  /** Class sessions, ready and started (the composition root feeds it readings). */
+  sessions: SessionManager;
+  /** Saved rosters per teacher and class. */
+  rosters: RosterStore;
+  /** The gateway's metrics registry (GET /metrics). */
+  metrics: GatewayMetrics;
+  /** Devices an adapter drives: `POST /api/devices/:id/command`, `GET /api/devices/:id/stats`. */
+  commands?: { commands: DeviceCommands; stats: DeviceStatsSource };
+  /** Device provisioning for admins (`/api/devices` POST, DELETE, import, export). */
+  adminDevices?: AdminDevicesOptions;
   site?: string;
   /** Shown on the dashboard. */
   siteName?: string;
@@ -58,18 +62,12 @@ export interface HttpServerDeps extends DevicesRoutesOptions {
   stream?: StreamRoutesOptions['stream'];
   /** The site's IANA time zone (`site.timezone` resolved): /api/me and the dashboard show local times, exports are local. */
   timeZone?: string;
-  /** Extra route plugins registered by main. */
-  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const webRoot = join(here, '..', '..', 'web');
 /** The gateway package's version (src/api and dist/api are both two levels below it). */
 export const gatewayVersion = (JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-
-function isManager(s: HttpServerDeps['sessions']): s is SessionManager {
-  return s !== undefined && 'create' in s;
-}
 
 export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstance> {
   const { app, authEnabled, authStats } = await createApiApp({
@@ -79,24 +77,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
 
   const templates = deps.templates;
   const privateFields = (id: string) => templates?.get(id)?.fields.filter((f) => f.privacy !== undefined).map((f) => f.name) ?? [];
-  const sessions = isManager(deps.sessions) ? deps.sessions : createSessionManager({ ...(deps.sessions?.file ? { file: deps.sessions.file } : {}) }, {
-    log: deps.log, deviceStatus: (id) => deps.registry.get(id)?.status,
-    lookup: { device: (id) => deps.registry.get(id), template: (id) => templates?.get(id) },
-    ...(deps.sessions?.pseudonym ? { pseudonym: deps.sessions.pseudonym } : {}),
-  });
-  await sessions.start();
-  deps.ingest?.addListener({ readings: (readings) => sessions.readings(readings) });
-  app.addHook('onClose', async () => sessions.stop());
-
-  const broker = deps.broker;
-  const ingest = deps.ingest;
-  const metrics = deps.metrics ?? createGatewayMetrics({
-    ...(broker ? { broker: () => ({ clients: broker.connectedClients(), ...broker.stats() }) } : {}),
-    ...(ingest ? { ingest: () => ingest.stats() } : {}),
-    devices: () => deps.registry.counts(),
-    store: () => deps.store.health(),
-    ...deps.metricsSources,
-  }, { ...(deps.site ? { site: deps.site } : {}) });
+  const sessions = deps.sessions;
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await typed.register(healthRoutes, { health: deps.health, authEnabled, version: gatewayVersion, authStats, ...(deps.site ? { site: { id: deps.site, name: deps.siteName ?? deps.site, ...(deps.timeZone !== undefined && { timezone: deps.timeZone }) } } : {}) });
@@ -106,12 +87,12 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   await typed.register(readingsRoutes, { store: deps.store, registeredTemplate: (id) => deps.registry.get(id)?.template, ...(templates ? { templates } : {}) });
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
-  const rosters = createRosterStore({ ...(deps.rostersFile !== undefined && { file: deps.rostersFile }) }, { log: deps.log });
-  await typed.register(sessionsRoutes, { sessions, rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }), ...(templates && { templates }) });
+  await typed.register(sessionsRoutes, { sessions, rosters: deps.rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }), ...(templates && { templates }) });
   await typed.register(sessionStreamRoutes, { sessions });
   if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
-  await app.register(metricsRoutes, { metrics });
-  for (const plugin of deps.plugins ?? []) await plugin(app);
+  await app.register(metricsRoutes, { metrics: deps.metrics });
+  if (deps.commands) await app.register(commandRoutes(deps.commands.commands, deps.commands.stats));
+  if (deps.adminDevices) await typed.register(adminDevicesRoutes, deps.adminDevices);
   await app.register(webRoutes, { root: webRoot });
   return app;
 }

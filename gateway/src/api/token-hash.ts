@@ -1,20 +1,20 @@
 /**
  * Bearer tokens for the HTTP API are configured hashed (`http.tokens[].tokenHash`),
  * never in clear. Two formats:
- * - `scrypt$<N>$<r>$<p>$<salt base64url>$<hash base64url>` (the default; salted, slow);
+ * - `scrypt$<N>$<r>$<p>$<salt base64url>$<hash base64url>` (the default; salted, slow): the
+ *   shared format of `lib/secret-hash.ts`, parsed and verified there;
  * - `sha256$<hex>`: only for long random tokens (≥ 128 bits of entropy), where a
  *   fast hash is enough.
  * Verification compares in constant time. The scrypt format is the same as the
  * broker's device secrets, so `campus-gateway devices hash-secret` makes a tokenHash.
  */
-import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashSecretSync, matchesSecretHash, parseSecretHash } from '../lib/secret-hash.js';
+import { gwError } from '../errors.js';
 
-const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 };
-
+/** A scrypt tokenHash (blocking: the CLI and test fixtures). */
 export function hashToken(token: string, opts: { salt?: Buffer } = {}): string {
-  const salt = opts.salt ?? randomBytes(16);
-  const hash = scryptSync(token, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+  return hashSecretSync(token, opts);
 }
 
 export function sha256Token(token: string): string {
@@ -32,7 +32,7 @@ export function generateToken(): string {
  * config holds the hash of the secret alone.
  */
 export function issueToken(name: string): { token: string; tokenHash: string } {
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`GW_ERR_TOKEN_NAME: a token name is letters, digits, - and _ (got "${name.slice(0, 32)}")`);
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw gwError('GW_ERR_TOKEN_NAME', `a token name is letters, digits, - and _ (got "${name.slice(0, 32)}")`);
   const secret = generateToken();
   return { token: `${name}.${secret}`, tokenHash: hashToken(secret) };
 }
@@ -41,28 +41,18 @@ export function issueToken(name: string): { token: string; tokenHash: string } {
 export function assertTokenHash(stored: string): void {
   const parts = stored.split('$');
   if (parts[0] === 'sha256' && parts.length === 2 && /^[0-9a-f]{64}$/.test(parts[1]!)) return;
-  if (parts[0] === 'scrypt' && parts.length === 6 && parts.slice(1, 4).every((n) => /^\d+$/.test(n!))) return;
+  if (parseSecretHash(stored) !== undefined) return;
   // Not even a prefix of the value: a mistyped hash is often the token itself.
-  throw new Error('GW_ERR_TOKEN_HASH: http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>" (the value is not shown)');
+  throw gwError('GW_ERR_TOKEN_HASH', 'http.tokens[].tokenHash must be "scrypt$N$r$p$salt$hash" or "sha256$<64 hex>" (the value is not shown)');
 }
 
 /** Verifies a token against a stored hash; scrypt runs on libuv's thread pool, not the event loop. */
 export async function verifyToken(token: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');
-  let expected: Buffer;
-  let actual: Buffer;
-  if (parts[0] === 'sha256' && parts.length === 2) {
-    expected = Buffer.from(parts[1]!, 'hex');
-    actual = createHash('sha256').update(token, 'utf8').digest();
-  } else if (parts[0] === 'scrypt' && parts.length === 6) {
-    const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-    expected = Buffer.from(parts[5]!, 'base64url');
-    const salt = Buffer.from(parts[4]!, 'base64url');
-    actual = await new Promise<Buffer>((resolve, reject) => {
-      scrypt(token, salt, expected.length, { N, r, p, maxmem: 256 * N * r }, (err, key) => (err ? reject(err) : resolve(key)));
-    });
-  } else {
-    return false;
+  if (parts[0] === 'sha256' && parts.length === 2 && /^[0-9a-f]{64}$/.test(parts[1]!)) {
+    return timingSafeEqual(Buffer.from(parts[1]!, 'hex'), createHash('sha256').update(token, 'utf8').digest());
   }
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  // A malformed scrypt hash never verifies (an empty one used to match every token).
+  const parsed = parseSecretHash(stored);
+  return parsed !== undefined && matchesSecretHash(token, parsed);
 }

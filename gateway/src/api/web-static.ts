@@ -1,8 +1,8 @@
 /**
  * The dashboard's files and the headers every response carries.
  *
- * Only the built dashboard is served, by name: `index.html`, the bundle `app.js`
- * and `style.css`. Everything else under gateway/web (README.md, build.mjs,
+ * Only the built dashboard is served, by name: `index.html`, the bundle `app.js`,
+ * `style.css` and the chart library's `uplot.css`. Everything else under gateway/web (README.md, build.mjs,
  * tsconfig.json, the TypeScript sources) answers 404 like any unknown path.
  *
  * The security headers are four fixed strings, so they are set here rather than
@@ -34,6 +34,7 @@ export const WEB_FILES: Readonly<Record<string, string>> = {
   '/index.html': 'index.html',
   '/app.js': 'app.js',
   '/style.css': 'style.css',
+  '/uplot.css': 'uplot.css',
 };
 
 /** Adds SECURITY_HEADERS to every response: routes, errors, 404s. Register before the routes. */
@@ -43,6 +44,15 @@ export function installSecurityHeaders(app: FastifyInstance): void {
     return payload;
   });
 }
+
+/** The hub's district page (hub/http-district.ts): its own page and bundle, the dashboard's stylesheet. */
+export const DISTRICT_WEB_FILES: Readonly<Record<string, string>> = {
+  '/': 'district.html',
+  '/district': 'district.html',
+  '/district.js': 'district.js',
+  '/district.css': 'district.css',
+  '/style.css': 'style.css',
+};
 
 /**
  * The page's language for an Accept-Language header: zh-CN when a Chinese tag comes before any
@@ -61,13 +71,15 @@ export function pageLanguage(header: string | undefined): 'zh-CN' | 'en' {
   return 'en';
 }
 
-/** Serves WEB_FILES from `root` (gateway/web) and nothing else; the page's `<html lang>` follows Accept-Language. */
-export async function webRoutes(app: FastifyInstance, opts: { root: string }): Promise<void> {
+/** Serves `files` (default WEB_FILES) from `root` (gateway/web) and nothing else; the dashboard page's `<html lang>` follows Accept-Language. */
+export async function webRoutes(app: FastifyInstance, opts: { root: string; files?: Readonly<Record<string, string>> }): Promise<void> {
   await app.register(fastifyStatic, { root: opts.root, serve: false });
-  for (const [url, file] of Object.entries(WEB_FILES)) {
+  const files = opts.files ?? WEB_FILES;
+  for (const [url, file] of Object.entries(files)) {
     if (file === 'index.html') continue;
     app.get(url, { schema: { hide: true } }, (_req, reply) => reply.sendFile(file));
   }
+  if (!Object.values(files).includes('index.html')) return;
   // Read per request (a rebuilt dashboard is served without a restart); it is one small file.
   const page = join(opts.root, 'index.html');
   for (const url of ['/', '/index.html']) {

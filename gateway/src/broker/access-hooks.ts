@@ -17,12 +17,13 @@
  *   someone typed (a name, a card number).
  * - A refused subscription gets the failure return code 0x80 in SUBACK [MQTT-3.9.3-1].
  */
-import type { Aedes, AuthenticateError, Client, ConnectPacket, Subscription } from 'aedes';
+import type { AuthenticateError, Client, ConnectPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { checkPublish, checkSubscribe, type DenyRule, type Identity } from './acl.js';
 import { clientIdRefusal } from './client-ids.js';
 import type { DeviceAuth } from './device-auth.js';
 import { quote } from './log-limiter.js';
+import { GatewayError } from '../errors.js';
 
 type ConnectInfo = { clientId: string; clean: boolean; willTopic: string | undefined };
 
@@ -40,7 +41,6 @@ export interface AccessHooksDeps {
   counters: AccessCounters;
   /** Logs at warn at most once a minute per key. */
   warnLimited(key: string, obj: object, msg: string): void;
-  aedes(): Aedes | undefined;
 }
 
 export interface AccessHooks {
@@ -52,8 +52,9 @@ export interface AccessHooks {
 
 const ANONYMOUS: Identity = { kind: 'anonymous' };
 
+/** A refused CONNECT: aedes answers CONNACK `returnCode`; the error is a GatewayError, so it never counts as a protocol error. */
 function refusal(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+  return Object.assign(new GatewayError('GW_ERR_MQTT_LOGIN_REFUSED', message), { returnCode }) as AuthenticateError;
 }
 
 /** The key warnings about a client are limited by: its verified identity, or its address when anonymous. */

@@ -23,7 +23,10 @@ import { checkPublish, type DenyRule, type Identity } from './acl.js';
 import { createAccessHooks, describeClient, warnKey, type AccessCounters } from './access-hooks.js';
 import { createConnectionGate } from './connection-gate.js';
 import { createDeviceAuth, type DeviceAuth } from './device-auth.js';
-import { boundOutgoingQueues, createBucketTable, guardPacketSize, type TokenBucket } from './limits.js';
+import { guardPacketSize, isProtocolError } from './aedes-internals.js';
+import { createBucketTable, type TokenBucket } from './limits.js';
+import { createSessionPersistence } from './session-persistence.js';
+import { GatewayError, gwError } from '../errors.js';
 import { listenTcp, listenTls, listenWebSocket, type ConnectionHandlers, type Listener, type ListenerKind } from './listeners.js';
 import { createLogLimiter, quote } from './log-limiter.js';
 
@@ -119,9 +122,6 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxConnectionsPerAddress: 100, perAddressExempt: ['127.0.0.1', '::1'],
 };
 
-/** Errors that close a connection for something other than bytes breaking MQTT (timeouts, our own refusals, a closed socket). */
-const NOT_PROTOCOL_ERROR = /^(drain timeout|keep alive timeout|connect did not arrive in time|connection closed|Client queue limit reached|GW_ERR_)/;
-
 /** QoS 0 readings that may wait for the store before further QoS 0 publishes are read only as the store keeps up. */
 const QOS0_MAX_PENDING = 2_000;
 
@@ -139,7 +139,8 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
   const rawOf = new WeakMap<object, Socket>();
   let aedes: Aedes | undefined;
   let listeners: Listener[] = [];
-  const open = new Set<Duplex>();
+  /** Every open connection and the aedes client reading it (from `aedes.handle`). */
+  const open = new Map<Duplex, Client>();
   const addresses = new WeakMap<object, string>();
   const oversized = new WeakSet<Duplex>();
   const rateCut = new WeakSet<Client>();
@@ -173,11 +174,20 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     log.warn({ err }, 'QoS 0 reading could not be stored');
     qos0Stored();
   };
+  // Made anew by each start(): aedes sets up the persistence it is given.
+  const makePersistence = () => createSessionPersistence({
+    maxQueueLength: limits.offlineQueueLength,
+    onDrop(clientId) {
+      counters.queueDrops += 1;
+      // one key for all sessions: a client id is the client's to choose, so it cannot key a log limit
+      warnLimited('queue', { client: quote(clientId, 64), max: limits.offlineQueueLength }, 'session queue full; dropping messages');
+    },
+  });
+  let persistence = makePersistence();
   const addressOf = (client: Client): string => addresses.get(client.conn) ?? 'unknown';
   const access: AccessCounters = { authFailures: 0, identifierRejected: 0, aclDenials: 0 };
   const hooks = createAccessHooks({
-    log, auth, deny: () => deny, counters: access, warnLimited, aedes: () => aedes,
-    addressOf,
+    log, auth, deny: () => deny, counters: access, warnLimited, addressOf,
   });
 
   function bucketFor(client: Client, who: Identity): TokenBucket {
@@ -192,21 +202,20 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
         access.aclDenials += 1;
         const address = addressOf(client);
         warnLimited(`acl:${warnKey(who, address)}`, { ...describeClient(who, address), topic: quote(packet.topic), reason: refused }, 'MQTT publish refused; closing the connection');
-        return callback(new Error(`GW_ERR_ACL: publish to ${quote(packet.topic)} refused: ${refused}`));
+        return callback(gwError('GW_ERR_ACL', `publish to ${quote(packet.topic)} refused: ${refused}`));
       }
       if (deps.authorizePublish) {
         const denied = deps.authorizePublish(client, packet);
         if (denied) return callback(denied);
       }
-      const isWill = (client as unknown as { will?: unknown }).will === packet;
-      if (!isWill) {
+      if (!persistence.isWill(client, packet)) {
         if (!bucketFor(client, who).take()) {
           // the rest of the socket's read chunk may still arrive here: one disconnect counted per connection
           if (!rateCut.has(client)) counters.rateLimitDisconnects += 1;
           rateCut.add(client);
           const address = addressOf(client);
           warnLimited(`rate:${warnKey(who, address)}`, { ...describeClient(who, address), limit: limits.publishesPerSecond }, 'publish rate limit exceeded; closing the connection');
-          return callback(new Error(`GW_ERR_RATE_LIMIT: more than ${limits.publishesPerSecond} publishes per second`));
+          return callback(gwError('GW_ERR_RATE_LIMIT', `more than ${limits.publishesPerSecond} publishes per second`));
         }
       }
     }
@@ -234,7 +243,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
         // Not stored: refuse, so the client's QoS 1 retry delivers it again later.
         counters.ingestErrors += 1;
         log.warn({ err, topic: topicName }, 'QoS 1 reading could not be stored; not acknowledged');
-        callback(err instanceof Error ? err : new Error(String(err)));
+        callback(err instanceof GatewayError ? err : gwError('GW_ERR_NOT_STORED', undefined, { cause: err }));
       },
     );
   }
@@ -256,11 +265,11 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       return;
     }
     counters.connections += 1;
-    open.add(conn);
     addresses.set(conn, address);
     rawOf.set(conn, raw);
     conn.once('close', () => open.delete(conn));
     const client = a.handle(conn, req);
+    open.set(conn, client);
     guardPacketSize(client, limits.maxPacketBytes, (length) => onOversize(conn, address, length));
   }
 
@@ -284,6 +293,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
 
   return {
     async start() {
+      persistence = makePersistence();
       aedes = await Aedes.createBroker({
         authorizePublish,
         preConnect(client, packet, callback) {
@@ -296,14 +306,9 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
         authorizeSubscribe: hooks.authorizeSubscribe,
         connectTimeout: limits.connectTimeoutMs,
         drainTimeout: limits.drainTimeoutMs,
+        persistence,
       });
       const a = aedes;
-      const persistence = (a as unknown as { persistence: object }).persistence;
-      boundOutgoingQueues(persistence, limits.offlineQueueLength, (clientId) => {
-        counters.queueDrops += 1;
-        // one key for all sessions: a client id is the client's to choose, so it cannot key a log limit
-        warnLimited('queue', { client: quote(clientId, 64), max: limits.offlineQueueLength }, 'session queue full; dropping messages');
-      });
       a.on('publish', onPublish);
       a.on('clientReady', (client) => {
         const who = hooks.identityOf(client);
@@ -311,8 +316,8 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       });
       // A connection closed for a protocol error (garbage, a bad CONNECT, a malformed packet) is
       // counted once; socket errors (reset, broken pipe) carry a code and are not protocol errors.
-      const protocolError = (client: Client, err: Error & { code?: unknown }): void => {
-        if (err.code !== undefined || NOT_PROTOCOL_ERROR.test(err.message) || protocolErrored.has(client)) return;
+      const protocolError = (client: Client, err: Error): void => {
+        if (!isProtocolError(err) || protocolErrored.has(client)) return;
         protocolErrored.add(client);
         counters.protocolErrors += 1;
       };
@@ -335,7 +340,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
           const ws = { ...options.websocket, allowedOrigins: options.websocket.allowedOrigins ?? [], maxPayloadBytes: limits.maxPacketBytes + 8, maxConnections: cap };
           listeners.push(await listenWebSocket(ws, options.host, handlers, { onOversize, onOriginRefused }));
         }
-        if (listeners.length === 0) throw new Error('GW_ERR_BROKER_CONFIG: no listener: broker.port is null and neither broker.tls nor broker.websocket is set');
+        if (listeners.length === 0) throw gwError('GW_ERR_BROKER_CONFIG', 'no listener: broker.port is null and neither broker.tls nor broker.websocket is set');
       } catch (err) {
         await this.stop();
         throw err;
@@ -347,7 +352,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       const ls = listeners;
       aedes = undefined;
       listeners = [];
-      for (const s of open) s.destroy();
+      for (const s of open.keys()) s.destroy();
       gate.close();
       await Promise.all(ls.map((l) => l.close()));
       if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
@@ -356,7 +361,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     ports: () => Object.fromEntries(listeners.map((l) => [l.kind, l.port()])),
     publish(topic, payload, opts = {}) {
       const a = aedes;
-      if (!a) return Promise.reject(new Error('GW_ERR_BROKER_CLOSED: broker is not started'));
+      if (!a) return Promise.reject(gwError('GW_ERR_BROKER_CLOSED'));
       return new Promise<void>((resolve, reject) => {
         a.publish(
           { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: opts.qos ?? 0, retain: opts.retain ?? false, dup: false },
@@ -366,9 +371,8 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
     },
     connectedClients: () => aedes?.connectedClients ?? 0,
     disconnectDevice(id) {
-      const clients = (aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients ?? {};
       let closed = 0;
-      for (const c of Object.values(clients)) {
+      for (const c of open.values()) {
         const who = hooks.identityOf(c);
         if (who.kind === 'device' && who.id === id) {
           c.close();
@@ -385,7 +389,7 @@ export function createBroker(options: BrokerOptions, deps: BrokerDeps): Broker {
       };
     },
     aedes() {
-      if (!aedes) throw new Error('GW_ERR_BROKER_CLOSED: broker is not started');
+      if (!aedes) throw gwError('GW_ERR_BROKER_CLOSED');
       return aedes;
     },
   };

@@ -10,6 +10,7 @@ import type { Identity } from './acl.js';
 import { createLoginFailures, UNKNOWN_USER } from './login-failures.js';
 import { createSecretVerifier, type SecretVerifierOptions } from './secret-verifier.js';
 import { isSecretHash } from './secrets.js';
+import { gwError } from '../errors.js';
 
 export interface DeviceCredential {
   id: string;
@@ -64,7 +65,7 @@ export interface DeviceAuth {
 
 /** Device ids and internal usernames cannot hold `:` (client-ids.ts: `<username>:<suffix>` is the user's). */
 function checkName(kind: 'device id' | 'internal user', name: string): void {
-  if (name.includes(':')) throw new Error(`GW_ERR_AUTH_CONFIG: ${kind} "${name.slice(0, 128)}" contains ':'`);
+  if (name.includes(':')) throw gwError('GW_ERR_AUTH_CONFIG', `${kind} "${name.slice(0, 128)}" contains ':'`);
 }
 
 export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () => number } = {}): DeviceAuth {
@@ -85,7 +86,7 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
   }
   for (const u of options.internalUsers ?? []) {
     checkName('internal user', u.username);
-    if (devices.has(u.username)) throw new Error(`GW_ERR_AUTH_CONFIG: internal user "${u.username}" has the id of a device`);
+    if (devices.has(u.username)) throw gwError('GW_ERR_AUTH_CONFIG', `internal user "${u.username}" has the id of a device`);
     users.set(u.username, u);
   }
 
@@ -146,10 +147,10 @@ export function createDeviceAuth(options: DeviceAuthOptions, deps: { now?: () =>
     },
     addDevice(device) {
       if (device.secretHash !== undefined && !isSecretHash(device.secretHash)) {
-        throw new Error(`GW_ERR_BAD_SECRET_HASH: device "${device.id}": secretHash is not an scrypt$N$r$p$salt$hash string`);
+        throw gwError('GW_ERR_BAD_SECRET_HASH', `device "${device.id}": secretHash is not an scrypt$N$r$p$salt$hash string`);
       }
       checkName('device id', device.id);
-      if (users.has(device.id)) throw new Error(`GW_ERR_AUTH_CONFIG: device id "${device.id}" is an internal user`);
+      if (users.has(device.id)) throw gwError('GW_ERR_AUTH_CONFIG', `device id "${device.id}" is an internal user`);
       devices.set(device.id, { ...device });
       verifier.forget(device.id);
     },
@@ -174,11 +175,11 @@ export function deviceAuthFromConfig(config: {
   const a = config.broker.auth;
   for (const d of config.devices) {
     if (d.secretHash !== undefined && !isSecretHash(d.secretHash)) {
-      throw new Error(`GW_ERR_BAD_SECRET_HASH: devices[id=${d.id}].secretHash is not an scrypt$N$r$p$salt$hash string (campus-gateway devices hash-secret)`);
+      throw gwError('GW_ERR_BAD_SECRET_HASH', `devices[id=${d.id}].secretHash is not an scrypt$N$r$p$salt$hash string (campus-gateway devices hash-secret)`);
     }
   }
   for (const u of a.internalUsers) {
-    if (!isSecretHash(u.secretHash)) throw new Error(`GW_ERR_BAD_SECRET_HASH: broker.auth.internalUsers[username=${u.username}].secretHash is not a valid scrypt hash`);
+    if (!isSecretHash(u.secretHash)) throw gwError('GW_ERR_BAD_SECRET_HASH', `broker.auth.internalUsers[username=${u.username}].secretHash is not a valid scrypt hash`);
   }
   return createDeviceAuth({
     enabled: a.enabled, maxFailures: a.maxFailures, lockoutSeconds: a.lockoutSeconds,

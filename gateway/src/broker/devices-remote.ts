@@ -7,6 +7,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { GatewayError } from '../errors.js';
 
 export interface Remote {
   /** Base URL of the gateway's HTTP API, e.g. http://127.0.0.1:8080 */
@@ -20,9 +21,11 @@ export interface RemoteAnswer {
   text: string;
 }
 
-export class RemoteError extends Error {
-  constructor(readonly code: 'GW_ERR_GATEWAY_UNREACHABLE' | 'GW_ERR_BAD_URL', message: string) {
-    super(message);
+export class RemoteError extends GatewayError {
+  declare readonly code: 'GW_ERR_GATEWAY_UNREACHABLE' | 'GW_ERR_BAD_URL';
+  constructor(code: 'GW_ERR_GATEWAY_UNREACHABLE' | 'GW_ERR_BAD_URL', message: string) {
+    super(code, message);
+    this.name = 'RemoteError';
   }
 }
 

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { normalizeAddress } from './connection-gate.js';
+import { gwError } from '../errors.js';
 
 export type ListenerKind = 'mqtt' | 'mqtts' | 'ws';
 
@@ -85,7 +86,7 @@ export async function listenTcp(port: number, host: string, handlers: Connection
 
 export async function listenTls(options: TlsListenerOptions, host: string, handlers: ConnectionHandlers): Promise<Listener> {
   if (options.requestClientCert && !options.caFile) {
-    throw new Error('GW_ERR_TLS_CONFIG: broker.tls.requestClientCert needs broker.tls.caFile, the CA that signs client certificates');
+    throw gwError('GW_ERR_TLS_CONFIG', 'broker.tls.requestClientCert needs broker.tls.caFile, the CA that signs client certificates');
   }
   const server = createTlsServer({
     cert: readFileSync(options.certFile),

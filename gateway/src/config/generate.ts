@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gatewayConfigJsonSchema, hubConfigJsonSchema, jsonText } from './json-schema.js';
 import { STATE_FILES_TABLE } from './paths.js';
 import { configurationPage } from './reference.js';
+import { gwError } from '../errors.js';
 
 /** The repository root (this file is gateway/src/config/ or gateway/dist/config/). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -23,7 +24,7 @@ const TABLE_END = '<!-- state-files:end -->';
 export function withStateTable(text: string, table = STATE_FILES_TABLE): string {
   const start = text.indexOf(TABLE_START);
   const end = text.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`GW_ERR_GENERATE: the README has no ${TABLE_START} … ${TABLE_END} block`);
+  if (start < 0 || end < start) throw gwError('GW_ERR_GENERATE', `the README has no ${TABLE_START} … ${TABLE_END} block`);
   return `${text.slice(0, start + TABLE_START.length)}\n${table}\n${text.slice(end)}`;
 }
 

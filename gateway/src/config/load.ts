@@ -5,15 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { GatewayError } from '../errors.js';
 import { describeValue, formatIssues } from './issues.js';
 import { configSchema, type GatewayConfig } from './schema.js';
 
 export { formatIssues } from './issues.js';
 
-export class ConfigError extends Error {
-  readonly code = 'GW_ERR_CONFIG';
+export class ConfigError extends GatewayError {
+  declare readonly code: 'GW_ERR_CONFIG';
   constructor(readonly file: string, readonly problems: string[]) {
-    super(`${file}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('GW_ERR_CONFIG', `${file}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { tcpTarget } from '../adapters/serial/line-port.js';
 import { closest } from './issues.js';
 import { ConfigError } from './load.js';
 import { writtenPaths, type StatePaths } from './paths.js';
@@ -158,7 +159,7 @@ function serialWarnings(config: GatewayConfig): string[] {
     ...config.adapters.serial.map((a, i) => ({ key: `adapters.serial.${i}.path`, path: a.path })),
     ...config.adapters.modbus.flatMap((a, i) => (a.transport === 'rtu' && a.path ? [{ key: `adapters.modbus.${i}.path`, path: a.path }] : [])),
   ];
-  return ports.filter((p) => !existsSync(p.path)).map((p) => `${p.key}: ${p.path} does not exist (yet); the adapter keeps trying until it is plugged in`);
+  return ports.filter((p) => !tcpTarget(p.path) && !existsSync(p.path)).map((p) => `${p.key}: ${p.path} does not exist (yet); the adapter keeps trying until it is plugged in`);
 }
 
 /** The hub role's files: its CA readable, its dedup database writable. */

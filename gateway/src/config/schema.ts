@@ -5,8 +5,8 @@
  * (editors) and docs/configuration.md (regenerate both with `npm run gen`).
  */
 import { z } from 'zod';
-import { isTimeZone } from '../summaries/zone.js';
-import { isSecretHash } from '../broker/secrets.js';
+import { isTimeZone } from '../lib/zone.js';
+import { isSecretHash } from '../lib/secret-hash.js';
 
 const port = z.number().int().min(0).max(65535);
 const deviceId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a device id: letters, digits, . _ - (max 128)');
@@ -113,7 +113,7 @@ export const modbusAdapterSchema = z.strictObject({
 });
 
 export const serialAdapterSchema = z.strictObject({
-  path: z.string().describe('Serial port, e.g. /dev/ttyUSB0 (a missing one is a warning: USB adapters get plugged in later).'),
+  path: z.string().describe('Serial port, e.g. /dev/ttyUSB0 (a missing one is a warning: USB adapters get plugged in later), or `tcp://host:port` of a serial device server in raw TCP mode (ser2net, NPort).'),
   baudRate: z.number().int().positive().optional().describe('Serial speed; default: the template\'s.'),
   template: templateId,
   deviceId: deviceId.describe('The id its readings are stored under.'),
@@ -211,6 +211,8 @@ export const configSchema = z.strictObject({
     name: z.string().default('Demo School').describe('Shown on the dashboard.'),
     timezone: z.string().refine(isTimeZone, 'an IANA time zone name such as Asia/Shanghai').optional()
       .describe('The site\'s IANA time zone (Asia/Shanghai): local days and hours of the summaries, school hours, lesson periods, the dashboard\'s times and the times in exports. Default: the host\'s zone (or `uplink.utcOffsetMinutes` while that is set).'),
+    students: z.number().int().min(1).optional().describe('Number of students: sent uplink with the device-health summaries (`students`) so the district page ranks schools by energy per student.'),
+    floorArea_m2: z.number().positive().optional().describe('Heated/lit floor area in m²: sent uplink as `floor_area_m2` so the district page ranks schools by energy per m².'),
   }).prefault({}).describe('The school site.'),
   dataDir: z.string().optional()
     .describe('Where the gateway keeps every file it writes that the config does not name (see "The data directory"). Environment: GATEWAY_DATA_DIR. Default: `store.path` (embedded), else the directory of `privacy.pseudonymKeyFile`, else `./data`.'),

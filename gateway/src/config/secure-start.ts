@@ -9,19 +9,20 @@
  * and then /api/health and every dashboard page say so.
  */
 import { ConfigError } from './load.js';
+import { GatewayError } from '../errors.js';
 import type { GatewayConfig } from './schema.js';
 
 type StartConfig = Pick<GatewayConfig, 'broker' | 'http' | 'devices' | 'insecure'>;
 
-export class InsecureConfigError extends Error {
-  readonly code = 'GW_ERR_INSECURE_CONFIG';
+export class InsecureConfigError extends GatewayError {
+  declare readonly code: 'GW_ERR_INSECURE_CONFIG';
   constructor(readonly file: string, readonly open: readonly OpenPart[]) {
     const fix = [
       open.some((o) => o.key === 'broker') ? 'broker.auth.enabled: true with a secretHash per device' : undefined,
       open.some((o) => o.key === 'http') ? 'http.tokens with at least an admin token\'s tokenHash' : undefined,
     ].filter(Boolean).join(', and ');
     // One line: it is what a systemd journal or `docker compose logs` shows of a failed start.
-    super(`${file}: GW_ERR_INSECURE_CONFIG: refusing to start an open gateway: ${open.map((o) => o.text).join('; ')}. `
+    super('GW_ERR_INSECURE_CONFIG', `${file}: GW_ERR_INSECURE_CONFIG: refusing to start an open gateway: ${open.map((o) => o.text).join('; ')}. `
       + `Set ${fix}; make each hash with \`campus-gateway devices hash-secret\` (it reads the secret or token on stdin; `
       + 'make a token with `openssl rand -base64 24`). Or set insecure: true to run open on purpose (then shown on /api/health and every dashboard page).');
     this.name = 'InsecureConfigError';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, formatIssues, readYaml, substituteEnv } from '../config/load.js';
 import { httpSchema } from '../config/schema.js';
+import { isTimeZone } from '../lib/zone.js';
 
 /** The gateway's token hash check (scrypt or sha256), so both configs take the same hashes. */
 const tokenHash = httpSchema.shape.tokens.unwrap().element.shape.tokenHash;
@@ -26,6 +27,8 @@ export const hubHttpSchema = z.strictObject({
   sites: z.record(siteId, z.string().min(1)).default({}).describe('Names shown by /api/schools; a school listed here and never heard from counts as silent.'),
   silentAfterSeconds: z.number().int().min(60).default(900).describe('A school with no message for this long is silent (/api/schools, campus_hub_schools_silent).'),
   historyDays: z.number().int().min(1).max(3660).default(35).describe('At start, /api/schools is filled from the district InfluxDB\'s last this many days.'),
+  timeZone: z.string().refine(isTimeZone, 'an IANA time zone name such as Asia/Shanghai').default('Asia/Shanghai')
+    .describe('The district\'s IANA time zone: the local days of the district page (`/api/district`) and of its CSV export.'),
 }).describe('The hub\'s HTTP API (health, metrics, schools, summaries, alarms); none when absent.');
 
 export const hubConfigSchema = z.strictObject({

@@ -1,6 +1,6 @@
 /**
  * Reads the district InfluxDB back for the hub's API, in InfluxQL through the store's query
- * client (store/influx-http.ts), in the layout points.ts writes: `summary_<kind>` with one
+ * client (lib/influx/), in the layout points.ts writes: `summary_<kind>` with one
  * `scope=site` point per message (its values) and one point per row, `alarm` one point each.
  *
  * A summary answer is rebuilt into the message shape the gateway sent (`values` and `rows`,
@@ -9,8 +9,8 @@
  * give the oldest time to keep, then only the points from that time on are read.
  */
 import { SUMMARY_KINDS } from '../core/topics.js';
-import { influxQl, type FetchLike, type InfluxQlSeries } from '../store/influx-http.js';
-import { quoteIdent, quoteString } from '../store/influx-query.js';
+import { influxTarget, type FetchLike } from '../lib/influx/http.js';
+import { influxQl, quoteIdent, quoteString, type InfluxQlSeries } from '../lib/influx/influxql.js';
 import type { HubConfig } from './config.js';
 
 export interface SummaryQuery { site?: string | undefined; kind?: string | undefined; resolution?: string | undefined; from: number; to: number; limit: number }
@@ -140,9 +140,9 @@ function toAlarm(row: Record<string, unknown>, tags: Record<string, string>): Al
 }
 
 export function createDistrictReader(influx: HubConfig['influx'], deps: { fetch?: FetchLike; timeoutMs?: number } = {}): DistrictReader {
+  const target = influxTarget({ ...influx, apiVersion: 1 });
+  const { headers } = target;
   const base = influx.url.replace(/\/+$/, '');
-  const headers: Record<string, string> = influx.username === undefined ? {} : { authorization: `Basic ${Buffer.from(`${influx.username}:${influx.password ?? ''}`).toString('base64')}` };
-  const target = { queryUrl: `${base}/query`, database: influx.database, headers };
   const f = deps.fetch ?? fetch;
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const rp = influx.retentionPolicy;

@@ -8,12 +8,16 @@
  *   (broker, InfluxDB, dedup set, delivery lag, counters) is `GET /api/health/details`.
  * - `GET /metrics`: Prometheus text (metrics.ts).
  * - `GET /api/schools`, `/api/summaries`, `/api/alarms`: hub/http-routes.ts.
+ * - `GET /` (the district page), `/api/district`, `/api/district/export.csv`: hub/http-district.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { createApiApp, type ApiAuthOptions } from '../api/app-base.js';
-import { gatewayVersion } from '../api/server.js';
+import { gatewayVersion, webRoot } from '../api/server.js';
+import { DISTRICT_WEB_FILES, webRoutes } from '../api/web-static.js';
+import type { OverviewReader } from './district-overview.js';
+import { hubDistrictRoutes } from './http-district.js';
 import type { HubConfig } from './config.js';
 import type { DistrictReader } from './district-query.js';
 import type { HubStats } from './hub.js';
@@ -26,6 +30,7 @@ export interface HubHttpDeps {
   hub: { stats(): HubStats };
   sites: SiteTracker;
   reader: DistrictReader;
+  overview: OverviewReader;
   metrics: HubMetrics;
   /** The last InfluxDB write: when, and its error if it failed. */
   writes: () => { lastOkAt: number | null; lastError: { at: number; message: string } | null; errors: number };
@@ -102,5 +107,8 @@ export async function buildHubHttpApp(config: Options, deps: HubHttpDeps): Promi
   await app.withTypeProvider<ZodTypeProvider>().register(hubDataRoutes, {
     sites: deps.sites, reader: deps.reader, log: deps.log, silentAfterSeconds: config.http.silentAfterSeconds, history: deps.history, now,
   });
+  await app.withTypeProvider<ZodTypeProvider>().register(hubDistrictRoutes, { sites: deps.sites, overview: deps.overview, timeZone: config.http.timeZone, log: deps.log, now });
+  // The district page (public files; its data needs a district or admin token).
+  await app.register(webRoutes, { root: webRoot, files: DISTRICT_WEB_FILES });
   return app;
 }

@@ -19,13 +19,13 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../uplink/backoff.js';
+import { backoffDelay } from '../lib/backoff.js';
 import type { HubConfig } from './config.js';
 import { openSeenIds, type SeenIds } from './dedup.js';
 import { startErrors } from '../errors.js';
-import { withoutCredentials } from '../store/influx-http.js';
-import { prepareInflux } from '../store/influx-setup.js';
-import { InfluxWriteError, setupTarget, writeLines } from './influx-writer.js';
+import { createHttpPoster, influxTarget, withoutCredentials } from '../lib/influx/http.js';
+import { prepareInflux } from '../lib/influx/setup.js';
+import { InfluxWriteError, writeLines } from '../lib/influx/write-lines.js';
 import { hubMessageSchema, toLines, type HubMessage } from './points.js';
 
 /** What the hub's HTTP API (monitor.ts) learns from each message; all optional. */
@@ -70,6 +70,9 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
   // The district InfluxDB did not answer at start: its check (and database creation) runs before the first write.
   let setupPending = false;
   const brokerUrl = withoutCredentials(b.url);
+  // The district InfluxDB through the same client as a school's influx store (v1 API).
+  const influx = influxTarget({ ...config.influx, apiVersion: 1 });
+  const send = createHttpPoster(2);
   const pendingAcks = new Map<string, string[]>();
   let ackTimer: NodeJS.Timeout | undefined;
 
@@ -96,9 +99,9 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
     return { site: parts[1]!, channel: parts[2] };
   }
 
-  /** The start-up check of the district InfluxDB (store/influx-setup.ts): false while it does not answer. */
+  /** The start-up check of the district InfluxDB (lib/influx/setup.ts): false while it does not answer. */
   async function checkInflux(): Promise<boolean> {
-    const ready = await prepareInflux(setupTarget(config.influx), { createDatabase: config.influx.createDatabase, timeoutMs: SETUP_TIMEOUT_MS, keys: 'influx' });
+    const ready = await prepareInflux(influx, { createDatabase: config.influx.createDatabase, timeoutMs: SETUP_TIMEOUT_MS, keys: 'influx' });
     if (ready.kind === 'unreachable') {
       if (!setupPending) log.warn({ reason: ready.reason }, 'district InfluxDB unreachable at start: messages stay unacknowledged at the hub broker until it answers');
       setupPending = true;
@@ -126,14 +129,14 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
       const t0 = performance.now();
       try {
         if (setupPending) await setUp();
-        await writeLines(config.influx, lines);
+        await writeLines(influx, lines, { send });
         observer.write?.((performance.now() - t0) / 1000);
         return;
       } catch (err) {
         observer.write?.((performance.now() - t0) / 1000, err as Error);
         if (!(err instanceof InfluxWriteError) || !err.retryable || stopping) throw err;
         stats.writeRetries++;
-        const delay = backoffDelay(attempt, 200, 30_000);
+        const delay = backoffDelay(attempt + 1, { baseMs: 200, capMs: 30_000, jitter: 'equal' });
         log.warn({ err: err.message, delayMs: delay }, 'district InfluxDB write failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -176,7 +179,7 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
       await store(lines);
     } catch (err) {
       if (stopping) throw err;
-      // Refused by InfluxDB (4xx): resending would not help, so it is counted and acknowledged.
+      // Refused by InfluxDB (400, 413): resending would not help, so it is counted and acknowledged.
       stats.invalid++;
       log.error({ topic: packet.topic, err: (err as Error).message }, 'district InfluxDB refused a hub message');
       ack(where.site, msg.data.id);

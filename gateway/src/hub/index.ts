@@ -7,4 +7,4 @@ export type { HubConfig, HubConfigInput } from './config.js';
 export { hubMessageSchema, toLines } from './points.js';
 export type { HubMessage } from './points.js';
 export { openSeenIds } from './dedup.js';
-export { writeLines, InfluxWriteError } from './influx-writer.js';
+export { InfluxWriteError, writeLines } from '../lib/influx/write-lines.js';

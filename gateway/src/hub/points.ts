@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { SUMMARY_KINDS } from '../core/topics.js';
-import { escapeKey, escapeMeasurement, quoteString } from '../store/line-protocol.js';
+import { escapeKey, escapeMeasurement, quoteString } from '../lib/influx/line-escape.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 const scalars = z.record(z.string(), z.number());

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiAuthOptions } from '../api/app-base.js';
 import type { HubConfig } from './config.js';
+import { createOverviewReader, type OverviewReader } from './district-overview.js';
 import { createDistrictReader, type DistrictReader } from './district-query.js';
 import { createHub, type Hub } from './hub.js';
 import { buildHubHttpApp } from './http-app.js';
@@ -27,6 +28,7 @@ export interface HubServiceDeps {
   log: Logger;
   auth?: ApiAuthOptions;
   reader?: DistrictReader;
+  overview?: OverviewReader;
   now?: () => number;
 }
 
@@ -53,6 +55,7 @@ export function createHubService(config: HubConfig, deps: HubServiceDeps): HubSe
     },
   });
   const reader = deps.reader ?? createDistrictReader(config.influx);
+  const overview = deps.overview ?? createOverviewReader(config.influx);
   let history: { loaded: boolean; error?: string } = { loaded: false };
   let app: FastifyInstance | undefined;
   let port: number | null = null;
@@ -73,7 +76,7 @@ export function createHubService(config: HubConfig, deps: HubServiceDeps): HubSe
         const metrics = createHubMetrics({ hub: () => hub.stats(), sites });
         observeWrite = (s, failed) => metrics.observeWrite(s, failed);
         app = await buildHubHttpApp({ http, insecure: config.insecure, dedup: config.dedup }, {
-          log, hub, sites, reader, metrics, writes: () => ({ ...writes }), history: () => history, now, ...(deps.auth ? { auth: deps.auth } : {}),
+          log, hub, sites, reader, overview, metrics, writes: () => ({ ...writes }), history: () => history, now, ...(deps.auth ? { auth: deps.auth } : {}),
         });
         try {
           await app.listen({ port: http.port, host: http.host });

@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { FieldValue, Reading } from '../core/reading.js';
-import type { ReadingListener } from './ingest.js';
+import type { ReadingListener } from './fanout.js';
 
 export type Availability = 'online' | 'offline';
 

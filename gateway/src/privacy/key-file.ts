@@ -6,11 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { GatewayError } from '../errors.js';
 
 export const KEY_BYTES = 32;
 
-export class KeyFileError extends Error {
-  readonly code = 'GW_ERR_PSEUDONYM_KEY';
+export class KeyFileError extends GatewayError {
+  constructor(message: string) {
+    super('GW_ERR_PSEUDONYM_KEY', message);
+    this.name = 'KeyFileError';
+  }
 }
 
 export interface KeyFileResult {

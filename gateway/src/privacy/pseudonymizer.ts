@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import { loadOrCreateKey } from './key-file.js';
 import { privateFieldNames, type TemplateLike } from './template-like.js';
+import { gwError } from '../errors.js';
 
 export const PERSON_TAG = 'person';
 /** `p-` + 24 hex digits (96 bits of the HMAC). */
@@ -41,7 +42,7 @@ export function createPseudonymizer(options: PseudonymizerOptions, deps: { log: 
   let key: Buffer | undefined;
 
   function pseudonym(value: string): string {
-    if (key === undefined) throw new Error('GW_ERR_PSEUDONYM_KEY: the pseudonymizer is not started');
+    if (key === undefined) throw gwError('GW_ERR_PSEUDONYM_KEY', 'the pseudonymizer is not started');
     let p = cache.get(value);
     if (p === undefined) {
       p = `p-${createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 24)}`;

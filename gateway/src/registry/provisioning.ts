@@ -11,11 +11,12 @@
  * taken from the file, since it was changed later (a rotated secret must not come
  * back from the config). Once a device is managed through the API, change it there.
  */
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { deviceSchema, type DeviceConfig } from '../config/schema.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import type { DeviceRegistry } from './device-registry.js';
+import { GatewayError } from '../errors.js';
 
 export interface ProvisioningOptions {
   /** The devices file; without it, run-time changes last until restart (tests). */
@@ -49,9 +50,11 @@ export interface DeviceProvisioning {
   serial<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export class ProvisioningError extends Error {
-  constructor(readonly code: 'GW_ERR_DEVICES_FILE', message: string) {
-    super(`${code}: ${message}`);
+export class ProvisioningError extends GatewayError {
+  declare readonly code: 'GW_ERR_DEVICES_FILE';
+  constructor(code: 'GW_ERR_DEVICES_FILE', message: string) {
+    super(code, `${code}: ${message}`);
+    this.name = 'ProvisioningError';
   }
 }
 
@@ -85,26 +88,9 @@ function readDevicesFile(file: string): DevicesFile | undefined {
   return parsed.data;
 }
 
-/** Temp file, fsync, rename, fsync of the directory: a crash leaves the old list or the new one. */
+/** Temp file, fsync, rename, fsync of the directory (lib/atomic-file.ts): a crash leaves the old list or the new one. */
 function writeDevicesFile(file: string, data: DevicesFile): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, `${JSON.stringify(data, null, 1)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  writeFileAtomicSync(file, `${JSON.stringify(data, null, 1)}\n`);
 }
 
 const credentialsOf = (d: DeviceConfig) => ({ id: d.id, template: d.template, secretHash: d.secretHash });

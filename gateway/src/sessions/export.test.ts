@@ -4,7 +4,7 @@ import { buildSessionExport, csvCell, sessionExportCsv } from './export.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 const session = (student: string) => ({
-  id: 's', owner: 't', room: '1', class: 'c', subject: 's', start: '', end: '', stoppedAt: null, status: 'stopped' as const,
+  id: 's', owner: 't', room: '1', class: 'c', subject: 's', start: '', end: '', stopped_at: null, status: 'stopped' as const,
   roster: [{ device: 'P-1', student, template: 'smart-pen' }],
 });
 const pen = (page: string, x: number): Reading => ({ template: 'smart-pen', device: 'rx', ts: T0, fields: { x_mm: x }, tags: { page } });
@@ -39,12 +39,12 @@ describe('session export as CSV', () => {
 
 describe('session export times (issue #19)', () => {
   it('gives every time in the site\'s zone with its offset: a 07:32 lesson in Shanghai is 07:32+08:00, not 23:32Z', async () => {
-    const { createSiteZone } = await import('../summaries/zone.js');
-    const lesson = { ...session('s1'), start: '2026-12-04T23:32:00.000Z', end: '2026-12-05T00:17:00.000Z', stoppedAt: '2026-12-05T00:10:00.000Z' };
+    const { createSiteZone } = await import('../lib/zone.js');
+    const lesson = { ...session('s1'), start: '2026-12-04T23:32:00.000Z', end: '2026-12-05T00:17:00.000Z', stopped_at: '2026-12-05T00:10:00.000Z' };
     const at = Date.parse('2026-12-04T23:40:05.250Z');
     const e = buildSessionExport(lesson, [{ student: 's1', key: 'P-1', reading: { ...pen('1', 2), ts: at } }], at + 60_000, createSiteZone('Asia/Shanghai'));
-    expect(e.timeZone).toBe('Asia/Shanghai');
-    expect([e.session.start, e.session.end, e.session.stoppedAt, e.exportedAt]).toEqual(['2026-12-05T07:32:00.000+08:00', '2026-12-05T08:17:00.000+08:00', '2026-12-05T08:10:00.000+08:00', '2026-12-05T07:41:05.250+08:00']);
+    expect(e.time_zone).toBe('Asia/Shanghai');
+    expect([e.session.start, e.session.end, e.session.stopped_at, e.exported_at]).toEqual(['2026-12-05T07:32:00.000+08:00', '2026-12-05T08:17:00.000+08:00', '2026-12-05T08:10:00.000+08:00', '2026-12-05T07:41:05.250+08:00']);
     expect(e.students[0]!.readings[0]!.ts).toBe('2026-12-05T07:40:05.250+08:00');
     expect(sessionExportCsv(e)).toContain(',2026-12-05T07:40:05.250+08:00,');
     // The same instant: nothing is lost in the conversion.

@@ -9,7 +9,7 @@ import type { TemplateLike } from '../privacy/template-like.js';
 import { startsStroke, type StrokeState } from '../templates/behaviour.js';
 import type { CapturedReading } from './session-manager.js';
 import type { SessionView } from './schema.js';
-import { createSiteZone, type SiteZone } from '../summaries/zone.js';
+import { createSiteZone, type SiteZone } from '../lib/zone.js';
 
 export interface StudentExport {
   student: string;
@@ -30,8 +30,8 @@ export interface StudentExport {
 export interface SessionExport {
   session: SessionView;
   /** The site's time zone; every time in the export is local ISO 8601 with its offset. */
-  timeZone: string;
-  exportedAt: string;
+  time_zone: string;
+  exported_at: string;
   students: StudentExport[];
 }
 
@@ -102,8 +102,8 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
       })),
     };
   });
-  const times = { start: local(session.start), end: local(session.end), stoppedAt: session.stoppedAt === null ? null : local(session.stoppedAt) };
-  return { session: { ...session, ...times }, timeZone: zone.name, exportedAt: zone.iso(exportedAt), students };
+  const times = { start: local(session.start), end: local(session.end), stopped_at: session.stopped_at === null ? null : local(session.stopped_at) };
+  return { session: { ...session, ...times }, time_zone: zone.name, exported_at: zone.iso(exportedAt), students };
 }
 
 /**

@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { Zip, ZipDeflate } from 'fflate';
 import type { FieldValue, Reading } from '../core/reading.js';
 import { DEFAULT_ZONES, type HeartRateZones } from '../summaries/kinds/pe-activity.js';
-import type { SiteZone } from '../summaries/zone.js';
+import type { SiteZone } from '../lib/zone.js';
 import { csvCell } from './export.js';
 import type { StudentLessonRow } from './lesson-summary.js';
 import type { SessionView } from './schema.js';
@@ -82,7 +82,7 @@ export async function summaryXlsx(session: SessionView, rows: readonly StudentLe
   const meta = book.addWorksheet(w.session);
   const span = (iso: string | null) => (iso === null ? '' : localText(zone, Date.parse(iso)));
   for (const [k, v] of [[w.class, session.class], [w.subject, session.subject], [w.room, session.room], [w.start, span(session.start)],
-    [w.end, span(session.stoppedAt ?? session.end)], [w.timeZone, zone.name], [w.exportedAt, localText(zone, exportedAt)]] as const) meta.addRow([k, v]);
+    [w.end, span(session.stopped_at ?? session.end)], [w.timeZone, zone.name], [w.exportedAt, localText(zone, exportedAt)]] as const) meta.addRow([k, v]);
   meta.getColumn(1).width = 24;
   meta.getColumn(2).width = 30;
   return Buffer.from(await book.xlsx.writeBuffer());

@@ -9,10 +9,10 @@
  * `<file>.bad-<time>` and the store starts empty: saved rosters are a convenience, never a
  * reason the gateway does not start.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { rosterEntrySchema } from './schema.js';
 
 export const savedRosterSchema = z.object({
@@ -53,9 +53,7 @@ export function createRosterStore(options: RosterStoreOptions, deps: RosterStore
     if (!options.file) return;
     // fromEntries defines own keys: a class or token name `__proto__` is a key like any other.
     const rosters = Object.fromEntries([...byOwner].map(([owner, classes]) => [owner, Object.fromEntries(classes)]));
-    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-    writeFileSync(`${options.file}.tmp`, JSON.stringify({ version: 1, rosters }, null, 1), { mode: 0o600 });
-    renameSync(`${options.file}.tmp`, options.file);
+    writeFileAtomicSync(options.file, JSON.stringify({ version: 1, rosters }, null, 1));
   }
 
   return {

@@ -54,7 +54,7 @@ export const sessionSchema = z.object({
   subject: z.string(),
   start: z.string(),
   end: z.string(),
-  stoppedAt: z.string().nullable(),
+  stopped_at: z.string().nullable(),
   status: sessionStatusSchema,
   roster: z.array(boundRosterEntrySchema),
 });
@@ -66,7 +66,7 @@ export const liveEntrySchema = z.object({
   kind: z.enum(['pen', 'heart-rate', 'other']),
   student: z.string(),
   connected: z.boolean(),
-  lastSeen: z.string().nullable(),
+  last_seen: z.string().nullable(),
   readings: z.number().int(),
 });
 
@@ -88,11 +88,11 @@ export const liveSessionSchema = sessionSchema.extend({
   live: z.array(liveEntrySchema),
   students: z.array(liveStudentSchema),
   /** The heart-rate zones' lower bounds in bpm (zone 2 first) and the first MVPA zone, as the PE summary counts them. */
-  zones: z.object({ bounds: z.array(z.number()), mvpaFromZone: z.number().int() }),
+  zones: z.object({ bounds: z.array(z.number()), mvpa_from_zone: z.number().int() }),
   connected: z.number().int(),
   captured: z.number().int(),
   /** Readings not kept because the session hit its capture limit. */
-  droppedReadings: z.number().int(),
+  dropped_readings: z.number().int(),
 });
 
 export type CreateSession = z.output<typeof createSessionSchema>;

@@ -155,13 +155,13 @@ describe('session manager', () => {
     const m = manager(() => now, { lookup: { ...lookup, template: (id) => templates[id] }, deviceStatus: () => 'online' });
     await m.start();
     const s = m.get(m.create(lesson(), 'ms-li').id)!;
-    expect(m.live(s).live[0]).toMatchObject({ connected: false, lastSeen: null });
+    expect(m.live(s).live[0]).toMatchObject({ connected: false, last_seen: null });
     m.readings([band('W-1', T0 + 1000, 120)]);
     now = T0 + 15_000;
     expect(m.live(s).live[0]!.connected).toBe(true);
     now = T0 + 2 * 60_000;
     // "connected · 2 min ago" was the bug: the registry keeps the band online for its 10-min offline rule
-    expect(m.live(s)).toMatchObject({ connected: 0, live: [{ connected: false, lastSeen: new Date(T0).toISOString() }] });
+    expect(m.live(s)).toMatchObject({ connected: 0, live: [{ connected: false, last_seen: new Date(T0).toISOString() }] });
   });
 
   it('hands the session\'s subscribers what the live views draw (heart rates with their zone), per batch, until unsubscribed', async () => {

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
@@ -24,6 +24,7 @@ import { DEFAULT_ZONES } from '../summaries/kinds/pe-activity.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
 import { createLessonLive, type LessonLive, type LiveEvents } from './lesson-live.js';
 import { createLessonTally, type LessonTally, type StudentLessonRow } from './lesson-summary.js';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { SessionRuleError, type RefusedLine } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
 import { previewRosterText, type RosterPreview } from './roster-preview.js';
@@ -223,9 +224,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   function persist(): void {
     if (!options.file) return;
     const data = [...sessions.values()].map((s) => ({ ...s, captured: undefined, lastSeen: undefined, onDisk: undefined, tally: undefined, wall: undefined, counts: undefined, total: undefined }));
-    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-    writeFileSync(`${options.file}.tmp`, JSON.stringify(data, null, 1), { mode: 0o600 });
-    renameSync(`${options.file}.tmp`, options.file);
+    writeFileAtomicSync(options.file, JSON.stringify(data, null, 1));
   }
 
   function load(): void {
@@ -314,7 +313,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     },
     view: (s) => ({
       id: s.id, owner: s.owner, room: s.room, class: s.class, subject: s.subject,
-      start: iso(s.startMs), end: iso(s.endMs), stoppedAt: s.stoppedAtMs === null ? null : iso(s.stoppedAtMs),
+      start: iso(s.startMs), end: iso(s.endMs), stopped_at: s.stoppedAtMs === null ? null : iso(s.stoppedAtMs),
       status: status(s), roster: s.roster,
     }),
     live(s) {
@@ -328,10 +327,10 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         const connected = seen !== undefined && t - seen <= connectedWithin(r.template) && deps.deviceStatus?.(r.device) !== 'offline';
         const b = lookup.template(r.template)?.behaviour;
         const kind = b?.pen !== undefined ? 'pen' as const : b?.heartRate !== undefined ? 'heart-rate' as const : 'other' as const;
-        return { device: r.device, template: r.template, kind, student: r.student, connected, lastSeen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
+        return { device: r.device, template: r.template, kind, student: r.student, connected, last_seen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
       });
       const students = s.tally.rows(Math.min(t, s.endMs, s.stoppedAtMs ?? Infinity));
-      return { ...manager.view(s), live, students, zones: { bounds: [...DEFAULT_ZONES.bounds], mvpaFromZone: DEFAULT_ZONES.mvpaFromZone }, connected: live.filter((l) => l.connected).length, captured: s.total, droppedReadings: s.dropped };
+      return { ...manager.view(s), live, students, zones: { bounds: [...DEFAULT_ZONES.bounds], mvpa_from_zone: DEFAULT_ZONES.mvpaFromZone }, connected: live.filter((l) => l.connected).length, captured: s.total, dropped_readings: s.dropped };
     },
     stopSession(s) {
       if (s.stoppedAtMs === null) {

@@ -31,6 +31,10 @@ describe('embedded store', () => {
     expect(await store.query!({ device: 'L1', field: 'brightness_pct', from: 0, to: 100_000, everyMs: 60_000 })).toEqual([
       { ts: 0, value: 15 }, { ts: 60_000, value: 30 },
     ]);
+    // spread: each bucket's min and max beside the mean (a chart's band when zoomed out).
+    expect(await store.query!({ device: 'L1', field: 'brightness_pct', from: 0, to: 100_000, everyMs: 60_000, spread: true })).toEqual([
+      { ts: 0, value: 15, min: 10, max: 20 }, { ts: 60_000, value: 30, min: 30, max: 30 },
+    ]);
     const latest = await store.latest!();
     expect(latest.get('L1')).toEqual({ template: 'classroom-light', ts: 61_000, fields: { on: true, brightness_pct: 30 } });
     expect(store.health().written).toBe(3);

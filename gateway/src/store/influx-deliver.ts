@@ -9,7 +9,7 @@
  * Re-sending lines the server may already hold is safe: the same series and timestamp overwrite.
  * Network errors, 5xx, 429 and the like come back as `retry` for the caller to spool.
  */
-import { parseBadRequest, shortReason, type WriteOutcome } from './influx-errors.js';
+import { parseBadRequest, shortReason, type WriteOutcome } from '../lib/influx/errors.js';
 
 export type DeliverResult =
   | { kind: 'ok'; written: number }

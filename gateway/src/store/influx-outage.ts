@@ -5,6 +5,7 @@
  * influx-store.ts, which keeps batching, delivery and the spool.
  */
 import type { Logger } from 'pino';
+import { backoffDelay } from '../lib/backoff.js';
 
 export interface InfluxOutageOptions {
   retryBaseMs: number;
@@ -41,8 +42,7 @@ export function createInfluxOutage(options: InfluxOutageOptions, deps: { log: Lo
     },
     markDown(reason, retryAfterMs) {
       failures++;
-      const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(failures - 1, 20));
-      const jittered = backoff / 2 + (random() * backoff) / 2;
+      const jittered = backoffDelay(failures, { baseMs: retryBaseMs, capMs: retryMaxMs, jitter: 'equal', random });
       nextAttemptAt = now() + Math.max(jittered, Math.min(retryAfterMs ?? 0, 10 * retryMaxMs));
       if (!down || failures % 10 === 0) log.warn({ reason, failures, retry_in_ms: nextAttemptAt - now() }, 'InfluxDB write failed; spooling');
       down = true;

@@ -6,24 +6,18 @@
  */
 import type { FieldValue } from '../core/reading.js';
 import type { SeriesPoint, SeriesQuery } from './types.js';
-import { influxQl, type FetchLike, type InfluxTarget } from './influx-http.js';
-
-/** InfluxQL identifier: double quotes, backslash-escaped. */
-export function quoteIdent(s: string): string {
-  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
-}
-
-/** InfluxQL string literal: single quotes, backslash-escaped. */
-export function quoteString(s: string): string {
-  return `'${s.replace(/[\\']/g, '\\$&')}'`;
-}
+import type { FetchLike, InfluxTarget } from '../lib/influx/http.js';
+import { influxQl, quoteIdent, quoteString } from '../lib/influx/influxql.js';
 
 export function seriesStatement(q: SeriesQuery, fn: 'mean' | 'last' | undefined): string {
   const where = `WHERE "device" = ${quoteString(q.device)} AND time >= ${Math.floor(q.from)}ms AND time < ${Math.floor(q.to)}ms`;
   if (fn === undefined || q.everyMs === undefined) {
     return `SELECT ${quoteIdent(q.field)} AS "value" FROM /.*/ ${where} LIMIT 100000`;
   }
-  return `SELECT ${fn}(${quoteIdent(q.field)}) AS "value" FROM /.*/ ${where} GROUP BY time(${Math.max(1, Math.floor(q.everyMs))}ms) fill(none)`;
+  const field = quoteIdent(q.field);
+  // min/max of a string or boolean field is an error too; the caller falls back to last() alone.
+  const spread = q.spread && fn === 'mean' ? `, min(${field}) AS "min", max(${field}) AS "max"` : '';
+  return `SELECT ${fn}(${field}) AS "value"${spread} FROM /.*/ ${where} GROUP BY time(${Math.max(1, Math.floor(q.everyMs))}ms) fill(none)`;
 }
 
 function points(series: Awaited<ReturnType<typeof influxQl>>): SeriesPoint[] {
@@ -31,10 +25,15 @@ function points(series: Awaited<ReturnType<typeof influxQl>>): SeriesPoint[] {
   for (const s of series) {
     const ti = s.columns.indexOf('time');
     const vi = s.columns.indexOf('value');
+    const lo = s.columns.indexOf('min');
+    const hi = s.columns.indexOf('max');
     for (const row of s.values) {
       const ts = row[ti];
       const v = row[vi];
-      if (typeof ts === 'number' && (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string')) out.push({ ts, value: v });
+      if (typeof ts !== 'number' || !(typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string')) continue;
+      const min = lo >= 0 ? row[lo] : undefined;
+      const max = hi >= 0 ? row[hi] : undefined;
+      out.push(typeof min === 'number' && typeof max === 'number' ? { ts, value: v, min, max } : { ts, value: v });
     }
   }
   return out.sort((a, b) => a.ts - b.ts);

@@ -13,20 +13,23 @@ import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { ReadingStore, StoreHealth } from './types.js';
 import { createLineEncoder } from './line-protocol.js';
-import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike, type InfluxStoreConfig } from './influx-http.js';
+import type { StoreConfig } from '../config/schema.js';
+import { createHttpPoster, fetchPoster, influxTarget, postWrite, type FetchLike } from '../lib/influx/http.js';
 import { deliver, type DeliverDeps, type DeliverResult } from './influx-deliver.js';
 import { queryLatest, querySeries, querySeriesTemplates } from './influx-query.js';
-import { createLatencyWindow } from './influx-latency.js';
-import { prepareInflux, type InfluxReadiness } from './influx-setup.js';
+import { createLatencyWindow } from '../lib/latency-window.js';
+import { prepareInflux, type InfluxReadiness } from '../lib/influx/setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { createInfluxOutage, createWakeableSleep } from './influx-outage.js';
 import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
+import { gwError } from '../errors.js';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
 /** The start-up probe: short, so a black-holed InfluxDB delays start by seconds, not minutes. */
 const SETUP_TIMEOUT_MS = 5_000;
 
+export type InfluxStoreConfig = Extract<StoreConfig, { kind: 'influx' }>;
 
 export interface InfluxStoreOptions {
   config: InfluxStoreConfig;
@@ -156,10 +159,10 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     try {
       const gz = body ?? await gzip(batchBody(b), { level: gzipLevel });
       if (await spool.append({ createdMs: b.createdMs, lines: b.count, body: gz })) b.resolve();
-      else b.reject(new Error('GW_ERR_STORE_SPOOL_FULL: InfluxDB unreachable and the spool is full (drop-newest)'));
+      else b.reject(gwError('GW_ERR_STORE_SPOOL_FULL', 'InfluxDB unreachable and the spool is full (drop-newest)'));
     } catch (err) {
       log.error({ err }, 'could not spool a batch');
-      b.reject(new Error(`GW_ERR_STORE_SPOOL_WRITE: ${String(err)}`));
+      b.reject(gwError('GW_ERR_STORE_SPOOL_WRITE', `${String(err)}`));
     }
     releaseBatch(b); // the spool has its own (gzipped) copy
     wake();
@@ -229,7 +232,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
 
   function addLines(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
-    if (stopping) return Promise.reject(new Error('GW_ERR_STORE_STOPPED: write after stop()'));
+    if (stopping) return Promise.reject(gwError('GW_ERR_STORE_STOPPED', 'write after stop()'));
     const touched: Promise<void>[] = [];
     for (const line of lines) {
       if (!current) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../core/reading.js';
-import { createLineEncoder, encodeReading, escapeKey, escapeMeasurement, quoteString } from './line-protocol.js';
+import { createLineEncoder, encodeReading } from './line-protocol.js';
 
 function reading(over: Partial<Reading> = {}): Reading {
   return { template: 'energy-meter-1p', device: 'em-1', ts: 1_700_000_000_123, fields: { power_w: 12.5 }, tags: {}, ...over };
@@ -17,28 +17,7 @@ function reason(r: Reading, opts?: Parameters<typeof encodeReading>[1]): string 
   return res.ok ? `accepted: ${res.line}` : res.reason;
 }
 
-describe('escaping (InfluxDB line protocol reference, "Special characters")', () => {
-  it('measurement: escapes comma and space, leaves equals sign alone', () => {
-    expect(escapeMeasurement('my measurement')).toBe('my\\ measurement');
-    expect(escapeMeasurement('a,b')).toBe('a\\,b');
-    expect(escapeMeasurement('a=b')).toBe('a=b');
-    expect(escapeMeasurement('cpu')).toBe('cpu');
-  });
-
-  it('tag keys, tag values, field keys: escape comma, equals sign and space', () => {
-    expect(escapeKey('tag key with spaces')).toBe('tag\\ key\\ with\\ spaces');
-    expect(escapeKey('tag,value,with"commas"')).toBe('tag\\,value\\,with"commas"');
-    expect(escapeKey('field_k=ey')).toBe('field_k\\=ey');
-    expect(escapeKey('🏫 room')).toBe('🏫\\ room');
-  });
-
-  it('string field values: escape double quote and backslash only', () => {
-    expect(quoteString('"string" within a string')).toBe('"\\"string\\" within a string"');
-    expect(quoteString('C:\\path')).toBe('"C:\\\\path"');
-    expect(quoteString('a, b = c')).toBe('"a, b = c"');
-    expect(quoteString('')).toBe('""');
-  });
-
+describe('line protocol: the reference example', () => {
   it('the reference example line', () => {
     const r = reading({
       template: 'measurement with spaces',

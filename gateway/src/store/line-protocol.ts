@@ -21,20 +21,9 @@
  */
 import { measurementOf, type Reading } from '../core/reading.js';
 import { MAX_TIMESTAMP_MS } from '../core/storable.js';
+import { escapeKey, escapeMeasurement, LineReject, quoteString, type LineRejectReason } from '../lib/influx/line-escape.js';
 
-export type LineRejectReason =
-  | 'nan_field'
-  | 'infinite_field'
-  | 'non_integer_field'
-  | 'integer_out_of_range'
-  | 'bad_field_type'
-  | 'newline_in_value'
-  | 'ambiguous_backslash'
-  | 'empty_name'
-  | 'reserved_key_time'
-  | 'string_too_long'
-  | 'no_fields'
-  | 'bad_timestamp';
+export type { LineRejectReason };
 
 export interface EncodeOptions {
   /** Field names written as integers (`42i`); other numbers are floats. */
@@ -49,71 +38,18 @@ export type EncodeResult =
 
 export { MAX_TIMESTAMP_MS };
 
-/** InfluxDB 1.x truncates string fields over 64 KiB; we refuse them instead of storing less. */
-export const MAX_STRING_FIELD_BYTES = 64 * 1024;
-
-class Reject extends Error {
-  constructor(readonly reason: LineRejectReason, detail: string) {
-    super(detail);
-  }
-}
-
-const MEASUREMENT_SPECIAL = /[, \\\n\r]/;
-const KEY_SPECIAL = /[, =\\\n\r]/;
-const STRING_SPECIAL = /["\\\n\r]/;
-
-function checkName(s: string, what: string): void {
-  if (s.length === 0) throw new Reject('empty_name', `empty ${what}`);
-  if (s.includes('\n') || s.includes('\r')) throw new Reject('newline_in_value', `newline in a ${what} of ${s.length} characters`);
-  // A backslash is kept literally, but one at the end or before a character we escape would
-  // turn into an escape itself (1.x and 2.x read `\\` differently), so it cannot round-trip.
-  if (/\\(?:[, =\\]|$)/.test(s)) {
-    throw new Reject('ambiguous_backslash', `a ${what} of ${s.length} characters has a backslash at the end or before , = space or \\`);
-  }
-}
-
-/** Escapes a measurement name: comma and space. */
-export function escapeMeasurement(s: string): string {
-  if (!MEASUREMENT_SPECIAL.test(s)) {
-    if (s.length === 0) throw new Reject('empty_name', 'empty measurement');
-    return s;
-  }
-  checkName(s, 'measurement');
-  return s.replace(/[, ]/g, '\\$&');
-}
-
-/** Escapes a tag key, tag value or field key: comma, equals sign and space. */
-export function escapeKey(s: string, what = 'tag key'): string {
-  if (!KEY_SPECIAL.test(s)) {
-    if (s.length === 0) throw new Reject('empty_name', `empty ${what}`);
-    return s;
-  }
-  checkName(s, what);
-  return s.replace(/[, =]/g, '\\$&');
-}
-
-/** Quotes a string field value, escaping double quote and backslash. */
-export function quoteString(s: string): string {
-  if (s.length > MAX_STRING_FIELD_BYTES / 4 && Buffer.byteLength(s) > MAX_STRING_FIELD_BYTES) {
-    throw new Reject('string_too_long', `string field of ${Buffer.byteLength(s)} bytes (max ${MAX_STRING_FIELD_BYTES})`);
-  }
-  if (!STRING_SPECIAL.test(s)) return `"${s}"`;
-  if (s.includes('\n') || s.includes('\r')) throw new Reject('newline_in_value', 'newline in a string field value');
-  return `"${s.replace(/["\\]/g, '\\$&')}"`;
-}
-
 function fieldValue(key: string, v: unknown, integer: boolean): string {
   if (typeof v === 'number') {
-    if (Number.isNaN(v)) throw new Reject('nan_field', `field ${key} is NaN`);
-    if (!Number.isFinite(v)) throw new Reject('infinite_field', `field ${key} is infinite`);
+    if (Number.isNaN(v)) throw new LineReject('nan_field', `field ${key} is NaN`);
+    if (!Number.isFinite(v)) throw new LineReject('infinite_field', `field ${key} is infinite`);
     if (!integer) return String(v);
-    if (!Number.isInteger(v)) throw new Reject('non_integer_field', `integer field ${key} has a fraction`);
-    if (!Number.isSafeInteger(v)) throw new Reject('integer_out_of_range', `integer field ${key} is beyond ±2^53 (not exact)`);
+    if (!Number.isInteger(v)) throw new LineReject('non_integer_field', `integer field ${key} has a fraction`);
+    if (!Number.isSafeInteger(v)) throw new LineReject('integer_out_of_range', `integer field ${key} is beyond ±2^53 (not exact)`);
     return `${v}i`;
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string') return quoteString(v);
-  throw new Reject('bad_field_type', `field ${key} has type ${typeof v}`);
+  throw new LineReject('bad_field_type', `field ${key} has type ${typeof v}`);
 }
 
 /**
@@ -143,7 +79,7 @@ function sameKeys(obj: object, keys: readonly string[]): boolean {
 }
 
 function checkTimeKey(k: string, what: string): void {
-  if (k === 'time') throw new Reject('reserved_key_time', `${what} "time" is not allowed`);
+  if (k === 'time') throw new LineReject('reserved_key_time', `${what} "time" is not allowed`);
 }
 
 function makePlan(r: Reading, opts: EncodeOptions): Plan {
@@ -162,7 +98,7 @@ function makePlan(r: Reading, opts: EncodeOptions): Plan {
     checkTimeKey(k, 'tag key');
     return { prefix: `,${escapeKey(k)}=`, from: from.get(k) ?? 'tag', name: k };
   });
-  if (fieldKeys.length === 0) throw new Reject('no_fields', 'a point needs at least one field');
+  if (fieldKeys.length === 0) throw new LineReject('no_fields', 'a point needs at least one field');
   const fieldPrefix = fieldKeys.map((k, i) => {
     checkTimeKey(k, 'field key');
     return `${i === 0 ? ' ' : ','}${escapeKey(k, 'field key')}=`;
@@ -205,7 +141,7 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
   }
 
   function encodeOrThrow(r: Reading, opts: EncodeOptions): string {
-    if (!(Math.abs(r.ts) <= MAX_TIMESTAMP_MS)) throw new Reject('bad_timestamp', `timestamp ${r.ts} ms is outside what InfluxDB can store (±${MAX_TIMESTAMP_MS} ms, 1677…2262)`);
+    if (!(Math.abs(r.ts) <= MAX_TIMESTAMP_MS)) throw new LineReject('bad_timestamp', `timestamp ${r.ts} ms is outside what InfluxDB can store (±${MAX_TIMESTAMP_MS} ms, 1677…2262)`);
     const p = planFor(r, opts);
     const extra = opts.extraTags;
     // Consecutive readings of one device mostly share their series (a pen's 100 points): the
@@ -255,7 +191,7 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
       try {
         return { ok: true, line: encodeOrThrow(r, opts) };
       } catch (err) {
-        if (err instanceof Reject) return { ok: false, reason: err.reason, detail: err.message };
+        if (err instanceof LineReject) return { ok: false, reason: err.reason, detail: err.message };
         throw err;
       }
     },

@@ -11,11 +11,13 @@
  * Bounded by bytes and age; when full, `drop-oldest` or `drop-newest`, and every dropped
  * batch is counted by reason in lines (never silently).
  */
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, segmentPath, FRAME_HEADER_BYTES, type SegmentLog } from './wal-segment.js';
+import { gwError } from '../errors.js';
 
 export type SpoolFullPolicy = 'drop-oldest' | 'drop-newest';
 export type SpoolDropReason = 'spool_full_dropped_oldest' | 'spool_full_dropped_newest' | 'spool_expired';
@@ -110,8 +112,7 @@ export function createSpool(options: SpoolOptions, deps: { log: Logger; now?: ()
       const pos = seglog?.position() ?? { seq: 1, bytes: 0 };
       const seq = first?.seq ?? pos.seq;
       const off = first?.offset ?? pos.bytes;
-      await writeFile(`${headFile}.tmp`, `${seq} ${off}`, { mode: PRIVATE_FILE_MODE });
-      await rename(`${headFile}.tmp`, headFile);
+      await writeFileAtomic(headFile, `${seq} ${off}`, { mode: PRIVATE_FILE_MODE, fsync: 'none' });
       const current = seglog?.currentSeq() ?? seq;
       for (const s of segmentsOnDisk) {
         if (s < seq && s !== current) {
@@ -184,7 +185,7 @@ export function createSpool(options: SpoolOptions, deps: { log: Logger; now?: ()
     },
 
     async append(batch) {
-      if (!seglog) throw new Error('GW_ERR_SPOOL_NOT_STARTED: append before start()');
+      if (!seglog) throw gwError('GW_ERR_SPOOL_NOT_STARTED', 'append before start()');
       const frameBytes = FRAME_HEADER_BYTES + META_BYTES + batch.body.length;
       const tooBig = frameBytes > maxBytes;
       if (tooBig || (bytes + frameBytes > maxBytes && whenFull === 'drop-newest')) {

@@ -13,11 +13,16 @@ export interface SeriesQuery {
   to: number;
   /** Bucket width in ms for downsampling (mean for numbers, last for others); raw points when absent. */
   everyMs?: number;
+  /** With everyMs: the min and max of each bucket too (numbers only), for a chart's min/max band when zoomed out. */
+  spread?: boolean;
 }
 
 export interface SeriesPoint {
   ts: number;
   value: FieldValue;
+  /** The bucket's smallest and largest value (a `spread` query of a numeric field). */
+  min?: number;
+  max?: number;
 }
 
 export interface StoreHealth {

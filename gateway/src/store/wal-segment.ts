@@ -14,6 +14,7 @@ import { open, readdir, readFile, truncate, type FileHandle } from 'node:fs/prom
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { makePrivateDirAsync, PRIVATE_FILE_MODE, tightenFileAsync } from '../config/private-files.js';
+import { gwError } from '../errors.js';
 
 export const FRAME_HEADER_BYTES = 8;
 /** Refuse absurd lengths when scanning (a corrupt header must not allocate gigabytes). */
@@ -184,7 +185,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
           const want = chunk.reduce((n, b) => n + b.length, 0);
           const { bytesWritten } = await handle.writev(chunk);
           // A full disk can give a short write without an error: never acknowledge a torn frame.
-          if (bytesWritten !== want) throw new Error(`GW_ERR_SHORT_WRITE: wrote ${bytesWritten} of ${want} bytes (disk full?)`);
+          if (bytesWritten !== want) throw gwError('GW_ERR_SHORT_WRITE', `wrote ${bytesWritten} of ${want} bytes (disk full?)`);
         }
         if (opts.sync) await handle.datasync();
         groups += 1;
@@ -219,7 +220,7 @@ export async function openSegmentLog(opts: SegmentLogOptions, last?: { seq: numb
 
   return {
     append(payloads) {
-      if (closed) return Promise.reject(new Error('GW_ERR_LOG_CLOSED: segment log is closed'));
+      if (closed) return Promise.reject(gwError('GW_ERR_LOG_CLOSED', 'segment log is closed'));
       return new Promise<RecordLocation[]>((resolve, reject) => {
         queue.push({ payloads, resolve, reject });
         kick();

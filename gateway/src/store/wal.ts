@@ -10,11 +10,13 @@
  *   the segments that hold nothing newer.
  * Record payload: f64 LE LSN, then the caller's bytes.
  */
-import { readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PRIVATE_FILE_MODE } from '../config/private-files.js';
+import { writeFileAtomic } from '../lib/atomic-file.js';
 import { openSegmentLog, recoverSegments, scanFrames, segmentPath, type SegmentLog } from './wal-segment.js';
+import { gwError } from '../errors.js';
 
 export interface WalOptions {
   dir: string;
@@ -65,11 +67,8 @@ export function createWal(options: WalOptions, deps: { log: Logger }): Wal {
   let tornBytes = 0;
 
   async function writeCheckpoint(lsn: number): Promise<void> {
-    const tmp = `${checkpointFile}.tmp`;
-    await writeFile(tmp, String(lsn), { mode: PRIVATE_FILE_MODE });
-    const fh = await open(tmp, 'r+');
-    try { await fh.datasync(); } finally { await fh.close(); }
-    await rename(tmp, checkpointFile);
+    // The content synced, not the directory: a lost rename only replays a little more.
+    await writeFileAtomic(checkpointFile, String(lsn), { mode: PRIVATE_FILE_MODE, fsync: 'file' });
   }
 
   return {
@@ -108,7 +107,7 @@ export function createWal(options: WalOptions, deps: { log: Logger }): Wal {
     nextLsn: () => nextLsn,
 
     async append(records) {
-      if (!seglog) throw new Error('GW_ERR_WAL_NOT_STARTED: append before start()');
+      if (!seglog) throw gwError('GW_ERR_WAL_NOT_STARTED', 'append before start()');
       if (records.length === 0) return nextLsn - 1;
       const payloads = records.map((data) => {
         const text = typeof data === 'string';

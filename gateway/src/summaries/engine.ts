@@ -32,7 +32,8 @@ import { messageId } from './message-id.js';
 import { alarmStatePath, loadAlarmState, loadState, saveAlarmState, saveState } from './state-file.js';
 import { systemClock, type Clock, type Resolution, type UplinkMessage } from './types.js';
 import { DAY_MS, floorTo, HOUR_MS, iso } from './window.js';
-import { createSiteZone } from './zone.js';
+import { createSiteZone } from '../lib/zone.js';
+import { gwError } from '../errors.js';
 
 export interface SummariesOptions {
   site: string;
@@ -67,6 +68,11 @@ export interface SummariesDeps {
   names?: { device(id: string, template: string): string; template(id: string): string };
   /** The loaded templates: the usage summary names every usage metric they declare (0 when idle). */
   templates?(): Iterable<TemplateLike>;
+  /**
+   * Site values added to every device-health window summary: the gateway's own state, e.g. its
+   * uplink outbox (`outbox_queued`, `outbox_oldest_s`), so the hub shows each school's backlog.
+   */
+  healthValues?(): Record<string, number>;
   /** Room and building of a device, for offline alarms. */
   placeOf?(device: string): { room?: string; building?: string } | undefined;
 }
@@ -108,7 +114,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
   // Winter and summer offsets both: a window must not straddle a local hour either side of a DST change.
   const offsets = [0, 91, 182, 273].map((d) => zone.offsetMs(clock.now() + d * DAY_MS));
   if (HOUR_MS % windowMs !== 0 || offsets.some((o) => o % windowMs !== 0)) {
-    throw new Error(`GW_ERR_CONFIG: uplink.windowSeconds must divide an hour and the site's UTC offset, got ${windowMs / 1000}`);
+    throw gwError('GW_ERR_CONFIG', `uplink.windowSeconds must divide an hour and the site's UTC offset, got ${windowMs / 1000}`);
   }
   const ctx: KindContext = {
     windowMs,
@@ -170,6 +176,7 @@ export function createSummaries(options: SummariesOptions, deps: SummariesDeps):
   function publish(kind: KindModule<unknown>, detail: unknown, resolution: Resolution, start: number, end: number): void {
     const body = kind.publish(detail, resolution);
     if (body === undefined) return;
+    if (kind.kind === 'device-health' && resolution === 'window' && deps.healthValues !== undefined) body.values = { ...body.values, ...deps.healthValues() };
     emit({ id: messageId([options.site, kind.kind, resolution, start]), site: options.site, kind: kind.kind, resolution, windowStart: iso(start), windowEnd: iso(end), ...body });
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Interval } from './intervals.js';
 import { HOUR_MS, DAY_MS, parseClock } from './window.js';
-import type { SiteZone } from './zone.js';
+import type { SiteZone } from '../lib/zone.js';
 
 export function createSchoolHours(hours: { start: string; end: string; days?: readonly number[] }, zone: SiteZone): { outside(start: number, end: number): Interval[] } {
   const open = parseClock(hours.start);

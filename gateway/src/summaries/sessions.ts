@@ -6,14 +6,15 @@
  * passes it to `summaries.ingest(readings, template, { session })` instead.
  */
 import { HOUR_MS, iso, parseClock } from './window.js';
-import type { SiteZone } from './zone.js';
+import type { SiteZone } from '../lib/zone.js';
+import { gwError } from '../errors.js';
 
 export type SessionOf = (room: string, ts: number) => string;
 
 export function createSessionOf(lessonPeriods: readonly string[], zone: SiteZone): SessionOf {
   const periods = lessonPeriods.map((p) => {
     const [a, b] = p.split('-');
-    if (a === undefined || b === undefined) throw new Error(`GW_ERR_CONFIG: a lesson period is HH:MM-HH:MM, got ${JSON.stringify(p)}`);
+    if (a === undefined || b === undefined) throw gwError('GW_ERR_CONFIG', `a lesson period is HH:MM-HH:MM, got ${JSON.stringify(p)}`);
     return [parseClock(a.trim()), parseClock(b.trim())] as const;
   });
   const cache = new Map<string, string>();

@@ -2,13 +2,14 @@
  * The summaries' state that must survive a gateway restart: where the next window
  * starts, the hour and day roll-ups accumulated so far, and each kind's own snapshot
  * (e.g. the last reading of every energy counter, so the consumption across the
- * restart is not lost). Written with v8 serialization (Maps and Sets included) to a
- * temp file then renamed, so a crash leaves the old or the new state, never half.
+ * restart is not lost). Written with v8 serialization (Maps and Sets included) through
+ * lib/atomic-file.ts, so a crash leaves the old or the new state, never half.
  * Mode 0600: roll-ups of pe/writing activity hold pseudonyms until they are aggregated.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
+import { writeFileAtomicSync } from '../lib/atomic-file.js';
+import { gwError } from '../errors.js';
 
 export interface SummariesState {
   /** 2: pe/writing roll-ups hold published sessions only (1 held the withheld ones too). */
@@ -20,10 +21,7 @@ export interface SummariesState {
 }
 
 export function saveState(path: string, state: SummariesState): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, serialize(state), { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, serialize(state));
 }
 
 /** Alarm states (`AlarmTracker.snapshot()`), small and saved after every alarm: a file of their own beside the state. */
@@ -32,10 +30,10 @@ export function alarmStatePath(statePath: string): string {
 }
 
 export function saveAlarmState(path: string, entries: Array<[string, number, boolean]>): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ version: 1, entries }), { mode: 0o600 });
-  renameSync(tmp, path);
+  // Saved after every alarm, on the event loop: an fsync costs ~6 ms against ~1 ms without (ext4,
+  // measured), which an offline storm of 1,000 devices would turn into seconds. Still atomic;
+  // a power cut may lose the last states written (as before the shared module), never half a file.
+  writeFileAtomicSync(path, JSON.stringify({ version: 1, entries }), { fsync: 'none' });
 }
 
 export function loadAlarmState(path: string): Array<[string, number, boolean]> {
@@ -47,7 +45,7 @@ export function loadAlarmState(path: string): Array<[string, number, boolean]> {
     throw err;
   }
   const state = JSON.parse(text) as { version?: number; entries?: unknown };
-  if (state.version !== 1 || !Array.isArray(state.entries)) throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not an alarm state file`);
+  if (state.version !== 1 || !Array.isArray(state.entries)) throw gwError('GW_ERR_SUMMARIES_STATE', `${path} is not an alarm state file`);
   return state.entries as Array<[string, number, boolean]>;
 }
 
@@ -60,6 +58,6 @@ export function loadState(path: string): SummariesState | undefined {
     throw err;
   }
   const state = deserialize(buf) as SummariesState;
-  if ((state?.version !== 1 && state?.version !== 2) || typeof state.nextStart !== 'number') throw new Error(`GW_ERR_SUMMARIES_STATE: ${path} is not a summaries state file`);
+  if ((state?.version !== 1 && state?.version !== 2) || typeof state.nextStart !== 'number') throw gwError('GW_ERR_SUMMARIES_STATE', `${path} is not a summaries state file`);
   return state;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSchoolHours } from './school-hours.js';
 import { createSessionOf } from './sessions.js';
-import { createSiteZone, fixedOffsetZone, isTimeZone } from './zone.js';
+import { createSiteZone, fixedOffsetZone, isTimeZone } from '../lib/zone.js';
 
 const t = Date.parse;
 const H = 3_600_000;

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalogPages } from './docs-page.js';
 import { defaultTemplatesDir, loadAll } from './load.js';
+import { GatewayError } from '../errors.js';
 
 export function defaultCatalogDir(templatesDir: string = defaultTemplatesDir()): string {
   return resolve(templatesDir, '..', 'docs', 'devices');
@@ -24,7 +25,7 @@ async function readOr(file: string): Promise<string | undefined> {
 /** Pages that are missing, differ, or are left over from a removed template. */
 export async function staleCatalogPages(templatesDir: string, outDir: string): Promise<{ pages: Map<string, string>; stale: string[]; extra: string[] }> {
   const { loaded, problems } = await loadAll(templatesDir);
-  if (problems.length > 0) throw new Error(`templates docs: ${problems.length} template(s) are invalid; run \`campus-gateway templates check\` first`);
+  if (problems.length > 0) throw new GatewayError('GW_ERR_TEMPLATES_INVALID', `templates docs: ${problems.length} template(s) are invalid; run \`campus-gateway templates check\` first`);
   const pages = catalogPages(loaded);
   const stale: string[] = [];
   for (const [name, text] of pages) if ((await readOr(join(outDir, name))) !== text) stale.push(name);

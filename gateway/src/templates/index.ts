@@ -1,6 +1,6 @@
 /**
  * The template engine's public API: the template format, its validation, the
- * per-transport decoders, the registry (with hot reload) and `templates check`.
+ * per-transport decoders, the catalog (the loaded templates, with hot reload) and `templates check`.
  */
 export type { FieldValue, Reading } from '../core/reading.js';
 export type { FieldDef, FieldType, Template, MqttTemplate, ModbusTemplate, SerialTemplate, ModbusPoint, LineRule } from './schema.js';
@@ -18,8 +18,8 @@ export { validateTemplate, crossCheck } from './validate.js';
 export type { Validation } from './validate.js';
 export { defaultTemplatesDir, loadAll, loadTemplateDir } from './load.js';
 export type { LoadedTemplate, TemplateProblem } from './load.js';
-export { createTemplateRegistry } from './registry.js';
-export type { TemplateRegistry, TemplateRegistryOptions } from './registry.js';
+export { createTemplateCatalog } from './catalog.js';
+export type { TemplateCatalog, TemplateCatalogOptions } from './catalog.js';
 export { checkTemplates, runTemplatesCheckCli } from './check.js';
 export type { TemplatesReport } from './check.js';
 export { checkSamples, samplesSchema } from './samples.js';

@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from './backoff.js';
 import { openOutbox } from './outbox.js';
 
 const path = () => join(mkdtempSync(join(tmpdir(), 'outbox-')), 'uplink', 'outbox.db');
@@ -36,12 +35,5 @@ describe('outbox', () => {
     const again = openOutbox(file, 3);
     expect([again.size(), again.dropped()]).toEqual([3, 2]);
     again.close();
-  });
-});
-
-describe('backoffDelay', () => {
-  it('doubles up to the cap with half of each step random', () => {
-    expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 1000, 5000, () => 0))).toEqual([500, 1000, 2000, 2500, 2500]);
-    expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 1000, 5000, () => 1))).toEqual([1000, 2000, 4000, 5000, 5000]);
   });
 });

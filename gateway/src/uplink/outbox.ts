@@ -24,6 +24,8 @@ export interface Outbox {
   /** Removes the message with this id (the hub acknowledged it); false if it is not here. */
   removeId(id: string): boolean;
   size(): number;
+  /** When the oldest message still here was queued (epoch ms); null when empty. */
+  oldestQueuedMs(): number | null;
   /** Messages dropped because the outbox was full, since it was created (persisted). */
   dropped(): number;
   close(): void;
@@ -49,6 +51,7 @@ export function openOutbox(path: string, maxMessages: number): Outbox {
   const select = db.prepare<[number, number], OutboxEntry>('SELECT seq, id, topic, payload FROM outbox WHERE seq > ? ORDER BY seq ASC LIMIT ?');
   const del = db.prepare('DELETE FROM outbox WHERE seq = ?');
   const delId = db.prepare('DELETE FROM outbox WHERE id = ?');
+  const oldest = db.prepare<[], { t: number | null }>('SELECT MIN(created_ms) AS t FROM outbox');
   let size = count.get()!.n;
 
   const pushTx = db.transaction((e: { id: string; topic: string; payload: string; priority: number }) => {
@@ -73,6 +76,7 @@ export function openOutbox(path: string, maxMessages: number): Outbox {
       return n > 0;
     },
     size: () => size,
+    oldestQueuedMs: () => (size === 0 ? null : oldest.get()?.t ?? null),
     dropped: () => readDropped.get()?.value ?? 0,
     close: () => db.close(),
   };

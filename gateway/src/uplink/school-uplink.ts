@@ -1,27 +1,15 @@
 /**
- * Wiring for `campus-gateway start`: the pseudonymizer, the summaries, the privacy
- * guard and (when `uplink` is configured) the uplink, from the gateway config.
- * Start order: pseudonymizer (ingest needs it) → uplink → summaries; stop in reverse.
- *
- *   const school = createSchoolUplink({ config, paths: resolveStatePaths(config) }, { log, templates, devices: () => registry.list() });
- *   await school.start();
- *   createIngest({ …, privacy: school.pseudonymizer, listeners: [school.summaries.asListener()] });
- *   registry status changes → school.summaries.deviceStatus(id, template, status, at)
+ * The options of the school's outbound side, read from the gateway config: the summaries
+ * engine (`summariesOptionsFrom`) and the uplink to the district hub (`uplinkOptionsFrom`,
+ * undefined when no `uplink` is configured). The composition root (gateway.ts) makes the
+ * pseudonymizer, the outbound names, the guard, the uplink and the summaries from these;
+ * nothing here constructs a component.
  */
-import type { Logger } from 'pino';
 import type { StatePaths } from '../config/paths.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { siteTimeZone } from '../config/site-zone.js';
-import { createPseudonymizer, type Pseudonymizer } from '../privacy/pseudonymizer.js';
-import { createUplinkGuard, type UplinkGuard } from '../privacy/guard.js';
-import { createOutboundNames, type DeviceLike, type OutboundNames } from '../privacy/outbound-names.js';
-import type { TemplateLike } from '../privacy/template-like.js';
-import { createSummaries, type Summaries, type SummariesOptions } from '../summaries/engine.js';
-import type { UplinkMessage } from '../summaries/types.js';
-import { createUplink, type Uplink, type UplinkHealth } from './uplink.js';
-
-/** The files this part keeps, as the composition root resolved them (config/paths.ts). */
-export type SchoolUplinkPaths = Pick<StatePaths, 'pseudonymKeyFile' | 'uplinkOutbox' | 'summariesState'>;
+import type { SummariesOptions } from '../summaries/engine.js';
+import type { Uplink, UplinkOptions } from './uplink.js';
 
 export function summariesOptionsFrom(config: GatewayConfig, paths: Pick<StatePaths, 'summariesState'>): SummariesOptions {
   const u = config.uplink;
@@ -40,74 +28,27 @@ export function summariesOptionsFrom(config: GatewayConfig, paths: Pick<StatePat
   };
 }
 
-export interface SchoolUplink {
-  pseudonymizer: Pseudonymizer;
-  summaries: Summaries;
-  /** The config and template names a message to the hub may carry. */
-  names: OutboundNames;
-  guard: UplinkGuard;
-  uplink: Uplink | undefined;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** For GET /api/health `uplink`: undefined when no uplink is configured. */
-  health(): (UplinkHealth & { refusedByReason: Record<string, number> }) | undefined;
+/** `outbox_queued` and, when something waits, `outbox_oldest_s` (age of the oldest, whole seconds). */
+export function outboxValues(uplink: Pick<Uplink, 'backlog'>, now = Date.now()): Record<string, number> {
+  const b = uplink.backlog();
+  // The outbox stamps messages with the system clock, so its age is measured on it too.
+  return { outbox_queued: b.queued, ...(b.oldestMs !== null && { outbox_oldest_s: Math.max(0, Math.round((now - b.oldestMs) / 1000)) }) };
 }
 
-export interface SchoolUplinkDeps {
-  log: Logger;
-  templates: { list(): readonly TemplateLike[] };
-  /**
-   * The device registry's entries: provisioned devices give the names (device ids, rooms,
-   * buildings) outbound messages may carry. Without it none do: devices leave under their
-   * pseudonyms and rows about rooms are left out.
-   */
-  devices?(): Iterable<DeviceLike>;
-  /** Also called with every summary and alarm (e.g. to keep them for GET /api/summaries). */
-  onMessage?(message: UplinkMessage): void;
-  placeOf?(device: string): { room?: string; building?: string } | undefined;
+/** What the district ranks schools by (energy per student, per m²), from `site.students` and `site.floorArea_m2`. */
+export function siteFacts(config: Pick<GatewayConfig, 'site'>): Record<string, number> {
+  return {
+    ...(config.site.students !== undefined && { students: config.site.students }),
+    ...(config.site.floorArea_m2 !== undefined && { floor_area_m2: config.site.floorArea_m2 }),
+  };
 }
 
-export function createSchoolUplink(options: { config: GatewayConfig; paths: SchoolUplinkPaths }, deps: SchoolUplinkDeps): SchoolUplink {
-  const { config, paths } = options;
-  const pseudonymizer = createPseudonymizer({ keyFile: paths.pseudonymKeyFile }, { log: deps.log });
-  const names = createOutboundNames({ site: config.site.id }, {
-    templates: () => deps.templates.list(),
-    devices: () => deps.devices?.() ?? [],
-    pseudonym: (value) => pseudonymizer.pseudonym(value),
-  });
-  const guard = createUplinkGuard({ names }, { log: deps.log });
+export function uplinkOptionsFrom(config: GatewayConfig, paths: Pick<StatePaths, 'uplinkOutbox'>): UplinkOptions | undefined {
   const u = config.uplink;
-  const uplink = u === undefined ? undefined : createUplink({
+  if (u === undefined) return undefined;
+  return {
     site: config.site.id, url: u.url, username: u.username, password: u.password, caFile: u.caFile,
     topicPrefix: u.topicPrefix, outboxPath: paths.uplinkOutbox, maxMessages: u.outboxMaxMessages,
     hubAck: u.hubAck, ackTimeoutMs: u.ackTimeoutSeconds * 1000,
-  }, { log: deps.log, guard });
-  const summaries = createSummaries(summariesOptionsFrom(config, paths), {
-    log: deps.log,
-    names,
-    templates: () => deps.templates.list(),
-    emit(m) {
-      deps.onMessage?.(m);
-      uplink?.send(m);
-    },
-    ...(deps.placeOf !== undefined && { placeOf: deps.placeOf }),
-  });
-  return {
-    pseudonymizer,
-    summaries,
-    names,
-    guard,
-    uplink,
-    async start() {
-      await pseudonymizer.start();
-      await uplink?.start();
-      await summaries.start();
-    },
-    async stop() {
-      await summaries.stop();
-      await uplink?.stop();
-      await pseudonymizer.stop();
-    },
-    health: () => (uplink === undefined ? undefined : { ...uplink.health(), refusedByReason: guard.refused() }),
   };
 }

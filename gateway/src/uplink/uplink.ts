@@ -28,8 +28,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Admission } from '../privacy/guard.js';
 import type { UplinkMessage } from '../summaries/types.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../lib/backoff.js';
 import { openOutbox, type Outbox } from './outbox.js';
+import { gwError } from '../errors.js';
 
 export interface UplinkOptions {
   site: string;
@@ -71,6 +72,8 @@ export interface Uplink {
   /** Queues a message durably, as the guard admits it; false when the guard refused it whole (counted, never sent). */
   send(message: UplinkMessage): boolean;
   health(): UplinkHealth;
+  /** Messages waiting in the outbox and when the oldest was queued (epoch ms, null when empty). */
+  backlog(): { queued: number; oldestMs: number | null };
 }
 
 export interface UplinkDeps {
@@ -194,7 +197,7 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
 
   function scheduleReconnect(reason: string): void {
     if (stopped || retry !== undefined) return;
-    const delay = backoffDelay(attempt++, initialMs, maxMs);
+    const delay = backoffDelay(++attempt, { baseMs: initialMs, capMs: maxMs, jitter: 'equal' });
     log.warn({ reason, delayMs: delay, attempt }, 'uplink disconnected; reconnecting');
     retry = setTimeout(() => {
       retry = undefined;
@@ -294,13 +297,14 @@ export function createUplink(options: UplinkOptions, deps: UplinkDeps): Uplink {
         refuse('enqueue');
         return false;
       }
-      if (outbox === undefined) throw new Error('GW_ERR_UPLINK_STOPPED: the uplink is not started');
+      if (outbox === undefined) throw gwError('GW_ERR_UPLINK_STOPPED', 'the uplink is not started');
       const m = a.message;
       const priority = m.kind === 'alarm' ? PRIORITY.alarm : PRIORITY[m.resolution];
       outbox.push({ id: m.id, topic: topicOf(prefix, options.site, m), payload: JSON.stringify(m), priority });
       pump();
       return true;
     },
+    backlog: () => ({ queued: outbox?.size() ?? 0, oldestMs: outbox?.oldestQueuedMs() ?? null }),
     health: () => ({
       connected,
       queued: outbox?.size() ?? 0,

@@ -7,20 +7,21 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModbusSimServer, MODBUS_SIM_TEMPLATES, type ModbusSimServer } from '../../../firmware-sim/src/modbus/index.js';
-import { createModbusAdapter, type Adapter, type AdapterRejection } from '../../src/adapters/index.js';
+import { createModbusAdapter, type Adapter, type AdapterRejection, type ModbusRead, type SerialLines } from '../../src/adapters/index.js';
 import type { ModbusAdapterConfig } from '../../src/config/schema.js';
 import type { Reading } from '../../src/core/reading.js';
+import { decode } from '../../src/pipeline/decode.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
 import type { ReadingStore } from '../../src/store/types.js';
-import { createTemplateRegistry, type TemplateRegistry } from '../../src/templates/index.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../../src/templates/index.js';
 import { createPtyPair, type PtyPair } from '../kit/index.js';
 
 const log = pino({ level: 'silent' });
-let registry: TemplateRegistry;
+let registry: TemplateCatalog;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  registry = createTemplateRegistry({}, { log });
+  registry = createTemplateCatalog({}, { log });
   await registry.start();
 });
 afterAll(async () => {
@@ -37,7 +38,10 @@ function collector(store?: ReadingStore) {
     readings, rejected, failures, writes,
     count: (d: string) => readings.get(d)?.length ?? 0,
     sink: {
-      readings(rs: Reading[]) {
+      // The adapter hands raw registers in; the pipeline's decode stage turns them into readings.
+      receive(input: ModbusRead | SerialLines) {
+        const rs = decode(input, registry.get(input.template)!, (r) => rejected.push(r));
+        if (!rs) return;
         for (const r of rs) readings.set(r.device, [...(readings.get(r.device) ?? []), r]);
         if (store) writes.push(store.write(rs));
       },

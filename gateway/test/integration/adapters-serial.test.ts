@@ -7,19 +7,20 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSerialSim, type SerialSim, type SerialSimOptions } from '../../../firmware-sim/src/serial/index.js';
-import { createSerialAdapter, type Adapter, type AdapterRejection } from '../../src/adapters/index.js';
+import { createSerialAdapter, type Adapter, type AdapterRejection, type ModbusRead, type SerialLines } from '../../src/adapters/index.js';
 import type { SerialAdapterConfig } from '../../src/config/schema.js';
 import type { Reading } from '../../src/core/reading.js';
+import { decode } from '../../src/pipeline/decode.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
-import { createTemplateRegistry, type TemplateRegistry } from '../../src/templates/index.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../../src/templates/index.js';
 import { createPtyPair, type PtyPair } from '../kit/index.js';
 
 const log = pino({ level: 'silent' });
-let registry: TemplateRegistry;
+let registry: TemplateCatalog;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  registry = createTemplateRegistry({}, { log });
+  registry = createTemplateCatalog({}, { log });
   await registry.start();
 });
 afterAll(async () => {
@@ -35,7 +36,10 @@ function collector(onReadings?: (rs: Reading[]) => void) {
     readings, rejected, failures,
     count: (d: string) => readings.get(d)?.length ?? 0,
     sink: {
-      readings(rs: Reading[]) {
+      // The adapter hands raw lines in; the pipeline's decode stage turns them into readings.
+      receive(input: ModbusRead | SerialLines) {
+        const rs = decode(input, registry.get(input.template)!, (r) => rejected.push(r));
+        if (!rs) return;
         for (const r of rs) readings.set(r.device, [...(readings.get(r.device) ?? []), r]);
         onReadings?.(rs);
       },
@@ -181,3 +185,34 @@ function checksum(body: string): string {
   for (const ch of Buffer.from(body, 'latin1')) x ^= ch;
   return x.toString(16).toUpperCase().padStart(2, '0');
 }
+
+describe('a serial device behind a serial device server (tcp://host:port)', () => {
+  it('reads the projector (PJLink polled) and the noise meter over TCP, and reconnects when the server comes back', async () => {
+    const c = collector();
+    const projector = createSerialSim({ template: 'projector', listen: {} });
+    const noise = createSerialSim({ template: 'noise-meter', intervalMs: 50, listen: {} });
+    for (const s of [projector, noise]) { await s.start(); cleanups.push(() => s.stop()); }
+    expect(projector.url).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const cfg: SerialAdapterConfig[] = [
+      { path: projector.url!, template: 'projector', deviceId: 'pj-tcp', intervalMs: 300 },
+      { path: noise.url!, template: 'noise-meter', deviceId: 'noise-tcp', intervalMs: 300 },
+    ];
+    const adapter = createSerialAdapter(cfg, { log, templates: registry, sink: c.sink }, { reopen: { baseMs: 100, capMs: 300 } });
+    await adapter.start();
+    cleanups.push(() => adapter.stop());
+    await waitFor('readings of both devices', () => c.count('pj-tcp') >= 2 && c.count('noise-tcp') >= 3);
+    expect(c.readings.get('pj-tcp')![0]!.fields).toMatchObject({ power: 'on', lamp_on: true });
+    expect(c.rejected).toEqual([]);
+
+    // The server goes away (box rebooted) and comes back on the same port: the adapter reconnects.
+    const port = Number(noise.url!.split(':').at(-1));
+    await noise.stop();
+    await waitFor('the link to be seen down', () => (c.failures.get('noise-tcp') ?? 0) > 0);
+    const again = createSerialSim({ template: 'noise-meter', intervalMs: 50, listen: { port } });
+    await again.start();
+    cleanups.push(() => again.stop());
+    const before = c.count('noise-tcp');
+    await waitFor('readings after the reconnect', () => c.count('noise-tcp') >= before + 3);
+    expect(adapter.stats().find((s) => s.device === 'noise-tcp')!.reconnects).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -31,7 +31,7 @@ describe('api: role-scoped tokens', () => {
     expect(body).toMatchObject({ status: 'ok', api: { auth: 'tokens' } });
     // Counters and warnings are for facilities and admin (/api/health/details): one word per section here.
     expect(body).toMatchObject({ broker: { status: 'up' }, store: { status: 'ok' } });
-    expect(JSON.stringify(body)).not.toMatch(/authFailures|connectionsOpen|warnings/);
+    expect(JSON.stringify(body)).not.toMatch(/auth_failures|connections_open|warnings/);
     const details = await (await gw.api('/api/health/details', { token: TOKENS.facilities })).json() as { api: { auth: string }; warnings: string[] };
     expect(details.api.auth).toBe('tokens');
     expect(details.warnings.join(' ')).not.toMatch(/http\.tokens is not set/);
@@ -40,6 +40,10 @@ describe('api: role-scoped tokens', () => {
     const openapi = await docs.json() as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/devices', '/api/readings', '/api/sessions', '/api/sessions/{id}/export', '/api/summaries']));
+    // The reference UI and its files are public too: a browser is sent there, an API client keeps the JSON.
+    const browser = await gw.api('/api/docs', { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, redirect: 'manual' });
+    expect([browser.status, browser.headers.get('location')]).toEqual([302, '/api/docs/ui/']);
+    for (const path of ['/api/docs/ui/', '/api/docs/ui/static/swagger-ui-bundle.js', '/api/docs/ui/json']) expect((await gw.api(path)).status, path).toBe(200);
   });
 
   it('answers 401 without a token or with a wrong one', async () => {

@@ -62,8 +62,8 @@ describe('api: rosters pasted, previewed, saved and reused', () => {
   it('names a line it cannot read in plain words, quoting what the teacher typed', async () => {
     const p = await preview('P-A103-1-04，张伟\nP-A103-1-05，\nP-A103-1-05 李娜');
     expect(p.errors).toEqual([
-      { line: 2, message: 'line 2: "P-A103-1-05，" has no student name after the separator' },
-      { line: 3, message: 'line 3: "P-A103-1-05 李娜" has no separator between device and student (use a tab, comma, "，", "、" or ";")' },
+      { line: 2, reason: 'no_student', message: 'line 2: "P-A103-1-05，" has no student name after the separator' },
+      { line: 3, reason: 'no_separator', message: 'line 3: "P-A103-1-05 李娜" has no separator between device and student (use a tab, comma, "，", "、" or ";")' },
     ]);
   });
 

@@ -29,7 +29,8 @@ describe('api: class sessions', () => {
     const template = gw.gateway.templates.get('response-clicker')!;
     const decoded = decodeSerialLine(template, line, { device: 'clicker-base-101', receivedAt: Date.now() });
     expect(decoded.ok).toBe(true);
-    if (decoded.ok) await gw.gateway.ingest.acceptReadings('response-clicker', decoded.readings);
+    // As the serial adapter hands a line in: raw, decoded by the pipeline.
+    if (decoded.ok) await gw.gateway.pipeline.receive({ transport: 'serial', device: 'clicker-base-101', template: 'response-clicker', lines: [line], at: Date.now() });
   };
   const pen = (penId: string, t0: number) => ({
     pen: penId, page: '8.12.33.4', bat: 80,

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminDevicesRoutes } from '../../src/api/routes/admin-devices.js';
 import { buildHttpApp } from '../../src/api/server.js';
 import { sha256Token } from '../../src/api/token-hash.js';
 import { createDeviceRegistry } from '../../src/registry/device-registry.js';
@@ -16,6 +15,7 @@ import { createDeviceProvisioning } from '../../src/registry/provisioning.js';
 import { createEmbeddedStore } from '../../src/store/embedded-store.js';
 import type { ReadingStore } from '../../src/store/types.js';
 import { makeTempDir } from '../kit/processes.js';
+import { httpParts } from './http-parts.js';
 import { closed, connackCode, connectClient, startTestBroker, type TestBroker } from './broker-fixture.js';
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789';
@@ -36,9 +36,8 @@ describe('admin devices API', () => {
       log, store, registry,
       health: { report: () => ({ status: 'ok', broker: {}, store: {}, uplink: null }) },
       tokens: [{ role: 'admin', tokenHash: sha256Token(ADMIN_TOKEN) }, { role: 'facilities', tokenHash: sha256Token(FACILITIES_TOKEN) }],
-      plugins: [async (a) => {
-        await a.register(adminDevicesRoutes, { auth: t.auth, registry, disconnect: (id) => t.broker.disconnectDevice(id), hasTemplate: (id) => id !== 'no-such-template' });
-      }],
+      ...httpParts({ log, registry, store }),
+      adminDevices: { auth: t.auth, registry, disconnect: (id) => t.broker.disconnectDevice(id), hasTemplate: (id) => id !== 'no-such-template' },
     });
   });
   afterAll(async () => {
@@ -107,9 +106,8 @@ describe('admin devices API', () => {
     const open = await buildHttpApp({
       log: pino({ level: 'silent' }), store, registry,
       health: { report: () => ({ status: 'ok', broker: {}, store: {}, uplink: null }) },
-      plugins: [async (a) => {
-        await a.register(adminDevicesRoutes, { auth: t.auth, registry, provisioning: createDeviceProvisioning({ configDevices: [{ id: 'band-12', template: 'student-wristband', person: 'Zhang Wei' }] }, { auth: t.auth, registry }) });
-      }],
+      ...httpParts({ log: pino({ level: 'silent' }), registry, store }),
+      adminDevices: { auth: t.auth, registry, provisioning: createDeviceProvisioning({ configDevices: [{ id: 'band-12', template: 'student-wristband', person: 'Zhang Wei' }] }, { auth: t.auth, registry }) },
     });
     try {
       const csv = (await open.inject({ method: 'GET', url: '/api/devices/export' })).body;

@@ -64,7 +64,7 @@ describe('gateway with broker auth on', () => {
     await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-i', 'L-101-1', '-u', 'L-101-1', '-P', 'light-secret', '-q', '1',
       '-t', 'campus/classroom-light/L-never/telemetry', '-m', PAYLOAD]);
     const health = await (await fetch(`${base}/api/health`)).json() as { broker: Record<string, unknown>; warnings: string[] };
-    expect(health.broker).toMatchObject({ auth: 'on', authFailures: 1 });
+    expect(health.broker).toMatchObject({ auth: 'on', auth_failures: 1 });
     await waitFor('acl denial counted', () => gw.broker.stats().aclDenials === 1);
     expect(health.warnings.some((w) => w.startsWith('broker auth is off'))).toBe(false);
     const never = await (await fetch(`${base}/api/devices/L-never`)).json() as { status: string };

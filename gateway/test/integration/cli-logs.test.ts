@@ -105,7 +105,7 @@ describe('device offline', () => {
       http: { port: 0, host: '127.0.0.1' },
       store: { kind: 'embedded', path: join(dir, 'offline') },
       privacy: { pseudonymKeyFile: join(dir, 'offline', 'pseudonym.key') },
-      uplink: { url: hub.url, outboxPath: join(dir, 'offline', 'outbox.db'), summariesStatePath: join(dir, 'offline', 'summaries.bin'), offlineAlarmSeconds: 10 },
+      uplink: { url: hub.url, outboxPath: join(dir, 'offline', 'outbox.db'), summariesStatePath: join(dir, 'offline', 'summaries.bin'), offlineAlarmSeconds: 10, ackTimeoutSeconds: 120 },
     }), { log });
     const alarms: string[] = [];
     const watcher = await mqtt.connectAsync(hub.url, { clientId: 'hub-watcher' });

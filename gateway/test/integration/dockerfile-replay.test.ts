@@ -69,7 +69,7 @@ describe(`${DOCKERFILE}, replayed`, () => {
   it('ships production dependencies, dist, the bins, the dashboard and the templates; no sources or dev tools', () => {
     const app = join(runtime.root, 'opt/campus-gateway');
     for (const path of ['gateway/dist/cli.js', 'gateway/bin/campus-gateway.js', 'gateway/web/app.js', 'gateway/web/index.html', 'firmware-sim/dist/index.js',
-      'firmware-sim/bin/campus-sim.js', 'device-templates/classroom-light/template.yaml', 'node_modules/fastify/package.json',
+      'firmware-sim/bin/campus-sim.js', 'firmware-sim/scenarios/demo.yaml', 'device-templates/classroom-light/template.yaml', 'node_modules/fastify/package.json',
       'node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/.bin/campus-gateway']) {
       expect(existsSync(join(app, path)), `${path} in ${listTree(app).join(', ')}`).toBe(true);
     }

@@ -11,6 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, sha256Token } from '../../src/api/token-hash.js';
 import { silentLogger } from '../../src/log.js';
+import { createHttpPoster, influxTarget, type InfluxTarget } from '../../src/lib/influx/http.js';
 import { createHubService, parseHubConfig, toLines, writeLines, hubMessageSchema, type HubService } from '../../src/hub/index.js';
 import { startInflux, startMosquitto, testOutputDir, until, type InfluxServer, type MosquittoServer } from '../kit/index.js';
 
@@ -23,7 +24,8 @@ const yesterday = today - DAY;
 let broker: MosquittoServer;
 let influx: InfluxServer;
 let hub: HubService;
-let influxTarget: Parameters<typeof writeLines>[0];
+let target: InfluxTarget;
+const post = createHttpPoster(2);
 let base: string;
 const schools: Record<string, MqttClient> = {};
 
@@ -86,8 +88,8 @@ beforeAll(async () => {
   // A school the district InfluxDB remembers from before this hub process started.
   const old = hubMessageSchema.parse({ ...usageHour('school-old', 48), windowStart: new Date(today - 2 * DAY).toISOString(), windowEnd: new Date(today - 2 * DAY + 3_600_000).toISOString() });
   await fetch(`${influx.url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE "district"' }) });
-  influxTarget = config.influx;
-  await writeLines(config.influx, toLines(old));
+  target = influxTarget({ ...config.influx, apiVersion: 1 });
+  await writeLines(target, toLines(old), { send: post });
   hub = createHubService(config, { log: silentLogger() });
   await hub.start();
   base = `http://127.0.0.1:${hub.httpPort()}`;
@@ -204,7 +206,7 @@ describe('hub HTTP API across a district', () => {
         lines.push(...toLines(hubMessageSchema.parse({ ...usageHour(site, 0), resolution: 'day', ...day })));
       }
     }
-    for (let i = 0; i < lines.length; i += 5000) await writeLines(influxTarget, lines.slice(i, i + 5000));
+    for (let i = 0; i < lines.length; i += 5000) await writeLines(target, lines.slice(i, i + 5000), { send: post });
     const range = `from=${new Date(first).toISOString()}&to=${new Date(first + 30 * DAY).toISOString()}`;
     const timings: Record<string, number> = {};
     const timed = async (name: string, path: string) => {

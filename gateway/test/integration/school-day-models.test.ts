@@ -8,15 +8,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { badPayload, behaviourFor, loadScenario, models, planSchool, type SchoolPlan } from '@campus-gateway/firmware-sim';
 import { silentLogger } from '../../src/log.js';
-import { createTemplateRegistry, decodeMqtt, type TemplateRegistry } from '../../src/templates/index.js';
+import { createTemplateCatalog, decodeMqtt, type TemplateCatalog } from '../../src/templates/index.js';
 import { repoRoot } from '../kit/index.js';
 
-let templates: TemplateRegistry;
+let templates: TemplateCatalog;
 let plan: SchoolPlan;
 const COUNTERS: Record<string, string> = { 'smart-socket': 'energy_kwh', 'water-dispenser': 'dispensed_l', 'student-wristband': 'steps' };
 
 beforeAll(async () => {
-  templates = createTemplateRegistry({ watch: false }, { log: silentLogger() });
+  templates = createTemplateCatalog({ watch: false }, { log: silentLogger() });
   await templates.start();
   plan = planSchool(loadScenario(`${repoRoot}/firmware-sim/scenarios/school-small.yaml`));
 });

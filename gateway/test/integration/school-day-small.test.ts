@@ -49,7 +49,7 @@ beforeAll(async () => {
   await run.finished;
   await run.stop();
   report = run.report();
-  rejected = Object.values(gw.ingest.stats().rejected).reduce((a, b) => a + b, 0);
+  rejected = Object.values(gw.pipeline.stats().rejected).reduce((a, b) => a + b, 0);
   await gw.stop();
   const db = new Database(join(dir, 'data', 'gateway.db'), { readonly: true });
   stored = new Map((db.prepare('SELECT device, count(*) AS n FROM readings GROUP BY device').all() as Array<{ device: string; n: number }>).map((r) => [r.device, r.n]));

@@ -43,11 +43,11 @@ describe('site time zone (Asia/Shanghai)', () => {
     await gw.api(`/api/sessions/${id}/stop`, { method: 'POST', token: LI });
 
     const json = await (await gw.api(`/api/sessions/${id}/export?format=json`, { token: LI })).json() as {
-      timeZone: string; exportedAt: string; session: { start: string; end: string; stoppedAt: string };
+      time_zone: string; exported_at: string; session: { start: string; end: string; stopped_at: string };
       students: Array<{ readings: Array<{ ts: string }> }>;
     };
-    expect(json.timeZone).toBe('Asia/Shanghai');
-    for (const v of [json.exportedAt, json.session.start, json.session.end, json.session.stoppedAt]) expect(v).toMatch(LOCAL);
+    expect(json.time_zone).toBe('Asia/Shanghai');
+    for (const v of [json.exported_at, json.session.start, json.session.end, json.session.stopped_at]) expect(v).toMatch(LOCAL);
     expect(json.students[0]!.readings[0]!.ts).toBe(shanghai(t0));
 
     const csv = (await (await gw.api(`/api/sessions/${id}/export?format=csv`, { token: LI })).text()).trimEnd().split('\r\n');

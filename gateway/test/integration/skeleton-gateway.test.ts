@@ -57,7 +57,7 @@ describe('walking skeleton (in process)', () => {
       return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
     }, 1000);
     expect(latest).toMatchObject({ on: true, brightness_pct: 80, cct_k: 5000, desk_illuminance_lux: 512, power_w: 36.5 });
-    const dev = (await (await fetch(`${base}/api/devices/L-101-1`)).json()) as { status: string; lastSeen: string };
+    const dev = (await (await fetch(`${base}/api/devices/L-101-1`)).json()) as { status: string; last_seen: string };
     expect(dev.status).toBe('online');
     // And it is in the embedded store, queryable through /api/readings.
     const series = (await (await fetch(`${base}/api/readings?device=L-101-1&field=power_w`)).json()) as { points: Array<{ value: number }> };

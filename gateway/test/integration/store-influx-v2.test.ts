@@ -30,7 +30,7 @@ async function recordingServer(reply: Reply): Promise<{ url: string; requests: R
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      // The store's start-up check (an empty write, store/influx-setup.ts) finds the bucket there; not recorded.
+      // The store's start-up check (an empty write, lib/influx/setup.ts) finds the bucket there; not recorded.
       if (raw.length === 0 && req.method === 'POST') {
         concurrent.now--;
         res.writeHead(204).end();

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { storeSchema } from '../../src/config/schema.js';
 import type { Reading } from '../../src/core/reading.js';
 import { createInfluxStore, type InfluxStore, type InfluxStoreOptions } from '../../src/store/influx-store.js';
-import type { InfluxStoreConfig } from '../../src/store/influx-http.js';
+import type { InfluxStoreConfig } from '../../src/store/influx-store.js';
 import { startInflux, type InfluxServer } from '../kit/index.js';
 
 const log = pino({ level: 'silent' });
@@ -167,6 +167,11 @@ describe('influx store on influxd 1.x', () => {
     await store.write(rs);
     const means = await store.query?.({ device: 'cc-1', field: 'co2_ppm', from: T0, to: T0 + 60_000, everyMs: 30_000 });
     expect(means).toEqual([{ ts: T0, value: 414.5 }, { ts: T0 + 30_000, value: 444.5 }]);
+    const spread = await store.query?.({ device: 'cc-1', field: 'co2_ppm', from: T0, to: T0 + 60_000, everyMs: 30_000, spread: true });
+    expect(spread).toEqual([{ ts: T0, value: 414.5, min: 400, max: 429 }, { ts: T0 + 30_000, value: 444.5, min: 430, max: 459 }]);
+    // A boolean field has no min/max: the last value per bucket, as without spread.
+    expect(await store.query?.({ device: 'cc-1', field: 'window_open', from: T0, to: T0 + 60_000, everyMs: 30_000, spread: true }))
+      .toEqual([{ ts: T0, value: false }, { ts: T0 + 30_000, value: false }]);
     const raw = await store.query?.({ device: 'cc-1', field: 'co2_ppm', from: T0, to: T0 + 3_000 });
     expect(raw).toEqual([{ ts: T0, value: 400 }, { ts: T0 + 1000, value: 401 }, { ts: T0 + 2000, value: 402 }]);
     const bools = await store.query?.({ device: 'cc-1', field: 'window_open', from: T0, to: T0 + 60_000, everyMs: 30_000 });

@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/log.js';
 import { createHub, parseHubConfig, type Hub } from '../../src/hub/index.js';
 import { createOutboundNames, createPseudonymizer, createUplinkGuard, PSEUDONYM_PATTERN, type Pseudonymizer, type UplinkGuard } from '../../src/privacy/index.js';
 import { createSummaries, type Summaries, type SummaryMessage, type UplinkMessage } from '../../src/summaries/index.js';
-import { createTemplateRegistry, type TemplateRegistry } from '../../src/templates/index.js';
+import { createTemplateCatalog, type TemplateCatalog } from '../../src/templates/index.js';
 import { createUplink, type Uplink } from '../../src/uplink/index.js';
 import { simulatedSchool } from '../../src/uplink/simulated-school.js';
 import { repoRoot, startInflux, startMosquitto, testOutputDir, type InfluxServer, type MosquittoServer } from '../kit/index.js';
@@ -33,7 +33,7 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
 let broker: MosquittoServer;
 let influx: InfluxServer;
 let hub: Hub;
-let templates: TemplateRegistry;
+let templates: TemplateCatalog;
 let sniffer: MqttClient;
 const wire: Array<{ topic: string; payload: string }> = [];
 
@@ -105,7 +105,7 @@ async function storedIds(site: string): Promise<Set<string>> {
 beforeAll(async () => {
   // The hub broker keeps sessions across its own restart (as edge/hub/mosquitto.conf does).
   [broker, influx] = await Promise.all([startMosquitto({ configExtra: 'persistence true\nautosave_interval 5' }), startInflux()]);
-  templates = createTemplateRegistry({}, { log });
+  templates = createTemplateCatalog({}, { log });
   await templates.start();
   hub = await startHub('campus-hub');
   sniffer = mqtt.connect(broker.url, { clientId: 'wire-sniffer', reconnectPeriod: 500, clean: true });

@@ -15,7 +15,7 @@ describe('web: the built front end', () => {
   });
 
   it('references no external URL (no CDN)', () => {
-    for (const file of ['index.html', 'style.css', 'app.js']) {
+    for (const file of ['index.html', 'style.css', 'uplot.css', 'app.js']) {
       const text = readFileSync(join(web, file), 'utf8');
       const external = text.match(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\/[^"'\s>]+|@import\s+url\(\s*["']?https?:|url\(\s*["']?https?:\/\//gi) ?? [];
       expect(external, file).toEqual([]);

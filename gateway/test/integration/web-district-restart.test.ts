@@ -14,7 +14,7 @@ import { launchChromium } from '../kit/index.js';
 
 const HUB_URL = 'https://hub.district.example/schools';
 
-interface SummaryList { available: boolean; hubUrl: string | null; items: Array<{ id: string; kind: string; values?: Record<string, number> }> }
+interface SummaryList { available: boolean; hub_url: string | null; items: Array<{ id: string; kind: string; values?: Record<string, number> }> }
 
 async function waitFor<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -79,7 +79,7 @@ describe('district tab across a gateway restart (issue #20)', () => {
       return r.items.some((i) => (i.values?.energy_kwh ?? 0) > 0) ? r : undefined;
     });
     await socket.endAsync();
-    expect(seen.hubUrl).toBeNull(); // no uplink.hubUrl: no link
+    expect(seen.hub_url).toBeNull(); // no uplink.hubUrl: no link
     const page0 = await browser.newPage();
     await page0.goto(`${first.base}/#/district`);
     await page0.locator('#district-charts [data-metric="energy_kwh"]').waitFor();
@@ -93,7 +93,7 @@ describe('district tab across a gateway restart (issue #20)', () => {
     const after = await second.api(`kind=energy&from=${from}`);
     const kept = seen.items.map((i) => i.id);
     expect(after.items.map((i) => i.id)).toEqual(expect.arrayContaining(kept));
-    expect(after.hubUrl).toBe(HUB_URL);
+    expect(after.hub_url).toBe(HUB_URL);
     const usedKwh = after.items.reduce((n, i) => n + (i.values?.energy_kwh ?? 0), 0);
     expect(usedKwh).toBeGreaterThan(0);
 

@@ -9,6 +9,7 @@ import { buildHttpApp } from '../../src/api/server.js';
 import type { SummaryRecord } from '../../src/api/routes/summaries.js';
 import { silentLogger } from '../../src/index.js';
 import { launchChromium, testOutputDir } from '../kit/index.js';
+import { httpParts } from './http-parts.js';
 import { startTestGateway, type RunningGateway } from './api-harness.js';
 
 const DAY = 86_400_000;
@@ -38,6 +39,7 @@ describe('web dashboard: district view with summaries', () => {
     gw = await startTestGateway();
     app = await buildHttpApp({
       log: silentLogger(), health: { report: () => gw.gateway.health() }, store: gw.gateway.store, registry: gw.gateway.registry, site: 'test-school', siteName: 'Test School',
+      ...httpParts({ log: silentLogger(), registry: gw.gateway.registry, store: gw.gateway.store }),
       summaries: {
         async query(q) {
           queries.push(q);

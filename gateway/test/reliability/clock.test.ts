@@ -67,19 +67,19 @@ describe('payload timestamps far in the future or past', () => {
     const stored = (res.results[0]?.series ?? []).map((s) => s.tags?.device).sort();
     expect(stored).toEqual(['epoch-zero', 'now', 'year-1971']);
     // ten years ahead: > 24 h ahead of the gateway's clock (the policy); after 2262: no store can hold it
-    expect(gw.ingest.stats().rejected.out_of_range).toBe(3);
-    expect(gw.ingest.stats().rejected.wrong_type).toBe(3);
+    expect(gw.pipeline.stats().rejected.out_of_range).toBe(3);
+    expect(gw.pipeline.stats().rejected.wrong_type).toBe(3);
     expect(gw.store.health().dropped).toEqual({});
   }, T);
 
   it('a smart-pen stroke whose time runs past 2262 is rejected and acknowledged, not a poison message', async () => {
     const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${gw.ports().mqtt}`, { clientId: 'pen-poison', reconnectPeriod: 0 });
-    const before = gw.ingest.stats().rejected.out_of_range ?? 0;
+    const before = gw.pipeline.stats().rejected.out_of_range ?? 0;
     for (const strokes of [[{ t0: 1e16, pts: [[100, 100, 300, 0]] }], [{ t0: 1_767_600_000_000, pts: [[100, 100, 300, 0], [101, 101, 300, 1e300]] }]]) {
       await c.publishAsync('campus/smart-pen/pen-poison/telemetry', JSON.stringify({ pen: 'P-1', page: '1.1.1.1', bat: 50, strokes }), { qos: 1 });
     }
     await c.endAsync();
-    expect((gw.ingest.stats().rejected.out_of_range ?? 0) - before).toBe(2);
+    expect((gw.pipeline.stats().rejected.out_of_range ?? 0) - before).toBe(2);
   }, T);
 });
 

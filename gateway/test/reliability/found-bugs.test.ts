@@ -70,7 +70,7 @@ describe('bugs found by the reliability suite stay fixed', () => {
     await c.endAsync();
     const res = await gw.http().inject({ method: 'GET', url: '/api/devices/future-1/latest' });
     expect(JSON.stringify(res.json()), 'a reading from the present must become the latest').toContain('"brightness_pct":77');
-    expect(gw.ingest.stats().rejected.out_of_range).toBe(1);
+    expect(gw.pipeline.stats().rejected.out_of_range).toBe(1);
   }, T);
 
   it('broker: a connection closed for a protocol error (an HTTP request) is counted', async () => {

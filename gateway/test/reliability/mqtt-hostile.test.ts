@@ -173,7 +173,7 @@ describe('hostile MQTT clients against the gateway broker', () => {
   it('after all of it: every acknowledged reading of the good device is in the store', async () => {
     stop = true;
     await pump;
-    const ingested = gw.ingest.stats().readings['classroom-light'] ?? 0;
+    const ingested = gw.pipeline.stats().readings['classroom-light'] ?? 0;
     expect(acked).toBeGreaterThan(10);
     expect(ingested).toBeGreaterThanOrEqual(acked);
     const rows = await gw.store.query!({ device: 'good-1', field: 'brightness_pct', from: 0, to: Date.now() + 1e12 });

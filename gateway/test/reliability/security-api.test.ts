@@ -16,6 +16,7 @@ import { createEmbeddedStore } from '../../src/store/embedded-store.js';
 import type { ReadingStore } from '../../src/store/types.js';
 import { startTestGateway, type RunningGateway } from '../integration/api-harness.js';
 import { launchChromium } from '../kit/index.js';
+import { httpParts } from '../integration/http-parts.js';
 
 const SECRETS = { caretakers: 'c2VjdXJpdHktZmFjaWxpdGllcy0wMTIzNDU2Nzg5', teacher: 'c2VjdXJpdHktdGVhY2hlci0wMTIzNDU2Nzg5YWI', it: 'c2VjdXJpdHktYWRtaW4tMDEyMzQ1Njc4OWFiY2Q', spare1: 'c3BhcmUxLTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU', spare2: 'c3BhcmUyLTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU' };
 // Five scrypt tokens, as in the report: the old code ran all five for every bad token.
@@ -55,8 +56,10 @@ describe('security: HTTP API', () => {
     const log = pino({ level: 'silent' });
     store = createEmbeddedStore({ path: ':memory:', retentionDays: 1, siteTags: { site: 'test' } }, { log });
     await store.start();
+    const registry = createDeviceRegistry();
     app = await buildHttpApp({
-      log, store, registry: createDeviceRegistry(), site: 'sec-school', siteName: 'Security School',
+      log, store, registry, site: 'sec-school', siteName: 'Security School',
+      ...httpParts({ log, registry, store }),
       health: {
         report: () => ({
           status: 'ok', insecure: false, broker: { clients: 3, authFailures: 17 }, store: { ok: true },
@@ -139,7 +142,7 @@ describe('security: HTTP API', () => {
     expect(runs).toHaveLength(0);
     const res = await get('/api/health', `it.${SECRETS.it}`, '10.3.0.1');
     expect(res.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown, insecure: false, broker: { status: 'up' }, store: { status: 'ok' }, uplink: null, api: { auth: 'tokens' } });
-    expect(res.body).not.toMatch(/authFailures|wristband|Security School|broker auth/);
+    expect(res.body).not.toMatch(/auth_failures|authFailures|wristband|Security School|broker auth/);
     expectSecurityHeaders(res);
   });
 
@@ -148,7 +151,7 @@ describe('security: HTTP API', () => {
     expect((await get('/api/health/details', `ms-li.${SECRETS.teacher}`, '10.1.0.3')).statusCode).toBe(403);
     const res = await get('/api/health/details', `caretakers.${SECRETS.caretakers}`, '10.1.0.4');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ broker: { authFailures: 17 }, ingest: { readings: { 'student-wristband': 42 } }, site: { name: 'Security School' }, api: { auth: 'tokens' } });
+    expect(res.json()).toMatchObject({ broker: { auth_failures: 17 }, ingest: { readings: { 'student-wristband': 42 } }, site: { name: 'Security School' }, api: { auth: 'tokens' } });
     // The site's name moved from the public body to /api/me.
     expect((await get('/api/me', `caretakers.${SECRETS.caretakers}`, '10.1.0.4')).json()).toMatchObject({ role: 'facilities', site: { name: 'Security School' } });
   });
@@ -212,7 +215,7 @@ describe('security: the dashboard under its CSP (chromium)', () => {
     await expect.poll(() => page.locator('#site').textContent()).toContain('Test School');
     await page.click('.tile[data-device="aqm-7"]');
     await page.locator('#device-latest [data-field="co2_ppm"]').waitFor();
-    await page.locator('#device-charts svg').first().waitFor({ state: 'attached' });
+    await page.locator('#device-charts figure .uplot canvas').first().waitFor({ state: 'attached' });
     await page.goto(`${gw.base}/#/teacher`);
     await page.locator('#session-form').waitFor();
     await page.goto(`${gw.base}/#/district`);

@@ -127,8 +127,8 @@ describe('security: hub HTTP API', () => {
     expect(schools.history).toEqual({ loaded: false, error: 'the district InfluxDB did not answer at start' });
   });
 
-  it('sends the security headers on every answer and serves no files', async () => {
-    for (const [path, status] of [['/api/health', 200], ['/api/schools', 401], ['/', 404], ['/README.md', 404], ['/api/devices', 404]] as const) {
+  it('sends the security headers on every answer and serves no files but the district page', async () => {
+    for (const [path, status] of [['/api/health', 200], ['/api/schools', 401], ['/', 200], ['/README.md', 404], ['/app.js', 404], ['/api/devices', 404]] as const) {
       const res = await get(hubUrl, path);
       expect(res.status, path).toBe(status);
       expect(res.headers.get('x-frame-options'), path).toBe('DENY');

@@ -4,7 +4,7 @@
  *   tag with a backslash …) is refused before its PUBACK and reported on the rejected topic; it is
  *   never acknowledged, shown in /latest, and then dropped by the store. Real influxd (test kit).
  * - (item 11) Rejections name the field and the rule, never a personal value: the rejected topic
- *   (real MQTT subscriber to aedes) and the API's lastError carry no card number, no heart rate,
+ *   (real MQTT subscriber to aedes) and the API's last_error carry no card number, no heart rate,
  *   no raw excerpt of a personal template, and a personal device only by its pseudonym.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,8 +88,8 @@ describe('#16.4: nothing is acknowledged that the store then drops (store.kind i
     expect(watch.messages[0]).toMatchObject({ template: 'smart-board', device: 'SB-301', code: 'invalid_string', field: 'active_app' });
     expect(watch.messages[0]!.reason).toMatch(/^active_app \(app\): /);
     expect((await fetch(`${base}/api/devices/SB-301/latest`)).status).toBe(404);
-    const device = await (await fetch(`${base}/api/devices/SB-301`)).json() as { lastError: string | null };
-    expect(device.lastError).toMatch(/^invalid_string: active_app/);
+    const device = await (await fetch(`${base}/api/devices/SB-301`)).json() as { last_error: string | null };
+    expect(device.last_error).toMatch(/^invalid_string: active_app/);
 
     // The same device's next good reading is acknowledged only once stored, and is the only point.
     await board.publishAsync(topic, '{"power":"on","src":"ops","app":"whiteboard","touches":4,"temp":41}', { qos: 1 });
@@ -127,7 +127,7 @@ describe('#16.4: nothing is acknowledged that the store then drops (store.kind i
     expect(await points('smart_board', 'SB-302')).toHaveLength(1);
     expect(await points('smart_pen', 'PEN-9')).toHaveLength(1);
     expect(gw.store.health().dropped).toEqual({});
-    expect(gw.ingest.stats().rejected.invalid_string).toBeGreaterThanOrEqual(bad.length);
+    expect(gw.pipeline.stats().rejected.invalid_string).toBeGreaterThanOrEqual(bad.length);
     await Promise.all([board.endAsync(), pen.endAsync(), watch.client.endAsync()]);
   }, T);
 
@@ -167,8 +167,8 @@ describe('#16.11: rejections carry no personal value (rejected topic, lastError)
   }, T);
 
   async function lastError(id: string): Promise<string> {
-    const d = await (await fetch(`${base}/api/devices/${id}`)).json() as { lastError: string | null };
-    return d.lastError ?? '';
+    const d = await (await fetch(`${base}/api/devices/${id}`)).json() as { last_error: string | null };
+    return d.last_error ?? '';
   }
 
   it('a heart rate out of range, a card number as a number, a non-JSON payload holding a card: no value, no raw excerpt, the device by pseudonym', async () => {

@@ -17,9 +17,10 @@ import { storeSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { createDeviceRegistry } from '../../src/registry/device-registry.js';
 import { createInfluxStore, type InfluxStore } from '../../src/store/influx-store.js';
-import { createTemplateRegistry, decodeSerialLine, type TemplateRegistry } from '../../src/templates/index.js';
+import { createTemplateCatalog, decodeSerialLine, type TemplateCatalog } from '../../src/templates/index.js';
 import { startInflux, until, type InfluxServer } from '../kit/index.js';
 import { startTestGateway, type RunningGateway } from '../integration/api-harness.js';
+import { httpParts } from '../integration/http-parts.js';
 
 const TOKENS = {
   li: 'tea-li-4b1d9e2f3a7c5c6d0e1f2a3b', wu: 'tea-wu-0a9b8c7d6e5f4a3b2c1d0e9f',
@@ -30,7 +31,7 @@ const PSEUDONYM = /p-[0-9a-f]{24}/;
 
 interface ErrorBody { error: { code: string; message: string } }
 interface ExportBody {
-  session: { start: string; end: string; stoppedAt: string | null };
+  session: { start: string; end: string; stopped_at: string | null };
   students: Array<{ student: string; devices: string[]; readings: Array<{ ts: string; template: string; device: string; fields: Record<string, unknown> }> }>;
 }
 
@@ -43,7 +44,8 @@ describe('security: class sessions, role visibility, readings privacy', () => {
   const clickerLine = async (line: string) => {
     const decoded = decodeSerialLine(gw.gateway.templates.get('response-clicker')!, line, { device: 'clicker-base-101', receivedAt: Date.now() });
     if (!decoded.ok) throw new Error(`bad clicker line ${line}`);
-    await gw.gateway.ingest.acceptReadings('response-clicker', decoded.readings);
+    // As the serial adapter hands a line in: raw, decoded by the pipeline.
+    await gw.gateway.pipeline.receive({ transport: 'serial', device: 'clicker-base-101', template: 'response-clicker', lines: [line], at: Date.now() });
   };
   const bands = (samples: Array<[band: string, hr: number, ts: number]>) =>
     gw.publish('student-wristband', 'band-base-gym', samples.map(([band, hr, ts]) => ({ band, hr, steps: 10, spo2: 97, temp: 36.5, bat: 60, ts })));
@@ -135,7 +137,7 @@ describe('security: class sessions, role visibility, readings privacy', () => {
     const got = alice.readings.map((r) => `${r.device}:${String(r.fields.heart_rate_bpm ?? r.fields.choice)}`);
     expect(got.sort()).toEqual(['C-17:A', 'W-2231:120', 'W-2231:140']);
     expect(bob.readings.map((r) => `${r.device}:${String(r.fields.x_mm)}`)).toEqual(['P-00123:10', 'P-00123:11']);
-    const end = Date.parse(body.session.stoppedAt!);
+    const end = Date.parse(body.session.stopped_at!);
     for (const r of [...alice.readings, ...bob.readings]) {
       expect(Date.parse(r.ts)).toBeGreaterThanOrEqual(start);
       expect(Date.parse(r.ts)).toBeLessThan(end);
@@ -244,7 +246,7 @@ describe('security: class sessions, role visibility, readings privacy', () => {
 describe('security: readings privacy over a real influxd', () => {
   let influx: InfluxServer;
   let store: InfluxStore;
-  let templates: TemplateRegistry;
+  let templates: TemplateCatalog;
   let spoolDir = '';
 
   beforeAll(async () => {
@@ -255,7 +257,7 @@ describe('security: readings privacy over a real influxd', () => {
     if (config.kind !== 'influx') throw new Error('not an influx config');
     store = createInfluxStore({ config, site: 'north-high', spoolDir }, { log: silentLogger() });
     await store.start();
-    templates = createTemplateRegistry({}, { log: silentLogger() });
+    templates = createTemplateCatalog({}, { log: silentLogger() });
     await templates.start();
   });
   afterAll(async () => {
@@ -274,8 +276,10 @@ describe('security: readings privacy over a real influxd', () => {
     await until('both series stored', async () => ((await store.seriesTemplates!('band-gone', 0, Date.now())).length === 1
       && (await store.query!({ device: 'light-1', field: 'power_w', from: 0, to: Date.now() })).length === 1 ? true : undefined));
     expect(await store.seriesTemplates!('band-gone', 0, Date.now())).toEqual(['student-wristband']);
+    const registry = createDeviceRegistry();
     const app = await buildHttpApp({
-      log: silentLogger(), health: { report: () => ({ status: 'ok' }) as never }, store, registry: createDeviceRegistry(), templates,
+      log: silentLogger(), health: { report: () => ({ status: 'ok' }) as never }, store, registry, templates,
+      ...httpParts({ log: silentLogger(), registry, store, templates }),
       tokens: [{ role: 'facilities', tokenHash: hashToken(TOKENS.facilities), name: 'caretaker' }, { role: 'admin', tokenHash: hashToken(TOKENS.admin), name: 'it' }],
     });
     try {

@@ -52,8 +52,8 @@ describe('a running gateway in Asia/Shanghai', () => {
       body: JSON.stringify({ room: '1', class: '9C', subject: 'PE', end: new Date(Date.now() + 3_600_000).toISOString(), roster: [{ device: 'W-5001', student: 'S' }] }),
     });
     const { id } = await res.json() as { id: string };
-    const body = await (await gw.api(`/api/sessions/${id}/export?format=json&tz=America/New_York&timeZone=UTC`, { token: TEACHER })).json() as { timeZone: string; session: { start: string } };
-    expect(body.timeZone).toBe('Asia/Shanghai');
+    const body = await (await gw.api(`/api/sessions/${id}/export?format=json&tz=America/New_York&timeZone=UTC`, { token: TEACHER })).json() as { time_zone: string; session: { start: string } };
+    expect(body.time_zone).toBe('Asia/Shanghai');
     expect(body.session.start).toMatch(/\+08:00$/);
   });
 });

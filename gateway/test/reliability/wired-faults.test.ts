@@ -56,7 +56,7 @@ describe('serial and Modbus faults', () => {
   const slaves: Awaited<ReturnType<typeof faultySlave>>[] = [];
   const ports: SerialPort[] = [];
 
-  const stored = (template: string) => gw.ingest.stats().readings[template] ?? 0;
+  const stored = (template: string) => gw.pipeline.stats().readings[template] ?? 0;
   async function grows(template: string, by = 2): Promise<void> {
     const from = stored(template);
     await waitFor(() => stored(template) >= from + by, 60_000, `${template} readings stopped arriving`);
@@ -132,7 +132,7 @@ describe('serial and Modbus faults', () => {
   it('a megabyte without a newline on a serial line: dropped with a reason, the line recovers, the other serial device is unaffected', async () => {
     const flood = await openPort(noisyPty.b);
     const other = await openPort(goodSerialPty.b);
-    const rejectedBefore = gw.ingest.stats().rejected.bad_line ?? 0;
+    const rejectedBefore = gw.pipeline.stats().rejected.bad_line ?? 0;
     let sending = true;
     const goodLines = (async () => {
       while (sending) {
@@ -143,7 +143,7 @@ describe('serial and Modbus faults', () => {
     const chunk = Buffer.alloc(64 * 1024, 0x41);
     for (let i = 0; i < 20; i++) await new Promise((r) => flood.write(chunk, () => flood.drain(r)));
     flood.write('\r\n$NOISE,38.0,45.5,A*3C\r\n');
-    await waitFor(() => (gw.ingest.stats().rejected.bad_line ?? 0) > rejectedBefore, 60_000, 'the oversize line was not rejected');
+    await waitFor(() => (gw.pipeline.stats().rejected.bad_line ?? 0) > rejectedBefore, 60_000, 'the oversize line was not rejected');
     await waitFor(() => (gw.registry.get('noise-flood')?.latest ?? null) !== null, 60_000, 'the flooded line did not recover');
     await grows('noise-meter', 5);
     sending = false;

@@ -78,8 +78,8 @@ export interface Device {
   room: string | null;
   building: string | null;
   status: 'online' | 'offline' | 'never';
-  lastSeen: string | null;
-  lastError: string | null;
+  last_seen: string | null;
+  last_error: string | null;
   latest?: { ts: string; fields: Record<string, FieldValue> } | null;
 }
 

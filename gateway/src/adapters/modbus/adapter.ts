@@ -10,9 +10,13 @@ import { templateCodec } from '../codec.js';
 import type { Adapter, AdapterDeps } from '../types.js';
 import { createDevicePoller, type DevicePoller } from './device-poller.js';
 import { createModbusLine, lineKey, type LineSpec, type ModbusLine } from './line.js';
+import { GatewayError } from '../../errors.js';
 
-export class AdapterConfigError extends Error {
-  readonly code = 'GW_ERR_ADAPTER_CONFIG';
+export class AdapterConfigError extends GatewayError {
+  constructor(message: string) {
+    super('GW_ERR_ADAPTER_CONFIG', message);
+    this.name = 'AdapterConfigError';
+  }
 }
 
 export interface ModbusAdapterOptions {

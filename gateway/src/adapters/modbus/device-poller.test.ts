@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ModbusAdapterConfig } from '../../config/schema.js';
 import type { Template } from '../../templates/schema.js';
-import type { AdapterCodec, AdapterRejection } from '../types.js';
+import type { AdapterCodec, AdapterRejection, ModbusRead, SerialLines } from '../types.js';
 import { createDevicePoller } from './device-poller.js';
 import { LineError, type ModbusClient, type ModbusLine } from './line.js';
 
@@ -10,10 +10,8 @@ const cfg: ModbusAdapterConfig = { transport: 'tcp', host: 'h', port: 502, unitI
 const template = { id: 't', transport: 'modbus' } as unknown as Template;
 const codec: AdapterCodec = {
   registerSpans: () => [{ table: 'holding', address: 0, count: 2 }, { table: 'holding', address: 2, count: 1 }],
-  decodeModbus: (_t, blocks, ctx) => ({ ok: true, readings: [{ template: 't', device: ctx.device, ts: ctx.receivedAt, fields: { v: blocks.holding?.get(2) ?? -1 }, tags: {} }] }),
   encodeModbusWrite: () => ({ ok: false, code: 'not_writable', reason: 'x' }),
   serialSettings: () => { throw new Error('not serial'); },
-  decodeSerialLine: () => ({ ok: false, code: 'bad_line', reason: 'x' }),
 };
 
 /** A line whose behaviour the test sets: answer after `delayMs`, or fail. */
@@ -41,8 +39,8 @@ function fakeLine() {
 }
 
 function sink() {
-  const s = { readings: 0, rejected: [] as AdapterRejection[], down: 0 };
-  return { s, sink: { readings: (rs: unknown[]) => { s.readings += rs.length; }, rejected: (r: AdapterRejection) => { s.rejected.push(r); }, deviceSeen: (_d: string, ok: boolean) => { if (!ok) s.down++; } } };
+  const s = { readings: 0, rejected: [] as AdapterRejection[], down: 0, last: undefined as ModbusRead | SerialLines | undefined };
+  return { s, sink: { receive: (input: ModbusRead | SerialLines) => { s.readings++; s.last = input; }, rejected: (r: AdapterRejection) => { s.rejected.push(r); }, deviceSeen: (_d: string, ok: boolean) => { if (!ok) s.down++; } } };
 }
 
 const log = pino({ level: 'silent' });
@@ -57,6 +55,9 @@ describe('createDevicePoller', () => {
     p.start();
     await vi.advanceTimersByTimeAsync(250 + 9 * 1_000 + 10);
     expect(s.readings).toBe(10);
+    // Raw registers for the pipeline: nothing decoded here.
+    expect(s.last).toMatchObject({ transport: 'modbus', device: 'd1', template: 't' });
+    expect(s.last?.transport === 'modbus' && [...(s.last.registers.holding ?? [])]).toEqual([[0, 40], [1, 41], [2, 42]]);
     expect(state.requests).toBe(10); // two adjacent spans merged: one request per poll
     expect(p.stats()).toMatchObject({ polls: 10, errors: 0, timeouts: 0, overruns: 0, lateness_p99_ms: 0 });
     await p.stop();

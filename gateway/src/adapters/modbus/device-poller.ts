@@ -1,14 +1,15 @@
 /**
  * Polls one Modbus device on its line: a fixed cadence (`intervalMs`, first
  * poll staggered), each planned read with a timeout and `retries` retries,
- * then decode → sink. After a failed cycle the device backs off (capped
+ * then the registers read go to the sink raw (the pipeline decodes them). After a failed cycle the device backs off (capped
  * exponential, jittered) so a dead unit costs its bus little; a good answer
  * puts it back on its cadence at once.
  */
 import type { Logger } from 'pino';
 import type { ModbusAdapterConfig } from '../../config/schema.js';
 import type { Template } from '../../templates/schema.js';
-import { backoffDelay, createLatencyWindow } from '../backoff.js';
+import { backoffDelay } from '../../lib/backoff.js';
+import { createLatencyWindow } from '../../lib/latency-window.js';
 import type { AdapterCodec, AdapterSink, DeviceStats, WriteResult } from '../types.js';
 import { classify, LineError, type ModbusLine } from './line.js';
 import { addToBlocks, planRegisterReads, type ReadRequest, type RegisterBlocks } from './plan.js';
@@ -100,9 +101,7 @@ export function createDevicePoller(cfg: ModbusAdapterConfig, deps: DevicePollerD
     failures = 0;
     s.last_ok_at = now();
     sink.deviceSeen(cfg.deviceId, true);
-    const decoded = codec.decodeModbus(template, blocks, { device: cfg.deviceId, receivedAt });
-    if (decoded.ok) sink.readings(decoded.readings);
-    else sink.rejected({ device: cfg.deviceId, template: template.id, code: decoded.code, reason: decoded.reason, raw: showBlocks(blocks) });
+    sink.receive({ transport: 'modbus', device: cfg.deviceId, template: template.id, registers: blocks, at: receivedAt });
   };
 
   const schedule = (): void => {
@@ -185,13 +184,4 @@ export function createDevicePoller(cfg: ModbusAdapterConfig, deps: DevicePollerD
 
 function round(v: number | null): number | null {
   return v === null ? null : Math.round(v * 10) / 10;
-}
-
-function showBlocks(b: RegisterBlocks): string {
-  const parts: string[] = [];
-  for (const table of ['coil', 'discrete', 'holding', 'input'] as const) {
-    const m = b[table];
-    if (m?.size) parts.push(`${table}[${[...m].map(([a, v]) => `${a}=${typeof v === 'boolean' ? Number(v) : v}`).join(' ')}]`);
-  }
-  return parts.join(' ').slice(0, 500);
 }

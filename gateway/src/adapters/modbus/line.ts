@@ -9,7 +9,8 @@
 import modbusSerial from 'modbus-serial';
 import type { ModbusRTU as ModbusClient } from 'modbus-serial/ModbusRTU.js';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../backoff.js';
+import { backoffDelay } from '../../lib/backoff.js';
+import { GatewayError } from '../../errors.js';
 
 export type LineSpec = { transport: 'tcp'; host: string; port: number } | { transport: 'rtu'; path: string; baudRate: number };
 
@@ -17,10 +18,11 @@ export type { ModbusClient };
 // modbus-serial is CommonJS (`module.exports = ModbusRTU`); its typings declare an ES default export.
 const ModbusRTU = modbusSerial as unknown as new () => ModbusClient;
 
-export class LineError extends Error {
+export class LineError extends GatewayError {
   /** timeout: no answer; exception: a Modbus exception answer; frame: a garbled answer (CRC, length, address) — the line stays up; connection: the socket/port is gone. */
   constructor(readonly kind: 'timeout' | 'exception' | 'frame' | 'connection', message: string, readonly modbusCode?: number) {
-    super(message);
+    super('GW_ERR_MODBUS_LINE', message);
+    this.name = 'LineError';
   }
 }
 

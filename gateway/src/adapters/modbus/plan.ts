@@ -6,6 +6,8 @@
  * hole between two spans is at most `maxGap` addresses (reading a few unused
  * registers is cheaper than another round trip). A span is never split.
  */
+import { GatewayError } from '../../errors.js';
+
 export type ModbusTable = 'coil' | 'discrete' | 'input' | 'holding';
 
 export interface RegisterSpan {
@@ -31,8 +33,11 @@ export interface PlanOptions {
 export const FUNCTION_CODE: Record<ModbusTable, 1 | 2 | 3 | 4> = { coil: 1, discrete: 2, holding: 3, input: 4 };
 const TABLE_ORDER: readonly ModbusTable[] = ['coil', 'discrete', 'holding', 'input'];
 
-export class PlanError extends Error {
-  readonly code = 'GW_ERR_MODBUS_PLAN';
+export class PlanError extends GatewayError {
+  constructor(message: string) {
+    super('GW_ERR_MODBUS_PLAN', message);
+    this.name = 'PlanError';
+  }
 }
 
 export function planRegisterReads(spans: readonly RegisterSpan[], options: PlanOptions = {}): ReadRequest[] {

@@ -1,19 +1,19 @@
 /**
- * One serial device on one port: opens the port with the template's framing,
- * splits lines (bounded), decodes each through the template's grammar, and for
- * request/response templates (PJLink projector) writes the poll commands every
- * interval, one at a time, merging the partial replies into one reading per
- * cycle. When the port disappears (USB unplugged) it is reopened with capped
+ * One serial device on one port (or a serial device server's TCP port, line-port.ts): opens it with the template's framing,
+ * splits lines (bounded) and hands each line to the sink raw (the pipeline
+ * decodes it with the template's grammar). For request/response templates
+ * (PJLink projector) it writes the poll commands every interval, one at a time,
+ * and hands the cycle's replies in together, to be merged into one reading. When the port disappears (USB unplugged) it is reopened with capped
  * exponential backoff and jitter until it is back.
  */
-import { SerialPort } from 'serialport';
 import type { Logger } from 'pino';
-import type { FieldValue } from '../../core/reading.js';
 import type { SerialAdapterConfig } from '../../config/schema.js';
 import type { Template } from '../../templates/schema.js';
-import { backoffDelay, createLatencyWindow } from '../backoff.js';
+import { backoffDelay } from '../../lib/backoff.js';
+import { createLatencyWindow } from '../../lib/latency-window.js';
 import type { AdapterCodec, AdapterSink, DeviceStats, SerialSettings } from '../types.js';
 import { BoundedReadlineParser } from './bounded-readline.js';
+import { createLinePort, type LinePort } from './line-port.js';
 
 export interface PortDeviceDeps {
   log: Logger;
@@ -42,7 +42,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
   const latency = createLatencyWindow();
   const lateness = createLatencyWindow();
   const s = { requests: 0, errors: 0, timeouts: 0, exceptions: 0, polls: 0, overruns: 0, lines: 0, rejected: 0, reconnects: 0, last_error: null as string | null, last_ok_at: null as number | null };
-  let port: SerialPort | undefined;
+  let port: LinePort | undefined;
   let stopped = true;
   let failures = 0;
   let reopenTimer: NodeJS.Timeout | undefined;
@@ -50,30 +50,30 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
   let polling: Promise<void> | undefined;
   let dueAt = 0;
   let waiter: Waiter | undefined;
-  let cycleFields: Record<string, FieldValue> | undefined;
+  /** The lines of the poll cycle running now (undefined between cycles). */
+  let cycleLines: string[] | undefined;
 
-  const reject = (code: string, reason: string, raw?: string): void => {
+  /** A problem of the link itself (nothing to decode): the pipeline rejects lines that do not decode. */
+  const reject = (code: string, reason: string): void => {
     s.rejected++;
     s.last_error = reason;
-    sink.rejected({ device: cfg.deviceId, template: template.id, code, reason, ...(raw === undefined ? {} : { raw: raw.slice(0, 200) }) });
+    sink.rejected({ device: cfg.deviceId, template: template.id, code, reason });
   };
 
   const onLine = (raw: string): void => {
     const line = raw.replace(/^[\r\n]+|[\r\n]+$/g, '');
     if (line === '') return;
     s.lines++;
-    const result = codec.decodeSerialLine(template, line, { device: cfg.deviceId, receivedAt: now() });
     if (waiter && line.startsWith(waiter.prefix)) {
       const w = waiter;
       waiter = undefined;
       clearTimeout(w.timer);
       w.resolve(line);
     }
-    if (!result.ok) return reject(result.code, result.reason, line);
     s.last_ok_at = now();
     sink.deviceSeen(cfg.deviceId, true);
-    if (cycleFields) for (const r of result.readings) Object.assign(cycleFields, r.fields);
-    else sink.readings(result.readings);
+    if (cycleLines) cycleLines.push(line);
+    else sink.receive({ transport: 'serial', device: cfg.deviceId, template: template.id, lines: [line], at: s.last_ok_at });
   };
 
   const scheduleReopen = (why: string): void => {
@@ -87,10 +87,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
 
   const open = (): Promise<void> => new Promise((resolve) => {
     if (stopped) return resolve();
-    const p = new SerialPort({
-      path: cfg.path, baudRate: cfg.baudRate ?? settings.baudRate, dataBits: settings.dataBits,
-      parity: settings.parity, stopBits: settings.stopBits, autoOpen: false,
-    });
+    const p = createLinePort(cfg.path, cfg.baudRate ?? settings.baudRate, settings);
     const parser = p.pipe(new BoundedReadlineParser(deps.maxLineBytes, { delimiter: settings.delimiter, encoding: 'latin1' }));
     parser.on('data', (line: string) => { if (port === p) onLine(line); });
     parser.on('overflow', (n: number) => reject('bad_line', `dropped ${n} bytes received without a line delimiter (limit ${deps.maxLineBytes})`));
@@ -125,7 +122,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
     s.polls++;
     if (!port?.isOpen) { s.errors++; sink.deviceSeen(cfg.deviceId, false, 'port not open'); return; }
     const ts = now();
-    cycleFields = {};
+    cycleLines = [];
     let answered = 0;
     for (const cmd of commands) {
       const t0 = performance.now();
@@ -135,10 +132,10 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
       latency.add(performance.now() - t0);
       answered++;
     }
-    const fields = cycleFields;
-    cycleFields = undefined;
+    const lines = cycleLines;
+    cycleLines = undefined;
     if (answered === 0) { sink.deviceSeen(cfg.deviceId, false, s.last_error ?? 'no reply'); return; }
-    if (Object.keys(fields).length > 0) sink.readings([{ template: template.id, device: cfg.deviceId, ts, fields, tags: {} }]);
+    if (lines.length > 0) sink.receive({ transport: 'serial', device: cfg.deviceId, template: template.id, lines, poll: true, at: ts });
   };
 
   const schedulePoll = (): void => {

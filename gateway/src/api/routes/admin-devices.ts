@@ -18,7 +18,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { DeviceAuth } from '../../broker/device-auth.js';
 import { devicesCsv, parseDevicesCsv } from '../../broker/device-csv.js';
 import { checkImportRows, GENERATED_SECRET_COST, generateDeviceSecret, MIN_SECRET_CHARS, parseDevicesJson, planImport, type ImportChecks } from '../../broker/device-import.js';
-import { hashSecret, isSecretHash } from '../../broker/secrets.js';
+import { hashSecret, isSecretHash } from '../../lib/secret-hash.js';
 import { privateFieldNames, type TemplateLike } from '../../privacy/template-like.js';
 import type { DeviceRegistry } from '../../registry/device-registry.js';
 import { createDeviceProvisioning, ProvisioningError, type DeviceProvisioning } from '../../registry/provisioning.js';

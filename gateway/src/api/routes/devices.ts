@@ -31,7 +31,7 @@ const listQuery = z.object({
 export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async (app, opts) => {
   const summary = (d: ReturnType<DeviceRegistry['list']>[number]) => ({
     id: d.id, template: d.template, room: d.room ?? null, building: d.building ?? null,
-    status: d.status, lastSeen: d.lastSeen, lastError: d.lastError,
+    status: d.status, last_seen: d.lastSeen, last_error: d.lastError,
   });
 
   const config = { roles: ROLES.devices };
@@ -68,7 +68,7 @@ export const devicesRoutes: FastifyPluginAsyncZod<DevicesRoutesOptions> = async 
   app.get('/api/devices/:id', { config, schema: { tags: ['devices'], params } }, async (req) => {
     const scope = scopeOf(req.principal);
     const d = find(req.params.id, scope);
-    return { ...summary(d), templateInfo: opts.templateOf?.(d.template) ?? null, latest: latestOf(d, req.principal, scope) };
+    return { ...summary(d), template_info: opts.templateOf?.(d.template) ?? null, latest: latestOf(d, req.principal, scope) };
   });
 
   app.get('/api/devices/:id/latest', { config, schema: { tags: ['devices'], params } }, async (req) => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../auth.js';
+import { snakeCaseKeys } from '../json-case.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -50,7 +51,10 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
     const warnings = Array.isArray(report.warnings) ? [...(report.warnings as unknown[])] : [];
     if (!opts.authEnabled) warnings.push('http.tokens is not set: the API and dashboard are open to anyone on the network (demo mode)');
     const api = { auth: opts.authEnabled ? 'tokens' : 'open', ...opts.authStats?.() };
-    return { ...report, insecure: report.insecure === true, ...(opts.site ? { site: opts.site } : {}), version: opts.version, api, warnings };
+    // the broker's counters and the uplink's health are camelCase objects in TypeScript: snake_case in JSON
+    const broker = snakeCaseKeys(report.broker);
+    const uplink = report.uplink === null ? null : snakeCaseKeys(report.uplink);
+    return { ...report, broker, uplink, insecure: report.insecure === true, ...(opts.site ? { site: opts.site } : {}), version: opts.version, api, warnings };
   };
   const code = (report: HealthReport) => (report.status === 'ok' ? 200 : 503);
   app.get('/api/health', { config: { public: true }, schema: { tags: ['health'] } }, async (_req, reply) => {

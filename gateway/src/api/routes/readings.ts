@@ -23,7 +23,9 @@ const query = z.object({
   from: apiTime.optional(),
   to: apiTime.optional(),
   every: z.string().refine((v) => parseDuration(v) !== undefined, 'a duration such as 10s, 5m, 1h').optional(),
-});
+  agg: z.enum(['mean', 'minmax']).optional()
+    .describe('with `every`: `mean` (default) per bucket, or `minmax` for the mean plus each bucket\'s `min` and `max` (numeric fields)'),
+}).refine((q) => q.agg === undefined || q.every !== undefined, { message: 'agg needs every (the bucket width)', path: ['agg'] });
 
 export interface ReadingsRoutesOptions {
   store: ReadingStore;
@@ -36,7 +38,7 @@ export interface ReadingsRoutesOptions {
 const isPersonal = (t: TemplateLike) => t.fields.some((f) => f.privacy !== undefined);
 
 /**
- * `GET /api/readings?device=&field=&from=&to=&every=` per docs/interfaces.md. For every caller but an
+ * `GET /api/readings?device=&field=&from=&to=&every=&agg=` per docs/interfaces.md (`agg=minmax`: min and max per bucket). For every caller but an
  * authenticated admin, a series is refused when the field is personal in any loaded template,
  * or when the device's stored series (and its registry entry, if any) belong to a personal
  * template or to one the gateway does not know. Privacy follows the data, not the registry:
@@ -64,10 +66,12 @@ export const readingsRoutes: FastifyPluginAsyncZod<ReadingsRoutesOptions> = asyn
     const admin = req.principal.role === 'admin' && req.principal.authenticated;
     if (!admin && await personal(req.query.device, req.query.field, from, to)) throw apiErrors.personalData();
     const everyMs = req.query.every ? parseDuration(req.query.every) : undefined;
-    const points = await opts.store.query({ device: req.query.device, field: req.query.field, from, to, ...(everyMs ? { everyMs } : {}) });
+    const spread = req.query.agg === 'minmax';
+    const points = await opts.store.query({ device: req.query.device, field: req.query.field, from, to, ...(everyMs ? { everyMs } : {}), ...(spread && { spread }) });
     return {
       device: req.query.device, field: req.query.field, from: new Date(from).toISOString(), to: new Date(to).toISOString(),
-      every: req.query.every ?? null, points: points.map((p) => ({ ts: new Date(p.ts).toISOString(), value: p.value })),
+      every: req.query.every ?? null, agg: req.query.every ? req.query.agg ?? 'mean' : null,
+      points: points.map((p) => ({ ts: new Date(p.ts).toISOString(), value: p.value, ...(p.min !== undefined && p.max !== undefined && { min: p.min, max: p.max }) })),
     };
   });
 };

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES, type Principal } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
-import { createSiteZone } from '../../summaries/zone.js';
+import { createSiteZone } from '../../lib/zone.js';
 import {
   buildSessionExport, chineseColumns, createSessionSchema, exportFieldNames, type FieldLabelSource, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
-  SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type Session, type SessionManager,
+  SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type SavedRoster, type Session, type SessionManager,
 } from '../../sessions/index.js';
 import { contentDisposition, EXPORT_LANGS, rawZip, safeFileName, summaryCsv, summaryXlsx, type ExportLang } from '../../sessions/lesson-files.js';
 
@@ -20,7 +20,9 @@ const langOf = (asked: ExportLang | undefined, accept: string | undefined): Expo
 const config = { roles: ROLES.sessions };
 const classParams = z.object({ class: z.string().min(1).max(64) });
 const previewBody = rosterTextSchema.extend({ start: z.iso.datetime({ offset: true }).optional(), end: z.iso.datetime({ offset: true }).optional() });
-const savedRosterView = savedRosterSchema.extend({ text: z.string() });
+/** A saved roster as answered (snake_case; the roster file keeps its own `savedAt`). */
+const savedRosterView = z.object({ class: z.string(), roster: savedRosterSchema.shape.roster, saved_at: z.string(), text: z.string() });
+const rosterView = (saved: SavedRoster) => ({ class: saved.class, roster: saved.roster, saved_at: saved.savedAt, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') });
 
 /** A teacher sees their own sessions; admin sees every session. */
 function ownerFilter(p: Principal): string | undefined {
@@ -70,7 +72,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
   app.get('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, response: { 200: savedRosterView } } }, async (req) => {
     const saved = opts.rosters.get(req.principal.name, req.params.class);
     if (!saved) throw new ApiError('GW_ERR_ROSTER_NOT_FOUND', 'no saved roster for this class', 404);
-    return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
+    return rosterView(saved);
   });
 
   app.put('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, body: rosterTextSchema, response: { 200: savedRosterView } } }, async (req) => {
@@ -78,7 +80,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
     // Line numbers only: an error may be logged, and the lines name children.
     if (problems.length > 0) throw new ApiError('GW_ERR_ROSTER', problems.map((p) => rosterProblemText(p)).join('; '), 400, {}, { lines: problems });
     const saved = opts.rosters.put(req.principal.name, req.params.class, lines);
-    return { ...saved, text: saved.roster.map((r) => `${r.device}\t${r.student}`).join('\n') };
+    return rosterView(saved);
   });
 
   app.get('/api/sessions', { config, schema: { tags: ['sessions'], response: { 200: z.array(sessionSchema) } } },
@@ -106,7 +108,7 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
     if (format === 'summary-csv' || format === 'xlsx') {
       // every reading captured (the ones past the memory limit too); a heart-rate sample holds
       // until the next, at most the zones' holdMs, never past the session
-      const rows = opts.sessions.lessonRows(s, Date.parse(view.stoppedAt ?? view.end));
+      const rows = opts.sessions.lessonRows(s, Date.parse(view.stopped_at ?? view.end));
       const name = `${base}-${lang === 'zh-CN' ? '汇总' : 'summary'}`;
       if (format === 'summary-csv') return send('text/csv; charset=utf-8', `${name}.csv`, summaryCsv(rows, zone, lang));
       return send('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${name}.xlsx`, await summaryXlsx(view, rows, zone, lang, at));

@@ -28,13 +28,13 @@ const query = z.object({
 
 /**
  * `GET /api/summaries?kind=&from=&to=` per docs/interfaces.md; an empty list until a summary source is wired.
- * `hubUrl`: the district hub's page (`uplink.hubUrl`), which the district view links to; null when not configured.
+ * `hub_url`: the district hub's page (`uplink.hubUrl`), which the district view links to; null when not configured.
  */
 export const summariesRoutes: FastifyPluginAsyncZod<{ summaries?: SummarySource; hubUrl?: string }> = async (app, opts) => {
   app.get('/api/summaries', { config: { roles: ROLES.summaries }, schema: { tags: ['summaries'], querystring: query } }, async (req) => {
     const to = req.query.to ?? Date.now();
     const from = req.query.from ?? to - 7 * 86_400_000;
     const items = opts.summaries ? await opts.summaries.query({ ...(req.query.kind ? { kind: req.query.kind } : {}), from, to }) : [];
-    return { kind: req.query.kind ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString(), available: opts.summaries !== undefined, hubUrl: opts.hubUrl ?? null, items };
+    return { kind: req.query.kind ?? null, from: new Date(from).toISOString(), to: new Date(to).toISOString(), available: opts.summaries !== undefined, hub_url: opts.hubUrl ?? null, items };
   });
 };

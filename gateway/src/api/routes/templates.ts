@@ -16,7 +16,7 @@ const config = { roles: ROLES.all };
 export const templatesRoutes: FastifyPluginAsyncZod<{ templates: TemplateSource }> = async (app, opts) => {
   app.get('/api/templates', { config, schema: { tags: ['templates'] } }, async () => opts.templates.list().map((t) => ({
     id: t.id, name: t.name, zh: t.zh, category: t.category, transport: t.transport,
-    fields: t.fields.map((f) => ({ name: f.name, zh: f.zh, unit: f.unit ?? null, privacy: f.privacy ?? null, alarm: f.alarm ?? null })),
+    fields: t.fields.map((f) => ({ name: f.name, zh: f.zh, unit: f.unit ?? null, role: f.role, privacy: f.privacy ?? null, alarm: f.alarm ?? null })),
   })));
 
   app.get('/api/templates/:id', { config, schema: { tags: ['templates'], params } }, async (req) => {

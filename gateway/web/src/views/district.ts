@@ -14,7 +14,7 @@ interface Summary {
   kind: string; resolution?: 'window' | 'hour' | 'day'; windowStart: string; windowEnd: string;
   values?: Record<string, number>;
 }
-interface SummaryList { available: boolean; hubUrl?: string | null; items: Summary[] }
+interface SummaryList { available: boolean; hub_url?: string | null; items: Summary[] }
 
 const DAYS = 14;
 const RESOLUTION_ORDER = ['day', 'hour', 'window'] as const;
@@ -57,7 +57,7 @@ export function districtView(): View {
       const to = Date.now();
       const from = to - DAYS * 86_400_000;
       const [energy, usage] = await Promise.all(['energy', 'usage'].map((kind) => getJson<SummaryList>(`/api/summaries?kind=${kind}&from=${from}&to=${to}`)));
-      clear(hub, hubLink(energy!.hubUrl));
+      clear(hub, hubLink(energy!.hub_url));
       if (energy!.items.length === 0 && usage!.items.length === 0) {
         clear(body, h('div', { class: 'card empty-state', id: 'district-empty' },
           h('h3', {}, t('district.noSummaries')),

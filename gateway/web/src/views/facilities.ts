@@ -5,7 +5,7 @@ import { fieldLabel, t, templateLabel, type MessageKey } from '../i18n/index.js'
 import { alarmsOf, batteryOf, headline, isOn, roomOccupied } from '../rules.js';
 import type { View } from '../view.js';
 
-export interface TemplateInfo { id: string; name: string; zh?: string; category: string; fields: Array<{ name: string; zh?: string; unit: string | null; alarm: boolean | string[] | null }> }
+export interface TemplateInfo { id: string; name: string; zh?: string; category: string; fields: Array<{ name: string; zh?: string; unit: string | null; role?: string; alarm: boolean | string[] | null }> }
 
 let templateCache: Map<string, TemplateInfo> | undefined;
 export async function templateNames(): Promise<Map<string, TemplateInfo>> {
@@ -37,8 +37,8 @@ function tile(d: Device, templates: Map<string, TemplateInfo>): HTMLElement {
     h('div', { class: 'tile-template' }, templateLabel(templates.get(d.template), d.template)),
     h('div', { class: 'tile-values' }, headline(d).map(([k, v]) => h('span', { class: 'kv' }, h('span', { class: 'k', title: k }, fieldLabel(templates.get(d.template), k, labelOf)), h('span', { class: 'v' }, formatValue(k, v, templates.get(d.template)?.fields.find((f) => f.name === k)?.unit))))),
     alarms.length ? h('div', { class: 'tile-alarm' }, `⚠ ${alarms.join(', ')}`) : null,
-    d.lastError ? h('div', { class: 'tile-error', title: d.lastError }, d.lastError) : null,
-    h('div', { class: 'tile-seen' }, d.status === 'never' ? t('tile.neverSeen') : t('tile.lastSeen', { ago: ago(d.lastSeen) })),
+    d.last_error ? h('div', { class: 'tile-error', title: d.last_error }, d.last_error) : null,
+    h('div', { class: 'tile-seen' }, d.status === 'never' ? t('tile.neverSeen') : t('tile.lastSeen', { ago: ago(d.last_seen) })),
   );
 }
 
@@ -90,7 +90,7 @@ export function facilitiesView(): View {
       h('div', { class: 'card panel', id: 'silent' },
         h('h3', {}, t('facilities.silent')),
         counts.offline === 0 ? h('p', { class: 'empty' }, t('facilities.noSilent'))
-          : h('ul', { class: 'list' }, devices.filter((d) => d.status === 'offline').map((d) => h('li', { 'data-device': d.id }, h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), t('facilities.silentItem', { room: d.room ?? '–', ago: ago(d.lastSeen) })))),
+          : h('ul', { class: 'list' }, devices.filter((d) => d.status === 'offline').map((d) => h('li', { 'data-device': d.id }, h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id), t('facilities.silentItem', { room: d.room ?? '–', ago: ago(d.last_seen) })))),
       ),
     );
 

@@ -12,7 +12,7 @@ export interface LiveLessonData {
   id: string; status: string; start: string;
   live: Array<LiveRow & { kind: 'pen' | 'heart-rate' | 'other' }>;
   students: Array<StudentRow & { strokes: number }>;
-  zones: { bounds: number[]; mvpaFromZone: number };
+  zones: { bounds: number[]; mvpa_from_zone: number };
 }
 
 export interface LessonLive {

@@ -18,7 +18,7 @@ interface Tile { el: HTMLElement; bpm: HTMLElement; badge: HTMLElement; zones: H
 export interface PeView {
   element: HTMLElement;
   hearts(events: readonly HeartEvent[]): void;
-  update(rows: readonly LiveRow[], students: readonly StudentRow[], zones: { bounds: number[]; mvpaFromZone: number }, elapsedMin: number): void;
+  update(rows: readonly LiveRow[], students: readonly StudentRow[], zones: { bounds: number[]; mvpa_from_zone: number }, elapsedMin: number): void;
 }
 
 export function createPeView(isBand: (template: string) => boolean): PeView {
@@ -68,7 +68,7 @@ export function createPeView(isBand: (template: string) => boolean): PeView {
         tile.el.dataset.connected = String(r.connected);
         tile.el.classList.toggle('offline', !r.connected);
         clear(tile.status, h('span', { class: `dot ${r.connected ? 'online' : 'offline'}` }),
-          document.createTextNode(` ${r.connected ? t('lesson.connectedAgo', { ago: ago(r.lastSeen) }) : r.lastSeen ? t('lesson.offlineAgo', { ago: ago(r.lastSeen) }) : t('lesson.noData')}`));
+          document.createTextNode(` ${r.connected ? t('lesson.connectedAgo', { ago: ago(r.last_seen) }) : r.last_seen ? t('lesson.offlineAgo', { ago: ago(r.last_seen) }) : t('lesson.noData')}`));
       }
       if (tiles.size === 0) clear(grid, h('div', { class: 'empty' }, t('lesson.noBands')));
       // class-wide: mean MVPA minutes per student with a band, as a share of the lesson so far
@@ -78,7 +78,7 @@ export function createPeView(isBand: (template: string) => boolean): PeView {
       bar.classList.toggle('good', share >= 0.5);
       bar.style.width = `${Math.round(share * 100)}%`;
       element.dataset.mvpaMin = String(mean);
-      barText.textContent = t('lesson.mvpaText', { min: num(mean, 1), pct: Math.round(share * 100), from: zones.bounds[zones.mvpaFromZone - 2] ?? 0 });
+      barText.textContent = t('lesson.mvpaText', { min: num(mean, 1), pct: Math.round(share * 100), from: zones.bounds[zones.mvpa_from_zone - 2] ?? 0 });
     },
   };
 }

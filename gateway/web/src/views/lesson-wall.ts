@@ -11,7 +11,7 @@ import { t } from '../i18n/index.js';
 export type WallPoint = [number, number, number | null, number];
 export interface WallStroke { n: number; pts: WallPoint[] }
 export interface PenEvent { device: string; page: string; strokes: WallStroke[] }
-export interface LiveRow { device: string; student: string; template: string; connected: boolean; lastSeen: string | null }
+export interface LiveRow { device: string; student: string; template: string; connected: boolean; last_seen: string | null }
 
 /** The page the wall draws on: A4 in mm (a point beyond grows the page). */
 const PAGE_MM = { w: 210, h: 297 };
@@ -141,7 +141,7 @@ export function createWall(isPen: (template: string) => boolean): Wall {
         const tile = tileFor(r.device, r.student);
         tile.el.dataset.connected = String(r.connected);
         clear(tile.status, h('span', { class: `dot ${r.connected ? 'online' : 'offline'}` }),
-          document.createTextNode(` ${r.connected ? t('lesson.connectedAgo', { ago: ago(r.lastSeen) }) : r.lastSeen ? t('lesson.silentAgo', { ago: ago(r.lastSeen) }) : t('lesson.noData')} · ${t('lesson.strokes', { n: strokes.get(r.student) ?? 0 })}`));
+          document.createTextNode(` ${r.connected ? t('lesson.connectedAgo', { ago: ago(r.last_seen) }) : r.last_seen ? t('lesson.silentAgo', { ago: ago(r.last_seen) }) : t('lesson.noData')} · ${t('lesson.strokes', { n: strokes.get(r.student) ?? 0 })}`));
       }
       if (tiles.size === 0 && grid.childElementCount === 0) grid.append(h('div', { class: 'empty' }, t('lesson.noPens')));
       if (tiles.size > 0) grid.querySelector(':scope > .empty')?.remove();

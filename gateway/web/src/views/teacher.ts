@@ -8,12 +8,12 @@ import { createRosterPaste } from './roster-paste.js';
 import { createLessonLive, type LessonLive, type LiveLessonData } from './lesson-live.js';
 
 interface Session {
-  id: string; room: string; class: string; subject: string; start: string; end: string; status: string; stoppedAt: string | null;
+  id: string; room: string; class: string; subject: string; start: string; end: string; status: string; stopped_at: string | null;
   roster: Array<{ device: string; student: string }>;
 }
 interface LiveSession extends Session, LiveLessonData {
   live: Array<LiveLessonData['live'][number] & { readings: number }>;
-  connected: number; captured: number; droppedReadings: number;
+  connected: number; captured: number; dropped_readings: number;
 }
 
 type ExportFormat = 'csv' | 'json' | 'xlsx' | 'summary-csv' | 'zip';
@@ -117,7 +117,7 @@ export function teacherView(): View {
     clear(detail,
       h('div', { class: 'card' },
         h('div', { class: 'section-head' },
-          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, t('teacher.detailMeta', { room: s.room, from: siteClock(Date.parse(s.start)), to: siteClock(Date.parse(s.stoppedAt ?? s.end)) }), h('span', { class: `pill ${s.status}`, id: 'session-status', 'data-status': s.status }, statusText(s.status)))),
+          h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, t('teacher.detailMeta', { room: s.room, from: siteClock(Date.parse(s.start)), to: siteClock(Date.parse(s.stopped_at ?? s.end)) }), h('span', { class: `pill ${s.status}`, id: 'session-status', 'data-status': s.status }, statusText(s.status)))),
           h('div', { class: 'actions' }, stop, exp('xlsx'), exp('summary-csv'), exp('zip'), exp('csv'), exp('json'))),
         h('section', { class: 'stats' },
           h('div', { class: 'stat good', id: 'session-connected' }, h('div', { class: 'stat-value' }, `${s.connected}/${s.live.length}`), h('div', { class: 'stat-label' }, t('teacher.connected'))),
@@ -128,7 +128,7 @@ export function teacherView(): View {
           h('tbody', {}, s.live.map((l) => h('tr', { 'data-roster-device': l.device, 'data-connected': String(l.connected) },
             h('td', {}, l.student), h('td', { class: 'mono' }, l.device),
             h('td', {}, h('span', { class: `dot ${l.connected ? 'online' : 'offline'}` }), l.connected ? t('teacher.isConnected') : t('teacher.notConnected')),
-            h('td', {}, ago(l.lastSeen)), h('td', { class: 'num' }, l.readings))))),
+            h('td', {}, ago(l.last_seen)), h('td', { class: 'num' }, l.readings))))),
         h('p', { class: 'muted small' }, t('teacher.yours')),
       ));
   }
