@@ -177,4 +177,19 @@ describe('session manager', () => {
     expect(got).toEqual([[['W-1', 120, 3], ['W-1', 150, 4]]]);
     expect(m.liveSnapshot(s).hearts).toEqual([{ device: 'W-1', ts: T0 + 3000, bpm: 90, zone: 1, worn: true }]);
   });
+
+  it('keeps every reading on disk past the memory limit: counted, in the per-student rows and read back in full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sessions-limit-'));
+    const m = createSessionManager({ file: join(dir, 'sessions.json'), captureLimit: 2 }, { log: silentLogger(), pseudonym, lookup, now: () => T0 + 1000 });
+    await m.start();
+    const s = m.get(m.create(lesson({ start: new Date(T0 + 1000).toISOString() }), 'ms-li').id)!;
+    m.readings([band('W-1', T0 + 1000, 120), band('W-1', T0 + 2000, 121), band('W-1', T0 + 3000, 122)]);
+    expect(m.captured(s)).toHaveLength(2);
+    expect(m.total(s)).toBe(3);
+    expect(m.live(s)).toMatchObject({ captured: 3, dropped_readings: 0, live: [{ readings: 3 }] });
+    const all: number[] = [];
+    await m.eachCaptured(s, (c) => all.push(c.reading.fields.heart_rate_bpm as number));
+    expect(all).toEqual([120, 121, 122]);
+    await m.stop();
+  });
 });

@@ -106,6 +106,8 @@ export interface SessionManager {
   subscribe(id: string, fn: (events: LiveEvents) => void): () => void;
   /** The session's pens' current pages and bands' latest samples, strokes numbered as the export counts them. */
   liveSnapshot(s: Session): LiveEvents;
+  /** Readings captured in all (on disk too), past what `captured` holds in memory once over `captureLimit`. */
+  total(s: Session): number;
   /** One row per student over everything captured (memory limit or not). */
   lessonRows(s: Session, endMs: number): StudentLessonRow[];
   /** The field and tag names a student's readings carried. */
@@ -385,15 +387,18 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       return s.tally.rows(endMs);
     },
     columns: (s, student) => s.tally.columns(student),
+    total: (s) => {
+      manager.captured(s);
+      return s.total;
+    },
     async eachCaptured(s, fn) {
       manager.captured(s);
+      // what the write stream still holds goes to the file first (it is opened asynchronously; the next capture opens it again)
+      await close(s.id);
       if (captureDir === undefined || !existsSync(capturePath(s.id))) {
         for (const c of s.captured) fn(c);
         return;
       }
-      // what the write stream still holds goes to the file first
-      const out = streams.get(s.id);
-      if (out) await new Promise<void>((resolve) => out.write('', () => resolve()));
       const byDevice = new Map(s.roster.map((r) => [r.device, r]));
       const lines = createInterface({ input: createReadStream(capturePath(s.id), 'utf8'), crlfDelay: Infinity });
       for await (const line of lines) {

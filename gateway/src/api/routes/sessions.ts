@@ -119,7 +119,13 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
       const { zip } = await rawZip(students, (fn) => opts.sessions.eachCaptured(s, fn), zone, lang, lang === 'zh-CN' ? zh(allFields).field : undefined);
       return send('application/zip', `${base}-${lang === 'zh-CN' ? '原始数据' : 'raw'}.zip`, zip);
     }
-    const data = buildSessionExport(view, opts.sessions.captured(s), at, zone, templateOf);
+    const captured = opts.sessions.captured(s);
+    const total = opts.sessions.total(s);
+    // One file of every reading holds what memory holds: past it, say so rather than give a cut file.
+    if (total > captured.length) {
+      throw new ApiError('GW_ERR_EXPORT_TOO_LARGE', `this session has ${total} readings, more than one ${format} file holds (${captured.length}): take format=zip (one CSV per student) or xlsx / summary-csv`, 413);
+    }
+    const data = buildSessionExport(view, captured, at, zone, templateOf);
     // every reading in one file, for apps (at most the session's memory limit of readings)
     if (format === 'csv') return send('text/csv; charset=utf-8', `${legacy}.csv`, sessionExportCsv(data, req.query.lang === 'zh-CN' ? zh(exportFieldNames(data)) : undefined));
     return send('application/json; charset=utf-8', `${legacy}.json`, JSON.stringify(data));

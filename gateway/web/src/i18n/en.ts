@@ -189,6 +189,7 @@ export const en = {
   'roster.lineProblem': 'Line {line}: {problem}',
 
   'error.GW_ERR_ROSTER': 'The roster has lines to fix: {lines}',
+  'error.GW_ERR_EXPORT_TOO_LARGE': 'This lesson has more readings than one file holds: take "Raw data per student (zip)" or a summary.',
   'error.GW_ERR_ROSTER_NOT_FOUND': 'No roster is saved for this class.',
   'error.GW_ERR_SESSION_TIME': 'The session\'s time does not work: it must start now or later and last at most 4 hours.',
   'error.GW_ERR_VALIDATION': 'The gateway cannot accept this form: a value is missing, too long or in the wrong form.',

@@ -188,6 +188,7 @@ export const zhCN: Record<MessageKey, string> = {
   'roster.lineProblem': '第 {line} 行：{problem}',
 
   'error.GW_ERR_ROSTER': '名单中有需要修改的行：{lines}',
+  'error.GW_ERR_EXPORT_TOO_LARGE': '这节课的数据多于一个文件能容纳的：请选择“每位学生的原始数据（zip）”或汇总。',
   'error.GW_ERR_ROSTER_NOT_FOUND': '这个班级没有保存的名单。',
   'error.GW_ERR_SESSION_TIME': '记录的时间不合适：必须从现在或以后开始，最长 4 小时。',
   'error.GW_ERR_VALIDATION': '网关无法接受此表单：有内容缺失、太长或格式不对。',
