@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   GW_ERR_SESSION_TIME: { message: 'the session times are invalid', status: 400 },
   GW_ERR_ROSTER: { message: 'the roster is invalid', status: 400 },
   GW_ERR_ROSTER_NOT_FOUND: { message: 'no saved roster for this class', status: 404 },
+  GW_ERR_EXPORT_TOO_LARGE: { message: 'the session has more readings than one file holds: take the zip (one CSV per student)', status: 413 },
   GW_ERR_TEMPLATE_NOT_FOUND: { message: 'no such template', status: 404 },
   GW_ERR_PERSONAL_DATA: { message: 'this series carries personal data', status: 403 },
   GW_ERR_IMPORT_INVALID: { message: 'the import has invalid lines; nothing was changed', status: 400 },

@@ -182,6 +182,7 @@ var en = {
   "roster.reason.in_use": "the device is on another class session at that time",
   "roster.lineProblem": "Line {line}: {problem}",
   "error.GW_ERR_ROSTER": "The roster has lines to fix: {lines}",
+  "error.GW_ERR_EXPORT_TOO_LARGE": 'This lesson has more readings than one file holds: take "Raw data per student (zip)" or a summary.',
   "error.GW_ERR_ROSTER_NOT_FOUND": "No roster is saved for this class.",
   "error.GW_ERR_SESSION_TIME": "The session's time does not work: it must start now or later and last at most 4 hours.",
   "error.GW_ERR_VALIDATION": "The gateway cannot accept this form: a value is missing, too long or in the wrong form.",
@@ -239,7 +240,27 @@ var en = {
   "hub.kwhPerM2": "kWh/m²",
   "hub.csv": "CSV",
   "hub.weekNote": "This week = the last 7 days, last week = the 7 before",
-  "hub.loadError": "Could not load"
+  "hub.loadError": "Could not load",
+  "lesson.wall": "Handwriting wall",
+  "lesson.enlarge": "Click to enlarge and replay the page",
+  "lesson.close": "Close",
+  "lesson.replay": "Replay",
+  "lesson.connectedAgo": "connected · {ago}",
+  "lesson.silentAgo": "no data since {ago}",
+  "lesson.offlineAgo": "offline · last data {ago}",
+  "lesson.noData": "no data yet",
+  "lesson.strokes": "{n} strokes",
+  "lesson.noPens": "No pens on this roster.",
+  "lesson.pe": "PE: heart-rate zones",
+  "lesson.classMvpa": "Class MVPA (moderate to vigorous activity)",
+  "lesson.mvpaText": "{min} min per student on average ({pct}% of the lesson so far, heart rate ≥ {from} bpm)",
+  "lesson.offWrist": "off the wrist",
+  "lesson.zone": "zone {n}",
+  "lesson.bpm": "bpm",
+  "lesson.noBands": "No wristbands on this roster.",
+  "lesson.exportXlsx": "Summary (Excel)",
+  "lesson.exportSummaryCsv": "Summary (CSV)",
+  "lesson.exportZip": "Raw data per student (zip)"
 };
 
 // gateway/web/src/i18n/zh-CN.ts
@@ -423,6 +444,7 @@ var zhCN = {
   "roster.reason.in_use": "这台设备在这段时间正被另一节课使用",
   "roster.lineProblem": "第 {line} 行：{problem}",
   "error.GW_ERR_ROSTER": "名单中有需要修改的行：{lines}",
+  "error.GW_ERR_EXPORT_TOO_LARGE": "这节课的数据多于一个文件能容纳的：请选择“每位学生的原始数据（zip）”或汇总。",
   "error.GW_ERR_ROSTER_NOT_FOUND": "这个班级没有保存的名单。",
   "error.GW_ERR_SESSION_TIME": "记录的时间不合适：必须从现在或以后开始，最长 4 小时。",
   "error.GW_ERR_VALIDATION": "网关无法接受此表单：有内容缺失、太长或格式不对。",
@@ -480,7 +502,27 @@ var zhCN = {
   "hub.kwhPerM2": "kWh/m²",
   "hub.csv": "CSV",
   "hub.weekNote": "本周 = 近 7 天，上周 = 之前 7 天",
-  "hub.loadError": "读取失败"
+  "hub.loadError": "读取失败",
+  "lesson.wall": "书写墙",
+  "lesson.enlarge": "点击放大并回放本页",
+  "lesson.close": "关闭",
+  "lesson.replay": "回放",
+  "lesson.connectedAgo": "已连接 · {ago}",
+  "lesson.silentAgo": "自 {ago} 起无数据",
+  "lesson.offlineAgo": "离线 · 最后数据 {ago}",
+  "lesson.noData": "尚无数据",
+  "lesson.strokes": "{n} 笔",
+  "lesson.noPens": "名单中没有智能笔。",
+  "lesson.pe": "体育课：心率区间",
+  "lesson.classMvpa": "全班中高强度活动（MVPA）",
+  "lesson.mvpaText": "人均 {min} 分钟（占本节课至今的 {pct}%，心率 ≥ {from} 次/分）",
+  "lesson.offWrist": "未佩戴",
+  "lesson.zone": "区间 {n}",
+  "lesson.bpm": "次/分",
+  "lesson.noBands": "名单中没有手环。",
+  "lesson.exportXlsx": "汇总（Excel）",
+  "lesson.exportSummaryCsv": "汇总（CSV）",
+  "lesson.exportZip": "每位学生的原始数据（zip）"
 };
 
 // gateway/web/src/i18n/index.ts
@@ -5741,11 +5783,284 @@ function createRosterPaste(className, say) {
   return { element, check };
 }
 
+// gateway/web/src/views/lesson-pe.ts
+function createPeView(isBand) {
+  const tiles = /* @__PURE__ */ new Map();
+  const grid2 = h("div", { class: "pe-grid", id: "pe" });
+  const bar = h("div", { class: "mvpa-fill", id: "mvpa-fill" });
+  const barText = h("div", { class: "muted small", id: "mvpa-text" });
+  const element = h(
+    "section",
+    { class: "card" },
+    h("h2", {}, t("lesson.pe")),
+    h("div", { class: "mvpa" }, h("div", { class: "mvpa-label" }, t("lesson.classMvpa")), h("div", { class: "mvpa-bar" }, bar), barText),
+    grid2
+  );
+  function show2(tile2, bpm, zone2, offWrist) {
+    tile2.bpm.textContent = bpm === null ? "–" : num(bpm, 0);
+    tile2.el.dataset.zone = zone2 === null ? "" : String(zone2);
+    tile2.el.dataset.offWrist = String(offWrist);
+    tile2.el.className = `tile pe-tile ${zone2 === null || offWrist ? "zone-none" : `zone-${zone2}`}${offWrist ? " off-wrist" : ""}`;
+    tile2.badge.textContent = offWrist ? t("lesson.offWrist") : zone2 === null ? "" : t("lesson.zone", { n: zone2 });
+  }
+  return {
+    element,
+    hearts(events) {
+      for (const e of events) {
+        const tile2 = tiles.get(e.device);
+        if (tile2) show2(tile2, e.bpm, e.zone, !e.worn);
+      }
+    },
+    update(rows, students, zones, elapsedMin) {
+      const byStudent = new Map(students.map((s2) => [s2.student, s2]));
+      for (const r of rows) {
+        if (!isBand(r.template)) continue;
+        let tile2 = tiles.get(r.device);
+        if (!tile2) {
+          const bpm = h("div", { class: "pe-bpm" }, "–");
+          const badge = h("div", { class: "pe-badge" });
+          const zonesEl = h("div", { class: "pe-zones small" });
+          const status = h("div", { class: "muted small tile-status" });
+          const el = h(
+            "div",
+            { class: "tile pe-tile zone-none", "data-device": r.device, "data-student": r.student },
+            h("div", { class: "tile-name" }, r.student),
+            h("div", { class: "pe-row" }, bpm, h("span", { class: "muted small" }, t("lesson.bpm"))),
+            badge,
+            zonesEl,
+            status
+          );
+          tiles.set(r.device, tile2 = { el, bpm, badge, zones: zonesEl, status });
+          grid2.append(el);
+        }
+        const s2 = byStudent.get(r.student);
+        if (s2) {
+          show2(tile2, s2.heart_rate_last_bpm, s2.zone_last, s2.off_wrist);
+          clear(tile2.zones, ...s2.zone_min.map((m, i) => h("span", { class: `zone-chip zone-${i + 1}`, title: t("lesson.zone", { n: i + 1 }) }, num(m, 1))));
+        }
+        tile2.el.dataset.connected = String(r.connected);
+        tile2.el.classList.toggle("offline", !r.connected);
+        clear(
+          tile2.status,
+          h("span", { class: `dot ${r.connected ? "online" : "offline"}` }),
+          document.createTextNode(` ${r.connected ? t("lesson.connectedAgo", { ago: ago(r.last_seen) }) : r.last_seen ? t("lesson.offlineAgo", { ago: ago(r.last_seen) }) : t("lesson.noData")}`)
+        );
+      }
+      if (tiles.size === 0) clear(grid2, h("div", { class: "empty" }, t("lesson.noBands")));
+      const banded = students.filter((s2) => s2.devices.some((d) => tiles.has(d)));
+      const mean = banded.length ? banded.reduce((a, s2) => a + s2.mvpa_min, 0) / banded.length : 0;
+      const share = elapsedMin > 0 ? Math.min(1, mean / elapsedMin) : 0;
+      bar.classList.toggle("good", share >= 0.5);
+      bar.style.width = `${Math.round(share * 100)}%`;
+      element.dataset.mvpaMin = String(mean);
+      barText.textContent = t("lesson.mvpaText", { min: num(mean, 1), pct: Math.round(share * 100), from: zones.bounds[zones.mvpa_from_zone - 2] ?? 0 });
+    }
+  };
+}
+
+// gateway/web/src/views/lesson-wall.ts
+var PAGE_MM = { w: 210, h: 297 };
+function drawStroke(ctx, s2, from, scale) {
+  ctx.beginPath();
+  const start = s2.pts[Math.max(0, from - 1)];
+  if (!start) return;
+  ctx.moveTo(start[0] * scale, start[1] * scale);
+  for (let i = Math.max(1, from); i < s2.pts.length; i++) {
+    const p = s2.pts[i];
+    ctx.lineWidth = Math.max(1, (p[2] ?? 512) / 1023 * 2.5 * (scale / 1.2));
+    ctx.lineTo(p[0] * scale, p[1] * scale);
+  }
+  if (s2.pts.length === 1) ctx.lineTo(start[0] * scale + 0.5, start[1] * scale + 0.5);
+  ctx.stroke();
+}
+function pen(canvas) {
+  const ctx = canvas.getContext("2d");
+  ctx.strokeStyle = "#1e3a8a";
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  return { ctx, scale: Math.min(canvas.width / PAGE_MM.w, canvas.height / PAGE_MM.h) };
+}
+function createWall(isPen) {
+  const tiles = /* @__PURE__ */ new Map();
+  const grid2 = h("div", { class: "wall", id: "wall" });
+  const element = h("section", { class: "card" }, h("h2", {}, t("lesson.wall")), grid2);
+  function tileFor(device, student) {
+    let tile2 = tiles.get(device);
+    if (tile2) return tile2;
+    const canvas = h("canvas", { width: 210, height: 297, class: "wall-page" });
+    const status = h("div", { class: "muted small tile-status" });
+    const el = h(
+      "div",
+      { class: "tile wall-tile", "data-device": device, "data-student": student, "data-strokes-drawn": 0, tabindex: 0, role: "button", title: t("lesson.enlarge") },
+      h("div", { class: "tile-name" }, student),
+      canvas,
+      status
+    );
+    tile2 = { el, canvas, status, page: "", strokes: [], drawn: /* @__PURE__ */ new Set(), student };
+    const open = () => replay(tiles.get(device));
+    el.addEventListener("click", open);
+    el.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") open();
+    });
+    tiles.set(device, tile2);
+    grid2.append(el);
+    return tile2;
+  }
+  function add(tile2, e) {
+    const { ctx, scale } = pen(tile2.canvas);
+    if (e.page !== tile2.page) {
+      tile2.page = e.page;
+      tile2.strokes = [];
+      tile2.drawn.clear();
+      ctx.clearRect(0, 0, tile2.canvas.width, tile2.canvas.height);
+      tile2.el.dataset.page = e.page;
+    }
+    for (const s2 of e.strokes) {
+      let mine = tile2.strokes.find((x) => x.n === s2.n);
+      const from = mine ? mine.pts.length : 0;
+      if (!mine) tile2.strokes.push(mine = { n: s2.n, pts: [] });
+      mine.pts.push(...s2.pts);
+      drawStroke(ctx, mine, from, scale);
+      tile2.drawn.add(s2.n);
+      tile2.el.dataset.strokesDrawn = String(tile2.drawn.size);
+      tile2.el.dispatchEvent(new CustomEvent("wall-drawn", { bubbles: true, detail: { device: e.device, stroke: s2.n, t0: mine.pts[0]?.[3], at: Date.now() } }));
+    }
+  }
+  function replay(tile2) {
+    const canvas = h("canvas", { width: 630, height: 891, class: "wall-replay", id: "wall-replay" });
+    const close = h("button", { class: "primary" }, t("lesson.close"));
+    const again = h("button", {}, t("lesson.replay"));
+    const overlay = h(
+      "div",
+      { class: "overlay", role: "dialog" },
+      h("div", { class: "card overlay-card" }, h("div", { class: "section-head" }, h("h2", {}, tile2.student), h("div", { class: "actions" }, again, close)), canvas)
+    );
+    close.addEventListener("click", () => overlay.remove());
+    overlay.addEventListener("click", (e) => {
+      if (e.target === overlay) overlay.remove();
+    });
+    const run = () => {
+      const { ctx, scale } = pen(canvas);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      const strokes = [...tile2.strokes].sort((a, b) => a.n - b.n);
+      canvas.dataset.replayed = "0";
+      const perFrame = Math.max(1, Math.ceil(strokes.length / 180));
+      let i = 0;
+      const step = () => {
+        for (let k = 0; k < perFrame && i < strokes.length; k++, i++) drawStroke(ctx, strokes[i], 0, scale);
+        canvas.dataset.replayed = String(i);
+        if (i < strokes.length && overlay.isConnected) requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    };
+    again.addEventListener("click", run);
+    document.body.append(overlay);
+    run();
+  }
+  return {
+    element,
+    pens(events) {
+      for (const e of events) {
+        const tile2 = tiles.get(e.device);
+        if (tile2) add(tile2, e);
+      }
+    },
+    roster(rows, strokes) {
+      for (const r of rows) {
+        if (!isPen(r.template)) continue;
+        const tile2 = tileFor(r.device, r.student);
+        tile2.el.dataset.connected = String(r.connected);
+        clear(
+          tile2.status,
+          h("span", { class: `dot ${r.connected ? "online" : "offline"}` }),
+          document.createTextNode(` ${r.connected ? t("lesson.connectedAgo", { ago: ago(r.last_seen) }) : r.last_seen ? t("lesson.silentAgo", { ago: ago(r.last_seen) }) : t("lesson.noData")} · ${t("lesson.strokes", { n: strokes.get(r.student) ?? 0 })}`)
+        );
+      }
+      if (tiles.size === 0 && grid2.childElementCount === 0) grid2.append(h("div", { class: "empty" }, t("lesson.noPens")));
+      if (tiles.size > 0) grid2.querySelector(":scope > .empty")?.remove();
+    }
+  };
+}
+
+// gateway/web/src/views/lesson-live.ts
+async function readEvents(res, on2, signal) {
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  while (!signal.aborted) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffered += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffered.indexOf("\n\n")) >= 0) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const event = /^event: (.+)$/m.exec(block)?.[1];
+      const data = /^data: (.+)$/m.exec(block)?.[1];
+      if (event && data) on2(event, JSON.parse(data));
+    }
+  }
+}
+function createLessonLive(first) {
+  const kinds = new Map(first.live.map((l) => [l.template, l.kind]));
+  const wall = createWall((tpl) => kinds.get(tpl) === "pen");
+  const pe = createPeView((tpl) => kinds.get(tpl) === "heart-rate");
+  const hasPens = first.live.some((l) => l.kind === "pen");
+  const hasBands = first.live.some((l) => l.kind === "heart-rate");
+  const element = h("div", { class: "lesson-live", id: "lesson-live", "data-session": first.id }, hasPens ? wall.element : null, hasBands ? pe.element : null);
+  const ac = new AbortController();
+  const update = (s2) => {
+    for (const l of s2.live) kinds.set(l.template, l.kind);
+    wall.roster(s2.live, new Map(s2.students.map((x) => [x.student, x.strokes])));
+    pe.update(s2.live, s2.students, s2.zones, Math.max(0, (Date.now() - Date.parse(s2.start)) / 6e4));
+  };
+  update(first);
+  const open = async () => {
+    while (!ac.signal.aborted) {
+      try {
+        const res = await request(`/api/sessions/${first.id}/stream`, { signal: ac.signal });
+        if (res.ok) {
+          element.dataset.stream = "open";
+          await readEvents(res, (event, data) => {
+            if (event === "snapshot") {
+              const snap = data;
+              wall.pens(snap.pens);
+              pe.hearts(snap.hearts);
+            } else if (event === "pen") wall.pens([data]);
+            else if (event === "heart") pe.hearts([data]);
+          }, ac.signal);
+        }
+      } catch {
+      }
+      element.dataset.stream = "closed";
+      if (!ac.signal.aborted) await new Promise((r) => setTimeout(r, 3e3));
+    }
+  };
+  void open();
+  let seen = false;
+  const watch = window.setInterval(() => {
+    if (element.isConnected) seen = true;
+    else if (seen) {
+      ac.abort();
+      window.clearInterval(watch);
+    }
+  }, 2e3);
+  return { element, id: first.id, update, close: () => {
+    ac.abort();
+    window.clearInterval(watch);
+  } };
+}
+
 // gateway/web/src/views/teacher.ts
+function fileName(disposition, fallback) {
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  if (star) return decodeURIComponent(star);
+  return /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallback;
+}
 async function download(id, format) {
   const res = await request(`/api/sessions/${id}/export?format=${format}&lang=${locale()}`);
   if (!res.ok) throw new Error(await errorText(res));
-  const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? `session.${format}`;
+  const name = fileName(res.headers.get("content-disposition") ?? "", `session.${format}`);
   const url = URL.createObjectURL(await res.blob());
   const a = h("a", { href: url, download: name });
   document.body.append(a);
@@ -5761,6 +6076,8 @@ function teacherView() {
   let detail;
   let message;
   let roomList;
+  let lessonHost;
+  let lesson;
   const say = (text, tone) => clear(message, h("div", { class: `banner ${tone}` }, text));
   const form = () => {
     const classInput = h("input", { name: "class", required: true, placeholder: t("teacher.classHint") });
@@ -5825,7 +6142,8 @@ function teacherView() {
       await view.refresh();
     })());
     const exp = (format) => {
-      const b = h("button", { id: `export-${format}` }, t("teacher.export", { format: format.toUpperCase() }));
+      const label = format === "xlsx" ? t("lesson.exportXlsx") : format === "summary-csv" ? t("lesson.exportSummaryCsv") : format === "zip" ? t("lesson.exportZip") : t("teacher.export", { format: format.toUpperCase() });
+      const b = h("button", { id: `export-${format}` }, label);
       b.addEventListener("click", () => void download(s2.id, format).catch((err) => clear(message, h("div", { class: "banner bad" }, String(err)))));
       return b;
     };
@@ -5840,7 +6158,7 @@ function teacherView() {
           "div",
           { class: "section-head" },
           h("div", {}, h("h2", {}, `${s2.class} · ${s2.subject}`), h("div", { class: "muted" }, t("teacher.detailMeta", { room: s2.room, from: siteClock(Date.parse(s2.start)), to: siteClock(Date.parse(s2.stopped_at ?? s2.end)) }), h("span", { class: `pill ${s2.status}`, id: "session-status", "data-status": s2.status }, statusText(s2.status)))),
-          h("div", { class: "actions" }, stop2, exp("csv"), exp("json"))
+          h("div", { class: "actions" }, stop2, exp("xlsx"), exp("summary-csv"), exp("zip"), exp("csv"), exp("json"))
         ),
         h(
           "section",
@@ -5874,10 +6192,11 @@ function teacherView() {
       list = h("ul", { class: "sessions", id: "sessions" });
       detail = h("div", { id: "session-detail" });
       message = h("div", { id: "session-message" });
+      lessonHost = h("div", { id: "lesson-host" });
       roomList = h("datalist", { id: "rooms" });
       root2.append(
         h("div", { class: "page-head" }, h("h1", {}, t("teacher.title"))),
-        h("div", { class: "split" }, h("div", {}, form(), message, roomList, h("div", { class: "card" }, h("h3", {}, t("teacher.sessions")), list)), detail)
+        h("div", { class: "split" }, h("div", {}, form(), message, roomList, h("div", { class: "card" }, h("h3", {}, t("teacher.sessions")), list)), h("div", {}, detail, lessonHost))
       );
     },
     async refresh() {
@@ -5886,8 +6205,21 @@ function teacherView() {
       if (roomList.childElementCount !== rooms.length) clear(roomList, ...rooms.map((r) => h("option", { value: r })));
       selected ??= sessions.find((s2) => s2.status === "live")?.id ?? sessions[0]?.id;
       clear(list, ...sessions.length ? sessions.map(sessionRow) : [h("li", { class: "empty" }, t("teacher.noSessions"))]);
-      if (selected) renderDetail(await getJson(`/api/sessions/${selected}`));
-      else clear(detail, h("div", { class: "card empty-state" }, t("teacher.pickOne")));
+      if (selected) {
+        const live2 = await getJson(`/api/sessions/${selected}`);
+        renderDetail(live2);
+        if (lesson?.id !== live2.id || live2.status !== "live") {
+          lesson?.close();
+          lesson = void 0;
+          clear(lessonHost);
+        }
+        if (live2.status === "live") {
+          if (!lesson) {
+            lesson = createLessonLive(live2);
+            clear(lessonHost, lesson.element);
+          } else lesson.update(live2);
+        }
+      } else clear(detail, h("div", { class: "card empty-state" }, t("teacher.pickOne")));
     }
   };
   return view;

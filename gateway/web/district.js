@@ -182,6 +182,7 @@ var en = {
   "roster.reason.in_use": "the device is on another class session at that time",
   "roster.lineProblem": "Line {line}: {problem}",
   "error.GW_ERR_ROSTER": "The roster has lines to fix: {lines}",
+  "error.GW_ERR_EXPORT_TOO_LARGE": 'This lesson has more readings than one file holds: take "Raw data per student (zip)" or a summary.',
   "error.GW_ERR_ROSTER_NOT_FOUND": "No roster is saved for this class.",
   "error.GW_ERR_SESSION_TIME": "The session's time does not work: it must start now or later and last at most 4 hours.",
   "error.GW_ERR_VALIDATION": "The gateway cannot accept this form: a value is missing, too long or in the wrong form.",
@@ -239,7 +240,27 @@ var en = {
   "hub.kwhPerM2": "kWh/m²",
   "hub.csv": "CSV",
   "hub.weekNote": "This week = the last 7 days, last week = the 7 before",
-  "hub.loadError": "Could not load"
+  "hub.loadError": "Could not load",
+  "lesson.wall": "Handwriting wall",
+  "lesson.enlarge": "Click to enlarge and replay the page",
+  "lesson.close": "Close",
+  "lesson.replay": "Replay",
+  "lesson.connectedAgo": "connected · {ago}",
+  "lesson.silentAgo": "no data since {ago}",
+  "lesson.offlineAgo": "offline · last data {ago}",
+  "lesson.noData": "no data yet",
+  "lesson.strokes": "{n} strokes",
+  "lesson.noPens": "No pens on this roster.",
+  "lesson.pe": "PE: heart-rate zones",
+  "lesson.classMvpa": "Class MVPA (moderate to vigorous activity)",
+  "lesson.mvpaText": "{min} min per student on average ({pct}% of the lesson so far, heart rate ≥ {from} bpm)",
+  "lesson.offWrist": "off the wrist",
+  "lesson.zone": "zone {n}",
+  "lesson.bpm": "bpm",
+  "lesson.noBands": "No wristbands on this roster.",
+  "lesson.exportXlsx": "Summary (Excel)",
+  "lesson.exportSummaryCsv": "Summary (CSV)",
+  "lesson.exportZip": "Raw data per student (zip)"
 };
 
 // gateway/web/src/i18n/zh-CN.ts
@@ -423,6 +444,7 @@ var zhCN = {
   "roster.reason.in_use": "这台设备在这段时间正被另一节课使用",
   "roster.lineProblem": "第 {line} 行：{problem}",
   "error.GW_ERR_ROSTER": "名单中有需要修改的行：{lines}",
+  "error.GW_ERR_EXPORT_TOO_LARGE": "这节课的数据多于一个文件能容纳的：请选择“每位学生的原始数据（zip）”或汇总。",
   "error.GW_ERR_ROSTER_NOT_FOUND": "这个班级没有保存的名单。",
   "error.GW_ERR_SESSION_TIME": "记录的时间不合适：必须从现在或以后开始，最长 4 小时。",
   "error.GW_ERR_VALIDATION": "网关无法接受此表单：有内容缺失、太长或格式不对。",
@@ -480,7 +502,27 @@ var zhCN = {
   "hub.kwhPerM2": "kWh/m²",
   "hub.csv": "CSV",
   "hub.weekNote": "本周 = 近 7 天，上周 = 之前 7 天",
-  "hub.loadError": "读取失败"
+  "hub.loadError": "读取失败",
+  "lesson.wall": "书写墙",
+  "lesson.enlarge": "点击放大并回放本页",
+  "lesson.close": "关闭",
+  "lesson.replay": "回放",
+  "lesson.connectedAgo": "已连接 · {ago}",
+  "lesson.silentAgo": "自 {ago} 起无数据",
+  "lesson.offlineAgo": "离线 · 最后数据 {ago}",
+  "lesson.noData": "尚无数据",
+  "lesson.strokes": "{n} 笔",
+  "lesson.noPens": "名单中没有智能笔。",
+  "lesson.pe": "体育课：心率区间",
+  "lesson.classMvpa": "全班中高强度活动（MVPA）",
+  "lesson.mvpaText": "人均 {min} 分钟（占本节课至今的 {pct}%，心率 ≥ {from} 次/分）",
+  "lesson.offWrist": "未佩戴",
+  "lesson.zone": "区间 {n}",
+  "lesson.bpm": "次/分",
+  "lesson.noBands": "名单中没有手环。",
+  "lesson.exportXlsx": "汇总（Excel）",
+  "lesson.exportSummaryCsv": "汇总（CSV）",
+  "lesson.exportZip": "每位学生的原始数据（zip）"
 };
 
 // gateway/web/src/i18n/index.ts

@@ -60,8 +60,38 @@ export function penWriter(pen: string): PenWriter {
   };
 }
 
+/**
+ * A receiver's stroke batch per pen: the strokes a pen finished within `batchMs` go out as one
+ * message (`strokes: [...]`), so the stroke index (the position in the batch) varies as a real
+ * receiver's does; the gateway tells strokes apart by that index, the page and the pen-up pause.
+ */
+export interface PenBatcher {
+  add(stroke: PenStroke, nowMs: number): void;
+  /** The strokes due at `nowMs` (the first waited `batchMs`), or undefined. */
+  take(nowMs: number): PenStroke[] | undefined;
+}
+
+export function penBatcher(batchMs: number): PenBatcher {
+  let batch: PenStroke[] = [];
+  let since = 0;
+  return {
+    add(stroke, now) {
+      if (batch.length === 0) since = now;
+      batch.push(stroke);
+    },
+    take(now) {
+      if (batch.length === 0 || now - since < batchMs) return undefined;
+      const out = batch;
+      batch = [];
+      return out;
+    },
+  };
+}
+
 export interface BandSample {
   band: string; hr: number; steps: number; spo2: number; temp: number; bat: number; ts: number;
+  /** false while the band is off the wrist (its heart rate is then the resting reading of nothing). */
+  wear: boolean;
 }
 
 export interface Wristband {
@@ -76,15 +106,19 @@ export function wristband(band: string): Wristband {
   let temp = 33 + Math.random();
   let bat = 50 + Math.random() * 50;
   const fitness = 0.8 + Math.random() * 0.4;
+  let offUntil = 0;
   return {
     band,
     sample(ts, intensity, dt) {
+      // now and then a student takes the band off for half a minute
+      if (ts >= offUntil && chance(0.0005 * dt)) offUntil = ts + 30_000;
+      const wear = ts >= offUntil;
       const target = 80 + intensity * 100 * fitness;
       hr = clamp(hr + (target - hr) * 0.1 + jitter(3), 45, 210);
       steps += Math.round(intensity * 2.5 * dt * (0.8 + Math.random() * 0.4));
       temp = clamp(temp + (intensity > 0.4 ? 0.002 : -0.001) * dt, 30, 38.5);
       bat = Math.max(1, bat - 0.0005 * dt);
-      return { band, hr: Math.round(hr), steps, spo2: Math.round(clamp(98 - intensity * 2 + jitter(1), 90, 100)), temp: round(temp), bat: Math.round(bat), ts };
+      return { band, hr: wear ? Math.round(hr) : 60, steps, spo2: Math.round(clamp(98 - intensity * 2 + jitter(1), 90, 100)), temp: round(wear ? temp : 30), bat: Math.round(bat), ts, wear };
     },
   };
 }

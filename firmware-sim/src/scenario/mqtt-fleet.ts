@@ -1,9 +1,9 @@
 /**
  * The MQTT half of a scenario: one connection per light, sensor, board…; one
- * per pen receiver carrying its pens' strokes (one message per stroke) and one
+ * per pen receiver carrying its pens' strokes (one message per pen per stroke batch) and one
  * per wristband base carrying its bands' samples (an array per band per batch).
  */
-import { penWriter, wristband, type PenWriter, type Wristband } from '../mqtt/models.js';
+import { penBatcher, penWriter, wristband, type PenWriter, type Wristband } from '../mqtt/models.js';
 import type { RoomSituation } from '../mqtt/models.js';
 import type { SimHandle } from './handles.js';
 import { createEndpoint, type Endpoint } from './mqtt-endpoint.js';
@@ -32,6 +32,8 @@ export interface MqttFleet {
 
 const DEFAULT_INTERVALS: Record<string, number> = { 'student-wristband': 2_000, 'morning-check-kiosk': 3_000, default: 10_000 };
 const PEN_TICK_MS = 50;
+/** A receiver sends a pen's finished strokes at most this long after the first (so a message holds 1–3). */
+const PEN_BATCH_MS = 500;
 const CONNECT_CONCURRENCY = 50;
 
 export function createMqttFleet(deps: FleetDeps): MqttFleet {
@@ -98,13 +100,15 @@ export function createMqttFleet(deps: FleetDeps): MqttFleet {
     handles.push(handle);
 
     if (d.template === 'pen-receiver') {
-      const pens = group.map((p) => ({ d: p, w: penWriter(p.id), page: `8.${room.teaching}.${p.id.slice(-2)}.1`, silentUntil: 0 }));
+      const pens = group.map((p) => ({ d: p, w: penWriter(p.id), batch: penBatcher(PEN_BATCH_MS), page: `8.${room.teaching}.${p.id.slice(-2)}.1`, silentUntil: 0 }));
       starters.push(() => every(PEN_TICK_MS, () => {
         const now = Date.now();
         const writing = plan.roomState(room, deps.minute()).lesson === 'writing';
         for (const p of pens) {
           const stroke = p.w.step(now, writing && now >= p.silentUntil);
-          if (stroke) ep.publish(p.d, 'telemetry', JSON.stringify({ pen: p.d.id, page: p.page, bat: p.w.battery, strokes: [stroke] }), stroke.pts.length);
+          if (stroke) p.batch.add(stroke, now);
+          const strokes = p.batch.take(now);
+          if (strokes) ep.publish(p.d, 'telemetry', JSON.stringify({ pen: p.d.id, page: p.page, bat: p.w.battery, strokes }), strokes.reduce((n, s) => n + s.pts.length, 0));
         }
       }));
       for (const p of pens) handles.push({ id: p.d.id, template: p.d.template, room: d.room, silence: (u) => { p.silentUntil = u; } });

@@ -20,6 +20,7 @@ import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { readingsRoutes } from './routes/readings.js';
 import { sessionsRoutes } from './routes/sessions.js';
+import { sessionStreamRoutes } from './routes/session-stream.js';
 import { summariesRoutes, type SummarySource } from './routes/summaries.js';
 import { templatesRoutes, type TemplateSource } from './routes/templates.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
@@ -87,6 +88,7 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
   await typed.register(sessionsRoutes, { sessions, rosters: deps.rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }), ...(templates && { templates }) });
+  await typed.register(sessionStreamRoutes, { sessions });
   if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
   await app.register(metricsRoutes, { metrics: deps.metrics });
   if (deps.commands) await app.register(commandRoutes(deps.commands.commands, deps.commands.stats));

@@ -26,6 +26,8 @@ export interface TemplateLike {
   readonly tags?: readonly string[] | undefined;
   /** A device silent for longer than this is offline. */
   readonly offlineAfterMs?: number | undefined;
+  /** How often the device sends while it works: live views call it connected only while its last data is younger. */
+  readonly reportIntervalMs?: number | undefined;
   /** What summaries and class sessions read from this device type (templates/behaviour.ts). */
   readonly behaviour?: Behaviour | undefined;
 }

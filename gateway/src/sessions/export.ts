@@ -6,7 +6,7 @@
  */
 import type { FieldValue, Reading } from '../core/reading.js';
 import type { TemplateLike } from '../privacy/template-like.js';
-import { strokeKey } from '../templates/behaviour.js';
+import { startsStroke, type StrokeState } from '../templates/behaviour.js';
 import type { CapturedReading } from './session-manager.js';
 import type { SessionView } from './schema.js';
 import { createSiteZone, type SiteZone } from '../lib/zone.js';
@@ -66,7 +66,8 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
   const students = [...byStudent.entries()].map(([student, rows]): StudentExport => {
     rows.sort((a, b) => a.reading.ts - b.reading.ts);
     const byTemplate: Record<string, number> = {};
-    const strokes = new Set<string>();
+    const strokeAt = new Map<string, StrokeState>();
+    let strokes = 0;
     let penPoints = 0;
     const hr: number[] = [];
     let answers = 0;
@@ -76,7 +77,10 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
       const pen = t?.behaviour?.pen;
       if (pen !== undefined) {
         penPoints += 1;
-        strokes.add(strokeKey(r, pen));
+        // a new stroke: the stroke tag or page changed, or the pen was up longer than the template's strokeGapMs
+        const next = startsStroke(strokeAt.get(r.template), r, pen);
+        if (next.starts) strokes++;
+        strokeAt.set(r.template, next.state);
       }
       const hrField = t?.behaviour?.heartRate?.field;
       const bpm = hrField === undefined ? undefined : r.fields[hrField];
@@ -87,10 +91,10 @@ export function buildSessionExport(session: SessionView, captured: readonly Capt
       student,
       devices: session.roster.filter((r) => r.student === student).map((r) => r.device),
       summary: {
-        readings: rows.length, by_template: byTemplate, pen_points: penPoints, pen_strokes: strokes.size,
+        readings: rows.length, by_template: byTemplate, pen_points: penPoints, pen_strokes: strokes,
         heart_rate_samples: hr.length,
         heart_rate_mean_bpm: hr.length ? Math.round((hr.reduce((a, b) => a + b, 0) / hr.length) * 10) / 10 : null,
-        heart_rate_max_bpm: hr.length ? Math.max(...hr) : null,
+        heart_rate_max_bpm: hr.length ? hr.reduce((a, b) => Math.max(a, b), -Infinity) : null,
         clicker_answers: answers,
       },
       readings: rows.map(({ key, reading: r }) => ({

@@ -61,14 +61,34 @@ export const sessionSchema = z.object({
 
 export const liveEntrySchema = z.object({
   device: z.string(),
+  template: z.string(),
+  /** What the live views draw it as, from its template's behaviour: pen (the wall), heart-rate (the PE view), other. */
+  kind: z.enum(['pen', 'heart-rate', 'other']),
   student: z.string(),
   connected: z.boolean(),
   last_seen: z.string().nullable(),
   readings: z.number().int(),
 });
 
+/** One student's lesson so far (lesson-summary.ts): pens' strokes and pages, bands' zones. */
+export const liveStudentSchema = z.object({
+  student: z.string(),
+  devices: z.array(z.string()),
+  strokes: z.number().int(),
+  pages: z.number().int(),
+  writing_min: z.number(),
+  heart_rate_last_bpm: z.number().nullable(),
+  zone_last: z.number().int().nullable(),
+  off_wrist: z.boolean(),
+  zone_min: z.array(z.number()),
+  mvpa_min: z.number(),
+});
+
 export const liveSessionSchema = sessionSchema.extend({
   live: z.array(liveEntrySchema),
+  students: z.array(liveStudentSchema),
+  /** The heart-rate zones' lower bounds in bpm (zone 2 first) and the first MVPA zone, as the PE summary counts them. */
+  zones: z.object({ bounds: z.array(z.number()), mvpa_from_zone: z.number().int() }),
   connected: z.number().int(),
   captured: z.number().int(),
   /** Readings not kept because the session hit its capture limit. */

@@ -148,4 +148,48 @@ describe('session manager', () => {
     m.readings([{ ...band('W-1', T0 + 5 * H, 100) }, { ...band('W-2', T0 + 1000, 100), tags: { room: 'GYM' } }]);
     expect(m.captured(s)).toEqual([]);
   });
+
+  it('calls a device connected only while its data is younger than its template\'s report interval, whatever the registry says (was: online for 15 min)', async () => {
+    let now = T0;
+    const templates: Record<string, TemplateLike> = { ...TEMPLATES, 'student-wristband': { ...TEMPLATES['student-wristband']!, offlineAfterMs: 600_000, reportIntervalMs: 15_000 } };
+    const m = manager(() => now, { lookup: { ...lookup, template: (id) => templates[id] }, deviceStatus: () => 'online' });
+    await m.start();
+    const s = m.get(m.create(lesson(), 'ms-li').id)!;
+    expect(m.live(s).live[0]).toMatchObject({ connected: false, last_seen: null });
+    m.readings([band('W-1', T0 + 1000, 120)]);
+    now = T0 + 15_000;
+    expect(m.live(s).live[0]!.connected).toBe(true);
+    now = T0 + 2 * 60_000;
+    // "connected · 2 min ago" was the bug: the registry keeps the band online for its 10-min offline rule
+    expect(m.live(s)).toMatchObject({ connected: 0, live: [{ connected: false, last_seen: new Date(T0).toISOString() }] });
+  });
+
+  it('hands the session\'s subscribers what the live views draw (heart rates with their zone), per batch, until unsubscribed', async () => {
+    const templates: Record<string, TemplateLike> = { ...TEMPLATES, 'student-wristband': { ...TEMPLATES['student-wristband']!, behaviour: { heartRate: { field: 'heart_rate_bpm' } } } };
+    const m = manager(() => T0 + 1000, { lookup: { ...lookup, template: (id) => templates[id] } });
+    await m.start();
+    const s = m.get(m.create(lesson({ start: new Date(T0 + 1000).toISOString() }), 'ms-li').id)!;
+    const got: unknown[] = [];
+    const off = m.subscribe(s.id, (e) => got.push(e.hearts.map((h) => [h.device, h.bpm, h.zone])));
+    m.readings([band('W-1', T0 + 1000, 120), band('W-2', T0 + 1000, 100), band('W-1', T0 + 2000, 150)]);
+    off();
+    m.readings([band('W-1', T0 + 3000, 90)]);
+    expect(got).toEqual([[['W-1', 120, 3], ['W-1', 150, 4]]]);
+    expect(m.liveSnapshot(s).hearts).toEqual([{ device: 'W-1', ts: T0 + 3000, bpm: 90, zone: 1, worn: true }]);
+  });
+
+  it('keeps every reading on disk past the memory limit: counted, in the per-student rows and read back in full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sessions-limit-'));
+    const m = createSessionManager({ file: join(dir, 'sessions.json'), captureLimit: 2 }, { log: silentLogger(), pseudonym, lookup, now: () => T0 + 1000 });
+    await m.start();
+    const s = m.get(m.create(lesson({ start: new Date(T0 + 1000).toISOString() }), 'ms-li').id)!;
+    m.readings([band('W-1', T0 + 1000, 120), band('W-1', T0 + 2000, 121), band('W-1', T0 + 3000, 122)]);
+    expect(m.captured(s)).toHaveLength(2);
+    expect(m.total(s)).toBe(3);
+    expect(m.live(s)).toMatchObject({ captured: 3, dropped_readings: 0, live: [{ readings: 3 }] });
+    const all: number[] = [];
+    await m.eachCaptured(s, (c) => all.push(c.reading.fields.heart_rate_bpm as number));
+    expect(all).toEqual([120, 121, 122]);
+    await m.stop();
+  });
 });

@@ -14,12 +14,16 @@
  * kept (the excess is counted).
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { TemplateLike } from '../privacy/template-like.js';
+import { DEFAULT_ZONES } from '../summaries/kinds/pe-activity.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
+import { createLessonLive, type LessonLive, type LiveEvents } from './lesson-live.js';
+import { createLessonTally, type LessonTally, type StudentLessonRow } from './lesson-summary.js';
 import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { SessionRuleError, type RefusedLine } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
@@ -45,6 +49,12 @@ interface Session {
   captured: CapturedReading[];
   dropped: number;
   lastSeen: Map<string, number>;
+  /** Per-student rows kept up to date at capture (every reading, the ones past the memory limit too). */
+  tally: LessonTally;
+  /** Each pen's current page and each band's latest sample (the wall's and PE view's snapshot). */
+  wall: LessonLive;
+  counts: Map<string, number>;
+  total: number;
   /** Captured readings of an earlier run are read back from disk on first use. */
   onDisk: boolean;
 }
@@ -55,7 +65,8 @@ export interface SessionManagerOptions {
   /** Readings kept per session (default 1,000,000). */
   captureLimit?: number;
   defaultLengthMs?: number;
-  /** A roster device counts as connected when it sent something within this window. */
+  /** A roster device counts as connected when it sent something within its template's `reportIntervalMs`
+   * (else `offlineAfterMs`, else this window). */
   connectedWindowMs?: number;
   /** Sessions (and their captured readings) ended longer ago than this are deleted at start (default 30). */
   keepDays?: number;
@@ -91,6 +102,21 @@ export interface SessionManager {
   rosterDevices(owner: string): Map<string, { from: number; to: number }>;
   /** A template as the roster lookup has it now (the export reads its behaviour). */
   templateOf(id: string): TemplateLike | undefined;
+  /** Every reading the session captures from now on, per ingest batch (the live views' stream); returns the unsubscribe. */
+  subscribe(id: string, fn: (events: LiveEvents) => void): () => void;
+  /** The session's pens' current pages and bands' latest samples, strokes numbered as the export counts them. */
+  liveSnapshot(s: Session): LiveEvents;
+  /** Readings captured in all (on disk too), past what `captured` holds in memory once over `captureLimit`. */
+  total(s: Session): number;
+  /** One row per student over everything captured (memory limit or not). */
+  lessonRows(s: Session, endMs: number): StudentLessonRow[];
+  /** The field and tag names a student's readings carried. */
+  columns(s: Session, student: string): { fields: string[]; tags: string[] };
+  /**
+   * Every captured reading in capture order, all of them: read back from `sessions/<id>.ndjson` when
+   * the session has a file (a 45-min lesson of 40 pens is ~8 M points, past the memory limit), else memory.
+   */
+  eachCaptured(s: Session, fn: (c: CapturedReading) => void): Promise<void>;
 }
 
 export type { Session };
@@ -109,9 +135,14 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
   const sessions = new Map<string, Session>();
   const lookup: RosterLookup = deps.lookup ?? { device: () => undefined, template: () => undefined };
   const idFieldsOf = (template: string) => identityFields(lookup.template(template));
+  const connectedWithin = (template: string): number => {
+    const t = lookup.template(template);
+    return t?.reportIntervalMs ?? t?.offlineAfterMs ?? window;
+  };
   let index: CaptureIndex<Session> = buildCaptureIndex<Session>({ sessions: [], identityFields: idFieldsOf });
   const captureDir = options.file ? join(dirname(options.file), 'sessions') : undefined;
   const streams = new Map<string, WriteStream>();
+  const listeners = new Map<string, Set<(events: LiveEvents) => void>>();
   const capturePath = (id: string) => join(captureDir!, `${id}.ndjson`);
 
   function append(s: Session, key: string, r: Reading): void {
@@ -130,6 +161,29 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     const out = streams.get(id);
     streams.delete(id);
     if (out) await new Promise<void>((resolve) => out.end(resolve));
+  }
+
+  const fresh = (roster: readonly BoundRosterEntry[]) => ({
+    tally: createLessonTally(roster, (id) => lookup.template(id)), wall: createLessonLive((id) => lookup.template(id)), counts: new Map<string, number>(), total: 0,
+  });
+  /** What every captured reading adds to the session's counts and rows. */
+  function count(s: Session, c: CapturedReading): void {
+    s.tally.add(c.student, c.reading);
+    s.counts.set(c.key, (s.counts.get(c.key) ?? 0) + 1);
+    s.total++;
+  }
+  /** Captured readings of a file, in capture order, by the live capture's rule. */
+  function diskLine(s: Session, line: string, byDevice: Map<string, BoundRosterEntry>): CapturedReading | undefined {
+    if (!line) return undefined;
+    try {
+      const { k, r } = JSON.parse(line) as { k: string; r: Reading };
+      const e = byDevice.get(k);
+      // Same rule as the live capture (a file of an older version held more).
+      if (e !== undefined && r.template === e.template && within(s, r.ts)) return { student: e.student, key: k, reading: withoutIdentity(r, idFieldsOf(e.template)) };
+    } catch {
+      // A line torn by a crash is skipped; the rest of the session stays readable.
+    }
+    return undefined;
   }
 
   function status(s: Session): SessionStatus {
@@ -171,7 +225,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
 
   function persist(): void {
     if (!options.file) return;
-    const data = [...sessions.values()].map((s) => ({ ...s, captured: undefined, lastSeen: undefined, onDisk: undefined }));
+    const data = [...sessions.values()].map((s) => ({ ...s, captured: undefined, lastSeen: undefined, onDisk: undefined, tally: undefined, wall: undefined, counts: undefined, total: undefined }));
     writeFileAtomicSync(options.file, JSON.stringify(data, null, 1));
   }
 
@@ -184,7 +238,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       return;
     }
     const cutoff = now() - (options.keepDays ?? 30) * 86_400_000;
-    for (const s of JSON.parse(text) as Array<Omit<Session, 'captured' | 'lastSeen' | 'dropped' | 'onDisk'>>) {
+    for (const s of JSON.parse(text) as Array<Omit<Session, 'captured' | 'lastSeen' | 'dropped' | 'onDisk' | 'tally' | 'wall' | 'counts' | 'total'>>) {
       if ((s.stoppedAtMs ?? s.endMs) < cutoff) {
         if (captureDir) rmSync(capturePath(s.id), { force: true });
         continue;
@@ -193,7 +247,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       // lines refused today dropped) and its span cut to the longest a session may last.
       const roster = s.roster.every((e) => typeof e.template === 'string') ? s.roster : bindRoster(s.roster, lookup).entries;
       const endMs = Math.min(s.endMs, s.startMs + MAX_SESSION_MS);
-      sessions.set(s.id, { ...s, roster, endMs, captured: [], dropped: 0, lastSeen: new Map(), onDisk: captureDir !== undefined && existsSync(capturePath(s.id)) });
+      sessions.set(s.id, { ...s, roster, endMs, captured: [], dropped: 0, lastSeen: new Map(), onDisk: captureDir !== undefined && existsSync(capturePath(s.id)), ...fresh(roster) });
     }
     log.info({ sessions: sessions.size }, 'class sessions loaded');
   }
@@ -223,7 +277,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       if (problems.length > 0) throw new SessionRuleError('GW_ERR_ROSTER', problems.sort(byLine).join('; '), lines.sort((a, b) => a.line - b.line));
       const s: Session = {
         id: randomUUID(), owner, room: input.room, class: input.class, subject: input.subject,
-        startMs, endMs, stoppedAtMs: null, roster: entries, captured: [], dropped: 0, lastSeen: new Map(), onDisk: false,
+        startMs, endMs, stoppedAtMs: null, roster: entries, captured: [], dropped: 0, lastSeen: new Map(), onDisk: false, ...fresh(entries),
       };
       sessions.set(s.id, s);
       reindex();
@@ -243,20 +297,19 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         s.onDisk = false;
         const byDevice = new Map(s.roster.map((r) => [r.device, r]));
         const fromDisk: CapturedReading[] = [];
+        const earlier = s.captured;
+        Object.assign(s, fresh(s.roster));
         for (const line of readFileSync(capturePath(s.id), 'utf8').split('\n')) {
-          if (!line) continue;
-          try {
-            const { k, r } = JSON.parse(line) as { k: string; r: Reading };
-            const e = byDevice.get(k);
-            // Same rule as the live capture (a file of an older version held more).
-            if (e !== undefined && r.template === e.template && within(s, r.ts)) {
-              fromDisk.push({ student: e.student, key: k, reading: withoutIdentity(r, idFieldsOf(e.template)) });
-            }
-          } catch {
-            // A line torn by a crash is skipped; the rest of the session stays readable.
-          }
+          const c = diskLine(s, line, byDevice);
+          if (c === undefined) continue;
+          count(s, c);
+          s.wall.add([c]);
+          // memory keeps at most `limit`; the file keeps all (eachCaptured reads it)
+          if (fromDisk.length < limit) fromDisk.push(c);
         }
-        s.captured = [...fromDisk, ...s.captured];
+        for (const c of earlier) count(s, c);
+        s.wall.add(earlier);
+        s.captured = [...fromDisk, ...earlier];
       }
       return s.captured;
     },
@@ -267,15 +320,19 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     }),
     live(s) {
       const t = now();
-      const counts = new Map<string, number>();
-      const captured = manager.captured(s);
-      for (const c of captured) counts.set(c.key, (counts.get(c.key) ?? 0) + 1);
+      manager.captured(s); // read back from disk once, for a session of an earlier run
+      const counts = s.counts;
       const live = s.roster.map((r) => {
         const seen = s.lastSeen.get(r.device);
-        const connected = deps.deviceStatus?.(r.device) === 'online' || (seen !== undefined && t - seen <= window);
-        return { device: r.device, student: r.student, connected, last_seen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
+        // Data within the template's report interval, not "seen once": the registry keeps a pen
+        // online for its offline rule (15 min), long after its receiver left the room (issue #19).
+        const connected = seen !== undefined && t - seen <= connectedWithin(r.template) && deps.deviceStatus?.(r.device) !== 'offline';
+        const b = lookup.template(r.template)?.behaviour;
+        const kind = b?.pen !== undefined ? 'pen' as const : b?.heartRate !== undefined ? 'heart-rate' as const : 'other' as const;
+        return { device: r.device, template: r.template, kind, student: r.student, connected, last_seen: seen === undefined ? null : iso(seen), readings: counts.get(r.device) ?? 0 };
       });
-      return { ...manager.view(s), live, connected: live.filter((l) => l.connected).length, captured: captured.length, dropped_readings: s.dropped };
+      const students = s.tally.rows(Math.min(t, s.endMs, s.stoppedAtMs ?? Infinity));
+      return { ...manager.view(s), live, students, zones: { bounds: [...DEFAULT_ZONES.bounds], mvpa_from_zone: DEFAULT_ZONES.mvpaFromZone }, connected: live.filter((l) => l.connected).length, captured: s.total, dropped_readings: s.dropped };
     },
     stopSession(s) {
       if (s.stoppedAtMs === null) {
@@ -292,21 +349,75 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     readings(readings) {
       if (index.size === 0) return;
       const t = now();
+      const batches = new Map<Session, CapturedReading[]>();
       for (const r of readings) {
         let kept: Reading | undefined;
         for (const { session: s, entry } of index.match(r)) {
           // Only what was measured while the session ran (a band's buffered samples from before are not).
           if (s.stoppedAtMs !== null || !within(s, r.ts)) continue;
           s.lastSeen.set(entry.device, t);
-          if (s.captured.length >= limit) {
-            s.dropped += 1;
-            continue;
-          }
           kept ??= withoutIdentity(r, index.idFieldsOf(r.template) ?? []);
-          s.captured.push({ student: entry.student, key: entry.device, reading: kept });
+          const c = { student: entry.student, key: entry.device, reading: kept };
+          // Past the memory limit a reading is still counted and, with a file, kept there (exports read it).
+          if (s.captured.length >= limit) {
+            if (captureDir === undefined) { s.dropped += 1; continue; }
+          } else s.captured.push(c);
+          count(s, c);
           append(s, entry.device, kept);
+          const batch = batches.get(s);
+          if (batch === undefined) batches.set(s, [c]);
+          else batch.push(c);
         }
       }
+      // the wall's pages and the bands' latest samples, once per batch; what is new goes to the live views
+      for (const [s, batch] of batches) {
+        const e = s.wall.add(batch);
+        if (e.pens.length === 0 && e.hearts.length === 0) continue;
+        for (const fn of listeners.get(s.id) ?? []) {
+          try {
+            fn(e);
+          } catch (err) {
+            log.warn({ err, session: s.id }, 'a live view listener failed');
+          }
+        }
+      }
+    },
+    lessonRows: (s, endMs) => {
+      manager.captured(s);
+      return s.tally.rows(endMs);
+    },
+    columns: (s, student) => s.tally.columns(student),
+    total: (s) => {
+      manager.captured(s);
+      return s.total;
+    },
+    async eachCaptured(s, fn) {
+      manager.captured(s);
+      // what the write stream still holds goes to the file first (it is opened asynchronously; the next capture opens it again)
+      await close(s.id);
+      if (captureDir === undefined || !existsSync(capturePath(s.id))) {
+        for (const c of s.captured) fn(c);
+        return;
+      }
+      const byDevice = new Map(s.roster.map((r) => [r.device, r]));
+      const lines = createInterface({ input: createReadStream(capturePath(s.id), 'utf8'), crlfDelay: Infinity });
+      for await (const line of lines) {
+        const c = diskLine(s, line, byDevice);
+        if (c !== undefined) fn(c);
+      }
+    },
+    liveSnapshot: (s) => {
+      manager.captured(s);
+      return s.wall.snapshot();
+    },
+    subscribe(id, fn) {
+      let set = listeners.get(id);
+      if (set === undefined) listeners.set(id, (set = new Set()));
+      set.add(fn);
+      return () => {
+        set.delete(fn);
+        if (set.size === 0) listeners.delete(id);
+      };
     },
     templateOf: (id) => lookup.template(id),
     rosterDevices(owner) {

@@ -117,7 +117,7 @@ describe('pe-activity and writing-activity', () => {
   it('counts active pens, strokes and writing minutes per session, derived from room + lesson period', () => {
     const { s, at, summaries } = setup({ lessonPeriods: ['08:00-08:45'] });
     for (let pen = 0; pen < 5; pen++) {
-      const pts = [1000, 1100, 1200, 5000, 5100].map((ms, k) => r('smart-pen', 'rx-1', T0 + ms, { pen: `p-${pen}`, x_mm: k, y_mm: k, pressure: 300 }, { room: 'A101', page: '8.12.33.4', stroke: k < 3 ? '0' : '1' }));
+      const pts = [1000, 1010, 1020, 5000, 5010].map((ms, k) => r('smart-pen', 'rx-1', T0 + ms, { pen: `p-${pen}`, x_mm: k, y_mm: k, pressure: 300 }, { room: 'A101', page: '8.12.33.4', stroke: k < 3 ? '0' : '1' }));
       s.ingest(pts, T.pen);
     }
     at(T0 + 90 * S);

@@ -94,6 +94,7 @@ export function behaviourProblems(t: Template): string[] {
   }
   if (b.answer) field('answer.field', b.answer.field, { types: ['enum', 'string', 'integer'], privacy: 'public' });
   if (b.heartRate) field('heartRate.field', b.heartRate.field, { types: NUMERIC, units: ['bpm'], privacy: 'health' });
+  if (b.heartRate?.worn !== undefined) field('heartRate.worn', b.heartRate.worn, { types: ['boolean'], privacy: 'public' });
   if (b.session) {
     const seen = new Set<string>();
     b.session.fields.forEach((n, i) => {

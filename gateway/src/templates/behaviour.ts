@@ -51,6 +51,7 @@ export const behaviourSchema = z.strictObject({
     pressure: fieldName.optional().describe('Pen pressure field.'),
     stroke: fieldName.describe('Tag or field that names the stroke a point belongs to (a change starts a stroke).'),
     page: fieldName.optional().describe('Tag or field naming the page.'),
+    strokeGapMs: z.number().int().min(1).max(10_000).optional().describe('A pause longer than this (ms) between two points of one pen starts a new stroke (the pen was lifted), even when the stroke tag repeats (a receiver that sends one stroke per message numbers each 0).'),
   }).optional().describe('Writing-activity summary and session export: each reading is a pen point.'),
   answer: z.strictObject({
     field: fieldName.describe('The field holding the answer (choice).'),
@@ -58,6 +59,7 @@ export const behaviourSchema = z.strictObject({
   }).optional().describe('Session export: the device gives students\' answers (clicker).'),
   heartRate: z.strictObject({
     field: fieldName.describe('Heart rate in bpm, privacy: health. Zones are the gateway\'s (summaries options).'),
+    worn: fieldName.optional().describe('Boolean field: false = the band is off the wrist (its heart rate is not the student\'s).'),
   }).optional().describe('PE-activity summary and session export: the heart-rate field.'),
   session: z.strictObject({
     fields: z.array(fieldName).describe('Fields a class session exports per reading (identifier fields never); [] = time, event and tags only.'),
@@ -78,4 +80,26 @@ export function conditionTest(c: Condition): (v: FieldValue) => boolean {
 export function strokeKey(r: Pick<Reading, 'tags' | 'fields'>, pen: NonNullable<Behaviour['pen']>): string {
   const at = (name: string | undefined): string => (name === undefined ? '' : String(r.tags[name] ?? r.fields[name] ?? ''));
   return `${at(pen.page)}/${at(pen.stroke)}`;
+}
+
+/** A point's stroke key and time, as the stroke counter keeps the previous one. */
+export interface StrokeState {
+  key: string;
+  ts: number;
+}
+
+/**
+ * Whether the point `r` starts a new stroke after `prev` (the same pen's previous point):
+ * the stroke or page named by `behaviour.pen` changed, time went back, or the pen was lifted
+ * for longer than `strokeGapMs` (a receiver that sends one stroke per message numbers every
+ * stroke 0, so the tag alone counts a lesson as one stroke). Updates `prev` in place.
+ */
+export function startsStroke(prev: StrokeState | undefined, r: Pick<Reading, 'tags' | 'fields' | 'ts'>, pen: NonNullable<Behaviour['pen']>, defaultGapMs = Infinity): { starts: boolean; state: StrokeState } {
+  const key = strokeKey(r, pen);
+  const gap = pen.strokeGapMs ?? defaultGapMs;
+  const starts = prev === undefined || key !== prev.key || r.ts < prev.ts || r.ts - prev.ts > gap;
+  if (prev === undefined) return { starts, state: { key, ts: r.ts } };
+  prev.key = key;
+  prev.ts = r.ts;
+  return { starts, state: prev };
 }

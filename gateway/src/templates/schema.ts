@@ -126,6 +126,7 @@ const base = {
   fields: z.array(fieldSchema).min(1),
   tags: z.array(z.string().min(1)).optional().describe('Names of the tags a reading carries (their source is in the transport section).'),
   offlineAfterMs: z.number().int().min(1000).optional().describe('A device silent for longer than this is offline.'),
+  reportIntervalMs: z.number().int().min(1000).optional().describe('How often the device sends while it works (a pen while writing, a band through its base). Live views (a class session, the handwriting wall, the PE view) call it connected only while its last data is younger than this; without it, offlineAfterMs.'),
   decoder: z.string().min(1).optional().describe('A small pure decoder module beside the template, only where data cannot express it.'),
   behaviour: behaviourSchema.optional(),
 };

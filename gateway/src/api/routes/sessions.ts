@@ -7,12 +7,16 @@ import {
   buildSessionExport, chineseColumns, createSessionSchema, exportFieldNames, type FieldLabelSource, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
   SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type SavedRoster, type Session, type SessionManager,
 } from '../../sessions/index.js';
+import { contentDisposition, EXPORT_LANGS, rawZip, safeFileName, summaryCsv, summaryXlsx, type ExportLang } from '../../sessions/lesson-files.js';
 
 const params = z.object({ id: z.uuid() });
 const exportQuery = z.object({
-  format: z.enum(['csv', 'json']).default('json'),
-  lang: z.enum(['en', 'zh-CN']).default('en').describe('Language of the CSV column headers: zh-CN gives 学生, 设备 … and each field by its template\'s Chinese name with its unit.'),
+  /** json/csv: every reading (apps); summary-csv/xlsx: one row per student; zip: one CSV of raw readings per student. */
+  format: z.enum(['json', 'csv', 'summary-csv', 'xlsx', 'zip']).default('json'),
+  lang: z.enum(EXPORT_LANGS).optional().describe('Language of the headers: zh-CN gives 学生, 设备 … and each field by its template\'s Chinese name with its unit. csv: en unless asked; the lesson files (summary-csv, xlsx, zip): the browser\'s Accept-Language when not asked.'),
 });
+/** The UI's language when the request names none: `Accept-Language` (zh… → zh-CN), else English. */
+const langOf = (asked: ExportLang | undefined, accept: string | undefined): ExportLang => asked ?? (/^\s*zh/i.test(accept ?? '') ? 'zh-CN' : 'en');
 const config = { roles: ROLES.sessions };
 const classParams = z.object({ class: z.string().min(1).max(64) });
 const previewBody = rosterTextSchema.extend({ start: z.iso.datetime({ offset: true }).optional(), end: z.iso.datetime({ offset: true }).optional() });
@@ -90,13 +94,40 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
 
   app.get('/api/sessions/:id/export', { config, schema: { tags: ['sessions'], params, querystring: exportQuery } }, async (req, reply) => {
     const s = owned(req.params.id, req.principal);
-    const data = buildSessionExport(opts.sessions.view(s), opts.sessions.captured(s), now(), zone, (id) => opts.sessions.templateOf(id));
-    const base = `session-${s.class}-${s.subject}-${data.session.start.slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+    const at = now();
+    const view = opts.sessions.view(s);
+    const templateOf = (id: string) => opts.sessions.templateOf(id);
+    const lang = langOf(req.query.lang, req.headers['accept-language']);
+    // The class's own name (三年级2班) survives in the file name: RFC 5987 filename* (contentDisposition).
+    const base = `${safeFileName(`${s.class}-${s.subject}`)}-${zone.iso(s.startMs).slice(0, 10)}`;
+    const legacy = `session-${s.class}-${s.subject}-${zone.iso(s.startMs).slice(0, 10)}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+    const send = (type: string, name: string, body: string | Buffer) => reply.type(type).header('content-disposition', contentDisposition(name)).send(body);
     reply.header('cache-control', 'no-store');
-    if (req.query.format === 'csv') {
-      const columns = req.query.lang === 'zh-CN' ? chineseColumns(opts.templates?.list() ?? [], exportFieldNames(data)) : undefined;
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}.csv"`).send(sessionExportCsv(data, columns));
+    const format = req.query.format;
+    const zh = (fields: string[]) => chineseColumns(opts.templates?.list() ?? [], fields);
+    if (format === 'summary-csv' || format === 'xlsx') {
+      // every reading captured (the ones past the memory limit too); a heart-rate sample holds
+      // until the next, at most the zones' holdMs, never past the session
+      const rows = opts.sessions.lessonRows(s, Date.parse(view.stopped_at ?? view.end));
+      const name = `${base}-${lang === 'zh-CN' ? '汇总' : 'summary'}`;
+      if (format === 'summary-csv') return send('text/csv; charset=utf-8', `${name}.csv`, summaryCsv(rows, zone, lang));
+      return send('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${name}.xlsx`, await summaryXlsx(view, rows, zone, lang, at));
     }
-    return reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${base}.json"`).send(JSON.stringify(data));
+    if (format === 'zip') {
+      const students = [...new Set(view.roster.map((r) => r.student))].map((student) => ({ student, ...opts.sessions.columns(s, student) }));
+      const allFields = [...new Set(students.flatMap((x) => x.fields))];
+      const { zip } = await rawZip(students, (fn) => opts.sessions.eachCaptured(s, fn), zone, lang, lang === 'zh-CN' ? zh(allFields).field : undefined);
+      return send('application/zip', `${base}-${lang === 'zh-CN' ? '原始数据' : 'raw'}.zip`, zip);
+    }
+    const captured = opts.sessions.captured(s);
+    const total = opts.sessions.total(s);
+    // One file of every reading holds what memory holds: past it, say so rather than give a cut file.
+    if (total > captured.length) {
+      throw new ApiError('GW_ERR_EXPORT_TOO_LARGE', `this session has ${total} readings, more than one ${format} file holds (${captured.length}): take format=zip (one CSV per student) or xlsx / summary-csv`, 413);
+    }
+    const data = buildSessionExport(view, captured, at, zone, templateOf);
+    // every reading in one file, for apps (at most the session's memory limit of readings)
+    if (format === 'csv') return send('text/csv; charset=utf-8', `${legacy}.csv`, sessionExportCsv(data, req.query.lang === 'zh-CN' ? zh(exportFieldNames(data)) : undefined));
+    return send('application/json; charset=utf-8', `${legacy}.json`, JSON.stringify(data));
   });
 };

@@ -4,20 +4,20 @@
  * active pens (roll-ups take only those: `released`). A pen is the reading's pseudonym (person
  * tag or the `id` field).
  * A pen is a template with `behaviour.pen`; a stroke is a run of points with the same page and
- * stroke (the tags or fields `behaviour.pen` names) and no gap over `strokeGapMs`; writing time
+ * stroke (the tags or fields `behaviour.pen` names) and no gap over the template's `strokeGapMs` (else
+ * `strokeGapMs` here); writing time
  * is the number of distinct seconds with points.
  */
 import type { Reading } from '../../core/reading.js';
 import type { TemplateLike } from '../../privacy/template-like.js';
-import { strokeKey } from '../../templates/behaviour.js';
+import { startsStroke, type StrokeState } from '../../templates/behaviour.js';
 import type { SummaryBody, SummaryRow } from '../types.js';
 import { round, type KindContext, type KindModule, type Placement } from './kind.js';
 
 interface PenWindow {
   strokes: number;
   seconds: Set<number>;
-  lastTs: number;
-  lastStroke: string;
+  last: StrokeState | undefined;
 }
 
 interface Session {
@@ -42,12 +42,12 @@ export function createWritingActivityKind(ctx: KindContext, strokeGapMs = 500): 
       let s = w.get(at.session);
       if (s === undefined) w.set(at.session, (s = { room: at.room, pens: new Map() }));
       const pen = at.person ?? r.device;
-      const stroke = strokeKey(r, penOf);
       let p = s.pens.get(pen);
-      if (p === undefined) s.pens.set(pen, (p = { strokes: 0, seconds: new Set(), lastTs: -Infinity, lastStroke: '' }));
-      if (stroke !== p.lastStroke || r.ts < p.lastTs || r.ts - p.lastTs > strokeGapMs) p.strokes++;
-      p.lastTs = r.ts;
-      p.lastStroke = stroke;
+      if (p === undefined) s.pens.set(pen, (p = { strokes: 0, seconds: new Set(), last: undefined }));
+      // the template's own gap (behaviour.pen.strokeGapMs) first, then this kind's default
+      const next = startsStroke(p.last, r, penOf, strokeGapMs);
+      if (next.starts) p.strokes++;
+      p.last = next.state;
       p.seconds.add(Math.floor(r.ts / 1000));
     },
     close(start, end) {

@@ -5,21 +5,31 @@ import { locale, t } from '../i18n/index.js';
 import type { View } from '../view.js';
 import { siteClock, siteDateTime } from '../site-time.js';
 import { createRosterPaste } from './roster-paste.js';
+import { createLessonLive, type LessonLive, type LiveLessonData } from './lesson-live.js';
 
 interface Session {
   id: string; room: string; class: string; subject: string; start: string; end: string; status: string; stopped_at: string | null;
   roster: Array<{ device: string; student: string }>;
 }
-interface LiveSession extends Session {
-  live: Array<{ device: string; student: string; connected: boolean; last_seen: string | null; readings: number }>;
+interface LiveSession extends Session, LiveLessonData {
+  live: Array<LiveLessonData['live'][number] & { readings: number }>;
   connected: number; captured: number; dropped_readings: number;
 }
 
-async function download(id: string, format: 'csv' | 'json'): Promise<void> {
+type ExportFormat = 'csv' | 'json' | 'xlsx' | 'summary-csv' | 'zip';
+
+/** The file name the gateway gave (RFC 5987 `filename*`, so 三年级2班 stays), else the ASCII one. */
+function fileName(disposition: string, fallback: string): string {
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  if (star) return decodeURIComponent(star);
+  return /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallback;
+}
+
+async function download(id: string, format: ExportFormat): Promise<void> {
   // Column headers in the UI's language (zh-CN: 学生, 设备 … and the templates' zh field names).
   const res = await request(`/api/sessions/${id}/export?format=${format}&lang=${locale()}`);
   if (!res.ok) throw new Error(await errorText(res));
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `session.${format}`;
+  const name = fileName(res.headers.get('content-disposition') ?? '', `session.${format}`);
   const url = URL.createObjectURL(await res.blob());
   const a = h('a', { href: url, download: name });
   document.body.append(a);
@@ -37,6 +47,8 @@ export function teacherView(): View {
   let detail: HTMLElement;
   let message: HTMLElement;
   let roomList: HTMLDataListElement;
+  let lessonHost: HTMLElement;
+  let lesson: LessonLive | undefined;
 
   const say = (text: string, tone: 'good' | 'bad' | 'warn') => clear(message, h('div', { class: `banner ${tone}` }, text));
 
@@ -94,8 +106,9 @@ export function teacherView(): View {
       await request(`/api/sessions/${s.id}/stop`, { method: 'POST' });
       await view.refresh();
     })());
-    const exp = (format: 'csv' | 'json') => {
-      const b = h('button', { id: `export-${format}` }, t('teacher.export', { format: format.toUpperCase() }));
+    const exp = (format: ExportFormat) => {
+      const label = format === 'xlsx' ? t('lesson.exportXlsx') : format === 'summary-csv' ? t('lesson.exportSummaryCsv') : format === 'zip' ? t('lesson.exportZip') : t('teacher.export', { format: format.toUpperCase() });
+      const b = h('button', { id: `export-${format}` }, label);
       b.addEventListener('click', () => void download(s.id, format).catch((err: unknown) => clear(message, h('div', { class: 'banner bad' }, String(err)))));
       return b;
     };
@@ -105,7 +118,7 @@ export function teacherView(): View {
       h('div', { class: 'card' },
         h('div', { class: 'section-head' },
           h('div', {}, h('h2', {}, `${s.class} · ${s.subject}`), h('div', { class: 'muted' }, t('teacher.detailMeta', { room: s.room, from: siteClock(Date.parse(s.start)), to: siteClock(Date.parse(s.stopped_at ?? s.end)) }), h('span', { class: `pill ${s.status}`, id: 'session-status', 'data-status': s.status }, statusText(s.status)))),
-          h('div', { class: 'actions' }, stop, exp('csv'), exp('json'))),
+          h('div', { class: 'actions' }, stop, exp('xlsx'), exp('summary-csv'), exp('zip'), exp('csv'), exp('json'))),
         h('section', { class: 'stats' },
           h('div', { class: 'stat good', id: 'session-connected' }, h('div', { class: 'stat-value' }, `${s.connected}/${s.live.length}`), h('div', { class: 'stat-label' }, t('teacher.connected'))),
           h('div', { class: 'stat neutral' }, h('div', { class: 'stat-value' }, students.size), h('div', { class: 'stat-label' }, t('teacher.students'))),
@@ -127,9 +140,10 @@ export function teacherView(): View {
       list = h('ul', { class: 'sessions', id: 'sessions' });
       detail = h('div', { id: 'session-detail' });
       message = h('div', { id: 'session-message' });
+      lessonHost = h('div', { id: 'lesson-host' });
       roomList = h('datalist', { id: 'rooms' });
       root.append(h('div', { class: 'page-head' }, h('h1', {}, t('teacher.title'))),
-        h('div', { class: 'split' }, h('div', {}, form(), message, roomList, h('div', { class: 'card' }, h('h3', {}, t('teacher.sessions')), list)), detail));
+        h('div', { class: 'split' }, h('div', {}, form(), message, roomList, h('div', { class: 'card' }, h('h3', {}, t('teacher.sessions')), list)), h('div', {}, detail, lessonHost)));
     },
     async refresh() {
       const [sessions, devices] = await Promise.all([getJson<Session[]>('/api/sessions'), getJson<Device[]>('/api/devices').catch(() => [] as Device[])]);
@@ -137,8 +151,15 @@ export function teacherView(): View {
       if (roomList.childElementCount !== rooms.length) clear(roomList, ...rooms.map((r) => h('option', { value: r })));
       selected ??= sessions.find((s) => s.status === 'live')?.id ?? sessions[0]?.id;
       clear(list, ...(sessions.length ? sessions.map(sessionRow) : [h('li', { class: 'empty' }, t('teacher.noSessions'))]));
-      if (selected) renderDetail(await getJson<LiveSession>(`/api/sessions/${selected}`));
-      else clear(detail, h('div', { class: 'card empty-state' }, t('teacher.pickOne')));
+      if (selected) {
+        const live = await getJson<LiveSession>(`/api/sessions/${selected}`);
+        renderDetail(live);
+        // The wall and the PE view live across refreshes (their canvases keep what they drew).
+        if (lesson?.id !== live.id || live.status !== 'live') { lesson?.close(); lesson = undefined; clear(lessonHost); }
+        if (live.status === 'live') {
+          if (!lesson) { lesson = createLessonLive(live); clear(lessonHost, lesson.element); } else lesson.update(live);
+        }
+      } else clear(detail, h('div', { class: 'card empty-state' }, t('teacher.pickOne')));
     },
   };
   return view;
