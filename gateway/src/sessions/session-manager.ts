@@ -62,7 +62,7 @@ interface Session {
 export interface SessionManagerOptions {
   /** JSON file holding session metadata across restarts; memory only when absent. */
   file?: string;
-  /** Readings kept per session (default 1,000,000). */
+  /** Readings kept in memory per session (default 100,000, about 33 MiB of pen points; the file keeps all). */
   captureLimit?: number;
   defaultLengthMs?: number;
   /** A roster device counts as connected when it sent something within its template's `reportIntervalMs`
@@ -121,6 +121,14 @@ export interface SessionManager {
 
 export type { Session };
 
+/**
+ * Readings a session keeps in memory (for `format=json|csv`): a pen point costs ~350 bytes there,
+ * so 1,000,000 was ~330 MiB per session, ten classrooms writing past any gateway's memory. The
+ * lesson exports (per-student summary, the raw zip) and the wall do not need them: they read the
+ * per-student rows kept at capture and the session's file.
+ */
+const DEFAULT_CAPTURE_LIMIT = 100_000;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Whether a reading's time lies in the session: from its start to its end or its stop. */
 const within = (s: Pick<Session, 'startMs' | 'endMs' | 'stoppedAtMs'>, ts: number) => ts >= s.startMs && ts < Math.min(s.endMs, s.stoppedAtMs ?? Infinity);
@@ -130,7 +138,7 @@ const byLine = (a: string, b: string) => lineOf(a) - lineOf(b);
 export function createSessionManager(options: SessionManagerOptions, deps: SessionManagerDeps): SessionManager {
   const log = deps.log.child({ component: 'sessions' });
   const now = deps.now ?? Date.now;
-  const limit = options.captureLimit ?? 1_000_000;
+  const limit = options.captureLimit ?? DEFAULT_CAPTURE_LIMIT;
   const window = options.connectedWindowMs ?? 60_000;
   const sessions = new Map<string, Session>();
   const lookup: RosterLookup = deps.lookup ?? { device: () => undefined, template: () => undefined };
