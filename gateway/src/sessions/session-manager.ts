@@ -14,21 +14,22 @@
  * kept (the excess is counted).
  */
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Reading } from '../core/reading.js';
 import type { TemplateLike } from '../privacy/template-like.js';
 import { DEFAULT_ZONES } from '../summaries/kinds/pe-activity.js';
 import { buildCaptureIndex, type CaptureIndex } from './capture-index.js';
+import { createCaptureFiles } from './capture-file.js';
+import { sessionSpan } from './session-span.js';
 import { createLessonLive, type LessonLive, type LiveEvents } from './lesson-live.js';
 import { createLessonTally, type LessonTally, type StudentLessonRow } from './lesson-summary.js';
 import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { SessionRuleError, type RefusedLine } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
 import { previewRosterText, type RosterPreview } from './roster-preview.js';
-import { CLOCK_SKEW_MS, MAX_AHEAD_MS, MAX_SESSION_MS, type BoundRosterEntry, type CreateSession, type LiveSessionView, type SessionStatus, type SessionView } from './schema.js';
+import { MAX_SESSION_MS, type BoundRosterEntry, type CreateSession, type LiveSessionView, type SessionStatus, type SessionView } from './schema.js';
 
 export interface CapturedReading {
   student: string;
@@ -148,29 +149,8 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     return t?.reportIntervalMs ?? t?.offlineAfterMs ?? window;
   };
   let index: CaptureIndex<Session> = buildCaptureIndex<Session>({ sessions: [], identityFields: idFieldsOf });
-  const captureDir = options.file ? join(dirname(options.file), 'sessions') : undefined;
-  const streams = new Map<string, WriteStream>();
+  const files = createCaptureFiles({ dir: options.file ? join(dirname(options.file), 'sessions') : undefined }, { log });
   const listeners = new Map<string, Set<(events: LiveEvents) => void>>();
-  const capturePath = (id: string) => join(captureDir!, `${id}.ndjson`);
-
-  function append(s: Session, key: string, r: Reading): void {
-    if (!captureDir) return;
-    let out = streams.get(s.id);
-    if (!out) {
-      mkdirSync(captureDir, { recursive: true, mode: 0o700 });
-      out = createWriteStream(capturePath(s.id), { flags: 'a', mode: 0o600 });
-      out.on('error', (err) => log.warn({ err, session: s.id }, 'could not write captured readings'));
-      streams.set(s.id, out);
-    }
-    out.write(`${JSON.stringify({ k: key, r })}\n`);
-  }
-
-  async function close(id: string): Promise<void> {
-    const out = streams.get(id);
-    streams.delete(id);
-    if (out) await new Promise<void>((resolve) => out.end(resolve));
-  }
-
   const fresh = (roster: readonly BoundRosterEntry[]) => ({
     tally: createLessonTally(roster, (id) => lookup.template(id)), wall: createLessonLive((id) => lookup.template(id)), counts: new Map<string, number>(), total: 0,
   });
@@ -206,21 +186,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     index = buildCaptureIndex({ sessions: capturing.map((s) => ({ session: s, roster: s.roster })), identityFields: idFieldsOf, pseudonym: deps.pseudonym });
   }
 
-  /** The session's span from the request, or the rule it breaks (times are the gateway's clock). */
-  function span(input: Pick<CreateSession, 'start' | 'end'>): { startMs: number; endMs: number } {
-    const t = now();
-    const asked = input.start ? Date.parse(input.start) : t;
-    const problems: string[] = [];
-    if (asked < t - CLOCK_SKEW_MS) problems.push(`start lies in the past (more than ${CLOCK_SKEW_MS / 60_000} min before the gateway's clock, ${iso(t)})`);
-    if (asked > t + MAX_AHEAD_MS) problems.push(`start lies more than ${MAX_AHEAD_MS / 86_400_000} days ahead`);
-    // A start a little in the past (clock skew) begins now: nothing from before the request is captured.
-    const startMs = Math.max(asked, t);
-    const endMs = input.end ? Date.parse(input.end) : startMs + Math.min(options.defaultLengthMs ?? 45 * 60_000, MAX_SESSION_MS);
-    if (endMs <= startMs) problems.push('end must be after start (and after now)');
-    if (endMs - startMs > MAX_SESSION_MS) problems.push(`a session lasts at most ${MAX_SESSION_MS / 3_600_000} h (end - start)`);
-    if (problems.length > 0) throw new SessionRuleError('GW_ERR_SESSION_TIME', problems.join('; '));
-    return { startMs, endMs };
-  }
+  const span = (input: Pick<CreateSession, 'start' | 'end'>) => sessionSpan(input, now(), options.defaultLengthMs);
 
   /** Devices on the roster of a session running at some time in [startMs, endMs): one session per device at a time. */
   function claimed(startMs: number, endMs: number): Set<string> {
@@ -248,14 +214,14 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     const cutoff = now() - (options.keepDays ?? 30) * 86_400_000;
     for (const s of JSON.parse(text) as Array<Omit<Session, 'captured' | 'lastSeen' | 'dropped' | 'onDisk' | 'tally' | 'wall' | 'counts' | 'total'>>) {
       if ((s.stoppedAtMs ?? s.endMs) < cutoff) {
-        if (captureDir) rmSync(capturePath(s.id), { force: true });
+        files.remove(s.id);
         continue;
       }
       // A session kept by an older version is held to today's rules: its roster bound again (the
       // lines refused today dropped) and its span cut to the longest a session may last.
       const roster = s.roster.every((e) => typeof e.template === 'string') ? s.roster : bindRoster(s.roster, lookup).entries;
       const endMs = Math.min(s.endMs, s.startMs + MAX_SESSION_MS);
-      sessions.set(s.id, { ...s, roster, endMs, captured: [], dropped: 0, lastSeen: new Map(), onDisk: captureDir !== undefined && existsSync(capturePath(s.id)), ...fresh(roster) });
+      sessions.set(s.id, { ...s, roster, endMs, captured: [], dropped: 0, lastSeen: new Map(), onDisk: files.exists(s.id), ...fresh(roster) });
     }
     log.info({ sessions: sessions.size }, 'class sessions loaded');
   }
@@ -269,7 +235,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
       reindex();
     },
     async stop() {
-      await Promise.all([...streams.keys()].map(close));
+      await files.closeAll();
       persist();
     },
     create(input, owner) {
@@ -307,14 +273,14 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         const fromDisk: CapturedReading[] = [];
         const earlier = s.captured;
         Object.assign(s, fresh(s.roster));
-        for (const line of readFileSync(capturePath(s.id), 'utf8').split('\n')) {
+        files.eachLineSync(s.id, (line) => {
           const c = diskLine(s, line, byDevice);
-          if (c === undefined) continue;
+          if (c === undefined) return;
           count(s, c);
           s.wall.add([c]);
           // memory keeps at most `limit`; the file keeps all (eachCaptured reads it)
           if (fromDisk.length < limit) fromDisk.push(c);
-        }
+        });
         for (const c of earlier) count(s, c);
         s.wall.add(earlier);
         s.captured = [...fromDisk, ...earlier];
@@ -348,7 +314,7 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
         // A reading stamped after the stop (a device clock ahead) was not taken while the session ran.
         s.captured = manager.captured(s).filter((c) => within(s, c.reading.ts));
       }
-      void close(s.id);
+      void files.close(s.id);
       reindex();
       persist();
       log.info({ session: s.id, captured: s.captured.length }, 'class session stopped');
@@ -368,10 +334,10 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
           const c = { student: entry.student, key: entry.device, reading: kept };
           // Past the memory limit a reading is still counted and, with a file, kept there (exports read it).
           if (s.captured.length >= limit) {
-            if (captureDir === undefined) { s.dropped += 1; continue; }
+            if (!files.enabled) { s.dropped += 1; continue; }
           } else s.captured.push(c);
           count(s, c);
-          append(s, entry.device, kept);
+          files.append(s.id, entry.device, kept);
           const batch = batches.get(s);
           if (batch === undefined) batches.set(s, [c]);
           else batch.push(c);
@@ -402,14 +368,13 @@ export function createSessionManager(options: SessionManagerOptions, deps: Sessi
     async eachCaptured(s, fn) {
       manager.captured(s);
       // what the write stream still holds goes to the file first (it is opened asynchronously; the next capture opens it again)
-      await close(s.id);
-      if (captureDir === undefined || !existsSync(capturePath(s.id))) {
+      await files.close(s.id);
+      if (!files.exists(s.id)) {
         for (const c of s.captured) fn(c);
         return;
       }
       const byDevice = new Map(s.roster.map((r) => [r.device, r]));
-      const lines = createInterface({ input: createReadStream(capturePath(s.id), 'utf8'), crlfDelay: Infinity });
-      for await (const line of lines) {
+      for await (const line of files.lines(s.id)) {
         const c = diskLine(s, line, byDevice);
         if (c !== undefined) fn(c);
       }
