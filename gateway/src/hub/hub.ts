@@ -34,6 +34,7 @@ import { prepareInflux } from '../lib/influx/setup.js';
 import { InfluxWriteError, writeLines } from '../lib/influx/write-lines.js';
 import { hubMessageSchema, toLines, type HubMessage } from './points.js';
 import { createAckBatcher } from './ack-batcher.js';
+import { retireSessions } from './retire-sessions.js';
 
 /** What the hub's HTTP API (monitor.ts) learns from each message; all optional. */
 export interface HubObserver {
@@ -234,9 +235,13 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
       throw startErrors.fileUnwritable(config.dedup.path, (err as Error).message);
     }
     await checkInflux();
+    const ids = Array.from({ length: b.connections }, (_, k) => (k === 0 ? b.clientId : `${b.clientId}-${k + 1}`));
+    const stale = seen.clientIds().filter((id) => !ids.includes(id));
+    const kept = stale.length === 0 ? [] : await retireSessions(b.url, clientOptions(), stale, log);
+    seen.setClientIds([...ids, ...kept]);
     const connecting: Array<Promise<void>> = [];
-    for (let k = 0; k < b.connections; k++) {
-      const c = connect(k === 0 ? b.clientId : `${b.clientId}-${k + 1}`);
+    for (const id of ids) {
+      const c = connect(id);
       clients.push(c);
       connecting.push(new Promise<void>((resolve) => c.once('connect', () => resolve())));
     }
@@ -249,18 +254,24 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
     ]).finally(() => clearTimeout(timer));
   }
 
-  function connect(clientId: string): MqttClient {
-    const opts: IClientOptions = {
-      clientId,
-      clean: false,
+  /** Protocol, credentials and CA of every connection. */
+  function clientOptions(): IClientOptions {
+    return {
       protocolVersion: b.protocolVersion,
-      reconnectPeriod: 1000,
-      ...(b.protocolVersion === 5 && { properties: { sessionExpiryInterval: b.sessionExpirySeconds } }),
       ...(b.username !== undefined && { username: b.username }),
       ...(b.password !== undefined && { password: b.password }),
       ...(b.caFile !== undefined && { ca: readFileSync(b.caFile) }),
     };
-    const c = mqtt.connect(b.url, opts);
+  }
+
+  function connect(clientId: string): MqttClient {
+    const c = mqtt.connect(b.url, {
+      ...clientOptions(),
+      clientId,
+      clean: false,
+      reconnectPeriod: 1000,
+      ...(b.protocolVersion === 5 && { properties: { sessionExpiryInterval: b.sessionExpirySeconds } }),
+    });
     let up = false;
     const setUp = (now: boolean) => {
       if (up === now) return;

@@ -65,11 +65,11 @@ async function points(site: string): Promise<number> {
 }
 
 /** Publishes `n` summaries of one school (and, when asked, one of them twice in a row) and times until the hub stored them. */
-async function run(connections: number, site: string, n: number, resendOne: boolean) {
+async function run(connections: number, site: string, n: number, resendOne: boolean, dedupPath = join(mkdtempSync(join(tmpdir(), 'hub-')), 'dedup.db')) {
   const hub = createHub(parseHubConfig({
     broker: { url: broker.url, clientId: `hub-${site}`, sharedGroup: site, connections, protocolVersion: 4 },
     influx: { url: proxyUrl, database: 'district' },
-    dedup: { path: join(mkdtempSync(join(tmpdir(), 'hub-')), 'dedup.db') },
+    dedup: { path: dedupPath },
   }), { log });
   await hub.start();
   // Every connection subscribed before the first publish, so the broker spreads them over all.
@@ -124,5 +124,15 @@ describe('hub connections', () => {
     expect(r.writes.total).toBe(N); // the resend was not written a second time
     expect(r.elapsedMs).toBeLessThan(N * WRITE_DELAY_MS);
     expect(await points('school-four')).toBe(N);
+  }, 90_000);
+
+  it('ends the broker sessions of connections no longer configured, so no share of the messages waits for a client that never returns', async () => {
+    const dedup = join(mkdtempSync(join(tmpdir(), 'hub-')), 'dedup.db');
+    await run(4, 'school-fewer', 4, false, dedup);
+    // Without ending them, three of the four persistent sessions would stay in the group and take
+    // three quarters of what follows: `until` would time out.
+    const r = await run(1, 'school-fewer', 8, false, dedup);
+    expect(r.stats).toMatchObject({ stored: 8, connections: 1 });
+    expect(await points('school-fewer')).toBe(8); // minutes 0–7, the first four written twice onto the same points
   }, 90_000);
 });
