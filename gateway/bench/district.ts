@@ -30,6 +30,8 @@ import { percentile, round, table } from './lib/stats.js';
 export interface DistrictRunOptions {
   schools: number;
   hubs: 1 | 2;
+  /** The hubs write to InfluxDB through this URL (a delaying proxy, lib/district-delay.ts) instead of `influx.url`. */
+  influxWriteUrl?: string;
   /** MQTT connections per hub process (`broker.connections`; more than 1 joins the shared group). Default 1. */
   connections?: number;
   /** One minute of school time every windowMs. */
@@ -100,7 +102,7 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
   let watcher: MqttClient | undefined;
   try {
     for (let i = 0; i < o.hubs; i++) {
-      hubs.push(await startHubProc({ dir, name: `district-hub-${i + 1}`, brokerUrl: broker.url, influxUrl: o.influx.url, database, sharedGroup: o.hubs > 1 || conns > 1 ? 'district' : null, connections: conns }));
+      hubs.push(await startHubProc({ dir, name: `district-hub-${i + 1}`, brokerUrl: broker.url, influxUrl: o.influxWriteUrl ?? o.influx.url, database, sharedGroup: o.hubs > 1 || conns > 1 ? 'district' : null, connections: conns }));
     }
     // First acknowledgement of each message id: when the hub had it stored.
     const publishedAt = new Map<string, number>();

@@ -7,6 +7,7 @@
  */
 import { startInflux } from '../../test/kit/index.js';
 import { districtRun, printDistrict, type DistrictRow } from '../district.js';
+import { startDelayProxy, type DelayProxy } from './district-delay.js';
 import { captureSchoolMix } from './district-mix.js';
 
 export interface DistrictBenchOptions {
@@ -18,6 +19,8 @@ export interface DistrictBenchOptions {
   duration: string;
   /** Hub `broker.connections`, a list: each is a run. Default 1. */
   connections?: string | undefined;
+  /** Hold every InfluxDB write of the hubs this long (an InfluxDB on another machine); default none. */
+  influxDelay?: string | undefined;
   /** How long to wait for the hubs to store everything after the last window; default 3 × duration, at least 60 s. */
   drain?: string | undefined;
   ms(text: string): number;
@@ -37,18 +40,21 @@ export async function runDistrict(o: DistrictBenchOptions): Promise<{ rows: Dist
   const mix = await captureSchoolMix();
   const influx = await startInflux();
   const rows: DistrictRow[] = [];
+  let proxy: DelayProxy | undefined;
   try {
+    if (o.influxDelay !== undefined) proxy = await startDelayProxy(influx.url, o.ms(o.influxDelay));
     for (const [i, n] of schools.entries()) {
       const windowMs = windows[Math.min(i, windows.length - 1)]!;
       for (const h of hubs) for (const c of connections) {
         rows.push(await districtRun({
           schools: n, hubs: h, connections: c, windowMs, windows: Math.max(1, Math.round(durationMs / windowMs)), drainTimeoutMs: o.drain !== undefined ? o.ms(o.drain) : Math.max(60_000, durationMs * 3),
-          mix, influx, log: o.log, resendEvery: RESEND_EVERY,
+          mix, influx, ...(proxy && { influxWriteUrl: proxy.url }), log: o.log, resendEvery: RESEND_EVERY,
         }));
         o.log(`district: ${JSON.stringify(rows.at(-1))}`);
       }
     }
   } finally {
+    await proxy?.close();
     await influx.stop();
   }
   return { rows, text: printDistrict(rows, mix.devices) };
