@@ -30,6 +30,10 @@ import { percentile, round, table } from './lib/stats.js';
 export interface DistrictRunOptions {
   schools: number;
   hubs: 1 | 2;
+  /** The hubs write to InfluxDB through this URL (a delaying proxy, lib/district-delay.ts) instead of `influx.url`. */
+  influxWriteUrl?: string;
+  /** MQTT connections per hub process (`broker.connections`; more than 1 joins the shared group). Default 1. */
+  connections?: number;
   /** One minute of school time every windowMs. */
   windowMs: number;
   /** How many windows each school sends. */
@@ -50,6 +54,7 @@ export interface DistrictRunOptions {
 export interface DistrictRow {
   schools: number;
   hubs: number;
+  connections: number;
   window_s: number;
   messages: number;
   /** Messages published a second time (resendEvery). */
@@ -88,7 +93,8 @@ async function countIds(influx: InfluxServer, db: string): Promise<{ ids: number
 
 export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
   const dir = mkdtempSync(join(tmpdir(), 'district-'));
-  const database = `district_${o.schools}_${o.hubs}_${++runSeq}_${process.pid}`;
+  const conns = o.connections ?? 1;
+  const database = `district_${o.schools}_${o.hubs}_${conns}_${++runSeq}_${process.pid}`;
   await o.influx.createDatabase(database);
   const broker = await startMosquitto();
   const hubs: HubProc[] = [];
@@ -96,7 +102,7 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
   let watcher: MqttClient | undefined;
   try {
     for (let i = 0; i < o.hubs; i++) {
-      hubs.push(await startHubProc({ dir, name: `district-hub-${i + 1}`, brokerUrl: broker.url, influxUrl: o.influx.url, database, sharedGroup: o.hubs > 1 ? 'district' : null }));
+      hubs.push(await startHubProc({ dir, name: `district-hub-${i + 1}`, brokerUrl: broker.url, influxUrl: o.influxWriteUrl ?? o.influx.url, database, sharedGroup: o.hubs > 1 || conns > 1 ? 'district' : null, connections: conns }));
     }
     // First acknowledgement of each message id: when the hub had it stored.
     const publishedAt = new Map<string, number>();
@@ -124,7 +130,7 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
     let resent = 0;
     let points = 0;
     const t0 = performance.now();
-    o.log(`district: ${o.schools} school(s), ${o.hubs} hub process(es), ${o.windows} windows of ${o.windowMs / 1000} s`);
+    o.log(`district: ${o.schools} school(s), ${o.hubs} hub process(es) × ${conns} connection(s), ${o.windows} windows of ${o.windowMs / 1000} s`);
     for (let w = 0; w < o.windows; w++) {
       await sleep(Math.max(0, t0 + (w + 1) * o.windowMs - performance.now()));
       const batch = o.mix.windows[w % o.mix.windows.length]!;
@@ -155,7 +161,7 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
     const spanS = Math.max(offeredS, ((drained ? lastAckAt : performance.now()) - t0) / 1000);
     const sorted = lags.sort((a, b) => a - b);
     return {
-      schools: o.schools, hubs: o.hubs, window_s: o.windowMs / 1000, messages, resent, points,
+      schools: o.schools, hubs: o.hubs, connections: conns, window_s: o.windowMs / 1000, messages, resent, points,
       offered_msg_s: round(messages / offeredS, 0),
       held_msg_s: round(lags.length / spanS, 0),
       held_points_s: round((points * (lags.length / messages)) / spanS, 0),
@@ -183,8 +189,8 @@ export async function districtRun(o: DistrictRunOptions): Promise<DistrictRow> {
 export function printDistrict(rows: readonly DistrictRow[], devices: number): string {
   const hub = (r: DistrictRow) => r.hub.map((h) => `${h.cpu_pct}% / ${h.rss_max_mib}`).join(' + ');
   return `district (each school: the mix of a ${devices.toLocaleString('en')}-device school, one window of school time every window_s; lag = window close → stored in InfluxDB)\n${table(
-    ['schools', 'hubs', 'window s', 'msgs', 'resent', 'offered msg/s', 'held msg/s', 'held points/s', 'lag p50 s', 'lag p99 s', 'hub CPU / RSS MiB', 'hub CPU ms/msg', 'mosquitto CPU', 'influxd CPU', 'influxd CPU µs/point', 'dedup dropped', 'rewrites', 'dup points', 'lost'],
-    rows.map((r) => [r.schools, r.hubs, r.window_s, r.messages, r.resent, r.offered_msg_s, r.held_msg_s, r.held_points_s, r.lag_p50_s, r.lag_p99_s, hub(r), r.hub_cpu_ms_per_msg,
+    ['schools', 'hubs', 'conns', 'window s', 'msgs', 'resent', 'offered msg/s', 'held msg/s', 'held points/s', 'lag p50 s', 'lag p99 s', 'hub CPU / RSS MiB', 'hub CPU ms/msg', 'mosquitto CPU', 'influxd CPU', 'influxd CPU µs/point', 'dedup dropped', 'rewrites', 'dup points', 'lost'],
+    rows.map((r) => [r.schools, r.hubs, r.connections, r.window_s, r.messages, r.resent, r.offered_msg_s, r.held_msg_s, r.held_points_s, r.lag_p50_s, r.lag_p99_s, hub(r), r.hub_cpu_ms_per_msg,
       r.mosquitto ? `${r.mosquitto.cpu_pct}%` : '–', r.influxd ? `${r.influxd.cpu_pct}%` : '–', r.influxd_cpu_us_per_point ?? '–', r.dedup_dropped, r.rewrites ?? '–', r.duplicate_points, r.drained ? r.lost : `${r.lost} (not drained)`]),
   )}\n`;
 }

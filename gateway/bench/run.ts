@@ -11,7 +11,7 @@
  *   npm run bench -- --writing-rooms 5 classrooms writing with pens at once (default: the scenario's 20)
  *   npm run bench -- --only ceilings,telemetry,pens,school,latency,components,storm
  *   npm run bench -- --only storm --storm-devices 2000   reconnect storm with auth on (storm.ts; default 2,000, 200 with --quick)
- *   npm run bench -- --only district --district-schools 10,100 --district-hubs 1,2 --district-window 6s --district-duration 60s [--district-drain 5m]
+ *   npm run bench -- --only district --district-schools 10,100 --district-hubs 1,2 --district-window 6s --district-duration 60s [--district-drain 5m] [--district-connections 1,4] [--district-influx-delay 20ms]
  *                                      N schools' uplinks → mosquitto → 1 or 2 hub processes → influxd (district.ts; not in the default set)
  * The component benchmarks of the other modules (broker-bench, store-bench, modbus-bench) run
  * too (not with --quick), each in its own process; their JSON lines are included.
@@ -40,7 +40,7 @@ const { values } = parseArgs({ options: {
   'writing-rooms': { type: 'string' }, rounds: { type: 'string' }, 'latency-store': { type: 'string', default: 'embedded' },
   'storm-devices': { type: 'string' },
   'district-schools': { type: 'string', default: '10,100' }, 'district-hubs': { type: 'string', default: '1,2' },
-  'district-window': { type: 'string', default: '6s' }, 'district-duration': { type: 'string', default: '60s' }, 'district-drain': { type: 'string' },
+  'district-window': { type: 'string', default: '6s' }, 'district-duration': { type: 'string', default: '60s' }, 'district-drain': { type: 'string' }, 'district-connections': { type: 'string', default: '1' }, 'district-influx-delay': { type: 'string' },
 } });
 
 const ms = (t: string) => {
@@ -99,7 +99,7 @@ try {
       });
     }
     const district = wantDistrict ? await runDistrict({
-      quick: values.quick, log, schools: values['district-schools'], hubs: values['district-hubs'], window: values['district-window'], duration: values['district-duration'], drain: values['district-drain'], ms,
+      quick: values.quick, log, schools: values['district-schools'], hubs: values['district-hubs'], window: values['district-window'], duration: values['district-duration'], drain: values['district-drain'], connections: values['district-connections'], influxDelay: values['district-influx-delay'], ms,
     }) : null;
     const components: ComponentResult[] = [];
     if (want('components') && !values.quick) {

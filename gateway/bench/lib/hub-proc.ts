@@ -17,6 +17,8 @@ export interface HubProcOptions {
   database: string;
   /** `$share/<group>/…` when set. */
   sharedGroup: string | null;
+  /** `broker.connections` (default 1). */
+  connections?: number;
 }
 
 export interface HubCounters { received: number; stored: number; duplicates: number; invalid: number }
@@ -32,7 +34,7 @@ export async function startHubProc(o: HubProcOptions): Promise<HubProc> {
   const file = join(o.dir, `${o.name}.yaml`);
   // JSON is YAML: the hub reads it as any config file. MQTT 3.1.1 and QoS 1 only, as a clustered broker offers.
   writeFileSync(file, JSON.stringify({
-    broker: { url: o.brokerUrl, clientId: o.name, sharedGroup: o.sharedGroup, protocolVersion: 4 },
+    broker: { url: o.brokerUrl, clientId: o.name, sharedGroup: o.sharedGroup, connections: o.connections ?? 1, protocolVersion: 4 },
     influx: { url: o.influxUrl, database: o.database },
     dedup: { path: join(o.dir, `${o.name}-dedup.db`) },
     log: { level: 'info' },
@@ -41,7 +43,9 @@ export async function startHubProc(o: HubProcOptions): Promise<HubProc> {
   }, null, 2));
   const proc: TrackedProcess = spawnTracked(process.execPath, [join(repoRoot, 'gateway/bin/campus-gateway.js'), 'hub', '--config', file], { cwd: repoRoot });
   try {
-    await waitUntil(`hub ${o.name}`, () => proc.outputTail().includes('hub subscribed'), { timeoutMs: 60_000, intervalMs: 100, proc });
+    // Every connection subscribed (one line each).
+    const want = o.connections ?? 1;
+    await waitUntil(`hub ${o.name}`, () => proc.outputTail().split('hub subscribed').length > want, { timeoutMs: 60_000, intervalMs: 100, proc });
   } catch (err) {
     await proc.stop('SIGKILL');
     throw err;

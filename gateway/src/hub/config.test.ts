@@ -36,3 +36,14 @@ describe('hub config: http', () => {
     expect(() => parseHubConfig({ ...base, http: { tokens: [{ role: 'admin', tokenHash: 'the-token-itself' }] } })).not.toThrow(/the-token-itself/);
   });
 });
+
+describe('hub config: broker.connections', () => {
+  const base = { broker: { url: 'mqtt://127.0.0.1:1883' }, influx: { url: 'http://127.0.0.1:8086' } };
+  it('is 1 by default, and more only in a shared group', () => {
+    expect(parseHubConfig(base).broker.connections).toBe(1);
+    expect(parseHubConfig({ ...base, broker: { ...base.broker, sharedGroup: 'district', connections: 4 } }).broker.connections).toBe(4);
+    expect(() => parseHubConfig({ ...base, broker: { ...base.broker, connections: 4 } }, 'hub.yaml'))
+      .toThrow(/hub\.yaml[\s\S]*broker\.connections:[\s\S]*needs broker\.sharedGroup/);
+    expect(() => parseHubConfig({ ...base, broker: { ...base.broker, sharedGroup: 'g', connections: 0 } })).toThrow(/broker\.connections/);
+  });
+});

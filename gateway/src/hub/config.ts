@@ -45,6 +45,11 @@ export const hubConfigSchema = z.strictObject({
       .describe('Shared-subscription group (`$share/<group>/…`) so several hub processes share the load; null subscribes plainly. '
         + 'A broker that checks only deliveries against its ACL (mosquitto\'s `acl_file`) lets any school join the group and take a share of every school\'s messages '
         + '(edge/hub/README.md): use a group only with a broker that checks subscriptions, or a group name kept secret; with `ack: false`, prefer null.'),
+    // mqtt.js hands a connection's messages to the hub one at a time and sends each PUBACK when the
+    // hub says it is stored, so one connection holds one InfluxDB write at a time (measured ~100 msg/s).
+    connections: z.number().int().min(1).max(32).default(1)
+      .describe('MQTT connections this process opens in the shared group, each storing one message at a time, so up to this many InfluxDB writes run at once. '
+        + 'The first uses `clientId`, the others `<clientId>-2`, `<clientId>-3`, …; more than 1 needs `sharedGroup` (with plain subscriptions every connection would get every message).'),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5).describe('MQTT 3.1.1 (4) or 5.'),
     ack: z.boolean().default(true).describe('Tell each gateway which messages are stored, on `<prefix>/<site>/ack`, so it can let go of them.'),
     sessionExpirySeconds: z.number().int().min(0).default(7 * 86_400).describe('How long the broker keeps the hub\'s session while it is away (MQTT 5).'),
@@ -67,6 +72,12 @@ export const hubConfigSchema = z.strictObject({
   http: hubHttpSchema.optional(),
   insecure: z.boolean().default(false).describe('Serve the HTTP API without tokens on purpose (a lab); refused otherwise.'),
 }).superRefine((c, ctx) => {
+  if (c.broker.connections > 1 && c.broker.sharedGroup === null) {
+    ctx.addIssue({
+      code: 'custom', path: ['broker', 'connections'],
+      message: 'more than one connection needs broker.sharedGroup: with plain subscriptions every connection would receive (and write) every message',
+    });
+  }
   if (c.http !== undefined && c.http.tokens.length === 0 && !c.insecure) {
     ctx.addIssue({
       code: 'custom', path: ['http', 'tokens'],

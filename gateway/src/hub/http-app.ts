@@ -72,7 +72,7 @@ export async function buildHubHttpApp(config: Options, deps: HubHttpDeps): Promi
       status: s.connected && influxOk ? 'ok' as const : 'degraded' as const,
       version: gatewayVersion,
       insecure: !authEnabled,
-      broker: { status: s.connected ? 'connected' : 'disconnected', connected: s.connected, shared: s.shared },
+      broker: { status: s.connected ? 'connected' : 'disconnected', connected: s.connected, shared: s.shared, connections: { open: s.connectionsOpen, configured: s.connections } },
       influx: {
         status: influxOk ? 'ok' : 'failing', reachable,
         last_write_at: w.lastOkAt === null ? null : new Date(w.lastOkAt).toISOString(),

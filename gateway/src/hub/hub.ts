@@ -10,7 +10,13 @@
  * - The PUBACK for a message is sent only after it is stored (or known to be a
  *   duplicate or invalid): mqtt.js calls `handleMessage` one message at a time and
  *   acknowledges when its callback runs, so an InfluxDB outage backs up into the broker
- *   instead of losing data.
+ *   instead of losing data. mqtt.js reads a connection's next packet only after that
+ *   callback (lib/client.js `work` → `nextTickWork`), so one connection stores one message
+ *   at a time; `broker.connections` opens several in the shared group, each with its own
+ *   client id and session, so that many writes run at once (PUBACKs stay in order per
+ *   connection, [MQTT-4.6.0-2]).
+ * - A message delivered twice to one process at once (a resend on another connection while
+ *   the first is being written) waits for the first and counts as its duplicate.
  * - Once a message is stored (or found to be a duplicate, or invalid), its id is sent back
  *   to the school on `<prefix>/<site>/ack` (batched), and only then does the gateway drop
  *   it from its outbox: end-to-end delivery that no broker restart or crash can break.
@@ -27,6 +33,8 @@ import { createHttpPoster, influxTarget, withoutCredentials } from '../lib/influ
 import { prepareInflux } from '../lib/influx/setup.js';
 import { InfluxWriteError, writeLines } from '../lib/influx/write-lines.js';
 import { hubMessageSchema, toLines, type HubMessage } from './points.js';
+import { createAckBatcher } from './ack-batcher.js';
+import { retireSessions } from './retire-sessions.js';
 
 /** What the hub's HTTP API (monitor.ts) learns from each message; all optional. */
 export interface HubObserver {
@@ -45,7 +53,11 @@ export interface HubStats {
   invalid: number;
   writeRetries: number;
   shared: boolean;
+  /** Every connection (`broker.connections`) is up and subscribed. */
   connected: boolean;
+  /** Connections up and subscribed, of `broker.connections`. */
+  connectionsOpen: number;
+  connections: number;
   /** Message ids in the dedup set. */
   dedupIds: number;
 }
@@ -63,8 +75,13 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
   const log = deps.log.child({ component: 'hub' });
   const b = config.broker;
   const observer = deps.observer ?? {};
-  const stats: HubStats = { received: 0, stored: 0, duplicates: 0, invalid: 0, writeRetries: 0, shared: false, connected: false, dedupIds: 0 };
-  let client: MqttClient | undefined;
+  const stats: HubStats = {
+    received: 0, stored: 0, duplicates: 0, invalid: 0, writeRetries: 0, shared: false, connected: false,
+    connectionsOpen: 0, connections: b.connections, dedupIds: 0,
+  };
+  let clients: MqttClient[] = [];
+  // Ids being written now (any connection) → whether the write stored them.
+  const inflight = new Map<string, Promise<boolean>>();
   let seen: SeenIds | undefined;
   let stopping = false;
   // The district InfluxDB did not answer at start: its check (and database creation) runs before the first write.
@@ -72,26 +89,15 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
   const brokerUrl = withoutCredentials(b.url);
   // The district InfluxDB through the same client as a school's influx store (v1 API).
   const influx = influxTarget({ ...config.influx, apiVersion: 1 });
-  const send = createHttpPoster(2);
-  const pendingAcks = new Map<string, string[]>();
-  let ackTimer: NodeJS.Timeout | undefined;
-
-  function flushAcks(): void {
-    ackTimer = undefined;
-    for (const [site, ids] of pendingAcks) {
-      client?.publish(`${b.topicPrefix}/${site}/ack`, JSON.stringify({ ids }), { qos: 1 }, () => undefined);
-    }
-    pendingAcks.clear();
-  }
-
-  function ack(site: string, id: unknown): void {
-    if (!b.ack || typeof id !== 'string' || id.length === 0 || id.length > 200) return;
-    const list = pendingAcks.get(site) ?? [];
-    list.push(id);
-    pendingAcks.set(site, list);
-    if (list.length >= 200) flushAcks();
-    else ackTimer ??= setTimeout(flushAcks, 50);
-  }
+  // One socket per connection that can be writing, plus one for the setup check.
+  const send = createHttpPoster(Math.max(2, b.connections + 1));
+  const acks = createAckBatcher({ topicPrefix: b.topicPrefix, enabled: b.ack }, {
+    publish(topic, payload) {
+      const c = clients.find((x) => x.connected) ?? clients[0];
+      c?.publish(topic, payload, { qos: 1 }, () => undefined);
+    },
+  });
+  const ack = (site: string, id: unknown) => acks.ack(site, id);
 
   function parseTopic(topic: string): { site: string; channel: string } | undefined {
     const parts = topic.split('/');
@@ -160,20 +166,35 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
       if (where !== undefined && parsed !== null && typeof parsed === 'object') ack(where.site, (parsed as { id?: unknown }).id);
       return;
     }
-    if (seen!.has(msg.data.id)) {
+    const id = msg.data.id;
+    const running = inflight.get(id);
+    if (seen!.has(id) || (running !== undefined && await running)) {
       stats.duplicates++;
       observer.duplicate?.(where.site);
-      ack(where.site, msg.data.id);
+      ack(where.site, id);
       return;
     }
+    let settle!: (stored: boolean) => void;
+    inflight.set(id, new Promise<boolean>((r) => (settle = r)));
+    let stored = false;
+    try {
+      stored = await storeMessage(msg.data, where.site, packet.topic);
+    } finally {
+      inflight.delete(id);
+      settle(stored);
+    }
+  }
+
+  /** Writes one valid message; true once it is stored (false: refused or cannot be stored, acknowledged all the same). */
+  async function storeMessage(m: HubMessage, site: string, topic: string): Promise<boolean> {
     let lines: string[];
     try {
-      lines = toLines(msg.data);
+      lines = toLines(m);
     } catch (err) {
       stats.invalid++;
-      log.warn({ topic: packet.topic, err: (err as Error).message }, 'dropped a hub message that cannot be stored');
-      ack(where.site, msg.data.id);
-      return;
+      log.warn({ topic, err: (err as Error).message }, 'dropped a hub message that cannot be stored');
+      ack(site, m.id);
+      return false;
     }
     try {
       await store(lines);
@@ -181,14 +202,15 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
       if (stopping) throw err;
       // Refused by InfluxDB (400, 413): resending would not help, so it is counted and acknowledged.
       stats.invalid++;
-      log.error({ topic: packet.topic, err: (err as Error).message }, 'district InfluxDB refused a hub message');
-      ack(where.site, msg.data.id);
-      return;
+      log.error({ topic, err: (err as Error).message }, 'district InfluxDB refused a hub message');
+      ack(site, m.id);
+      return false;
     }
-    seen!.add(msg.data.id);
+    seen!.add(m.id);
     stats.stored++;
-    observer.stored?.(msg.data);
-    ack(where.site, msg.data.id);
+    observer.stored?.(m);
+    ack(site, m.id);
+    return true;
   }
 
   return {
@@ -213,18 +235,50 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
       throw startErrors.fileUnwritable(config.dedup.path, (err as Error).message);
     }
     await checkInflux();
-    const opts: IClientOptions = {
-      clientId: b.clientId,
-      clean: false,
+    const ids = Array.from({ length: b.connections }, (_, k) => (k === 0 ? b.clientId : `${b.clientId}-${k + 1}`));
+    const stale = seen.clientIds().filter((id) => !ids.includes(id));
+    const kept = stale.length === 0 ? [] : await retireSessions(b.url, clientOptions(), stale, log);
+    seen.setClientIds([...ids, ...kept]);
+    const connecting: Array<Promise<void>> = [];
+    for (const id of ids) {
+      const c = connect(id);
+      clients.push(c);
+      connecting.push(new Promise<void>((resolve) => c.once('connect', () => resolve())));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(connecting),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(startErrors.hubConnect(brokerUrl, CONNECT_TIMEOUT_MS / 1000)), CONNECT_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** Protocol, credentials and CA of every connection. */
+  function clientOptions(): IClientOptions {
+    return {
       protocolVersion: b.protocolVersion,
-      reconnectPeriod: 1000,
-      ...(b.protocolVersion === 5 && { properties: { sessionExpiryInterval: b.sessionExpirySeconds } }),
       ...(b.username !== undefined && { username: b.username }),
       ...(b.password !== undefined && { password: b.password }),
       ...(b.caFile !== undefined && { ca: readFileSync(b.caFile) }),
     };
-    const c = mqtt.connect(b.url, opts);
-    client = c;
+  }
+
+  function connect(clientId: string): MqttClient {
+    const c = mqtt.connect(b.url, {
+      ...clientOptions(),
+      clientId,
+      clean: false,
+      reconnectPeriod: 1000,
+      ...(b.protocolVersion === 5 && { properties: { sessionExpiryInterval: b.sessionExpirySeconds } }),
+    });
+    let up = false;
+    const setUp = (now: boolean) => {
+      if (up === now) return;
+      up = now;
+      stats.connectionsOpen += now ? 1 : -1;
+      stats.connected = stats.connectionsOpen === b.connections;
+    };
     c.handleMessage = (packet, done) => {
       handle(packet).then(() => done(), (err: Error) => {
         // Only when stopping: leave it unacknowledged, the broker delivers it again.
@@ -232,12 +286,9 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
         if (!stopping) done();
       });
     };
-    c.on('error', (err) => log.warn({ err: err.message }, 'hub broker connection error'));
-    c.on('close', () => {
-      stats.connected = false;
-    });
+    c.on('error', (err) => log.warn({ err: err.message, clientId }, 'hub broker connection error'));
+    c.on('close', () => setUp(false));
     c.on('connect', (connack) => {
-      stats.connected = true;
       const offered = connack.properties?.sharedSubscriptionAvailable !== false;
       stats.shared = b.sharedGroup !== null && offered;
       const base = [`${b.topicPrefix}/+/summary/#`, `${b.topicPrefix}/+/alarm/#`];
@@ -246,25 +297,25 @@ export function createHub(config: HubConfig, deps: { log: Logger; observer?: Hub
       // the session may still have lost shared subscriptions (mosquitto 2.0.11 after a restart).
       const map = Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }]));
       c.subscribe({ ...map, resubscribe: true } as ISubscriptionMap, (err) => {
-        if (err) log.error({ err: err.message }, 'hub could not subscribe');
-        else log.info({ topics, url: brokerUrl }, 'hub subscribed');
+        if (err) {
+          log.error({ err: err.message, clientId }, 'hub could not subscribe');
+          return;
+        }
+        setUp(true);
+        log.info({ topics, url: brokerUrl, clientId }, 'hub subscribed');
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(startErrors.hubConnect(brokerUrl, CONNECT_TIMEOUT_MS / 1000)), CONNECT_TIMEOUT_MS);
-      c.once('connect', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    return c;
   }
 
   async function close(force: boolean): Promise<void> {
     stopping = true;
-    if (ackTimer !== undefined) clearTimeout(ackTimer);
-    if (!force) flushAcks();
-    await client?.endAsync(force);
-    client = undefined;
+    if (force) acks.cancel();
+    else acks.flush();
+    await Promise.all(clients.map((c) => c.endAsync(force)));
+    clients = [];
+    stats.connectionsOpen = 0;
+    stats.connected = false;
     seen?.close();
     seen = undefined;
   }

@@ -45,6 +45,20 @@ describe('site tracker', () => {
     expect(t.list()[0]!.outbox).toEqual({ queued: 42, oldest_s: 310, at: '2026-03-02T11:59:00.000Z' });
   });
 
+  it('keeps the newest alarm and summary when they are stored out of order (a clear before its raise)', () => {
+    const t = createSiteTracker({ silentAfterMs: 600_000 }, { now: () => T });
+    const alarm = (state: 'raised' | 'cleared', atIso: string) => hubMessageSchema.parse({
+      id: `a-${state}`, site: 'school-a', kind: 'alarm', template: 'smoke-detector', device: 'd-1', alarm: 'smoke', value: state === 'raised', state, windowStart: atIso, windowEnd: atIso,
+    });
+    t.stored(alarm('cleared', '2026-03-02T11:59:30Z'));
+    t.stored(alarm('raised', '2026-03-02T11:59:00Z'));
+    expect(t.list()[0]!.last_alarm).toMatchObject({ state: 'cleared', at: '2026-03-02T11:59:30.000Z' });
+    t.stored(summary('school-a', '2026-03-02T11:59:00Z'));
+    t.stored(summary('school-a', '2026-03-02T11:58:00Z'));
+    expect(t.list()[0]!.last_summary!.window_start).toBe('2026-03-02T10:59:00.000Z');
+    expect(t.list()[0]!.messages.stored).toBe(4);
+  });
+
   it('stops tracking new sites past maxSites and counts them', () => {
     const t = createSiteTracker({ silentAfterMs: 600_000, maxSites: 2 }, { now: () => T });
     for (const s of ['s-1', 's-2', 's-3', 's-4']) t.stored(summary(s, '2026-03-02T11:59:00Z'));

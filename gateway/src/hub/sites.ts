@@ -109,12 +109,17 @@ export function createSiteTracker(options: SiteTrackerOptions, deps: { now?: () 
       s.lagS = Math.max(0, Math.round((t - Date.parse(m.windowEnd)) / 100) / 10);
       s.stored++;
       s.byKind.set(m.kind, (s.byKind.get(m.kind) ?? 0) + 1);
+      // Several connections (and hub processes) store one school's messages side by side, and a
+      // resend arrives after newer ones: the newest by its own time wins, not the last stored.
+      const at = Date.parse(m.windowStart);
       if (m.kind === 'alarm') {
-        s.alarm = { alarm: m.alarm, state: m.state, template: m.template, device: m.device, room: m.room, building: m.building, value: String(m.value), at: Date.parse(m.windowStart), receivedAt: t };
+        if (s.alarm !== undefined && s.alarm.at > at) return;
+        s.alarm = { alarm: m.alarm, state: m.state, template: m.template, device: m.device, room: m.room, building: m.building, value: String(m.value), at, receivedAt: t };
       } else {
-        s.summary = { kind: m.kind, resolution: m.resolution, windowStart: Date.parse(m.windowStart), receivedAt: t };
+        if (s.summary === undefined || s.summary.windowStart <= at) s.summary = { kind: m.kind, resolution: m.resolution, windowStart: at, receivedAt: t };
         const queued = m.kind === 'device-health' ? m.values.outbox_queued : undefined;
-        if (queued !== undefined) s.outbox = { queued, oldestS: m.values.outbox_oldest_s ?? null, at: Date.parse(m.windowEnd) };
+        const end = Date.parse(m.windowEnd);
+        if (queued !== undefined && (s.outbox === undefined || s.outbox.at <= end)) s.outbox = { queued, oldestS: m.values.outbox_oldest_s ?? null, at: end };
       }
     },
     duplicate(site) {
