@@ -7,7 +7,6 @@ import {
   buildSessionExport, chineseColumns, createSessionSchema, exportFieldNames, type FieldLabelSource, liveSessionSchema, parseRosterText, rosterPreviewSchema, rosterProblemText, rosterTextSchema, savedRosterSchema,
   SessionRuleError, sessionExportCsv, sessionSchema, type RosterStore, type SavedRoster, type Session, type SessionManager,
 } from '../../sessions/index.js';
-import { rosterFileRoutes } from './roster-file.js';
 import { contentDisposition, EXPORT_LANGS, rawZip, safeFileName, summaryCsv, summaryXlsx, type ExportLang } from '../../sessions/lesson-files.js';
 
 const params = z.object({ id: z.uuid() });
@@ -68,9 +67,6 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ sessions: SessionManager; r
       throw err;
     }
   });
-
-  // The same preview for a CSV/XLSX file, in its own scope (a raw-bytes body parser).
-  await app.register(rosterFileRoutes, { sessions: opts.sessions });
 
   // A teacher's own saved roster for a class (admin's own too): never another teacher's.
   app.get('/api/rosters/:class', { config, schema: { tags: ['sessions'], params: classParams, response: { 200: savedRosterView } } }, async (req) => {
