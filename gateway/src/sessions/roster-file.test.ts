@@ -79,5 +79,19 @@ describe('readRosterFile', () => {
     const bomb = zipSync({ 'xl/worksheets/sheet1.xml': new Uint8Array(MAX_XLSX_INFLATED_BYTES + 1024) }, { level: 9 });
     expect(bomb.length).toBeLessThan(MAX_ROSTER_FILE_BYTES);
     await fails(readRosterFile(bomb, XLSX_TYPE), 'GW_ERR_ROSTER_FILE_TOO_LARGE');
+    // The same bomb lying about its size (local header and central directory say 100 bytes): counted as it inflates.
+    const liar = Buffer.from(bomb);
+    for (const [sig, at] of [[0x04034b50, 22], [0x02014b50, 24]] as const) {
+      for (let i = liar.indexOf(Buffer.from(new Uint32Array([sig]).buffer)); i >= 0; i = liar.indexOf(Buffer.from(new Uint32Array([sig]).buffer), i + 4)) liar.writeUInt32LE(100, i + at);
+    }
+    await fails(readRosterFile(liar, XLSX_TYPE), 'GW_ERR_ROSTER_FILE_TOO_LARGE');
+    // Directory entries sharing one stored file (each would be inflated again): refused.
+    const one = Buffer.from(zipSync({ 'xl/sharedStrings.xml': new Uint8Array(1000) }));
+    const eocd = one.length - 22;
+    const cdAt = one.readUInt32LE(eocd + 16);
+    const cd = one.subarray(cdAt, eocd);
+    const end = Buffer.from(one.subarray(eocd));
+    end.writeUInt16LE(2, 8); end.writeUInt16LE(2, 10); end.writeUInt32LE(cd.length * 2, 12);
+    expect((await fails(readRosterFile(Buffer.concat([one.subarray(0, cdAt), cd, cd, end]), XLSX_TYPE), 'GW_ERR_ROSTER_FILE_UNREADABLE')).message).toContain('more entries than it stores');
   });
 });

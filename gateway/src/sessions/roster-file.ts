@@ -104,27 +104,39 @@ function csvRows(text: string): Map<number, string[]> {
 /** The inflated size of every entry, stopping past the budget: exceljs would inflate a zip bomb whole. */
 function checkInflatedSize(bytes: Uint8Array): void {
   const tooBig = () => new RosterFileError('GW_ERR_ROSTER_FILE_TOO_LARGE', `the XLSX inflates to more than ${MAX_XLSX_INFLATED_BYTES} bytes`);
+  const unreadable = () => new RosterFileError('GW_ERR_ROSTER_FILE_UNREADABLE', 'not a readable XLSX file');
+  // The central directory's sizes (what exceljs reads by), without inflating anything …
   let declared = 0;
-  let inflated = 0;
+  let entries = 0;
   try {
-    // The central directory's sizes (what exceljs reads by), without inflating anything …
-    unzipSync(bytes, { filter: (f) => { declared += f.originalSize; return false; } });
-    // … and what the entries really inflate to, counted as they stream.
-    const unzip = new Unzip();
-    unzip.register(UnzipInflate);
-    unzip.onfile = (file) => {
-      file.ondata = (err, chunk) => {
-        if (err) throw err;
-        inflated += chunk.length;
-        if (inflated > MAX_XLSX_INFLATED_BYTES) file.terminate();
-      };
-      file.start();
-    };
-    unzip.push(bytes, true);
+    unzipSync(bytes, { filter: (f) => { declared += f.originalSize; entries += 1; return false; } });
   } catch {
-    throw new RosterFileError('GW_ERR_ROSTER_FILE_UNREADABLE', 'not a readable XLSX file');
+    throw unreadable();
   }
-  if (declared > MAX_XLSX_INFLATED_BYTES || inflated > MAX_XLSX_INFLATED_BYTES) throw tooBig();
+  if (declared > MAX_XLSX_INFLATED_BYTES) throw tooBig();
+  // … and what the entries really inflate to (sizes can lie), counted as 16 KiB of input at a time.
+  let inflated = 0;
+  let files = 0;
+  const unzip = new Unzip();
+  unzip.register(UnzipInflate);
+  unzip.onfile = (file) => {
+    files += 1;
+    file.ondata = (err, chunk) => {
+      if (err) throw err;
+      inflated += chunk.length;
+    };
+    file.start();
+  };
+  try {
+    for (let at = 0; at < bytes.length && inflated <= MAX_XLSX_INFLATED_BYTES; at += 16 * 1024) {
+      unzip.push(bytes.subarray(at, at + 16 * 1024), at + 16 * 1024 >= bytes.length);
+    }
+  } catch {
+    throw unreadable();
+  }
+  if (inflated > MAX_XLSX_INFLATED_BYTES) throw tooBig();
+  // More directory entries than stored files: entries sharing one file's data, each inflated again.
+  if (files !== entries) throw new RosterFileError('GW_ERR_ROSTER_FILE_UNREADABLE', 'not a readable XLSX file (its directory names more entries than it stores)');
 }
 
 type CellValue = ExcelJS.CellValue;
