@@ -76,6 +76,7 @@ describe('readRosterFile', () => {
   it('refuses a file too large, too many rows, or an XLSX that inflates past the limit (a zip bomb)', async () => {
     await fails(readRosterFile(new Uint8Array(MAX_ROSTER_FILE_BYTES + 1).fill(0x41), 'text/csv'), 'GW_ERR_ROSTER_FILE_TOO_LARGE');
     await fails(readRosterFile(utf8(Array.from({ length: 600 }, (_, i) => `P-${i},学生${i}`).join('\n')), 'text/csv'), 'GW_ERR_ROSTER_FILE_TOO_LARGE');
+    await fails(readRosterFile(utf8(Array.from({ length: 500 }, (_, i) => `P-${i},${'长'.repeat(200)}`).join('\n')), 'text/csv'), 'GW_ERR_ROSTER_FILE_TOO_LARGE');
     const bomb = zipSync({ 'xl/worksheets/sheet1.xml': new Uint8Array(MAX_XLSX_INFLATED_BYTES + 1024) }, { level: 9 });
     expect(bomb.length).toBeLessThan(MAX_ROSTER_FILE_BYTES);
     await fails(readRosterFile(bomb, XLSX_TYPE), 'GW_ERR_ROSTER_FILE_TOO_LARGE');

@@ -17,7 +17,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { Unzip, UnzipInflate, unzipSync } from 'fflate';
 import { GatewayError } from '../errors.js';
-import { isRosterHeader, MAX_ROSTER_LINES } from './roster-text.js';
+import { isRosterHeader, MAX_ROSTER_LINES, MAX_ROSTER_TEXT } from './roster-text.js';
 
 /** Largest upload read: a class list is a few KiB; 1 MiB holds thousands of rows. */
 export const MAX_ROSTER_FILE_BYTES = 1024 * 1024;
@@ -197,5 +197,8 @@ function rosterText(format: RosterFile['format'], rows: Map<number, string[]>): 
     const cells = rows.get(n)!;
     lines[n - 1] = `${textCell(cells[a] ?? '')}\t${textCell(b === undefined ? '' : cells[b] ?? '')}`;
   }
-  return { format, text: lines.join('\n'), rows: kept.length };
+  const text = lines.join('\n');
+  // The text goes back into the textarea and is saved as pasted text is: held to the same limit.
+  if (text.length > MAX_ROSTER_TEXT) throw new RosterFileError('GW_ERR_ROSTER_FILE_TOO_LARGE', `the rows read are longer than the ${MAX_ROSTER_TEXT} characters a roster may hold`);
+  return { format, text, rows: kept.length };
 }
