@@ -56,6 +56,11 @@ describe('readRosterFile', () => {
     expect((await readRosterFile(bytes, 'application/octet-stream')).format).toBe('xlsx');
   });
 
+  it('reads a one-column file (a CSV typed with full-width commas, cells like "P-1、张伟") as pasted lines', async () => {
+    expect(read((await readRosterFile(utf8('设备，学生\nP-1，张伟\nP-2、李娜\n'), 'text/csv')).text)).toEqual([[2, 'P-1', '张伟'], [3, 'P-2', '李娜']]);
+    expect(read((await readRosterFile(await xlsx([['P-1，张伟'], ['P-2；李娜']]), XLSX_TYPE)).text)).toEqual([[1, 'P-1', '张伟'], [2, 'P-2', '李娜']]);
+  });
+
   it('keeps empty cells as empty, so the paste parser names the missing student by row', async () => {
     const f = await readRosterFile(utf8('P-1,张伟\nP-2,\n,李娜\n'), 'text/csv');
     expect(parseRosterText(f.text).problems).toEqual([{ line: 2, reason: 'no_student' }, { line: 3, reason: 'no_device' }]);

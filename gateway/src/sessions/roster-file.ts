@@ -195,7 +195,8 @@ function rosterText(format: RosterFile['format'], rows: Map<number, string[]>): 
   const lines: string[] = Array.from({ length: last }, () => '');
   for (const n of kept) {
     const cells = rows.get(n)!;
-    lines[n - 1] = `${textCell(cells[a] ?? '')}\t${textCell(b === undefined ? '' : cells[b] ?? '')}`;
+    // One column only ("P-1，张伟" typed in one cell, a CSV with full-width commas): the cell as pasted.
+    lines[n - 1] = b === undefined ? (cells[a] ?? '').replace(/[\t\r\n]+/g, ' ').trim() : `${textCell(cells[a] ?? '')}\t${textCell(cells[b] ?? '')}`;
   }
   const text = lines.join('\n');
   // The text goes back into the textarea and is saved as pasted text is: held to the same limit.
