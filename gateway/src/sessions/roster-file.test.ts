@@ -64,6 +64,8 @@ describe('readRosterFile', () => {
   it('keeps empty cells as empty, so the paste parser names the missing student by row', async () => {
     const f = await readRosterFile(utf8('P-1,张伟\nP-2,\n,李娜\n'), 'text/csv');
     expect(parseRosterText(f.text).problems).toEqual([{ line: 2, reason: 'no_student' }, { line: 3, reason: 'no_device' }]);
+    // A device starting with # is a device, not a comment line; quotes in a name are kept.
+    expect(read((await readRosterFile(utf8('#12,"""小明"""\n'), 'text/csv')).text)).toEqual([[1, '#12', '"小明"']]);
   });
 
   it('refuses what is not a roster file with a code, never quoting a cell', async () => {

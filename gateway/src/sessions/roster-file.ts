@@ -174,8 +174,14 @@ async function xlsxRows(bytes: Uint8Array): Promise<Map<number, string[]>> {
 
 const tooManyRows = () => new RosterFileError('GW_ERR_ROSTER_FILE_TOO_LARGE', `the file has more than ${MAX_ROSTER_FILE_ROWS} rows (a roster holds ${MAX_ROSTER_LINES})`);
 
-/** A cell on one text line: spaces for line breaks and tabs; an empty one as `""`, so the paste parser names it. */
-const textCell = (c: string) => c.replace(/[\t\r\n]+/g, ' ').trim() || '""';
+/**
+ * A cell on one text line: spaces for line breaks and tabs; an empty one as `""`, so the paste parser
+ * names it; one starting with `#` or `"` quoted, so it is read as it is, not as a comment or a quote.
+ */
+const textCell = (c: string) => {
+  const t = c.replace(/[\t\r\n]+/g, ' ').trim();
+  return /^["#]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t || '""';
+};
 
 const filled = (cells: readonly string[]) => cells.filter((c) => c.trim());
 
