@@ -181,9 +181,16 @@ var en = {
   "roster.reason.too_many_lines": "past the 500 lines a roster may hold",
   "roster.reason.in_use": "the device is on another class session at that time",
   "roster.lineProblem": "Line {line}: {problem}",
+  "roster.reason.unreadable": 'cannot be read (check the quotes "…" on this row)',
+  "roster.file": "Or upload a class list (.csv or .xlsx): first column the device, second the student",
+  "roster.fileRead": "Read {file}: the rows are below, check and save them like a pasted roster.",
   "error.GW_ERR_ROSTER": "The roster has lines to fix: {lines}",
   "error.GW_ERR_EXPORT_TOO_LARGE": 'This lesson has more readings than one file holds: take "Raw data per student (zip)" or a summary.',
   "error.GW_ERR_ROSTER_NOT_FOUND": "No roster is saved for this class.",
+  "error.GW_ERR_ROSTER_FILE_TYPE": 'This is not a CSV or XLSX file. In Excel, use "Save as" and choose Excel Workbook (.xlsx) or CSV.',
+  "error.GW_ERR_ROSTER_FILE_TOO_LARGE": "The file is too large: a class list may have at most 1 MB and 500 rows.",
+  "error.GW_ERR_ROSTER_FILE_EMPTY": "The file has no rows.",
+  "error.GW_ERR_ROSTER_FILE_UNREADABLE": "The file cannot be read as CSV or XLSX. {lines}",
   "error.GW_ERR_SESSION_TIME": "The session's time does not work: it must start now or later and last at most 4 hours.",
   "error.GW_ERR_VALIDATION": "The gateway cannot accept this form: a value is missing, too long or in the wrong form.",
   "error.GW_ERR_FORBIDDEN": "Your role may not do this.",
@@ -443,9 +450,16 @@ var zhCN = {
   "roster.reason.too_many_lines": "超过了名单最多 500 行的限制",
   "roster.reason.in_use": "这台设备在这段时间正被另一节课使用",
   "roster.lineProblem": "第 {line} 行：{problem}",
+  "roster.reason.unreadable": '无法读取（请检查这一行的引号 "…"）',
+  "roster.file": "或上传名单文件（.csv 或 .xlsx）：第一列为设备，第二列为学生",
+  "roster.fileRead": "已读取 {file}：各行见下方，请像粘贴的名单一样核对并保存。",
   "error.GW_ERR_ROSTER": "名单中有需要修改的行：{lines}",
   "error.GW_ERR_EXPORT_TOO_LARGE": "这节课的数据多于一个文件能容纳的：请选择“每位学生的原始数据（zip）”或汇总。",
   "error.GW_ERR_ROSTER_NOT_FOUND": "这个班级没有保存的名单。",
+  "error.GW_ERR_ROSTER_FILE_TYPE": "这不是 CSV 或 XLSX 文件。请在 Excel 中“另存为”Excel 工作簿（.xlsx）或 CSV。",
+  "error.GW_ERR_ROSTER_FILE_TOO_LARGE": "文件太大：名单文件最多 1 MB、500 行。",
+  "error.GW_ERR_ROSTER_FILE_EMPTY": "文件里没有任何行。",
+  "error.GW_ERR_ROSTER_FILE_UNREADABLE": "无法按 CSV 或 XLSX 读取这个文件。{lines}",
   "error.GW_ERR_SESSION_TIME": "记录的时间不合适：必须从现在或以后开始，最长 4 小时。",
   "error.GW_ERR_VALIDATION": "网关无法接受此表单：有内容缺失、太长或格式不对。",
   "error.GW_ERR_FORBIDDEN": "你的角色无权进行此操作。",
@@ -5737,6 +5751,25 @@ function createRosterPaste(className, say) {
     if (!cls) say(t("roster.needClass"), "bad");
     return cls || void 0;
   };
+  const fileInput = h("input", { type: "file", id: "roster-file", accept: ".csv,.xlsx,.txt,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
+  async function upload(file) {
+    if (timer) clearTimeout(timer);
+    const res = await request("/api/sessions/roster-file", { method: "POST", body: file, headers: { "content-type": file.type || "application/octet-stream" } });
+    if (!res.ok) {
+      say(await errorText(res), "bad");
+      return;
+    }
+    const p = await res.json();
+    textarea.value = p.text;
+    render(p);
+    say(t("roster.fileRead", { file: file.name }), p.ok ? "good" : "warn");
+  }
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files?.[0];
+    if (file) void upload(file).catch((err) => say(String(err), "bad")).finally(() => {
+      fileInput.value = "";
+    });
+  });
   textarea.addEventListener("input", () => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void check().catch(() => void 0), 600);
@@ -5745,6 +5778,7 @@ function createRosterPaste(className, say) {
     "div",
     { class: "roster-paste" },
     h("label", {}, t("roster.label"), textarea),
+    h("label", { class: "roster-file" }, t("roster.file"), fileInput),
     h(
       "div",
       { class: "actions" },

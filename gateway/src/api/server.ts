@@ -19,6 +19,7 @@ import { devicesRoutes, type DevicesRoutesOptions } from './routes/devices.js';
 import { healthRoutes, type HealthSource } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { readingsRoutes } from './routes/readings.js';
+import { rosterFileRoutes } from './routes/roster-file.js';
 import { sessionsRoutes } from './routes/sessions.js';
 import { sessionStreamRoutes } from './routes/session-stream.js';
 import { summariesRoutes, type SummarySource } from './routes/summaries.js';
@@ -88,6 +89,8 @@ export async function buildHttpApp(deps: HttpServerDeps): Promise<FastifyInstanc
   if (templates) await typed.register(templatesRoutes, { templates });
   await typed.register(summariesRoutes, { ...(deps.summaries && { summaries: deps.summaries }), ...(deps.hubUrl !== undefined && { hubUrl: deps.hubUrl }) });
   await typed.register(sessionsRoutes, { sessions, rosters: deps.rosters, ...(deps.timeZone !== undefined && { timeZone: deps.timeZone }), ...(templates && { templates }) });
+  // a roster as a CSV/XLSX file: its own scope, for its raw-bytes body parser
+  await typed.register(rosterFileRoutes, { sessions });
   await typed.register(sessionStreamRoutes, { sessions });
   if (deps.stream) await typed.register(streamRoutes, { stream: deps.stream, registry: deps.registry, privateFields, rosterDevices: (owner) => sessions.rosterDevices(owner) });
   await app.register(metricsRoutes, { metrics: deps.metrics });

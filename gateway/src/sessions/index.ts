@@ -7,3 +7,4 @@ export { bindRoster, identityFields, type RosterLookup } from './roster.js';
 export { parseRosterText, rosterProblemText, rosterTextSchema, ROSTER_SEPARATORS, type RosterTextLine, type RosterTextProblem } from './roster-text.js';
 export { previewRosterText, rosterPreviewSchema, type RosterPreview, type PreviewStatus } from './roster-preview.js';
 export { createRosterStore, savedRosterSchema, type RosterStore, type SavedRoster } from './roster-store.js';
+export { readRosterFile, RosterFileError, MAX_ROSTER_FILE_BYTES, MAX_ROSTER_FILE_ROWS, ROSTER_FILE_TYPES, XLSX_TYPE, type RosterFile } from './roster-file.js';

@@ -48,7 +48,8 @@ const cell = (s: string) => {
   return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).replaceAll('""', '"').trim() : t;
 };
 
-function isHeader(device: string, student: string): boolean {
+/** A first line that names the columns ("device,student", "设备,学生", "设备编号,姓名" …). */
+export function isRosterHeader(device: string, student: string): boolean {
   return HEADER_DEVICE.has(device.toLowerCase()) && HEADER_STUDENT.has(student.toLowerCase());
 }
 
@@ -72,7 +73,7 @@ export function parseRosterText(text: string): { lines: RosterTextLine[]; proble
     if (!at) { problems.push({ line, reason: 'no_separator' }); return; }
     const device = cell(l.slice(0, at.index));
     const student = cell(l.slice(at.index + 1));
-    if (wasFirst && isHeader(device, student)) return;
+    if (wasFirst && isRosterHeader(device, student)) return;
     if (!device) problems.push({ line, reason: 'no_device' });
     else if (!student) problems.push({ line, reason: 'no_student' });
     else if (device.length > 128 || student.length > 200) problems.push({ line, reason: 'too_long' });

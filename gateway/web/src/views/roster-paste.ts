@@ -5,6 +5,11 @@
  * (`POST /api/sessions/roster-preview`); a line whose device the school did not register for a
  * student comes back without its device, and the table shows what the teacher typed on that line
  * from the textarea itself.
+ *
+ * A class list kept as a file (.csv or .xlsx) is read by the gateway (`POST
+ * /api/sessions/roster-file`, the bytes as they are): its answer is the same preview plus the text
+ * it read, one line per row of the file, which goes into the textarea, so the file's rows are then
+ * checked, saved and started like pasted text.
  */
 import { errorText, request } from '../api.js';
 import { clear, h } from '../dom.js';
@@ -73,6 +78,22 @@ export function createRosterPaste(className: () => string, say: (text: string, t
     return cls || undefined;
   };
 
+  const fileInput = h('input', { type: 'file', id: 'roster-file', accept: '.csv,.xlsx,.txt,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+  async function upload(file: File): Promise<void> {
+    if (timer) clearTimeout(timer);
+    // The bytes decide CSV or XLSX on the gateway; an unnamed type goes as octet-stream.
+    const res = await request('/api/sessions/roster-file', { method: 'POST', body: file, headers: { 'content-type': file.type || 'application/octet-stream' } });
+    if (!res.ok) { say(await errorText(res), 'bad'); return; }
+    const p = (await res.json()) as RosterPreview & { text: string };
+    textarea.value = p.text;
+    render(p);
+    say(t('roster.fileRead', { file: file.name }), p.ok ? 'good' : 'warn');
+  }
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files?.[0];
+    if (file) void upload(file).catch((err: unknown) => say(String(err), 'bad')).finally(() => { fileInput.value = ''; });
+  });
+
   textarea.addEventListener('input', () => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void check().catch(() => undefined), 600);
@@ -80,6 +101,7 @@ export function createRosterPaste(className: () => string, say: (text: string, t
 
   const element = h('div', { class: 'roster-paste' },
     h('label', {}, t('roster.label'), textarea),
+    h('label', { class: 'roster-file' }, t('roster.file'), fileInput),
     h('div', { class: 'actions' },
       button('roster-check', t('roster.check'), async () => { await check(); }),
       button('roster-save', t('roster.save'), async () => {
