@@ -122,7 +122,6 @@ describe('hub connections', () => {
     expect(r.stats).toMatchObject({ stored: N, duplicates: 1, invalid: 0, connections: 4, connectionsOpen: 4, shared: true });
     expect(r.writes.maxRunning).toBeGreaterThanOrEqual(2);
     expect(r.writes.total).toBe(N); // the resend was not written a second time
-    expect(r.elapsedMs).toBeLessThan(N * WRITE_DELAY_MS);
     expect(await points('school-four')).toBe(N);
   }, 90_000);
 
