@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['gateway/src/**/*.test.ts', 'gateway/web/src/**/*.test.ts', 'firmware-sim/src/**/*.test.ts', 'device-templates/**/*.test.ts', 'dashboards/**/*.test.ts'],
+          include: ['gateway/src/**/*.test.ts', 'gateway/bench/**/*.test.ts', 'gateway/web/src/**/*.test.ts', 'firmware-sim/src/**/*.test.ts', 'device-templates/**/*.test.ts', 'dashboards/**/*.test.ts'],
         },
       },
       {

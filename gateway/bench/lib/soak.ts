@@ -2,7 +2,7 @@
  * Soak mode (`npm run bench -- --soak 30m`): the default school, its day on a
  * loop, against a gateway child for the given time; samples the child's RSS,
  * heap and event-loop delay every interval and prints the curve, then the RSS
- * trend (MiB/hour over the second half, after warm-up) and a JSON line.
+ * trend over the second half, after warm-up (MiB/min and MiB/hour), and a JSON line.
  */
 import { createScenarioRun, loadScenario } from '@campus-gateway/firmware-sim';
 import type { GatewayConfigFactory } from '../pipeline-workloads.js';
@@ -29,6 +29,12 @@ export function slope(xs: number[], ys: number[]): number {
   let den = 0;
   for (let i = 0; i < n; i++) { num += (xs[i]! - mx) * (ys[i]! - my); den += (xs[i]! - mx) ** 2; }
   return den === 0 ? 0 : num / den;
+}
+
+/** RSS slope (MiB/hour) over the second half of the samples: after warm-up, where a leak shows. */
+export function secondHalfSlope(samples: ReadonlyArray<{ t_s: number; rss_mib: number }>): number {
+  const half = samples.slice(Math.floor(samples.length / 2));
+  return slope(half.map((s) => s.t_s / 3600), half.map((s) => s.rss_mib));
 }
 
 export async function runSoak(o: SoakOptions): Promise<void> {
@@ -71,8 +77,7 @@ export async function runSoak(o: SoakOptions): Promise<void> {
     await run.stop().catch(() => undefined);
     await gw.stop();
   }
-  const half = samples.slice(Math.floor(samples.length / 2));
-  const trend = slope(half.map((s) => s.t_s / 3600), half.map((s) => s.rss_mib));
+  const trend = secondHalfSlope(samples);
   const t = run.report().totals;
   process.stdout.write(`${table(['t (s)', 'sim time', 'RSS MiB', 'heap MiB', 'ELD p50 ms', 'ELD p99 ms', 'ELD max ms', 'readings/s', 'offered/s', 'unacked'],
     samples.map((s) => [String(s.t_s), s.sim, s.rss_mib, s.heap_mib, s.eld_p50_ms, s.eld_p99_ms, s.eld_max_ms, s.readings_per_s, s.offered_per_s, s.backlog]))}\n`);
@@ -80,6 +85,6 @@ export async function runSoak(o: SoakOptions): Promise<void> {
   const maxBacklog = samples.reduce((a, s) => Math.max(a, s.backlog), 0);
   process.stdout.write(`peak RSS ${peak} MiB; most readings waiting for an acknowledgement at a sample: ${maxBacklog}\n`);
   process.stdout.write(`soak: ${run.plan.devices.length} devices, ${scenario.timetable.writing.rooms} rooms writing with pens in their periods, the day (${scenario.clock.start}–${scenario.clock.end} at ${scenario.clock.speed}×) on a loop\n`);
-  process.stdout.write(`RSS trend over the second half: ${round(trend, 1)} MiB/hour; acknowledged readings ${t.acked_readings} of ${t.sent_readings} sent\n`);
-  process.stdout.write(`${JSON.stringify({ soak: { duration_s: round(o.durationMs / 1000, 0), devices: run.plan.devices.length, writing_rooms: scenario.timetable.writing.rooms, rss_trend_mib_per_h: round(trend, 2), totals: t, samples } })}\n`);
+  process.stdout.write(`RSS trend over the second half: ${round(trend / 60, 3)} MiB/min (${round(trend, 1)} MiB/hour); acknowledged readings ${t.acked_readings} of ${t.sent_readings} sent\n`);
+  process.stdout.write(`${JSON.stringify({ soak: { duration_s: round(o.durationMs / 1000, 0), devices: run.plan.devices.length, writing_rooms: scenario.timetable.writing.rooms, rss_trend_mib_per_h: round(trend, 2), rss_trend_mib_per_min: round(trend / 60, 3), totals: t, samples } })}\n`);
 }

@@ -40,4 +40,18 @@ describe('influx batch', () => {
     releaseBatch(c);
     expect(pool.free()).toBe(1);
   });
+
+  it('holds a full batch of school-day lines (5,000 of 225 bytes, worst-case headroom) in one chunk of the default pool', () => {
+    // With 1 MiB chunks this batch took two and its body was joined into a fresh 1.1 MiB buffer.
+    const pool = createChunkPool();
+    const b = newBatch(0, pool);
+    const line = (i: number) => `smart_pen,site=s,room=r-101,device=p-${'0'.repeat(40)} x=${i}i,y=${i}i,p=512i,stroke=${i}i ${'1'.repeat(19)}`.padEnd(225, 'z');
+    for (let i = 0; i < 5_000; i++) appendLine(b, line(i));
+    const body = batchBody(b);
+    expect(pool.made()).toBe(1);
+    expect(b.owned).toHaveLength(1);
+    expect(body.buffer).toBe((b.owned[0] as Buffer).buffer);
+    expect(body.length).toBe(5_000 * 226);
+    expect(splitLines(body)[4_999]).toBe(line(4_999));
+  });
 });

@@ -98,8 +98,11 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const latency = createLatencyWindow(1024);
   const drops: Record<string, number> = {};
   const live = new Set<Batch>();
-  // Enough for every batch that can be alive at once: the open one, the queue, the requests in flight.
-  const chunks = createChunkPool(undefined, maxInFlight + maxQueued + 2);
+  // Enough for every batch that can hold a chunk at once: the open one, the queue, the requests in
+  // flight, and the batches being gzipped for the spool while InfluxDB lags (up to ~10 at once in
+  // the school-day bench). A chunk dropped because the pool was full is dead external memory until
+  // a major GC, and V8 starts one for external memory only ~64 MiB later.
+  const chunks = createChunkPool(undefined, maxInFlight + maxQueued + 12);
   const queue: Batch[] = [];
   let current: Batch | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -158,13 +161,18 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   async function toSpool(b: Batch, body?: Buffer): Promise<void> {
     try {
       const gz = body ?? await gzip(batchBody(b), { level: gzipLevel });
+      // The spool writes its own (gzipped) copy: the batch's chunks go back to the pool now, not
+      // after the fsync. Held through it, the batches spooled while InfluxDB lagged (120 in a
+      // school-day bench) each kept a 1 MiB chunk and emptied the pool, so fresh chunks were made
+      // and dropped: dead external memory until a major GC.
+      releaseBatch(b);
       if (await spool.append({ createdMs: b.createdMs, lines: b.count, body: gz })) b.resolve();
       else b.reject(gwError('GW_ERR_STORE_SPOOL_FULL', 'InfluxDB unreachable and the spool is full (drop-newest)'));
     } catch (err) {
       log.error({ err }, 'could not spool a batch');
       b.reject(gwError('GW_ERR_STORE_SPOOL_WRITE', `${String(err)}`));
     }
-    releaseBatch(b); // the spool has its own (gzipped) copy
+    releaseBatch(b); // when gzip failed; a no-op otherwise
     wake();
   }
 

@@ -180,4 +180,20 @@ describe('influx store on influxd 1.x', () => {
     expect(latest?.get('cc-1')).toEqual({ template: 'classroom-climate', ts: T0 + 59_000, fields: { co2_ppm: 459, window_open: false } });
     expect(latest?.get('cc-2')?.fields.co2_ppm).toBe(999);
   });
+
+  it('writes full batches of long lines from one pooled chunk each, reused batch after batch', async () => {
+    // Lines of ~225 bytes, like the school day's: with 1 MiB chunks each full batch took two and
+    // its body was joined into a fresh buffer (the pool made 2 chunks here, and more under load).
+    const store = await newStore('chunks', { config: config('chunks', { batchSize: 5_000, flushMs: 60_000 }), eagerFlush: false });
+    const note = 'x'.repeat(150);
+    for (let batch = 0; batch < 3; batch++) {
+      const readings = Array.from({ length: 5_000 }, (_, i): Reading => {
+        const seq = batch * 5_000 + i;
+        return { template: 'energy-meter-1p', device: `em-${seq % 10}`, ts: T0 + seq, fields: { power_w: seq % 1000, seq, note }, tags: { room: 'B12' } };
+      });
+      await store.write(readings);
+    }
+    expect((await count('chunks')).n).toBe(15_000);
+    expect(store.health().detail?.batch_buffers).toEqual({ free: 1, made: 1 });
+  });
 });
