@@ -11,6 +11,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { openEventStream } from './sse.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../auth.js';
 import { ApiError, apiErrors } from '../errors.js';
@@ -25,7 +26,6 @@ export interface SessionStreamOptions {
   heartbeatMs?: number;
 }
 
-const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export const sessionStreamRoutes: FastifyPluginAsyncZod<SessionStreamOptions> = async (app, opts) => {
   const open = new Set<ServerResponse>();
@@ -36,15 +36,8 @@ export const sessionStreamRoutes: FastifyPluginAsyncZod<SessionStreamOptions> = 
     if (!s || (req.principal.role !== 'admin' && s.owner !== req.principal.name)) throw apiErrors.sessionNotFound(req.params.id);
     const max = opts.maxStreams ?? 32;
     if (open.size >= max) throw new ApiError('GW_ERR_TOO_MANY_STREAMS', `${max} streams are open: try again later`, 503, { 'retry-after': '30' });
-    const res = reply.raw;
-    reply.hijack();
-    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
+    const { res, send } = openEventStream(reply);
     open.add(res);
-    const send = (name: string, data: object): void => {
-      if (res.writableLength > MAX_BUFFERED_BYTES) { res.destroy(); return; }
-      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
     // Subscribe and take the snapshot in the same tick: no reading falls between the two.
     let pending: LiveEvents[] = [];
     const unsubscribe = opts.sessions.subscribe(s.id, (e) => { pending.push(e); });

@@ -11,6 +11,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { openEventStream } from './sse.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FieldValue } from '../../core/reading.js';
 import type { DeviceRegistry } from '../../registry/device-registry.js';
@@ -35,7 +36,6 @@ const query = z.object({
   device: z.string().min(1).max(128).optional(),
 });
 
-const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** A teacher's roster is looked up again at most this often, not per event. */
 const ROSTER_TTL_MS = 5_000;
 
@@ -78,16 +78,8 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (a
     const { template, device } = req.query;
     const scope = scopeFor(req.principal);
     const wanted = (d: string, t: string) => (template === undefined || t === template) && (device === undefined || d === device);
-    const res = reply.raw;
-    reply.hijack();
-    // the security headers set by the app's hooks so far are kept (getHeaders), then the SSE ones
-    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
+    const { res, send } = openEventStream(reply);
     open.add(res);
-    const send = (name: string, data: object): void => {
-      if (res.writableLength > MAX_BUFFERED_BYTES) { res.destroy(); return; }
-      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
     res.write('retry: 5000\n\n');
     for (const d of opts.registry.list()) {
       if (!d.latest || !wanted(d.id, d.template)) continue;
