@@ -4,8 +4,8 @@
  * holding one CSV per student (fflate, deflated), never one sheet of millions of rows (Excel stops
  * at 1,048,576). Headers are in the UI's language with units; times are the site's local time.
  */
-import ExcelJS from 'exceljs';
-import { Zip, ZipDeflate } from 'fflate';
+// exceljs (~28 MiB resident) and fflate are loaded when a lesson is exported, not at start.
+import type { ZipDeflate } from 'fflate';
 import type { FieldValue, Reading } from '../core/reading.js';
 import { DEFAULT_ZONES, type HeartRateZones } from '../summaries/kinds/pe-activity.js';
 import type { SiteZone } from '../lib/zone.js';
@@ -72,7 +72,8 @@ export function summaryCsv(rows: readonly StudentLessonRow[], zone: SiteZone, la
 export async function summaryXlsx(session: SessionView, rows: readonly StudentLessonRow[], zone: SiteZone, lang: ExportLang, exportedAt: number): Promise<Buffer> {
   const w = WORDS[lang];
   const t = summaryTable(rows, zone, lang);
-  const book = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const book = new Excel.Workbook();
   book.created = new Date(exportedAt);
   const sheet = book.addWorksheet(w.summary, { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.addRow(t.header).font = { bold: true };
@@ -111,6 +112,7 @@ export interface RawStudent {
 export async function rawZip(students: readonly RawStudent[], each: (fn: (c: { student: string; key: string; reading: Reading }) => void) => Promise<void>,
   zone: SiteZone, lang: ExportLang, fieldLabel: (field: string) => string = (f) => f): Promise<{ zip: Buffer; files: Array<{ name: string; rows: number }> }> {
   const w = WORDS[lang];
+  const { Zip, ZipDeflate } = await import('fflate');
   const chunks: Uint8Array[] = [];
   let failed: Error | null = null;
   let finished = false;

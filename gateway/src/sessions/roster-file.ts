@@ -14,8 +14,9 @@
  * Errors name the problem and at most a row number, never a cell: the cells name children.
  */
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
-import { Unzip, UnzipInflate, unzipSync } from 'fflate';
+// exceljs (~28 MiB resident) and fflate are loaded when a roster file arrives, not at start.
+import type ExcelJS from 'exceljs';
+import type * as Fflate from 'fflate';
 import { GatewayError } from '../errors.js';
 import { isRosterHeader, MAX_ROSTER_LINES, MAX_ROSTER_TEXT } from './roster-text.js';
 
@@ -102,7 +103,7 @@ function csvRows(text: string): Map<number, string[]> {
 }
 
 /** The inflated size of every entry, stopping past the budget: exceljs would inflate a zip bomb whole. */
-function checkInflatedSize(bytes: Uint8Array): void {
+function checkInflatedSize(bytes: Uint8Array, { Unzip, UnzipInflate, unzipSync }: typeof Fflate): void {
   const tooBig = () => new RosterFileError('GW_ERR_ROSTER_FILE_TOO_LARGE', `the XLSX inflates to more than ${MAX_XLSX_INFLATED_BYTES} bytes`);
   const unreadable = () => new RosterFileError('GW_ERR_ROSTER_FILE_UNREADABLE', 'not a readable XLSX file');
   // The central directory's sizes (what exceljs reads by), without inflating anything …
@@ -153,8 +154,9 @@ export function cellText(v: CellValue): string {
 }
 
 async function xlsxRows(bytes: Uint8Array): Promise<Map<number, string[]>> {
-  checkInflatedSize(bytes);
-  const book = new ExcelJS.Workbook();
+  checkInflatedSize(bytes, await import('fflate'));
+  const { default: Excel } = await import('exceljs');
+  const book = new Excel.Workbook();
   try {
     await book.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
   } catch {
