@@ -40,6 +40,30 @@ var en = {
   "ago.d": "{n} d ago",
   "value.yes": "yes",
   "value.no": "no",
+  // Enum values devices report (template `values`), shown in the language of the page.
+  "value.auto": "auto",
+  "value.cast": "casting",
+  "value.closed": "closed",
+  "value.cool": "cool",
+  "value.cooling": "cooling down",
+  "value.dry": "dry",
+  "value.error": "error",
+  "value.fan": "fan",
+  "value.fault": "fault",
+  "value.forced": "forced open",
+  "value.heat": "heat",
+  "value.high": "high",
+  "value.low": "low",
+  "value.mid": "medium",
+  "value.off": "off",
+  "value.ok": "ok",
+  "value.on": "on",
+  "value.open": "open",
+  "value.running": "running",
+  "value.shutdown": "shut down",
+  "value.standby": "standby",
+  "value.warming": "warming up",
+  "value.warning": "warning",
   "chart.noData": "no data in this range",
   "alarm.doorForced": "door forced",
   "alarm.fault": "fault {code}",
@@ -309,6 +333,30 @@ var zhCN = {
   "ago.d": "{n} 天前",
   "value.yes": "是",
   "value.no": "否",
+  // Enum values devices report (template `values`), shown in the language of the page.
+  "value.auto": "自动",
+  "value.cast": "投屏",
+  "value.closed": "已关闭",
+  "value.cool": "制冷",
+  "value.cooling": "散热中",
+  "value.dry": "除湿",
+  "value.error": "错误",
+  "value.fan": "送风",
+  "value.fault": "故障",
+  "value.forced": "被强行打开",
+  "value.heat": "制热",
+  "value.high": "高",
+  "value.low": "低",
+  "value.mid": "中",
+  "value.off": "关",
+  "value.ok": "正常",
+  "value.on": "开",
+  "value.open": "打开",
+  "value.running": "运行中",
+  "value.shutdown": "已关机",
+  "value.standby": "待机",
+  "value.warming": "预热中",
+  "value.warning": "警告",
   "chart.noData": "此时间段没有数据",
   "alarm.doorForced": "门被强行打开",
   "alarm.fault": "故障 {code}",
@@ -699,6 +747,10 @@ function labelOf(name) {
 }
 function formatValue(name, v, templateUnit) {
   if (typeof v === "boolean") return v ? t("value.yes") : t("value.no");
+  if (typeof v === "string") {
+    const key = `value.${v}`;
+    return hasMessage(key) ? t(key) : v;
+  }
   if (typeof v !== "number") return String(v);
   const unit = templateUnit ?? unitOf(name);
   const text = Number.isInteger(v) ? num(v, 0) : num(v, Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);

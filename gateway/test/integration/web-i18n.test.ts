@@ -97,6 +97,13 @@ describe('web: the dashboard in Chinese', () => {
     expect(await page.locator('#device-latest [data-field="brightness_pct"] dt').textContent()).toBe('亮度');
     expect(await page.locator('#device-latest [data-field="cct_k"] dt').textContent()).toBe('色温');
     expect(await page.locator('#device-latest [data-field="on"] dd').textContent()).toBe('是');
+    // An enum value a device reports is shown in the page's language; ids and free text as sent.
+    await gw.publish('smart-board', 'SB-101', { power: 'standby', src: 'hdmi1', app: '', touches: 0, temp: 28 });
+    await page.goto(`${gw.base}/#/device/SB-101`);
+    await expect.poll(() => page.locator('#device-latest [data-field="power"] dd').textContent()).toBe('待机');
+    expect(await page.locator('#device-latest [data-field="source"] dd').textContent()).toBe('hdmi1');
+    await page.goto(`${gw.base}/#/device/L-101-1`);
+    await page.locator('#device-latest [data-field="brightness_pct"] dt').waitFor();
     await page.locator('#device-charts figure[data-field="desk_illuminance_lux"] figcaption').waitFor();
     expect(await page.locator('#device-charts figure[data-field="desk_illuminance_lux"] figcaption').textContent()).toBe('桌面照度 · lx');
     expect(await page.locator('#device-status').textContent()).toBe('在线');

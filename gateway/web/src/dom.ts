@@ -1,5 +1,5 @@
 /** A tiny DOM builder: h('div', { class: 'x', onclick }, child, 'text'). No framework, no CDN. */
-import { num, t } from './i18n/index.js';
+import { hasMessage, num, t } from './i18n/index.js';
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
@@ -53,6 +53,11 @@ export function labelOf(name: string): string {
 /** A field value for display (Intl digits for the UI's language), with its unit taken from the snake_case suffix. */
 export function formatValue(name: string, v: unknown, templateUnit?: string | null): string {
   if (typeof v === 'boolean') return v ? t('value.yes') : t('value.no');
+  if (typeof v === 'string') {
+    // An enum value the catalogs know (standby, forced, cool …) in the page's language; ids and free text as sent.
+    const key = `value.${v}`;
+    return hasMessage(key) ? t(key) : v;
+  }
   if (typeof v !== 'number') return String(v);
   const unit = templateUnit ?? unitOf(name);
   const text = Number.isInteger(v) ? num(v, 0) : num(v, Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);
