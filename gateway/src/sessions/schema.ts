@@ -9,6 +9,13 @@ import { z } from 'zod';
 const isoTime = z.iso.datetime({ offset: true });
 
 /** A session lasts at most this long: a roster is for one lesson, not a standing watch. */
+/**
+ * Readings a session keeps in memory (for `format=json|csv`): a pen point costs ~350 bytes there,
+ * so 1,000,000 was ~330 MiB per session, ten classrooms writing past any gateway's memory. The
+ * lesson exports (per-student summary, the raw zip) and the wall do not need them: they read the
+ * per-student rows kept at capture and the session's file.
+ */
+export const DEFAULT_CAPTURE_LIMIT = 100_000;
 export const MAX_SESSION_MS = 4 * 3_600_000;
 /** How far before the gateway's clock a start may lie (a browser's clock is a little off). */
 export const CLOCK_SKEW_MS = 5 * 60_000;

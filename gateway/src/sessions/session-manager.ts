@@ -29,7 +29,7 @@ import { writeFileAtomicSync } from '../lib/atomic-file.js';
 import { SessionRuleError, type RefusedLine } from './errors.js';
 import { bindRoster, identityFields, withoutIdentity, type RosterLookup } from './roster.js';
 import { previewRosterText, type RosterPreview } from './roster-preview.js';
-import { MAX_SESSION_MS, type BoundRosterEntry, type CreateSession, type LiveSessionView, type SessionStatus, type SessionView } from './schema.js';
+import { DEFAULT_CAPTURE_LIMIT, MAX_SESSION_MS, type BoundRosterEntry, type CreateSession, type LiveSessionView, type SessionStatus, type SessionView } from './schema.js';
 
 export interface CapturedReading {
   student: string;
@@ -122,13 +122,6 @@ export interface SessionManager {
 
 export type { Session };
 
-/**
- * Readings a session keeps in memory (for `format=json|csv`): a pen point costs ~350 bytes there,
- * so 1,000,000 was ~330 MiB per session, ten classrooms writing past any gateway's memory. The
- * lesson exports (per-student summary, the raw zip) and the wall do not need them: they read the
- * per-student rows kept at capture and the session's file.
- */
-const DEFAULT_CAPTURE_LIMIT = 100_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Whether a reading's time lies in the session: from its start to its end or its stop. */

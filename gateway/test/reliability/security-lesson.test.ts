@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/api/token-hash.js';
 import { until } from '../kit/index.js';
+import { takeSseEvents } from '../kit/sse.js';
 import { startTestGateway, type RunningGateway } from '../integration/api-harness.js';
 
 const LI = 'teacher-li-lesson-0123456789abcd';
@@ -28,14 +29,9 @@ async function readStream(url: string, token: string, done: (es: Ev[]) => boolea
   let opened = false;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     buffered += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf('\n\n')) >= 0) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const event = /^event: (.+)$/m.exec(block)?.[1];
-      const data = /^data: (.+)$/m.exec(block)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-    }
+    const taken = takeSseEvents(buffered);
+    buffered = taken.rest;
+    events.push(...taken.events);
     if (!opened && events.some((e) => e.event === 'snapshot')) {
       opened = true;
       await onOpen?.();

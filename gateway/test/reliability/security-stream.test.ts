@@ -21,6 +21,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
 import { until } from '../kit/index.js';
+import { takeSseEvents } from '../kit/sse.js';
 
 const CHEAP = { N: 1024, r: 4, p: 1 };
 const TOKENS = { facilities: 'stream-facilities-0123456789abcdef', teacher: 'stream-teacher-0123456789abcdef01', admin: 'stream-admin-0123456789abcdef0123', district: 'stream-district-0123456789abcdef0' };
@@ -63,14 +64,9 @@ async function readStream(query: string, token: string, done: (events: SseEvent[
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buffered += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const name = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (name && data) events.push({ event: name, data: JSON.parse(data) as Record<string, unknown> });
-      }
+      const taken = takeSseEvents(buffered);
+      buffered = taken.rest;
+      events.push(...taken.events);
       if (done(events)) break;
     }
   } catch (err) {
