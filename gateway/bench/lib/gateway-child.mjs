@@ -22,11 +22,13 @@ let gw;
 
 // BENCH_ALLOC_PROF=<dir>: a sampling profile of every allocation (collected ones included), written
 // at stop as .heapprofile (open in Chrome DevTools, Memory tab): where the garbage comes from.
+// BENCH_ALLOC_PROF_PROMOTED=1 leaves out what scavenges collected: what is left was promoted to the
+// old generation (and is still alive, or was collected by a major GC): what grows old space.
 const allocDir = process.env.BENCH_ALLOC_PROF;
 const inspector = allocDir ? new Session() : undefined;
 if (inspector) {
   inspector.connect();
-  inspector.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  inspector.post('HeapProfiler.startSampling', { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_ALLOC_PROF_PROMOTED !== '1' });
 }
 async function writeAllocationProfile() {
   if (!inspector || !allocDir) return;

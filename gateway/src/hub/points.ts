@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { SUMMARY_KINDS } from '../core/topics.js';
-import { escapeKey, escapeMeasurement, quoteString } from '../lib/influx/line-escape.js';
+import { escapeKey, escapeMeasurement, numberText, quoteString } from '../lib/influx/line-escape.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 const scalars = z.record(z.string(), z.number());
@@ -52,10 +52,10 @@ function line(measurement: string, tagSet: Record<string, string | undefined>, f
   const f: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
     if (typeof v === 'number' && !Number.isFinite(v)) continue;
-    f.push(`${escapeKey(k, 'field key')}=${typeof v === 'string' ? quoteString(v) : String(v)}`);
+    f.push(`${escapeKey(k, 'field key')}=${typeof v === 'string' ? quoteString(v) : typeof v === 'number' ? numberText(v) : String(v)}`);
   }
   if (f.length === 0) return undefined;
-  return `${escapeMeasurement(measurement)}${t} ${f.join(',')} ${ts}`;
+  return `${escapeMeasurement(measurement)}${t} ${f.join(',')} ${numberText(ts)}`;
 }
 
 /** Throws (from the line-protocol escapers) on a name that cannot be stored. */

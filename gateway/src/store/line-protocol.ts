@@ -21,7 +21,7 @@
  */
 import { measurementOf, type Reading } from '../core/reading.js';
 import { MAX_TIMESTAMP_MS } from '../core/storable.js';
-import { escapeKey, escapeMeasurement, LineReject, quoteString, type LineRejectReason } from '../lib/influx/line-escape.js';
+import { escapeKey, escapeMeasurement, LineReject, numberText, quoteString, type LineRejectReason } from '../lib/influx/line-escape.js';
 
 export type { LineRejectReason };
 
@@ -42,10 +42,10 @@ function fieldValue(key: string, v: unknown, integer: boolean): string {
   if (typeof v === 'number') {
     if (Number.isNaN(v)) throw new LineReject('nan_field', `field ${key} is NaN`);
     if (!Number.isFinite(v)) throw new LineReject('infinite_field', `field ${key} is infinite`);
-    if (!integer) return String(v);
+    if (!integer) return numberText(v);
     if (!Number.isInteger(v)) throw new LineReject('non_integer_field', `integer field ${key} has a fraction`);
     if (!Number.isSafeInteger(v)) throw new LineReject('integer_out_of_range', `integer field ${key} is beyond ±2^53 (not exact)`);
-    return `${v}i`;
+    return `${numberText(v)}i`;
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string') return quoteString(v);
@@ -183,7 +183,7 @@ export function createLineEncoder(maxTemplates = 1_000): LineEncoder {
       const k = keys[i] as string;
       line += (p.fieldPrefix[i] as string) + fieldValue(k, r.fields[k], ints !== undefined && ints.has(k));
     }
-    return `${line} ${Math.floor(r.ts)}`;
+    return `${line} ${numberText(Math.floor(r.ts))}`;
   }
 
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeKey, escapeMeasurement, quoteString } from './line-escape.js';
+import { escapeKey, escapeMeasurement, numberText, quoteString } from './line-escape.js';
 
 describe('escaping (InfluxDB line protocol reference, "Special characters")', () => {
   it('measurement: escapes comma and space, leaves equals sign alone', () => {
@@ -21,5 +21,15 @@ describe('escaping (InfluxDB line protocol reference, "Special characters")', ()
     expect(quoteString('C:\\path')).toBe('"C:\\\\path"');
     expect(quoteString('a, b = c')).toBe('"a, b = c"');
     expect(quoteString('')).toBe('""');
+  });
+});
+
+describe('numberText', () => {
+  it('writes every finite number exactly as String() does', () => {
+    const fixed = [0, -0, 1, -1, 0.1, 120.3, 1e21, 1e-7, -1.5e-300, 2 ** 53, -(2 ** 53) + 1, 1700000000123, Number.MAX_VALUE, Number.MIN_VALUE, 5e-324];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = Array.from({ length: 2_000 }, (_, i) => (i % 2 ? Math.round(rnd() * 1e13) : (rnd() - 0.5) * 10 ** Math.round(rnd() * 40 - 20)));
+    for (const v of [...fixed, ...random]) expect(numberText(v)).toBe(String(v));
   });
 });
