@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines } from './influx-batch.js';
+import { appendLine, batchBody, createChunkPool, createLinger, newBatch, releaseBatch, splitLines } from './influx-batch.js';
 
 describe('influx batch', () => {
   it('keeps lines as UTF-8, newline-ended, in one pooled chunk', () => {
@@ -53,5 +53,45 @@ describe('influx batch', () => {
     expect(body.buffer).toBe((b.owned[0] as Buffer).buffer);
     expect(body.length).toBe(5_000 * 226);
     expect(splitLines(body)[4_999]).toBe(line(4_999));
+  });
+});
+
+describe('createLinger (group commit pace)', () => {
+  function clock() {
+    let t = 0;
+    return { now: () => t, advance: (ms: number) => { t += ms; } };
+  }
+
+  it('lets a quiet stream go at once', () => {
+    const c = clock();
+    const l = createLinger(c.now);
+    for (let i = 0; i < 10; i++) { c.advance(100); l.added(50); } // 500 lines/s
+    l.sent();
+    expect(l.wait()).toBeCloseTo(0.5, 5); // 1 ms per 1,000 lines/s
+    c.advance(1);
+    expect(l.wait()).toBeLessThanOrEqual(0);
+  });
+
+  it('waits longer as the rate rises, up to the cap, counted from the last send', () => {
+    const c = clock();
+    const l = createLinger(c.now, 1, 50);
+    for (let i = 0; i < 30; i++) { c.advance(10); l.added(370); } // 37,000 lines/s
+    l.sent();
+    expect(l.wait()).toBeCloseTo(37, 5);
+    c.advance(30);
+    expect(l.wait()).toBeCloseTo(7, 5);
+    for (let i = 0; i < 30; i++) { c.advance(10); l.added(2_000); } // 200,000 lines/s
+    l.sent();
+    expect(l.wait()).toBe(50);
+  });
+
+  it('forgets a burst once the stream is quiet again', () => {
+    const c = clock();
+    const l = createLinger(c.now);
+    for (let i = 0; i < 30; i++) { c.advance(10); l.added(400); }
+    c.advance(5_000);
+    l.added(1); // the first line after the pause closes the busy window
+    l.sent();
+    expect(l.wait()).toBeLessThan(1); // the pause's window averages to ~400 lines/s
   });
 });

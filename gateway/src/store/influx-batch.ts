@@ -109,3 +109,44 @@ export function batchBody(b: Batch): Buffer {
 export function splitLines(body: Buffer): string[] {
   return body.toString('utf8').split('\n').filter((l) => l.length > 0);
 }
+
+/**
+ * Group commit's pace: how long the open batch may still wait for more lines once a request slot
+ * is idle. 1 ms per 1,000 lines a second arriving, at most `maxMs`: a quiet school's readings go
+ * out at once, a school whose 20 classrooms write with pens (~45,000 lines/s) sends about every
+ * 45 ms. Sending whenever a slot was idle made ~110 requests a second of ~350 lines under that
+ * load, and each request cost the gateway ~1 ms of CPU (mostly the loopback write waking
+ * influxd): paced, the school-day bench made 4,850 requests instead of 9,787 and spent 450-515
+ * µs of CPU per message instead of ~600, for a publish → PUBACK p50 of ~46 ms instead of ~13 ms
+ * while saturated. The rate is measured over windows of 250 ms.
+ */
+export interface Linger {
+  /** Lines just added to the open batch. */
+  added(lines: number): void;
+  /** Milliseconds until the next eager send may go (≤ 0: now). */
+  wait(): number;
+  /** An eager send went now. */
+  sent(): void;
+}
+
+export function createLinger(now: () => number = () => performance.now(), msPerThousandPerSecond = 1, maxMs = 50): Linger {
+  let windowStart = now();
+  let windowLines = 0;
+  let perSecond = 0;
+  let lastSent = -Infinity;
+  return {
+    added(lines) {
+      windowLines += lines;
+      const t = now();
+      if (t - windowStart >= 250) {
+        perSecond = (windowLines * 1000) / (t - windowStart);
+        windowStart = t;
+        windowLines = 0;
+      }
+    },
+    wait: () => lastSent + Math.min(maxMs, (perSecond / 1000) * msPerThousandPerSecond) - now(),
+    sent() {
+      lastSent = now();
+    },
+  };
+}

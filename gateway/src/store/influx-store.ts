@@ -21,7 +21,7 @@ import { createLatencyWindow } from '../lib/latency-window.js';
 import { prepareInflux, type InfluxReadiness } from '../lib/influx/setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { createInfluxOutage, createWakeableSleep } from './influx-outage.js';
-import { appendLine, batchBody, createChunkPool, newBatch, releaseBatch, splitLines, type Batch } from './influx-batch.js';
+import { appendLine, batchBody, createChunkPool, createLinger, newBatch, releaseBatch, splitLines, type Batch, type Linger } from './influx-batch.js';
 import { gwError } from '../errors.js';
 
 const gzip = promisify(gzipCb);
@@ -55,6 +55,8 @@ export interface InfluxStoreOptions {
    * (default true): low latency when load is light, full batches when InfluxDB is busy.
    */
   eagerFlush?: boolean;
+  /** The pace of those eager sends (influx-batch.ts `createLinger`: 1 ms per 1,000 lines/s, at most 50 ms). */
+  linger?: Linger;
   /** Fields of a template written as integers (`i`); the rest of the numbers are floats. */
   integerFieldsOf?: (template: string) => ReadonlySet<string> | undefined;
 }
@@ -117,6 +119,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   // The replay loop's waits; a stop (or new work) ends the current one early.
   const { sleep, wake } = createWakeableSleep();
   let immediate: NodeJS.Immediate | undefined;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  const linger = options.linger ?? createLinger();
   const eagerFlush = options.eagerFlush ?? true;
 
   const deliverDeps: DeliverDeps = {
@@ -219,14 +223,22 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
    * in flight the batch grows until it is full or that request is answered; the other slots
    * take full batches. Sending a batch whenever any slot was free made ~1,150-line requests
    * under the pen load instead of 5,000-line ones, and influxd spends its CPU per request.
+   * Under load it goes no sooner than `linger` allows after the previous eager send.
    * While InfluxDB is down, batches keep their full age so the spool gets few, large records.
    */
   function flushSoon(): void {
-    if (!eagerFlush || immediate || outage.down) return;
-    immediate = setImmediate(() => {
+    if (!eagerFlush || immediate || lingerTimer || outage.down) return;
+    const go = () => {
       immediate = undefined;
-      if (current && queue.length === 0 && inFlight === 0 && !outage.down) seal();
-    });
+      lingerTimer = undefined;
+      if (current && queue.length === 0 && inFlight === 0 && !outage.down) {
+        linger.sent();
+        seal();
+      }
+    };
+    const wait = linger.wait();
+    if (wait > 0) lingerTimer = setTimeout(go, wait);
+    else immediate = setImmediate(go);
   }
 
   function seal(): void {
@@ -251,6 +263,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       if (touched.at(-1) !== current.done) touched.push(current.done);
       if (current.count >= cfg.batchSize) seal();
     }
+    linger.added(lines.length);
     if (current && queue.length === 0 && inFlight === 0) flushSoon();
     return touched.length === 1 ? (touched[0] as Promise<void>) : Promise.all(touched).then(() => undefined);
   }
@@ -350,7 +363,9 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       await Promise.allSettled([...live].map((b) => b.done));
       stopping = true;
       if (immediate) clearImmediate(immediate);
+      if (lingerTimer) clearTimeout(lingerTimer);
       immediate = undefined;
+      lingerTimer = undefined;
       wake();
       await replayDone;
       await spool.stop();
