@@ -43,7 +43,7 @@ export const LATENCY_RATES = [1_000, 5_000] as const;
 export async function runSections(o: SectionOptions): Promise<Sections> {
   const workloads: WorkloadSection[] = [];
   const ceilings = o.want('ceilings');
-  const telemetryPerConnection = o.quick ? 300 : 5_000;
+  const telemetryPerConnection = o.quick ? 300 : 10_000;
   if (o.want('telemetry')) {
     const total = 50 * telemetryPerConnection;
     await withAedes((aedesUrl) => withMosquitto(async (mosquittoUrl) => {
@@ -70,7 +70,7 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
     }));
   }
   if (o.want('pens')) {
-    const perConnection = o.quick ? 125 : 1_000;
+    const perConnection = o.quick ? 125 : 1_500;
     const points = 20 * perConnection * 100;
     const influx = o.influx;
     const steps = [
