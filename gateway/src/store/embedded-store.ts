@@ -12,6 +12,7 @@ import { measurementOf, type FieldValue, type Reading } from '../core/reading.js
 import type { ReadingStore, SeriesPoint, SeriesQuery, StoreHealth } from './types.js';
 import { makePrivateDir, preparePrivateSqlite } from '../config/private-files.js';
 import { gwError } from '../errors.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory holding `gateway.db`; `:memory:` for an in-memory database. */
@@ -54,6 +55,9 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
   let flushScheduled = false;
   let written = 0;
   let retentionTimer: NodeJS.Timeout | undefined;
+  let checkpointer: Checkpointer | undefined;
+  /** Who checkpoints the write-ahead log: a worker thread (sqlite-checkpointer.ts), or each commit. */
+  let checkpoints: 'worker' | 'inline' = 'inline';
   const dropped: Record<string, number> = {};
 
   function open(): Database.Database {
@@ -136,6 +140,18 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
   return {
     async start() {
       db = open();
+      if (options.path !== ':memory:') {
+        db.pragma('wal_autocheckpoint = 0');
+        checkpoints = 'worker';
+        checkpointer = await startCheckpointer({
+          file: join(options.path, 'gateway.db'),
+          onFailure(reason) {
+            log.warn({ reason }, 'the embedded store checkpoints on commit again (its checkpoint worker failed)');
+            checkpoints = 'inline';
+            db?.pragma('wal_autocheckpoint = 1000');
+          },
+        });
+      }
       insert = db.prepare('INSERT OR REPLACE INTO readings (device, series, ts, measurement, tags, fields) VALUES (?, ?, ?, ?, ?, ?)');
       upsertLatest = db.prepare(`INSERT INTO latest (device, template, ts, fields) VALUES (?, ?, ?, ?)
         ON CONFLICT(device) DO UPDATE SET template = excluded.template, ts = excluded.ts,
@@ -147,6 +163,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
     async stop() {
       if (retentionTimer) clearInterval(retentionTimer);
       flush();
+      await checkpointer?.stop();
+      checkpointer = undefined;
       db?.close();
       db = undefined;
     },
@@ -194,7 +212,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: { log: 
       return out;
     },
     health(): StoreHealth {
-      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length } };
+      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, checkpoints } };
     },
   };
 }
