@@ -21,7 +21,8 @@ import { createLatencyWindow } from '../lib/latency-window.js';
 import { prepareInflux, type InfluxReadiness } from '../lib/influx/setup.js';
 import { createSpool, type SpoolOptions } from './spool.js';
 import { createInfluxOutage, createWakeableSleep } from './influx-outage.js';
-import { appendLine, batchBody, createChunkPool, createLinger, newBatch, releaseBatch, splitLines, type Batch, type Linger } from './influx-batch.js';
+import { batchBody, releaseBatch, splitLines, type Batch, type Linger } from './influx-batch.js';
+import { createBatcher } from './influx-batcher.js';
 import { gwError } from '../errors.js';
 
 const gzip = promisify(gzipCb);
@@ -99,15 +100,6 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   const spool = createSpool({ dir: options.spoolDir, ...spoolOptions }, { log: deps.log, now });
   const latency = createLatencyWindow(1024);
   const drops: Record<string, number> = {};
-  const live = new Set<Batch>();
-  // Enough for every batch that can hold a chunk at once: the open one, the queue, the requests in
-  // flight, and the batches being gzipped for the spool while InfluxDB lags (up to ~10 at once in
-  // the school-day bench). A chunk dropped because the pool was full is dead external memory until
-  // a major GC, and V8 starts one for external memory only ~64 MiB later.
-  const chunks = createChunkPool(undefined, maxInFlight + maxQueued + 12);
-  const queue: Batch[] = [];
-  let current: Batch | undefined;
-  let timer: NodeJS.Timeout | undefined;
   let inFlight = 0;
   let written = 0;
   let requests = 0;
@@ -118,10 +110,11 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
   let setupPending = false;
   // The replay loop's waits; a stop (or new work) ends the current one early.
   const { sleep, wake } = createWakeableSleep();
-  let immediate: NodeJS.Immediate | undefined;
-  let lingerTimer: NodeJS.Timeout | undefined;
-  const linger = options.linger ?? createLinger();
-  const eagerFlush = options.eagerFlush ?? true;
+  const batcher = createBatcher(
+    { batchSize: cfg.batchSize, flushMs: cfg.flushMs, maxInFlight, maxQueued, eagerFlush: options.eagerFlush ?? true, linger: options.linger },
+    { now, down: () => outage.down, inFlight: () => inFlight, send: (b) => void sendLive(b), spool: (b) => void toSpool(b) },
+  );
+  const pump = batcher.pump;
 
   const deliverDeps: DeliverDeps = {
     post: async (body, gzipped) => {
@@ -153,13 +146,6 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
 
   function markDown(r: Extract<DeliverResult, { kind: 'retry' }>): void {
     outage.markDown(r.reason, r.retryAfterMs);
-  }
-
-  function createBatch(): Batch {
-    const b = newBatch(now(), chunks);
-    live.add(b);
-    void b.done.finally(() => live.delete(b)).catch(() => undefined);
-    return b;
   }
 
   async function toSpool(b: Batch, body?: Buffer): Promise<void> {
@@ -205,67 +191,9 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     }
   }
 
-  function pump(): void {
-    while (queue.length > 0) {
-      const b = queue[0] as Batch;
-      if (outage.down) void toSpool(b);
-      else if (inFlight < maxInFlight) void sendLive(b);
-      else if (queue.length > maxQueued) void toSpool(b); // InfluxDB is slower than the input
-      else break;
-      queue.shift();
-    }
-    if (current && queue.length === 0 && inFlight === 0) flushSoon();
-  }
-
-  /**
-   * Group commit: no request is in flight and nothing waits, so the open batch goes now (after
-   * the writes of this turn of the event loop joined it) instead of at `flushMs`. While one is
-   * in flight the batch grows until it is full or that request is answered; the other slots
-   * take full batches. Sending a batch whenever any slot was free made ~1,150-line requests
-   * under the pen load instead of 5,000-line ones, and influxd spends its CPU per request.
-   * Under load it goes no sooner than `linger` allows after the previous eager send.
-   * While InfluxDB is down, batches keep their full age so the spool gets few, large records.
-   */
-  function flushSoon(): void {
-    if (!eagerFlush || immediate || lingerTimer || outage.down) return;
-    const go = () => {
-      immediate = undefined;
-      lingerTimer = undefined;
-      if (current && queue.length === 0 && inFlight === 0 && !outage.down) {
-        linger.sent();
-        seal();
-      }
-    };
-    const wait = linger.wait();
-    if (wait > 0) lingerTimer = setTimeout(go, wait);
-    else immediate = setImmediate(go);
-  }
-
-  function seal(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (!current) return;
-    queue.push(current);
-    current = undefined;
-    pump();
-  }
-
   function addLines(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return Promise.resolve();
-    if (stopping) return Promise.reject(gwError('GW_ERR_STORE_STOPPED', 'write after stop()'));
-    const touched: Promise<void>[] = [];
-    for (const line of lines) {
-      if (!current) {
-        current = createBatch();
-        timer = setTimeout(seal, cfg.flushMs);
-      }
-      appendLine(current, line);
-      if (touched.at(-1) !== current.done) touched.push(current.done);
-      if (current.count >= cfg.batchSize) seal();
-    }
-    linger.added(lines.length);
-    if (current && queue.length === 0 && inFlight === 0) flushSoon();
-    return touched.length === 1 ? (touched[0] as Promise<void>) : Promise.all(touched).then(() => undefined);
+    if (stopping && lines.length > 0) return Promise.reject(gwError('GW_ERR_STORE_STOPPED', 'write after stop()'));
+    return batcher.add(lines);
   }
 
   async function replayLoop(): Promise<void> {
@@ -274,7 +202,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
       if (setupPending) await (wait > 0 ? sleep(Math.min(wait, 1_000)) : setUp());
       else if (spool.depth().batches === 0) await sleep(1_000);
       else if (outage.down && wait > 0) await sleep(Math.min(wait, 1_000));
-      else if (inFlight >= maxInFlight || queue.length > 0) await sleep(20); // live data first
+      else if (inFlight >= maxInFlight || batcher.queued() > 0) await sleep(20); // live data first
       else {
         try {
           await replayOne();
@@ -339,7 +267,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
 
   function oldestUnsentMs(): number | undefined {
     let oldest = spool.depth().oldest_created_ms;
-    for (const b of live) if (b !== current && (oldest === undefined || b.createdMs < oldest)) oldest = b.createdMs;
+    const current = batcher.current();
+    for (const b of batcher.live) if (b !== current && (oldest === undefined || b.createdMs < oldest)) oldest = b.createdMs;
     return oldest;
   }
 
@@ -359,13 +288,10 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     },
 
     async stop() {
-      seal();
-      await Promise.allSettled([...live].map((b) => b.done));
+      batcher.seal();
+      await Promise.allSettled([...batcher.live].map((b) => b.done));
       stopping = true;
-      if (immediate) clearImmediate(immediate);
-      if (lingerTimer) clearTimeout(lingerTimer);
-      immediate = undefined;
-      lingerTimer = undefined;
+      batcher.cancel();
       wake();
       await replayDone;
       await spool.stop();
@@ -388,7 +314,7 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
     },
 
     writeLines: addLines,
-    flush: seal,
+    flush: batcher.seal,
     query: (q) => querySeries(target, q, timeoutMs, fetchImpl),
     seriesTemplates: (device) => querySeriesTemplates(target, device, timeoutMs, fetchImpl),
     latest: () => queryLatest(target, timeoutMs, fetchImpl),
@@ -412,8 +338,8 @@ export function createInfluxStore(options: InfluxStoreOptions, deps: InfluxStore
           write_latency_ms: latency.summary(),
           in_flight: inFlight,
           write_requests: requests,
-          queued_batches: queue.length,
-          batch_buffers: { free: chunks.free(), made: chunks.made() },
+          queued_batches: batcher.queued(),
+          batch_buffers: { free: batcher.chunks.free(), made: batcher.chunks.made() },
         },
       };
     },
