@@ -4,7 +4,8 @@
  *   npm run bench                      all workloads, each interleaved with its ceilings 3 times (~20 min on 2 cores)
  *   npm run bench -- --quick           small workloads, one round (CI smoke, ~2 min)
  *   npm run bench -- --rounds 5        interleaved rounds (default 3, 1 with --quick)
- *   npm run bench -- --latency-store influx  store of the fixed-rate latency runs (default: embedded)
+ *   npm run bench -- --latency-store influx  store of the fixed-rate latency runs: embedded (default), influx,
+ *                                            influx-wal (InfluxDB with `store.wal: true`: PUBACK after a local fsync)
  *   npm run bench -- --store embedded  gateway on its embedded SQLite store (default: InfluxDB)
  *   npm run bench -- --soak 30m        soak: the default school for 30 min, RSS and event-loop delay over time
  *   npm run bench -- --school 90s      length of the school-day slice
@@ -52,6 +53,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 // Full: every workload and its ceilings three times, interleaved; --quick (CI smoke): once, small.
 const rounds = values.rounds !== undefined ? Number(values.rounds) : values.quick ? 1 : 3;
 const latencyStore = values['latency-store'];
+if (!['embedded', 'influx', 'influx-wal'].includes(latencyStore)) throw new Error(`--latency-store: embedded, influx or influx-wal, not ${latencyStore}`);
 let ownInflux: ReturnType<typeof startInflux> | undefined;
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const want = (name: string) => !only || only.has(name);
@@ -60,7 +62,7 @@ const wantDistrict = only?.has('district') ?? false;
 const writingRooms = values['writing-rooms'] !== undefined ? Number(values['writing-rooms']) : undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'cg-bench-'));
-const influx = values.store === 'influx' || (latencyStore === 'influx' && want('latency')) ? await startInflux() : undefined;
+const influx = values.store === 'influx' || (latencyStore.startsWith('influx') && want('latency')) ? await startInflux() : undefined;
 let dbSeq = 0;
 const configFor: GatewayConfigFactory = async (label, store = values.store) => {
   const base = {
@@ -70,10 +72,11 @@ const configFor: GatewayConfigFactory = async (label, store = values.store) => {
     http: { port: 0, host: '127.0.0.1' },
     privacy: { pseudonymKeyFile: join(tmp, 'pseudonym.key') },
   };
-  if (store !== 'influx' || !influx) return { ...base, store: { kind: 'embedded', path: join(tmp, `${label}-${++dbSeq}`) } };
+  if (!store.startsWith('influx') || !influx) return { ...base, store: { kind: 'embedded', path: join(tmp, `${label}-${++dbSeq}`) } };
   const database = `bench_${label.replaceAll('-', '_')}_${++dbSeq}`;
   await influx.createDatabase(database);
-  return { ...base, store: { kind: 'influx', url: influx.url, apiVersion: 1, database, spoolPath: join(tmp, `spool-${dbSeq}`) } };
+  const wal = store === 'influx-wal' ? { wal: true } : {};
+  return { ...base, store: { kind: 'influx', url: influx.url, apiVersion: 1, database, spoolPath: join(tmp, `spool-${dbSeq}`), ...wal } };
 };
 
 try {

@@ -1,7 +1,7 @@
 /** Starts the gateway under test in a child process and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { RUNTIME_ENV } from '../../src/runtime-env.js';
+import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../src/runtime-env.js';
 
 /** What the gateway child (gateway-child.mjs) answers to `stats`. */
 export interface ChildStats {
@@ -37,8 +37,8 @@ export async function startGatewayProc(config: Record<string, unknown>): Promise
   // BENCH_NODE_FLAGS: extra node flags for the gateway child (e.g. V8 heap settings to compare).
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const source = process.env.BENCH_FROM_SOURCE === '1' ? ['--conditions=source', '--import', 'tsx'] : [];
-  // RUNTIME_ENV: the environment the gateway ships with (glibc allocation policy), as in production.
-  const child: ChildProcess = fork(CHILD, [], { execArgv: [...source, '--no-deprecation', ...flags, ...prof], env: { ...process.env, ...RUNTIME_ENV }, stdio: ['ignore', process.env.BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
+  // RUNTIME_ENV and RUNTIME_NODE_FLAGS: the environment and V8 heap bound the gateway ships with, as in production.
+  const child: ChildProcess = fork(CHILD, [], { execArgv: [...source, '--no-deprecation', ...RUNTIME_NODE_FLAGS, ...flags, ...prof], env: { ...process.env, ...RUNTIME_ENV }, stdio: ['ignore', process.env.BENCH_CHILD_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
   let nextId = 1;
   const waiting = new Map<number, (s: ChildStats) => void>();
   let onReady: ((p: { mqtt: number; http: number }) => void) | undefined;
