@@ -107,24 +107,69 @@ export async function penWorkload(configFor: GatewayConfigFactory, perConnection
   }), 100, '100 points per message (1 stroke)');
 }
 
-/**
- * Latency at the rates a school produces (issue #21 item 3): one gateway, QoS 1 classroom-light
- * telemetry from `connections` devices, open loop at each rate in turn for `durationMs`:
- * publish → PUBACK (stored) for every message and publish → visible in `/latest`, sampled.
- */
-export async function fixedRateLatency(config: Record<string, unknown>, rates: readonly number[], durationMs: number, connections = 100): Promise<OpenLoopResult[]> {
-  const gw = await startGatewayProc(config);
+/** One open-loop load of the fixed-rate latency section. */
+export interface FixedRateLoad {
+  /** What the row says, e.g. `1,000 msg/s telemetry`. */
+  label: string;
+  /** Messages per second, all devices together. */
+  rate: number;
+  /** Devices, one connection each. */
+  devices: number;
+  topic(device: number): string;
+  device(device: number): string;
+  payload(device: number, seq: number, ts: number): string;
+}
+
+export type FixedRateResult = OpenLoopResult & { label: string; gateway_cpu_pct: number };
+
+/** QoS 1 classroom-light telemetry from 100 devices at `rate` msg/s. */
+export function telemetryAt(rate: number): FixedRateLoad {
   const device = (c: number) => `bench-R-${c}`;
+  return {
+    label: `${rate.toLocaleString('en')} msg/s telemetry`, rate, devices: 100, device,
+    topic: (c) => `campus/classroom-light/${device(c)}/telemetry`,
+    payload: (_c, seq, ts) => `{"on":true,"bri":${seq % 100},"cct":5000,"lux":512,"pw":36.5,"ts":${ts}}`,
+  };
+}
+
+/**
+ * Classrooms of 40 pens writing: each pen sends one 100-point stroke a second (~4,000 points/s
+ * and 40 msg/s a classroom). The stroke starts at the message's time, so `/latest` shows it.
+ */
+export function pensAt(classrooms: number): FixedRateLoad {
+  const device = (c: number) => `P-lat-${c}`;
+  return {
+    label: `${classrooms} classroom${classrooms === 1 ? '' : 's'} of 40 pens (${(classrooms * 4_000).toLocaleString('en')} points/s)`,
+    rate: classrooms * 40, devices: classrooms * 40, device,
+    topic: (c) => `campus/smart-pen/${device(c)}/telemetry`,
+    payload: (c, seq, ts) => strokePayload(device(c), seq, ts),
+  };
+}
+
+/**
+ * Latency at the rates a school produces (issue #21 item 3): one gateway, each load in turn for
+ * `durationMs`, open loop: publish → PUBACK (QoS 1: stored) for every message and publish →
+ * visible in `/latest`, sampled; and the gateway's CPU over the run.
+ */
+export async function fixedRateLatency(config: Record<string, unknown>, loads: readonly FixedRateLoad[], durationMs: number): Promise<FixedRateResult[]> {
+  const gw = await startGatewayProc(config);
   try {
-    const run = (rate: number, ms: number) => runOpenLoop({
-      url: gw.mqttUrl, httpBase: `http://127.0.0.1:${gw.httpPort}`, rate, durationMs: ms, connections, qos: 1,
-      // A /latest probe every 50 ms: ~400 samples in a 20 s run, enough for a p99.
-      topic: (c) => `campus/classroom-light/${device(c)}/telemetry`, device, probeEveryMs: 50,
-      payload: (_c, seq, ts) => `{"on":true,"bri":${seq % 100},"cct":5000,"lux":512,"pw":36.5,"ts":${ts}}`,
+    const run = (load: FixedRateLoad, ms: number, prefix: string) => runOpenLoop({
+      url: gw.mqttUrl, httpBase: `http://127.0.0.1:${gw.httpPort}`, rate: load.rate, durationMs: ms, connections: load.devices, qos: 1,
+      topic: load.topic, device: load.device, payload: load.payload, clientPrefix: prefix,
+      // ~400 /latest samples in a 20 s run (enough for a p99), fewer at 40 msg/s.
+      probeEveryMs: 50,
     });
-    await run(Math.min(...rates), 1_000); // warm-up: JIT, connections, the devices known
-    const out: OpenLoopResult[] = [];
-    for (const rate of rates) out.push(await run(rate, durationMs));
+    const out: FixedRateResult[] = [];
+    for (const [i, load] of loads.entries()) {
+      await run(load, 1_000, `warm-${i}`); // warm-up: JIT, connections, the devices known
+      // The gateway's CPU over the run (its /latest probes included): what a school of this rate costs it.
+      const [before, t0] = [await gw.stats(), performance.now()];
+      const r = await run(load, durationMs, `open-${i}`);
+      const [after, t1] = [await gw.stats(), performance.now()];
+      const cpuUs = after.cpu_user_us + after.cpu_system_us - before.cpu_user_us - before.cpu_system_us;
+      out.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1) });
+    }
     return out;
   } finally {
     await gw.stop();

@@ -6,8 +6,7 @@
 import { AEDES_CEILING_CONFIG, MOSQUITTO_CEILING_CONFIG, influxWriteCeiling, passThrough, withAedes, withMosquitto, type startInflux } from './ceilings.js';
 import { interleave, formatRatio, ratioSummary, spread, ceilingProblem, type CeilingRun, type RatioSummary } from './repeat.js';
 import { table } from './stats.js';
-import type { OpenLoopResult } from './open-loop.js';
-import { fixedRateLatency, penWorkload, telemetryWorkload, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
+import { fixedRateLatency, pensAt, penWorkload, telemetryAt, telemetryWorkload, type FixedRateResult, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
 
 type Influx = Awaited<ReturnType<typeof startInflux>>;
 
@@ -34,11 +33,12 @@ export interface Sections {
   quick: boolean;
   workloads: WorkloadSection[];
   school: WorkloadResult | null;
-  latency: { store: string; duration_s: number; runs: OpenLoopResult[] } | null;
+  latency: { store: string; duration_s: number; runs: FixedRateResult[] } | null;
 }
 
 /** The rates a school produces: a default school is ~1,000 msg/s, a large one in a busy hour ~5,000. */
-export const LATENCY_RATES = [1_000, 5_000] as const;
+/** Fixed-rate loads: QoS 1 telemetry at 1,000 and 5,000 msg/s, one and ten classrooms of pens writing. */
+export const LATENCY_LOADS = [telemetryAt(1_000), telemetryAt(5_000), pensAt(1), pensAt(10)];
 
 export async function runSections(o: SectionOptions): Promise<Sections> {
   const workloads: WorkloadSection[] = [];
@@ -93,8 +93,8 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
   if (o.school) { o.log('workload: school day'); school = await o.school(); }
   let latency: Sections['latency'] = null;
   if (o.latency) {
-    o.log(`latency at fixed rates ${LATENCY_RATES.join(', ')} msg/s (${o.latency.store} store, open loop)`);
-    const runs = await fixedRateLatency(await o.configFor('latency', o.latency.store), LATENCY_RATES, o.latency.durationMs);
+    o.log(`latency at fixed rates: ${LATENCY_LOADS.map((l) => l.label).join('; ')} (${o.latency.store} store, open loop)`);
+    const runs = await fixedRateLatency(await o.configFor('latency', o.latency.store), LATENCY_LOADS, o.latency.durationMs);
     latency = { store: o.latency.store, duration_s: o.latency.durationMs / 1000, runs };
   }
   return { quick: o.quick, workloads, school, latency };
@@ -133,11 +133,12 @@ export function printSections(s: Sections): string {
     `${c.runs.filter((x) => !ceilingProblem(x)).length}/${c.runs.length} complete`]));
   if (ceilingRows.length > 0) out.push('', table(['ceiling (configuration)', 'msgs/s (points/s)', 'runs'], ceilingRows));
   if (s.latency) {
-    out.push('', table(['open-loop QoS 1 telemetry', 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', '/latest p50', 'p99', 'p99.9 ms', 'probes', 'not visible'],
-      s.latency.runs.map((r) => [`${r.rate} msg/s, ${s.latency!.duration_s} s`, r.offered_per_s, `${r.acked}/${r.sent}`, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms,
-        r.latest.p50_ms, r.latest.p99_ms, r.latest.p999_ms, r.latest.samples, r.latest.not_visible])));
+    out.push('', table([`open-loop QoS 1, ${s.latency.duration_s} s each`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', '/latest p50', 'p99', 'p99.9 ms', 'probes', 'not visible', 'gateway CPU %'],
+      s.latency.runs.map((r) => [r.label, r.offered_per_s, `${r.acked}/${r.sent}`, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms,
+        r.latest.p50_ms, r.latest.p99_ms, r.latest.p999_ms, r.latest.samples, r.latest.not_visible, r.gateway_cpu_pct])));
     out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
     out.push('  /latest: a sampled message polled until visible, so its p99.9 is the largest sample when there are fewer than 1,000.');
+    out.push('  gateway CPU %: of one core, over the run (the probes\' HTTP requests included).');
   }
   return `${out.join('\n')}\n`;
 }

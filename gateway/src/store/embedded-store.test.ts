@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../core/reading.js';
 import { silentLogger } from '../log.js';
 import { createEmbeddedStore } from './embedded-store.js';
+import { openWalSync, type WalSync } from './sqlite-wal-sync.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -40,6 +41,60 @@ describe('embedded store', () => {
     expect(store.health().written).toBe(3);
     // The write-ahead log is checkpointed by a worker thread, not inside commits on the event loop.
     expect(store.health().detail).toMatchObject({ checkpoints: 'worker' });
+    // Each commit's readings are acknowledged after an fdatasync of that log (power-cut durable).
+    expect(store.health().detail).toMatchObject({ durability: 'wal-fdatasync', wal_syncs: 1 });
+    await store.stop();
+  });
+
+  it('acknowledges a write only once the write-ahead log holding it is fdatasynced', async () => {
+    const path = tempDir();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const store = createEmbeddedStore({ path, retentionDays: 30 }, {
+      log: silentLogger(),
+      openWalSync: async (file) => {
+        const real = await openWalSync(file);
+        return { ...real, afterCommit: async () => { order.push('sync requested'); await gate; await real.afterCommit(); order.push('synced'); } };
+      },
+    });
+    await store.start();
+    const written = store.write([light(1000, 10)]).then(() => order.push('acknowledged'));
+    await new Promise((r) => setTimeout(r, 50));
+    // Committed (a query sees it) but not acknowledged while the fdatasync is held back.
+    expect(await store.query!({ device: 'L1', field: 'brightness_pct', from: 0, to: 2000 })).toEqual([{ ts: 1000, value: 10 }]);
+    expect(order).toEqual(['sync requested']);
+    expect(store.health().written).toBe(0);
+    release();
+    await written;
+    expect(order).toEqual(['sync requested', 'synced', 'acknowledged']);
+    expect(store.health()).toMatchObject({ written: 1, detail: { durability: 'wal-fdatasync' } });
+    await store.stop();
+  });
+
+  it('refuses the writes whose fdatasync failed, counting them, and goes on', async () => {
+    let failNext = true;
+    const store = createEmbeddedStore({ path: tempDir(), retentionDays: 30 }, {
+      log: silentLogger(),
+      openWalSync: async (file): Promise<WalSync> => {
+        const real = await openWalSync(file);
+        return { ...real, afterCommit: async () => { if (failNext) { failNext = false; throw new Error('EIO: i/o error, fdatasync'); } await real.afterCommit(); } };
+      },
+    });
+    await store.start();
+    await expect(store.write([light(1000, 10), light(2000, 20)])).rejects.toThrow('EIO');
+    await store.write([light(3000, 30)]);
+    expect(store.health()).toMatchObject({ written: 1, dropped: { sync_error: 2 } });
+    await store.stop();
+  });
+
+  it('fsyncs inside each commit when the write-ahead log cannot be opened for fdatasync', async () => {
+    const store = createEmbeddedStore({ path: tempDir(), retentionDays: 30 }, {
+      log: silentLogger(), openWalSync: () => Promise.reject(new Error('ENOENT')),
+    });
+    await store.start();
+    await store.write([light(1000, 10)]);
+    expect(store.health()).toMatchObject({ written: 1, detail: { durability: 'full' } });
     await store.stop();
   });
 

@@ -17,7 +17,7 @@ import { passThrough, withMosquitto } from '../../bench/lib/ceilings.js';
 import { runOpenLoop } from '../../bench/lib/open-loop.js';
 import { formatRatio, interleave, ratioSummary, type CeilingRun } from '../../bench/lib/repeat.js';
 import { printSections } from '../../bench/lib/sections.js';
-import type { WorkloadResult } from '../../bench/pipeline-workloads.js';
+import { pensAt, type WorkloadResult } from '../../bench/pipeline-workloads.js';
 import { startMosquitto } from '../kit/index.js';
 
 const ceiling = (rate: number, delivered = 100): CeilingRun => ({ name: 'c', rate, total: 100, delivered });
@@ -130,6 +130,18 @@ describe('bench: open-loop load at a fixed rate', () => {
       expect(r.latest.samples).toBeGreaterThan(0);
       expect(r.latest.not_visible).toBe(0);
       expect(r.latest.p50_ms).toBeGreaterThan(0);
+
+      // A classroom of 40 pens, one 100-point stroke a second each: every stroke stored and shown.
+      const pens = pensAt(1);
+      expect([pens.rate, pens.devices]).toEqual([40, 40]);
+      const p = await runOpenLoop({
+        url: `mqtt://127.0.0.1:${mqttPort}`, httpBase: `http://127.0.0.1:${http}`, rate: pens.rate, durationMs: 2_000, connections: pens.devices, qos: 1,
+        topic: pens.topic, device: pens.device, payload: pens.payload, probeEveryMs: 200, clientPrefix: 'pens',
+      });
+      expect(p.sent).toBe(80);
+      expect(p.acked).toBe(80);
+      expect(p.latest.samples).toBeGreaterThan(0);
+      expect(p.latest.not_visible).toBe(0);
     } finally {
       await gw.stop();
       rmSync(dir, { recursive: true, force: true });
