@@ -13,7 +13,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createLatencyWindow } from '../lib/latency-window.js';
+import { createLatencyWindow, type LatencySummary } from '../lib/latency-window.js';
 
 export interface WalSync {
   /** Resolves once everything SQLite wrote to the `-wal` file before this call is on disk. */
@@ -21,7 +21,7 @@ export interface WalSync {
   /** fdatasync rounds so far (commits ÷ rounds is the grouping factor). */
   rounds(): number;
   /** Duration of the last 512 fdatasyncs (ms). */
-  latency(): ReturnType<ReturnType<typeof createLatencyWindow>['summary']>;
+  latency(): LatencySummary;
   close(): Promise<void>;
 }
 
