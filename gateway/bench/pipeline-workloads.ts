@@ -120,7 +120,7 @@ export interface FixedRateLoad {
   payload(device: number, seq: number, ts: number): string;
 }
 
-export type FixedRateResult = OpenLoopResult & { label: string; gateway_cpu_pct: number };
+export type FixedRateResult = OpenLoopResult & { label: string; gateway_cpu_pct: number; gateway_eld_p99_ms: number; gateway_eld_max_ms: number };
 
 /** QoS 1 classroom-light telemetry from 100 devices at `rate` msg/s. */
 export function telemetryAt(rate: number): FixedRateLoad {
@@ -151,24 +151,41 @@ export function pensAt(classrooms: number): FixedRateLoad {
  * `durationMs`, open loop: publish → PUBACK (QoS 1: stored) for every message and publish →
  * visible in `/latest`, sampled; and the gateway's CPU over the run.
  */
+const openLoop = (url: string, httpBase: string | undefined, load: FixedRateLoad, ms: number, prefix: string) => runOpenLoop({
+  url, httpBase, rate: load.rate, durationMs: ms, connections: load.devices, qos: 1,
+  topic: load.topic, device: load.device, payload: load.payload, clientPrefix: prefix,
+  // ~400 /latest samples in a 20 s run (enough for a p99), fewer at 40 msg/s.
+  probeEveryMs: 50,
+});
+
+/**
+ * The same open-loop loads against a broker that acknowledges without storing (plain aedes):
+ * the part of the PUBACK latency that is the load generator, loopback TCP and MQTT itself on
+ * this machine, below which no gateway can answer.
+ */
+export async function fixedRateFloor(brokerUrl: string, loads: readonly FixedRateLoad[], durationMs: number): Promise<Array<OpenLoopResult & { label: string }>> {
+  const out: Array<OpenLoopResult & { label: string }> = [];
+  for (const [i, load] of loads.entries()) {
+    await openLoop(brokerUrl, undefined, load, 1_000, `floor-warm-${i}`);
+    out.push({ ...await openLoop(brokerUrl, undefined, load, durationMs, `floor-${i}`), label: load.label });
+  }
+  return out;
+}
+
 export async function fixedRateLatency(config: Record<string, unknown>, loads: readonly FixedRateLoad[], durationMs: number): Promise<FixedRateResult[]> {
   const gw = await startGatewayProc(config);
   try {
-    const run = (load: FixedRateLoad, ms: number, prefix: string) => runOpenLoop({
-      url: gw.mqttUrl, httpBase: `http://127.0.0.1:${gw.httpPort}`, rate: load.rate, durationMs: ms, connections: load.devices, qos: 1,
-      topic: load.topic, device: load.device, payload: load.payload, clientPrefix: prefix,
-      // ~400 /latest samples in a 20 s run (enough for a p99), fewer at 40 msg/s.
-      probeEveryMs: 50,
-    });
+    const run = (load: FixedRateLoad, ms: number, prefix: string) => openLoop(gw.mqttUrl, `http://127.0.0.1:${gw.httpPort}`, load, ms, prefix);
     const out: FixedRateResult[] = [];
     for (const [i, load] of loads.entries()) {
       await run(load, 1_000, `warm-${i}`); // warm-up: JIT, connections, the devices known
       // The gateway's CPU over the run (its /latest probes included): what a school of this rate costs it.
-      const [before, t0] = [await gw.stats(), performance.now()];
+      const [before, t0] = [await gw.stats(), performance.now()]; // (stats() also restarts the event-loop delay histogram)
       const r = await run(load, durationMs, `open-${i}`);
       const [after, t1] = [await gw.stats(), performance.now()];
       const cpuUs = after.cpu_user_us + after.cpu_system_us - before.cpu_user_us - before.cpu_system_us;
-      out.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1) });
+      out.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1),
+        gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1) });
     }
     return out;
   } finally {

@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import mqtt from 'mqtt';
 import { startInflux, startMosquitto } from '../../test/kit/index.js';
 import { runLoad } from './load.js';
+import { connectRaw } from './raw-mqtt.js';
 import { latencySummary, round } from './stats.js';
 import type { CeilingRun } from './repeat.js';
 
@@ -30,18 +30,16 @@ const PAYLOAD = '{"on":true,"bri":80,"cct":5000,"lux":512,"pw":36.5,"ts":1700000
  */
 export async function passThrough(broker: string, url: string, qos: 0 | 1, total: number, opts: { connections?: number; drainMs?: number; config?: string } = {}): Promise<PassThrough> {
   const connections = opts.connections ?? 10;
-  const sub = await mqtt.connectAsync(url, { clientId: `ceiling-sub-${qos}-${Math.random().toString(16).slice(2, 8)}`, clean: true });
-  (sub.stream as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
+  const sub = await connectRaw(url, `ceiling-sub-${qos}-${Math.random().toString(16).slice(2, 8)}`);
   let got = 0;
   const lat: number[] = [];
   let done!: () => void;
   const all = new Promise<void>((r) => { done = r; });
-  sub.on('message', (_t, payload) => {
+  await sub.subscribe('bench/#', qos, (_t, payload) => {
     got++;
     if (got % 20 === 0) lat.push(performance.now() - Number(payload.toString('latin1', payload.length - 16, payload.length - 1)));
     if (got >= total) done();
   });
-  await sub.subscribeAsync('bench/#', { qos });
   const start = performance.now();
   const perConnection = Math.floor(total / connections);
   const extra = total - perConnection * connections;
@@ -56,7 +54,7 @@ export async function passThrough(broker: string, url: string, qos: 0 | 1, total
   await Promise.race([all, load.then(() => new Promise((r) => { drainTimer = setTimeout(r, opts.drainMs ?? 10_000); }))]);
   clearTimeout(drainTimer);
   const elapsed = performance.now() - start;
-  await sub.endAsync();
+  await sub.end();
   const l = latencySummary(lat);
   const delivered = Math.min(got, total);
   const failed = loadError ? `publishers failed: ${loadError}`

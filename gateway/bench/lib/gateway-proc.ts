@@ -15,7 +15,7 @@ export interface ChildStats {
   readings: number;
   rejected: number;
   store_written: number;
-  /** Event-loop delay since the previous stats request. */
+  /** Event-loop delay since the previous stats request: how late the loop ran a 10 ms timer (its interval minus 10 ms). */
   eld_p50_ms: number;
   eld_p99_ms: number;
   eld_max_ms: number;

@@ -2,9 +2,11 @@
  * MQTT load generators for the benchmarks: N connections publishing as fast as
  * a window of outstanding publishes allows. QoS 1 latency is publish → PUBACK
  * (the gateway acknowledges only once the readings are stored); with QoS 0,
- * every `probeEvery`-th message is sent QoS 1 as a latency probe.
+ * every `probeEvery`-th message is sent QoS 1 as a latency probe. The
+ * connections are raw-mqtt.ts clients, so the generator costs little next to
+ * what it measures.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import { connectRaw, type RawClient } from './raw-mqtt.js';
 
 export interface LoadOptions {
   url: string;
@@ -33,13 +35,11 @@ export interface LoadResult {
   latencies: number[];
 }
 
-export async function connectAll(url: string, n: number, prefix: string): Promise<MqttClient[]> {
-  const out: MqttClient[] = [];
+export async function connectAll(url: string, n: number, prefix: string): Promise<RawClient[]> {
+  const out: RawClient[] = [];
   for (let i = 0; i < n; i += 50) {
-    out.push(...await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, k) =>
-      mqtt.connectAsync(url, { clientId: `${prefix}-${i + k}`, clean: true, reconnectPeriod: 0, connectTimeout: 30_000, keepalive: 120 }))));
+    out.push(...await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, k) => connectRaw(url, `${prefix}-${i + k}`))));
   }
-  for (const c of out) (c.stream as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
   return out;
 }
 
@@ -67,7 +67,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         const t = performance.now();
         outstanding++;
         sent++;
-        c.publish(o.topic(conn), o.payload(conn, i), { qos: probe ? 1 : o.qos }, (err) => {
+        c.publish(o.topic(conn), o.payload(conn, i), probe ? 1 : o.qos, (err) => {
           outstanding--;
           if (!err) acked++;
           if (probe && !err) latencies.push(performance.now() - t);
@@ -79,6 +79,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     pump();
   })));
   const elapsed = performance.now() - start;
-  await Promise.all(clients.map((c) => c.endAsync()));
+  await Promise.all(clients.map((c) => c.end()));
   return { sent, acked, elapsed_ms: elapsed, latencies };
 }

@@ -7,8 +7,8 @@
  * Two latencies: publish → PUBACK (QoS 1: stored) for every message, and publish → visible in
  * the gateway's `/api/devices/:id/latest`, sampled (a probe every `probeEveryMs`, polled).
  */
-import type { MqttClient } from 'mqtt';
 import { connectAll } from './load.js';
+import type { RawClient } from './raw-mqtt.js';
 import { latencySummary } from './stats.js';
 
 export interface OpenLoopOptions {
@@ -37,10 +37,12 @@ export interface OpenLoopResult {
   /** Achieved send rate (msg/s): below `rate` when the sender itself could not keep up. */
   offered_per_s: number;
   puback: { p50_ms: number; p99_ms: number; p999_ms: number; samples: number };
+  /** Due → the publish call, in this process: the load generator's own lateness (part of `puback`). */
+  send_lag: { p50_ms: number; p99_ms: number; p999_ms: number; samples: number };
   latest: { p50_ms: number; p99_ms: number; p999_ms: number; samples: number; not_visible: number };
 }
 
-const TICK_MS = 2;
+const TICK_MS = 1;
 
 /** Whether `/latest` of `device` shows a reading at `ts` or later. */
 async function latestAt(httpBase: string, device: string, ts: number): Promise<boolean> {
@@ -52,8 +54,9 @@ async function latestAt(httpBase: string, device: string, ts: number): Promise<b
 }
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
-  const clients: MqttClient[] = await connectAll(o.url, o.connections, o.clientPrefix ?? `open-${o.rate}`);
+  const clients: RawClient[] = await connectAll(o.url, o.connections, o.clientPrefix ?? `open-${o.rate}`);
   const puback: number[] = [];
+  const sendLag: number[] = [];
   const visible: number[] = [];
   let notVisible = 0;
   let sent = 0;
@@ -84,7 +87,8 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     lastTs[conn] = ts;
     sent++;
     inFlightAcks++;
-    clients[conn]!.publish(o.topic(conn), o.payload(conn, seq, ts), { qos: o.qos }, (err) => {
+    sendLag.push(performance.now() - due);
+    clients[conn]!.publish(o.topic(conn), o.payload(conn, seq, ts), o.qos, (err) => {
       inFlightAcks--;
       if (err) return;
       acked++;
@@ -112,10 +116,11 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const drainUntil = performance.now() + 30_000;
   while (inFlightAcks > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   await Promise.all(probes);
-  await Promise.all(clients.map((c) => c.endAsync()));
+  await Promise.all(clients.map((c) => c.end()));
   return {
     rate: o.rate, sent, acked, offered_per_s: Math.round((sent / sendElapsed) * 1000),
     puback: latencySummary(puback),
+    send_lag: latencySummary(sendLag),
     latest: { ...latencySummary(visible), not_visible: notVisible },
   };
 }

@@ -6,7 +6,8 @@
 import { AEDES_CEILING_CONFIG, MOSQUITTO_CEILING_CONFIG, influxWriteCeiling, passThrough, withAedes, withMosquitto, type startInflux } from './ceilings.js';
 import { interleave, formatRatio, ratioSummary, spread, ceilingProblem, type CeilingRun, type RatioSummary } from './repeat.js';
 import { table } from './stats.js';
-import { fixedRateLatency, pensAt, penWorkload, telemetryAt, telemetryWorkload, type FixedRateResult, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
+import type { OpenLoopResult } from './open-loop.js';
+import { fixedRateFloor, fixedRateLatency, pensAt, penWorkload, telemetryAt, telemetryWorkload, type FixedRateResult, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
 
 type Influx = Awaited<ReturnType<typeof startInflux>>;
 
@@ -33,7 +34,7 @@ export interface Sections {
   quick: boolean;
   workloads: WorkloadSection[];
   school: WorkloadResult | null;
-  latency: { store: string; duration_s: number; runs: FixedRateResult[] } | null;
+  latency: { store: string; duration_s: number; runs: FixedRateResult[]; floor: Array<OpenLoopResult & { label: string }> } | null;
 }
 
 /** The rates a school produces: a default school is ~1,000 msg/s, a large one in a busy hour ~5,000. */
@@ -95,7 +96,9 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
   if (o.latency) {
     o.log(`latency at fixed rates: ${LATENCY_LOADS.map((l) => l.label).join('; ')} (${o.latency.store} store, open loop)`);
     const runs = await fixedRateLatency(await o.configFor('latency', o.latency.store), LATENCY_LOADS, o.latency.durationMs);
-    latency = { store: o.latency.store, duration_s: o.latency.durationMs / 1000, runs };
+    o.log('the same loads against plain aedes (acknowledges without storing)');
+    const floor = await withAedes((url) => fixedRateFloor(url, LATENCY_LOADS, o.latency!.durationMs));
+    latency = { store: o.latency.store, duration_s: o.latency.durationMs / 1000, runs, floor };
   }
   return { quick: o.quick, workloads, school, latency };
 }
@@ -133,10 +136,15 @@ export function printSections(s: Sections): string {
     `${c.runs.filter((x) => !ceilingProblem(x)).length}/${c.runs.length} complete`]));
   if (ceilingRows.length > 0) out.push('', table(['ceiling (configuration)', 'msgs/s (points/s)', 'runs'], ceilingRows));
   if (s.latency) {
-    out.push('', table([`open-loop QoS 1, ${s.latency.duration_s} s each`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', '/latest p50', 'p99', 'p99.9 ms', 'probes', 'not visible', 'gateway CPU %'],
-      s.latency.runs.map((r) => [r.label, r.offered_per_s, `${r.acked}/${r.sent}`, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms,
-        r.latest.p50_ms, r.latest.p99_ms, r.latest.p999_ms, r.latest.samples, r.latest.not_visible, r.gateway_cpu_pct])));
+    out.push('', table([`open-loop QoS 1, ${s.latency.duration_s} s each`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99', 'p99.9 ms', '/latest p50', 'p99', 'p99.9 ms', 'probes', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms'],
+      s.latency.runs.map((r) => [r.label, r.offered_per_s, `${r.acked}/${r.sent}`, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms, r.send_lag.p99_ms, r.send_lag.p999_ms,
+        r.latest.p50_ms, r.latest.p99_ms, r.latest.p999_ms, r.latest.samples, r.latest.not_visible, r.gateway_cpu_pct, r.gateway_eld_p99_ms, r.gateway_eld_max_ms])));
+    out.push('', table(['the same loads, plain aedes (no store)', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99', 'p99.9 ms'],
+      s.latency.floor.map((r) => [r.label, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms, r.send_lag.p99_ms, r.send_lag.p999_ms])));
     out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
+    out.push('  send lag: due → handed to the socket, in the load generator (part of the PUBACK latency); plain aedes: the generator, loopback');
+    out.push('  TCP and MQTT alone, the floor under any broker\'s answer on this machine.');
+    out.push('  loop delay: how late the gateway\'s event loop ran a 10 ms timer during the run (p99 and worst).');
     out.push('  /latest: a sampled message polled until visible, so its p99.9 is the largest sample when there are fewer than 1,000.');
     out.push('  gateway CPU %: of one core, over the run (the probes\' HTTP requests included).');
   }

@@ -15,6 +15,7 @@ import { createGateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
 import { passThrough, withMosquitto } from '../../bench/lib/ceilings.js';
 import { runOpenLoop } from '../../bench/lib/open-loop.js';
+import { connectRaw } from '../../bench/lib/raw-mqtt.js';
 import { formatRatio, interleave, ratioSummary, type CeilingRun } from '../../bench/lib/repeat.js';
 import { printSections } from '../../bench/lib/sections.js';
 import { pensAt, type WorkloadResult } from '../../bench/pipeline-workloads.js';
@@ -82,6 +83,54 @@ describe('bench: pass-through ceilings', () => {
     expect(r.delivered).toBe(20_000);
     expect(r.name).toBe('mosquitto pass-through QoS 1 (ceiling)');
     expect(r.rate).toBeGreaterThan(0);
+  });
+});
+
+describe('bench: the lean MQTT client of the load generator', () => {
+  it('publishes QoS 0 and 1, receives as a QoS 1 subscriber (acknowledging), and fails what waits when the broker closes', async () => {
+    const aedes = await Aedes.createBroker();
+    const server: Server = createServer((s) => aedes.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
+    let hold = false;
+    aedes.authorizePublish = (client, _packet, done) => { if (hold && client?.id === 'pub') client.close(); else done(null); };
+    try {
+      const sub = await connectRaw(url, 'sub');
+      const got: string[] = [];
+      await sub.subscribe('t/#', 1, (topic, payload) => got.push(`${topic} ${payload.toString()}`));
+      const pub = await connectRaw(url, 'pub');
+      const acked: Array<string | undefined> = [];
+      for (let i = 0; i < 300; i++) pub.publish(`t/${i % 3}`, `m${i}`, i % 2 === 0 ? 1 : 0, (err) => acked.push(err?.message));
+      await expect.poll(() => got.length).toBe(300);
+      await expect.poll(() => acked.length).toBe(300);
+      expect(acked.every((e) => e === undefined)).toBe(true);
+      expect(got).toContain('t/0 m0');
+      expect(got).toContain('t/2 m299');
+      expect(pub.inFlight()).toBe(0);
+
+      hold = true; // the broker now drops the publisher's connection instead of acknowledging
+      const late = new Promise<string | undefined>((r) => pub.publish('t/x', 'lost', 1, (err) => r(err?.message)));
+      await expect(late).resolves.toMatch(/closed before PUBACK/);
+      expect(pub.inFlight()).toBe(0);
+      await pub.end();
+      await sub.end();
+    } finally {
+      await new Promise<void>((r) => aedes.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('refuses a CONNACK with an error code', async () => {
+    const aedes = await Aedes.createBroker();
+    aedes.authenticate = (_c, _u, _p, done) => done(Object.assign(new Error('no'), { returnCode: 5 }), false);
+    const server: Server = createServer((s) => aedes.handle(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await expect(connectRaw(`mqtt://127.0.0.1:${(server.address() as { port: number }).port}`, 'x')).rejects.toThrow(/CONNACK return code 5|closed before CONNACK/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => aedes.close(() => r()));
+    }
   });
 });
 
