@@ -154,38 +154,50 @@ export function pensAt(classrooms: number): FixedRateLoad {
 const openLoop = (url: string, httpBase: string | undefined, load: FixedRateLoad, ms: number, prefix: string) => runOpenLoop({
   url, httpBase, rate: load.rate, durationMs: ms, connections: load.devices, qos: 1,
   topic: load.topic, device: load.device, payload: load.payload, clientPrefix: prefix,
-  // ~400 /latest samples in a 20 s run (enough for a p99), fewer at 40 msg/s.
+  // ~200 /latest samples in a 10 s run, ~600 over three rounds (enough for a p99), fewer at 40 msg/s.
   probeEveryMs: 50,
 });
 
-/**
- * The same open-loop loads against a broker that acknowledges without storing (plain aedes):
- * the part of the PUBACK latency that is the load generator, loopback TCP and MQTT itself on
- * this machine, below which no gateway can answer.
- */
-export async function fixedRateFloor(brokerUrl: string, loads: readonly FixedRateLoad[], durationMs: number): Promise<Array<OpenLoopResult & { label: string }>> {
-  const out: Array<OpenLoopResult & { label: string }> = [];
-  for (const [i, load] of loads.entries()) {
-    await openLoop(brokerUrl, undefined, load, 1_000, `floor-warm-${i}`);
-    out.push({ ...await openLoop(brokerUrl, undefined, load, durationMs, `floor-${i}`), label: load.label });
-  }
-  return out;
+/** One load's runs, one per round: on the gateway, and on plain aedes (the floor) right after. */
+export interface FixedRateRows {
+  label: string;
+  runs: FixedRateResult[];
+  /**
+   * The same load against a broker that acknowledges without storing (plain aedes): the part of
+   * the PUBACK latency that is the load generator, loopback TCP and MQTT itself on this machine,
+   * below which no gateway can answer.
+   */
+  floor: OpenLoopResult[];
 }
 
-export async function fixedRateLatency(config: Record<string, unknown>, loads: readonly FixedRateLoad[], durationMs: number): Promise<FixedRateResult[]> {
+/**
+ * Runs every load `rounds` times, each run on the gateway followed by the same run on plain aedes
+ * at `floorUrl`, so both see the same stretch of machine noise; the gateway is started once.
+ */
+export async function fixedRateLatency(config: Record<string, unknown>, loads: readonly FixedRateLoad[], durationMs: number, rounds: number, floorUrl: string,
+  begin: (what: string) => Promise<void> = async () => {}): Promise<FixedRateRows[]> {
   const gw = await startGatewayProc(config);
   try {
     const run = (load: FixedRateLoad, ms: number, prefix: string) => openLoop(gw.mqttUrl, `http://127.0.0.1:${gw.httpPort}`, load, ms, prefix);
-    const out: FixedRateResult[] = [];
-    for (const [i, load] of loads.entries()) {
-      await run(load, 1_000, `warm-${i}`); // warm-up: JIT, connections, the devices known
-      // The gateway's CPU over the run (its /latest probes included): what a school of this rate costs it.
-      const [before, t0] = [await gw.stats(), performance.now()]; // (stats() also restarts the event-loop delay histogram)
-      const r = await run(load, durationMs, `open-${i}`);
-      const [after, t1] = [await gw.stats(), performance.now()];
-      const cpuUs = after.cpu_user_us + after.cpu_system_us - before.cpu_user_us - before.cpu_system_us;
-      out.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1),
-        gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1) });
+    const out: FixedRateRows[] = loads.map((l) => ({ label: l.label, runs: [], floor: [] }));
+    for (let round_ = 0; round_ < rounds; round_++) {
+      for (const [i, load] of loads.entries()) {
+        if (round_ === 0) {
+          // warm-up: JIT, connections, the devices known
+          await run(load, 1_000, `warm-${i}`);
+          await openLoop(floorUrl, undefined, load, 1_000, `floor-warm-${i}`);
+        }
+        await begin(`round ${round_ + 1}: latency ${load.label}`);
+        // The gateway's CPU over the run (its /latest probes included): what a school of this rate costs it.
+        const [before, t0] = [await gw.stats(), performance.now()]; // (stats() also restarts the event-loop delay histogram)
+        const r = await run(load, durationMs, `open-${round_}-${i}`);
+        const [after, t1] = [await gw.stats(), performance.now()];
+        const cpuUs = after.cpu_user_us + after.cpu_system_us - before.cpu_user_us - before.cpu_system_us;
+        out[i]!.runs.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1),
+          gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1) });
+        await begin(`round ${round_ + 1}: latency ${load.label}, plain aedes`);
+        out[i]!.floor.push(await openLoop(floorUrl, undefined, load, durationMs, `floor-${round_}-${i}`));
+      }
     }
     return out;
   } finally {

@@ -88,7 +88,7 @@ try {
       quick: values.quick, rounds, want, log, configFor,
       influx: influx ?? (want('ceilings') && want('pens') ? await (ownInflux = startInflux()) : undefined),
       school: want('school') ? () => schoolDayWorkload({ scenarioFile: values.scenario, ...(writingRooms !== undefined ? { writingRooms } : {}), durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor) : undefined,
-      latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 20_000 } : undefined,
+      latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 10_000 } : undefined,
     });
     let storm: StormRow[] | null = null;
     if (want('storm')) {

@@ -5,9 +5,9 @@
  */
 import { AEDES_CEILING_CONFIG, MOSQUITTO_CEILING_CONFIG, influxWriteCeiling, passThrough, withAedes, withMosquitto, type startInflux } from './ceilings.js';
 import { interleave, formatRatio, ratioSummary, spread, ceilingProblem, type CeilingRun, type RatioSummary } from './repeat.js';
-import { table } from './stats.js';
-import type { OpenLoopResult } from './open-loop.js';
-import { fixedRateFloor, fixedRateLatency, pensAt, penWorkload, telemetryAt, telemetryWorkload, type FixedRateResult, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
+import { median, round, table } from './stats.js';
+import { waitIdle } from './idle.js';
+import { fixedRateLatency, pensAt, penWorkload, telemetryAt, telemetryWorkload, type FixedRateRows, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
 
 type Influx = Awaited<ReturnType<typeof startInflux>>;
 
@@ -34,7 +34,7 @@ export interface Sections {
   quick: boolean;
   workloads: WorkloadSection[];
   school: WorkloadResult | null;
-  latency: { store: string; duration_s: number; runs: FixedRateResult[]; floor: Array<OpenLoopResult & { label: string }> } | null;
+  latency: { store: string; duration_s: number; rounds: number; loads: FixedRateRows[] } | null;
 }
 
 /** The rates a school produces: a default school is ~1,000 msg/s, a large one in a busy hour ~5,000. */
@@ -43,6 +43,12 @@ export const LATENCY_LOADS = [telemetryAt(1_000), telemetryAt(5_000), pensAt(1),
 
 export async function runSections(o: SectionOptions): Promise<Sections> {
   const workloads: WorkloadSection[] = [];
+  /** Logs a measured step once the machine is quiet (idle.ts), saying so when that took a while. */
+  const begin = async (what: string): Promise<void> => {
+    const q = await waitIdle();
+    const waited = q.waited_ms >= 1_000 ? ` (after ${round(q.waited_ms / 1000, 0)} s waiting for the machine to go quiet)` : '';
+    o.log(`${what}${waited}${q.timed_out ? ` (still ${Math.round(q.busy * 100)}% busy: ran anyway)` : ''}`);
+  };
   const ceilings = o.want('ceilings');
   const telemetryPerConnection = o.quick ? 300 : 10_000;
   if (o.want('telemetry')) {
@@ -52,10 +58,10 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
         const name = `telemetry-qos${qos}`;
         const steps = [
           ...(ceilings ? [
-            async (r: number) => { o.log(`round ${r + 1}: ceiling aedes QoS ${qos}`); return passThrough('aedes', aedesUrl, qos, total, { config: AEDES_CEILING_CONFIG }); },
-            async (r: number) => { o.log(`round ${r + 1}: ceiling mosquitto QoS ${qos}`); return passThrough('mosquitto', mosquittoUrl, qos, total, { config: MOSQUITTO_CEILING_CONFIG }); },
+            async (r: number) => { await begin(`round ${r + 1}: ceiling aedes QoS ${qos}`); return passThrough('aedes', aedesUrl, qos, total, { config: AEDES_CEILING_CONFIG }); },
+            async (r: number) => { await begin(`round ${r + 1}: ceiling mosquitto QoS ${qos}`); return passThrough('mosquitto', mosquittoUrl, qos, total, { config: MOSQUITTO_CEILING_CONFIG }); },
           ] : []),
-          async (r: number) => { o.log(`round ${r + 1}: workload ${name}`); return telemetryWorkload(qos, o.configFor, telemetryPerConnection); },
+          async (r: number) => { await begin(`round ${r + 1}: workload ${name}`); return telemetryWorkload(qos, o.configFor, telemetryPerConnection); },
         ];
         const results = await interleave<CeilingRun | WorkloadResult>(o.rounds, steps);
         const runs = results.at(-1) as WorkloadResult[];
@@ -76,12 +82,12 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
     const influx = o.influx;
     const steps = [
       ...(ceilings && influx ? [async (r: number) => {
-        o.log(`round ${r + 1}: ceiling influxd write`);
+        await begin(`round ${r + 1}: ceiling influxd write`);
         const db = `ceiling_${r}`;
         await influx.createDatabase(db);
         return influxWriteCeiling((lines) => influx.write(lines, db, 'ms'), points);
       }] : []),
-      async (r: number) => { o.log(`round ${r + 1}: workload pen-strokes`); return penWorkload(o.configFor, perConnection); },
+      async (r: number) => { await begin(`round ${r + 1}: workload pen-strokes`); return penWorkload(o.configFor, perConnection); },
     ];
     const results = await interleave<CeilingRun | WorkloadResult>(o.rounds, steps);
     const runs = results.at(-1) as WorkloadResult[];
@@ -91,17 +97,19 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
     });
   }
   let school: WorkloadResult | null = null;
-  if (o.school) { o.log('workload: school day'); school = await o.school(); }
+  if (o.school) { await begin('workload: school day'); school = await o.school(); }
   let latency: Sections['latency'] = null;
   if (o.latency) {
     o.log(`latency at fixed rates: ${LATENCY_LOADS.map((l) => l.label).join('; ')} (${o.latency.store} store, open loop)`);
-    const runs = await fixedRateLatency(await o.configFor('latency', o.latency.store), LATENCY_LOADS, o.latency.durationMs);
-    o.log('the same loads against plain aedes (acknowledges without storing)');
-    const floor = await withAedes((url) => fixedRateFloor(url, LATENCY_LOADS, o.latency!.durationMs));
-    latency = { store: o.latency.store, duration_s: o.latency.durationMs / 1000, runs, floor };
+    const config = await o.configFor('latency', o.latency.store);
+    const { durationMs } = o.latency;
+    const loads = await withAedes((floorUrl) => fixedRateLatency(config, LATENCY_LOADS, durationMs, o.rounds, floorUrl, begin));
+    latency = { store: o.latency.store, duration_s: durationMs / 1000, rounds: o.rounds, loads };
   }
   return { quick: o.quick, workloads, school, latency };
 }
+
+const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
 
 const COLUMNS = ['÷aedes', '÷mosquitto', '÷influxd'] as const;
 /** A workload run shorter than this is mostly start-up and ramp, not the steady state. */
@@ -136,16 +144,21 @@ export function printSections(s: Sections): string {
     `${c.runs.filter((x) => !ceilingProblem(x)).length}/${c.runs.length} complete`]));
   if (ceilingRows.length > 0) out.push('', table(['ceiling (configuration)', 'msgs/s (points/s)', 'runs'], ceilingRows));
   if (s.latency) {
-    out.push('', table([`open-loop QoS 1, ${s.latency.duration_s} s each`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99', 'p99.9 ms', '/latest p50', 'p99', 'p99.9 ms', 'probes', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms'],
-      s.latency.runs.map((r) => [r.label, r.offered_per_s, `${r.acked}/${r.sent}`, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms, r.send_lag.p99_ms, r.send_lag.p999_ms,
-        r.latest.p50_ms, r.latest.p99_ms, r.latest.p999_ms, r.latest.samples, r.latest.not_visible, r.gateway_cpu_pct, r.gateway_eld_p99_ms, r.gateway_eld_max_ms])));
-    out.push('', table(['the same loads, plain aedes (no store)', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99', 'p99.9 ms'],
-      s.latency.floor.map((r) => [r.label, r.puback.p50_ms, r.puback.p99_ms, r.puback.p999_ms, r.send_lag.p99_ms, r.send_lag.p999_ms])));
+    const l = s.latency;
+    const med = (v: number[]) => round(median(v), 2);
+    const p99 = (v: number[]) => (v.length === 1 ? `${round(v[0]!, 1)}` : spread(v, 1));
+    out.push('', table([`open-loop QoS 1, ${l.duration_s} s × ${l.rounds}`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99',
+      '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'plain aedes p50', 'p99 ms'],
+    l.loads.map(({ label, runs: r, floor: f }) => [label, med(r.map((x) => x.offered_per_s)), `${sum(r.map((x) => x.acked))}/${sum(r.map((x) => x.sent))}`,
+      med(r.map((x) => x.puback.p50_ms)), p99(r.map((x) => x.puback.p99_ms)), med(r.map((x) => x.puback.p999_ms)), med(r.map((x) => x.send_lag.p99_ms)),
+      med(r.map((x) => x.latest.p50_ms)), med(r.map((x) => x.latest.p99_ms)), sum(r.map((x) => x.latest.not_visible)), med(r.map((x) => x.gateway_cpu_pct)),
+      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), med(f.map((x) => x.puback.p50_ms)), p99(f.map((x) => x.puback.p99_ms))])));
+    if (l.rounds > 1) out.push(`  median of ${l.rounds} rounds (each load on the gateway, then on plain aedes); p99: median (min–max); loop delay max: the worst round.`);
     out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
-    out.push('  send lag: due → handed to the socket, in the load generator (part of the PUBACK latency); plain aedes: the generator, loopback');
-    out.push('  TCP and MQTT alone, the floor under any broker\'s answer on this machine.');
+    out.push('  send lag: due → handed to the socket, in the load generator (part of the PUBACK latency). plain aedes: the same load on a');
+    out.push('  broker that acknowledges without storing: the generator, loopback TCP and MQTT alone, the floor under any answer on this machine.');
     out.push('  loop delay: how late the gateway\'s event loop ran a 10 ms timer during the run (p99 and worst).');
-    out.push('  /latest: a sampled message polled until visible, so its p99.9 is the largest sample when there are fewer than 1,000.');
+    out.push('  /latest: a message every 50 ms polled until visible (`not visible`: not within 10 s).');
     out.push('  gateway CPU %: of one core, over the run (the probes\' HTTP requests included).');
   }
   return `${out.join('\n')}\n`;

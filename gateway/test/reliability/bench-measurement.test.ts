@@ -62,6 +62,26 @@ describe('bench: repeated, interleaved figures', () => {
     expect(text).toContain('telemetry-qos1: 1 round(s) lasted under 10 s (6.5 s)');
     expect(text).toMatch(/mosquitto pass-through QoS 1 +8000 +1\/2 complete/);
   });
+
+  it('prints each fixed-rate load over its rounds: medians, the p99 spread, and plain aedes of the same rounds beside it', () => {
+    const lat = (p50: number, p99: number) => ({ p50_ms: p50, p99_ms: p99, p999_ms: p99 * 2, samples: 50_000 });
+    const gw = (p99: number, cpu: number) => ({
+      rate: 5000, sent: 50_000, acked: 50_000, offered_per_s: 5000, puback: lat(3, p99), send_lag: lat(0.7, 1.8),
+      latest: { ...lat(6, 12), not_visible: 0 }, label: '5,000 msg/s telemetry', gateway_cpu_pct: cpu, gateway_eld_p99_ms: 2, gateway_eld_max_ms: p99,
+    });
+    const floor = (p99: number) => ({ ...gw(p99, 0), puback: lat(1.1, p99) });
+    const text = printSections({ quick: false, school: null, workloads: [], latency: { store: 'embedded', duration_s: 10, rounds: 3, loads: [
+      { label: '5,000 msg/s telemetry', runs: [gw(9.5, 70), gw(14.25, 80), gw(8, 60)], floor: [floor(2.6), floor(3), floor(2.8)] },
+    ] } });
+    const row = text.split('\n').find((l) => l.startsWith('5,000 msg/s telemetry'))!;
+    const cells = row.split(/ {2,}/);
+    expect(cells).toContain('150000/150000');
+    expect(cells).toContain('9.5 (8–14.3)'); // PUBACK p99: median (min–max) of the rounds
+    expect(cells).toContain('70'); // CPU: median
+    expect(cells).toContain('14.25'); // loop delay: the worst round
+    expect(cells).toContain('2.8 (2.6–3)'); // plain aedes p99 over the same rounds
+    expect(text).toMatch(/open-loop QoS 1, 10 s × 3/);
+  });
 });
 
 describe('bench: pass-through ceilings', () => {
