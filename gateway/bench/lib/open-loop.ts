@@ -11,6 +11,8 @@ import { connectAll } from './load.js';
 import type { RawClient } from './raw-mqtt.js';
 import { latencySummary } from './stats.js';
 
+type LatencySummary = ReturnType<typeof latencySummary>;
+
 export interface OpenLoopOptions {
   url: string;
   /** Messages per second, all connections together. */
@@ -36,10 +38,10 @@ export interface OpenLoopResult {
   acked: number;
   /** Achieved send rate (msg/s): below `rate` when the sender itself could not keep up. */
   offered_per_s: number;
-  puback: { p50_ms: number; p99_ms: number; p999_ms: number; samples: number };
+  puback: LatencySummary;
   /** Due → the publish call, in this process: the load generator's own lateness (part of `puback`). */
-  send_lag: { p50_ms: number; p99_ms: number; p999_ms: number; samples: number };
-  latest: { p50_ms: number; p99_ms: number; p999_ms: number; samples: number; not_visible: number };
+  send_lag: LatencySummary;
+  latest: LatencySummary & { not_visible: number };
 }
 
 const TICK_MS = 1;

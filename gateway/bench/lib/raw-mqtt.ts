@@ -33,9 +33,9 @@ export async function connectRaw(url: string, clientId: string, keepalive = 300)
   const socket = net.connect(target(url));
   socket.setNoDelay(true);
   const parser = mqttPacket.parser({ protocolVersion: 4 });
-  const acks: Array<((err?: Error) => void) | undefined> = new Array(65536);
+  /** PUBACK callbacks by packet id. */
+  const acks = new Map<number, (err?: Error) => void>();
   let nextId = 0;
-  let inFlight = 0;
   let corked = false;
   let onConnack: ((code: number) => void) | undefined;
   let onSuback: (() => void) | undefined;
@@ -54,10 +54,9 @@ export async function connectRaw(url: string, clientId: string, keepalive = 300)
 
   parser.on('packet', (p: Packet) => {
     if (p.cmd === 'puback') {
-      const cb = acks[p.messageId!];
+      const cb = acks.get(p.messageId!);
       if (cb) {
-        acks[p.messageId!] = undefined;
-        inFlight--;
+        acks.delete(p.messageId!);
         cb();
       }
     } else if (p.cmd === 'publish') {
@@ -74,11 +73,9 @@ export async function connectRaw(url: string, clientId: string, keepalive = 300)
   const gone = new Promise<void>((resolve) => socket.once('close', () => {
     closed = true;
     const err = new Error('connection closed before PUBACK');
-    for (let i = 0; i < acks.length; i++) {
-      const cb = acks[i];
-      if (cb) { acks[i] = undefined; cb(err); }
-    }
-    inFlight = 0;
+    const waiting = [...acks.values()];
+    acks.clear();
+    for (const cb of waiting) cb(err);
     resolve();
   }));
   socket.on('error', () => { /* 'close' follows and fails what waits */ });
@@ -99,8 +96,7 @@ export async function connectRaw(url: string, clientId: string, keepalive = 300)
       }
       // Packet ids 1-65535; a window far below that never meets an id still in flight.
       nextId = (nextId % 65535) + 1;
-      acks[nextId] = onAck ?? (() => {});
-      inFlight++;
+      acks.set(nextId, onAck ?? (() => {}));
       send({ cmd: 'publish', topic, payload, qos: 1, messageId: nextId, retain: false, dup: false });
     },
     subscribe(filter, qos, handler) {
@@ -110,7 +106,7 @@ export async function connectRaw(url: string, clientId: string, keepalive = 300)
         send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos }] });
       });
     },
-    inFlight: () => inFlight,
+    inFlight: () => acks.size,
     async end() {
       if (!closed) {
         send({ cmd: 'disconnect' });

@@ -146,13 +146,12 @@ export function printSections(s: Sections): string {
   if (s.latency) {
     const l = s.latency;
     const med = (v: number[]) => round(median(v), 2);
-    const p99 = (v: number[]) => (v.length === 1 ? `${round(v[0]!, 1)}` : spread(v, 1));
     out.push('', table([`open-loop QoS 1, ${l.duration_s} s × ${l.rounds}`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99',
       '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'plain aedes p50', 'p99 ms'],
     l.loads.map(({ label, runs: r, floor: f }) => [label, med(r.map((x) => x.offered_per_s)), `${sum(r.map((x) => x.acked))}/${sum(r.map((x) => x.sent))}`,
-      med(r.map((x) => x.puback.p50_ms)), p99(r.map((x) => x.puback.p99_ms)), med(r.map((x) => x.puback.p999_ms)), med(r.map((x) => x.send_lag.p99_ms)),
+      med(r.map((x) => x.puback.p50_ms)), spread(r.map((x) => x.puback.p99_ms), 1), med(r.map((x) => x.puback.p999_ms)), med(r.map((x) => x.send_lag.p99_ms)),
       med(r.map((x) => x.latest.p50_ms)), med(r.map((x) => x.latest.p99_ms)), sum(r.map((x) => x.latest.not_visible)), med(r.map((x) => x.gateway_cpu_pct)),
-      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), med(f.map((x) => x.puback.p50_ms)), p99(f.map((x) => x.puback.p99_ms))])));
+      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), med(f.map((x) => x.puback.p50_ms)), spread(f.map((x) => x.puback.p99_ms), 1)])));
     if (l.rounds > 1) out.push(`  median of ${l.rounds} rounds (each load on the gateway, then on plain aedes); p99: median (min–max); loop delay max: the worst round.`);
     out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
     out.push('  send lag: due → handed to the socket, in the load generator (part of the PUBACK latency). plain aedes: the same load on a');
