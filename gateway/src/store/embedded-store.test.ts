@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../core/reading.js';
 import { silentLogger } from '../log.js';
@@ -95,6 +96,33 @@ describe('embedded store', () => {
     await store.start();
     await store.write([light(1000, 10)]);
     expect(store.health()).toMatchObject({ written: 1, detail: { durability: 'full' } });
+    await store.stop();
+  });
+
+  it('tries a commit again while another connection holds the writer lock, without waiting on the event loop', async () => {
+    const path = tempDir();
+    const store = createEmbeddedStore({ path, retentionDays: 30 }, { log: silentLogger() });
+    await store.start();
+    // As the checkpointer's RESTART does for a millisecond or two.
+    const other = new Database(join(path, 'gateway.db'));
+    other.exec('BEGIN IMMEDIATE');
+    const t = Date.now();
+    const written = store.write([light(t, 10)]);
+    let ticks = 0;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 40) {
+      await new Promise((r) => setTimeout(r, 1));
+      ticks++;
+    }
+    // The event loop kept turning, and the write waits, unacknowledged.
+    expect(ticks).toBeGreaterThan(5);
+    expect(store.health()).toMatchObject({ written: 0 });
+    expect((store.health().detail as { busy_retries: number }).busy_retries).toBeGreaterThan(0);
+    other.exec('COMMIT');
+    other.close();
+    await written;
+    expect(store.health()).toMatchObject({ written: 1, dropped: {} });
+    expect(await store.query!({ device: 'L1', field: 'brightness_pct', from: t, to: t + 1 })).toEqual([{ ts: t, value: 10 }]);
     await store.stop();
   });
 

@@ -40,6 +40,44 @@ describe('startCheckpointer', () => {
     }
   });
 
+  it('starts the log over under steady writes, so it does not grow without bound', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
+    dirs.push(dir);
+    const file = join(dir, 'db.sqlite');
+    // As the store's connection: no busy wait, a refused commit is simply tried again.
+    const db = new Database(file, { timeout: 0 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+    const ins = db.prepare('INSERT OR REPLACE INTO t (k, v) VALUES (?, ?)');
+    const ck = await startCheckpointer({ file, everyMs: 100, restartAtBytes: 1024 * 1024, onFailure: (r) => { throw new Error(r); } });
+    let commits = 0;
+    let busy = 0;
+    try {
+      // One small commit per turn of the event loop, as the store makes under steady load: each
+      // writes at least one 4 KiB page to the log.
+      const t0 = Date.now();
+      while (ck.restarts() < 3 || Date.now() - t0 < 1_000) {
+        if (Date.now() - t0 > 30_000) throw new Error(`the log was started over ${ck.restarts()} times in 30 s`);
+        try {
+          ins.run(commits % 500, 'x'.repeat(200));
+          commits++;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+          busy++;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      // Without restarts the log holds every page ever committed (≥ 4 KiB a commit).
+      expect(statSync(`${file}-wal`).size).toBeLessThan((commits * 4_096) / 2);
+      expect((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(Math.min(commits, 500));
+      expect(busy).toBeLessThan(commits / 10);
+    } finally {
+      await ck.stop();
+      db.close();
+    }
+  });
+
   it('says so when it cannot work, so the caller checkpoints itself', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
     dirs.push(dir);
