@@ -202,8 +202,6 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
           durability = 'full';
         }
         db.pragma('wal_autocheckpoint = 0');
-        // When the log starts over after a burst, it is cut back to this size (it is reused, not regrown).
-        db.pragma('journal_size_limit = 67108864');
         checkpoints = 'worker';
         checkpointer = await startCheckpointer({
           file: join(options.path, 'gateway.db'),
