@@ -87,7 +87,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     }
     // No busy wait: while the checkpointer's RESTART holds the writer lock (sqlite-checkpointer.ts),
     // a commit fails at once with SQLITE_BUSY and is tried again a millisecond later, instead of
-    // SQLite's busy handler sleeping on the event loop (1, 2, 5, 10 ms…). Readers in WAL mode never wait.
+    // SQLite's busy handler sleeping on the event loop (1, 2, 5, 10 ms…). Reads do not take the writer lock.
     const d = new Database(file, { timeout: 0 });
     d.pragma('journal_mode = WAL');
     d.pragma('synchronous = NORMAL');
