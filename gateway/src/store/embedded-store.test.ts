@@ -47,6 +47,35 @@ describe('embedded store', () => {
     await store.stop();
   });
 
+  it('makes a new database with 2 KiB pages and keeps the page size of one that exists', async () => {
+    const fresh = tempDir();
+    const a = createEmbeddedStore({ path: fresh, retentionDays: 30 }, { log: silentLogger(), now: () => 100_000 });
+    await a.start();
+    await a.write([light(1000, 10)]);
+    expect(a.health().detail).toMatchObject({ page_bytes: 2048 });
+    await a.stop();
+    const peek = new Database(join(fresh, 'gateway.db'), { readonly: true });
+    expect(peek.pragma('page_size', { simple: true })).toBe(2048);
+    peek.close();
+
+    // A database made before (4 KiB pages, already in WAL mode) is used as it is, rows and all.
+    const older = tempDir();
+    const made = new Database(join(older, 'gateway.db'));
+    made.pragma('page_size = 4096');
+    made.pragma('journal_mode = WAL');
+    made.close();
+    const b = createEmbeddedStore({ path: older, retentionDays: 30 }, { log: silentLogger(), now: () => 100_000 });
+    await b.start();
+    await b.write([light(1000, 10), light(2000, 20)]);
+    expect(b.health().detail).toMatchObject({ page_bytes: 4096 });
+    await b.stop();
+    const again = createEmbeddedStore({ path: older, retentionDays: 30 }, { log: silentLogger(), now: () => 100_000 });
+    await again.start();
+    expect(await again.query!({ device: 'L1', field: 'brightness_pct', from: 0, to: 100_000 })).toEqual([{ ts: 1000, value: 10 }, { ts: 2000, value: 20 }]);
+    expect(again.health().detail).toMatchObject({ page_bytes: 4096 });
+    await again.stop();
+  });
+
   it('acknowledges a write only once the write-ahead log holding it is fdatasynced', async () => {
     const path = tempDir();
     const order: string[] = [];

@@ -25,6 +25,9 @@ export interface EmbeddedStoreOptions {
   siteTags?: Record<string, string>;
 }
 
+/** Page size of a database the store creates (see `open()`). */
+export const NEW_DATABASE_PAGE_BYTES = 2048;
+
 interface Pending {
   readings: readonly Reading[];
   resolve: () => void;
@@ -76,6 +79,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
   /** The latest commit's sync: stop() waits for it. */
   let lastSync: Promise<void> = Promise.resolve();
   const dropped: Record<string, number> = {};
+  /** The database's page size (`NEW_DATABASE_PAGE_BYTES` unless it was created before that). */
+  let pageBytes = 0;
 
   function open(): Database.Database {
     let file = ':memory:';
@@ -89,6 +94,12 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     // a commit fails at once with SQLITE_BUSY and is tried again a millisecond later, instead of
     // SQLite's busy handler sleeping on the event loop (1, 2, 5, 10 ms…). Reads do not take the writer lock.
     const d = new Database(file, { timeout: 0 });
+    // A new database gets 2 KiB pages; one that exists keeps the size it was made with (SQLite
+    // changes it only when a database is created or vacuumed out of WAL mode). Each commit writes
+    // every page it touched to the write-ahead log, ~3 of them for a single reading, so the page
+    // size is most of the disk written per reading: 11.0 KB with 2 KiB pages against 15.5 KB with
+    // 4 KiB, at 600 readings a second from 100 devices (flash storage wears by what is written).
+    d.pragma(`page_size = ${NEW_DATABASE_PAGE_BYTES}`);
     d.pragma('journal_mode = WAL');
     d.pragma('synchronous = NORMAL');
     d.exec(`
@@ -192,6 +203,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
   return {
     async start() {
       db = open();
+      pageBytes = db.pragma('page_size', { simple: true }) as number;
       if (options.path !== ':memory:') {
         try {
           walSync = await (deps.openWalSync ?? openWalSync)(join(options.path, 'gateway.db'));
@@ -275,7 +287,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       return out;
     },
     health(): StoreHealth {
-      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, busy_retries: busyRetries, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null } };
+      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, busy_retries: busyRetries, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null } };
     },
   };
 }
