@@ -154,6 +154,8 @@ export function pensAt(classrooms: number): FixedRateLoad {
 const openLoop = (url: string, httpBase: string | undefined, load: FixedRateLoad, ms: number, prefix: string) => runOpenLoop({
   url, httpBase, rate: load.rate, durationMs: ms, connections: load.devices, qos: 1,
   topic: load.topic, device: load.device, payload: load.payload, clientPrefix: prefix,
+  // BENCH_TRACE=<dir>: every measured message's latency, for lib/trace-report.ts (not the warm-up runs).
+  ...(process.env.BENCH_TRACE && !prefix.includes('warm') ? { traceFile: `${process.env.BENCH_TRACE}/lat-${prefix}.txt` } : {}),
   // ~200 /latest samples in a 10 s run, ~600 over three rounds (enough for a p99), fewer at 40 msg/s.
   probeEveryMs: 50,
 });

@@ -6,7 +6,7 @@
  * Receives its config over IPC, starts the gateway, and answers `stats` requests with process
  * and pipeline figures (the ChildStats type in gateway-proc.ts).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -17,7 +17,7 @@ const [{ parseConfig }, { createGateway }, { createRootLogger }] = await Promise
   ['config/load', 'gateway', 'log'].map((m) => import(`${root}/${m}.${ext}`)),
 );
 
-/** @type {{ start(): Promise<void>, stop(): Promise<void>, ports(): unknown, pipeline: { stats(): { readings: Record<string, number>, rejected: Record<string, number> } }, store: { health(): { written: number } } } | undefined} */
+/** @type {{ start(): Promise<void>, stop(): Promise<void>, ports(): unknown, pipeline: { stats(): { readings: Record<string, number>, rejected: Record<string, number> } }, store: { health(): { written: number, detail?: Record<string, unknown> } } } | undefined} */
 let gw;
 
 // BENCH_ALLOC_PROF=<dir>: a sampling profile of every allocation (collected ones included), written
@@ -82,6 +82,39 @@ process.on('message', (m) => {
   })();
 });
 process.on('disconnect', () => process.exit(0));
+
+// BENCH_TRACE=<dir>: what happened inside the gateway, for lib/trace-report.ts. Event-loop gaps
+// over 6 ms with the main thread's time on a CPU and waiting for one (from the scheduler's
+// per-thread counters: a gap spent waiting is the machine's other work, not the gateway's),
+// GC pauses over 2 ms, and each time the store's write-ahead log started over.
+if (process.env.BENCH_TRACE) {
+  const { PerformanceObserver, constants: c } = await import('node:perf_hooks');
+  const gcKind = { [c.NODE_PERFORMANCE_GC_MINOR]: 'minor', [c.NODE_PERFORMANCE_GC_MAJOR]: 'major', [c.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [c.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' };
+  const events = [];
+  const at = (t) => (performance.timeOrigin + t).toFixed(1);
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.duration > 2) events.push(`gc ${at(e.startTime)} ${e.duration.toFixed(1)} ${gcKind[e.detail?.kind] ?? e.detail?.kind}`);
+  }).observe({ entryTypes: ['gc'] });
+  const schedstat = `/proc/self/task/${process.pid}/schedstat`;
+  const sched = () => readFileSync(schedstat, 'utf8').split(' ').map(Number);
+  let last = performance.now();
+  let lastSched = sched();
+  let restarts = 0;
+  let polled = 0;
+  setInterval(() => {
+    const now = performance.now();
+    const s = sched();
+    if (now - last > 6) events.push(`loop ${at(last)} ${(now - last).toFixed(1)} run=${((s[0] - lastSched[0]) / 1e6).toFixed(1)},wait=${((s[1] - lastSched[1]) / 1e6).toFixed(1)}`);
+    if (gw && ++polled % 20 === 0) {
+      const r = gw.store.health().detail?.wal_restarts;
+      if (typeof r === 'number' && r > restarts) events.push(`restart ${at(now)} 0`);
+      if (typeof r === 'number') restarts = r;
+    }
+    last = now;
+    lastSched = s;
+  }, 1).unref();
+  process.on('exit', () => writeFileSync(`${process.env.BENCH_TRACE}/gw-${process.pid}.txt`, `${events.join('\n')}\n`));
+}
 
 // BENCH_MEM_TRACE=1: the child's memory every 500 ms on stderr (where RSS goes under load).
 if (process.env.BENCH_MEM_TRACE) {

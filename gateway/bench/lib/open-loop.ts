@@ -7,6 +7,7 @@
  * Two latencies: publish → PUBACK (QoS 1: stored) for every message, and publish → visible in
  * the gateway's `/api/devices/:id/latest`, sampled (a probe every `probeEveryMs`, polled).
  */
+import { writeFileSync } from 'node:fs';
 import { connectAll } from './load.js';
 import type { RawClient } from './raw-mqtt.js';
 import { latencySummary } from './stats.js';
@@ -30,6 +31,8 @@ export interface OpenLoopOptions {
   /** Longest wait for a probe to show in `/latest` before it counts as not visible. */
   probeTimeoutMs?: number;
   clientPrefix?: string;
+  /** Writes each acknowledged message's due time (epoch ms) and latency (ms) here (`BENCH_TRACE`, trace-report.ts). */
+  traceFile?: string;
 }
 
 export interface OpenLoopResult {
@@ -65,6 +68,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   let acked = 0;
   let inFlightAcks = 0;
   const probes: Promise<void>[] = [];
+  const trace: string[] = [];
   const seqs = new Array<number>(o.connections).fill(0);
   const lastTs = new Array<number>(o.connections).fill(0);
   const interval = 1000 / o.rate;
@@ -95,6 +99,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       if (err) return;
       acked++;
       puback.push(performance.now() - due);
+      if (o.traceFile) trace.push(`${(performance.timeOrigin + due).toFixed(1)} ${(performance.now() - due).toFixed(2)}`);
     });
     if (o.httpBase && due >= nextProbeAt) {
       nextProbeAt += o.probeEveryMs ?? 200;
@@ -118,6 +123,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const drainUntil = performance.now() + 30_000;
   while (inFlightAcks > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   await Promise.all(probes);
+  if (o.traceFile) writeFileSync(o.traceFile, `${trace.join('\n')}\n`);
   await Promise.all(clients.map((c) => c.end()));
   return {
     rate: o.rate, sent, acked, offered_per_s: Math.round((sent / sendElapsed) * 1000),
