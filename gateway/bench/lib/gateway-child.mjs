@@ -88,7 +88,7 @@ process.on('disconnect', () => process.exit(0));
 // per-thread counters: a gap spent waiting is the machine's other work, not the gateway's),
 // GC pauses over 2 ms, and each time the store's write-ahead log started over.
 if (process.env.BENCH_TRACE) {
-  const { PerformanceObserver, constants: c } = await import('node:perf_hooks');
+  const { PerformanceObserver, constants: c, performance } = await import('node:perf_hooks');
   const gcKind = { [c.NODE_PERFORMANCE_GC_MINOR]: 'minor', [c.NODE_PERFORMANCE_GC_MAJOR]: 'major', [c.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [c.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb' };
   const events = [];
   const at = (t) => (performance.timeOrigin + t).toFixed(1);
