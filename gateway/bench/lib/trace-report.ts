@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { latencySummary } from './stats.js';
 
 /** One message: due time (epoch ms) and publish → PUBACK (ms). */
 export interface TracedMessage { due: number; ms: number }
@@ -68,9 +69,9 @@ function report(dir: string): string[] {
   const out: string[] = [];
   for (const f of files.filter((f) => f.startsWith('lat-')).sort()) {
     const messages = parseMessages(readFileSync(join(dir, f), 'utf8'));
-    const sorted = messages.map((m) => m.ms).sort((a, b) => a - b);
-    const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
-    out.push(`${f}: ${messages.length} messages, p99 ${p99.toFixed(1)} ms, ${sorted.filter((v) => v > 10).length} over 10 ms`);
+    const ms = messages.map((m) => m.ms);
+    // The same percentile as the bench's tables (stats.ts), so a trace's p99 matches its row.
+    out.push(`${f}: ${messages.length} messages, p99 ${latencySummary(ms).p99_ms} ms, ${ms.filter((v) => v > 10).length} over 10 ms`);
     for (const w of slowWindows(messages, events)) {
       const near = w.near.map((e) => `${e.kind}@${e.at}:${e.ms}${e.detail ? `(${e.detail})` : ''}`).join(' ');
       out.push(`  ${(w.from_ms / 1000).toFixed(1)} s: ${w.slow} over 10 ms, max ${w.max_ms.toFixed(0)}  ${near}`);
@@ -85,5 +86,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stderr.write('usage: trace-report.ts <BENCH_TRACE directory>\n');
     process.exit(2);
   }
-  for (const line of report(dir)) process.stdout.write(`${line}\n`);
+  process.stdout.write(`${report(dir).join('\n')}\n`);
 }
