@@ -78,6 +78,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
   let durability: 'wal-fdatasync' | 'full' | 'memory' = 'memory';
   /** The latest commit's sync: stop() waits for it. */
   let lastSync: Promise<void> = Promise.resolve();
+  /** Transactions committed (readings ÷ commits is how many readings share a commit). */
+  let commits = 0;
   const dropped: Record<string, number> = {};
   /** The database's page size (`NEW_DATABASE_PAGE_BYTES` unless it was created before that). */
   let pageBytes = 0;
@@ -90,9 +92,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       file = join(options.path, 'gateway.db');
       preparePrivateSqlite(file);
     }
-    // No busy wait: while the checkpointer's RESTART holds the writer lock (sqlite-checkpointer.ts),
-    // a commit fails at once with SQLITE_BUSY and is tried again a millisecond later, instead of
-    // SQLite's busy handler sleeping on the event loop (1, 2, 5, 10 ms…). Reads do not take the writer lock.
+    // No busy wait: the checkpointer's RESTART holds the writer lock (sqlite-checkpointer.ts); the
+    // store does not commit while it asks to (`holding()`), and a commit that races with it fails
+    // at once with SQLITE_BUSY and is tried again, instead of SQLite's busy handler sleeping on the
+    // event loop (1, 2, 5, 10 ms…). Reads do not take the writer lock.
     const d = new Database(file, { timeout: 0 });
     // A new database gets 2 KiB pages; one that exists keeps the size it was made with (SQLite
     // changes it only when a database is created or vacuumed out of WAL mode). Each commit writes
@@ -114,8 +117,17 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     return d;
   }
 
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+
   function flush(): void {
     flushScheduled = false;
+    // The checkpointer is starting the log over: it calls onReleased when it is done (1-2 ms),
+    // and what was queued meanwhile goes in one commit then.
+    if (checkpointer?.holding()) return;
     const batch = queue;
     queue = [];
     if (!db || !insert || !upsertLatest || batch.length === 0) return;
@@ -150,7 +162,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       })();
     } catch (err) {
       if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
-        // The checkpointer is starting the log over (a millisecond or two): the batch goes again.
+        // The checkpointer took the writer lock just before: the batch goes again once it is released
+        // (or a millisecond later, should that be missed).
         queue = batch.concat(queue);
         busyRetries++;
         if (!flushScheduled) {
@@ -163,6 +176,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       fail(batch, 'write_error', err as Error);
       return;
     }
+    commits++;
     if (!walSync) {
       acknowledge(batch);
       return;
@@ -217,6 +231,9 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
         checkpoints = 'worker';
         checkpointer = await startCheckpointer({
           file: join(options.path, 'gateway.db'),
+          onReleased() {
+            if (queue.length > 0) scheduleFlush();
+          },
           onFailure(reason) {
             log.warn({ reason }, 'the embedded store checkpoints on commit again (its checkpoint worker failed)');
             checkpoints = 'inline';
@@ -234,12 +251,14 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     },
     async stop() {
       if (retentionTimer) clearInterval(retentionTimer);
+      // The checkpointer first: once it is gone nothing holds the writer back, and the last
+      // readings commit here, not in a retry after the database is closed.
+      await checkpointer?.stop();
+      checkpointer = undefined;
       flush();
       await lastSync;
       await walSync?.close();
       walSync = undefined;
-      await checkpointer?.stop();
-      checkpointer = undefined;
       db?.close();
       db = undefined;
     },
@@ -248,10 +267,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       if (!db) return Promise.reject(gwError('GW_ERR_STORE_CLOSED', 'embedded store is not started'));
       return new Promise<void>((resolve, reject) => {
         queue.push({ readings, resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
+        scheduleFlush();
       });
     },
     async query(q: SeriesQuery): Promise<SeriesPoint[]> {
@@ -287,7 +303,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       return out;
     },
     health(): StoreHealth {
-      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, busy_retries: busyRetries, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null } };
+      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, busy_retries: busyRetries, commits, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null } };
     },
   };
 }

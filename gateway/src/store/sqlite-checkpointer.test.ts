@@ -50,7 +50,8 @@ describe('startCheckpointer', () => {
     db.pragma('wal_autocheckpoint = 0');
     db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
     const ins = db.prepare('INSERT OR REPLACE INTO t (k, v) VALUES (?, ?)');
-    const ck = await startCheckpointer({ file, everyMs: 100, restartAtBytes: 1024 * 1024, onFailure: (r) => { throw new Error(r); } });
+    let released = 0;
+    const ck = await startCheckpointer({ file, everyMs: 100, restartAtBytes: 1024 * 1024, onReleased: () => released++, onFailure: (r) => { throw new Error(r); } });
     let commits = 0;
     let busy = 0;
     try {
@@ -59,6 +60,11 @@ describe('startCheckpointer', () => {
       const t0 = Date.now();
       while (ck.restarts() < 3 || Date.now() - t0 < 1_000) {
         if (Date.now() - t0 > 30_000) throw new Error(`the log was started over ${ck.restarts()} times in 30 s`);
+        // As the store: no transaction while the checkpointer holds the gate for its RESTART.
+        if (ck.holding()) {
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
         try {
           ins.run(commits % 500, 'x'.repeat(200));
           commits++;
@@ -71,7 +77,12 @@ describe('startCheckpointer', () => {
       // Without restarts the log holds every page ever committed (≥ 4 KiB a commit).
       expect(statSync(`${file}-wal`).size).toBeLessThan((commits * 4_096) / 2);
       expect((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBe(Math.min(commits, 500));
-      expect(busy).toBeLessThan(commits / 10);
+      // A commit is refused only when it starts in the instant between the gate going up and the
+      // RESTART taking the writer lock: with SQLite's busy handler instead, ~1 commit in 1,000 was refused at 5,000 msg/s.
+      expect(busy).toBeLessThanOrEqual(ck.restarts());
+      // Every RESTART lets the writer go again, done or not.
+      expect(released).toBeGreaterThanOrEqual(ck.restarts());
+      expect(ck.holding()).toBe(false);
     } finally {
       await ck.stop();
       db.close();
