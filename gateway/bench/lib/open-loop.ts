@@ -7,7 +7,7 @@
  * Two latencies: publish → PUBACK (QoS 1: stored) for every message, and publish → visible in
  * the gateway's `/api/devices/:id/latest`, sampled (a probe every `probeEveryMs`, polled).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connectAll } from './load.js';
 import type { RawClient } from './raw-mqtt.js';
 import { latencySummary } from './stats.js';
@@ -69,6 +69,11 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   let inFlightAcks = 0;
   const probes: Promise<void>[] = [];
   const trace: string[] = [];
+  // With the trace, the load generator's own event-loop gaps over 6 ms too (kind `sender`, with
+  // its main thread's run and run-queue wait): a message counts from when it was due, so a late
+  // send or a late read of its PUBACK is in its latency.
+  const senderGaps: string[] = [];
+  const stopGapWatch = o.traceFile ? watchLoopGaps(senderGaps) : undefined;
   const seqs = new Array<number>(o.connections).fill(0);
   const lastTs = new Array<number>(o.connections).fill(0);
   const interval = 1000 / o.rate;
@@ -123,7 +128,11 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const drainUntil = performance.now() + 30_000;
   while (inFlightAcks > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   await Promise.all(probes);
-  if (o.traceFile) writeFileSync(o.traceFile, `${trace.join('\n')}\n`);
+  if (o.traceFile) {
+    stopGapWatch?.();
+    writeFileSync(o.traceFile, `${trace.join('\n')}\n`);
+    writeFileSync(o.traceFile.replace(/lat-([^/]*)$/, 'gw-sender-$1'), `${senderGaps.join('\n')}\n`);
+  }
   await Promise.all(clients.map((c) => c.end()));
   return {
     rate: o.rate, sent, acked, offered_per_s: Math.round((sent / sendElapsed) * 1000),
@@ -131,4 +140,19 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     send_lag: latencySummary(sendLag),
     latest: { ...latencySummary(visible), not_visible: notVisible },
   };
+}
+
+/** Event-loop gaps over 6 ms of this process's main thread, in trace-report.ts's event format. */
+function watchLoopGaps(into: string[]): () => void {
+  const sched = (): number[] => readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+  let last = performance.now();
+  let lastSched = sched();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const s = sched();
+    if (now - last > 6) into.push(`sender ${(performance.timeOrigin + last).toFixed(1)} ${(now - last).toFixed(1)} run=${((s[0]! - lastSched[0]!) / 1e6).toFixed(1)},wait=${((s[1]! - lastSched[1]!) / 1e6).toFixed(1)}`);
+    last = now;
+    lastSched = s;
+  }, 1);
+  return () => clearInterval(timer);
 }

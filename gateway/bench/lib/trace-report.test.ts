@@ -23,5 +23,11 @@ describe('trace report', () => {
   it('reads the files the bench writes', () => {
     expect(parseMessages('1000.5 2.25\n1001.5 12.00\n')).toEqual([{ due: 1000.5, ms: 2.25 }, { due: 1001.5, ms: 12 }]);
     expect(slowWindows([], [])).toEqual([]);
+    // The gateway child's events and the load generator's own loop gaps, one format.
+    expect(parseEvents('loop 1000.5 9.7 run=7.9,wait=1.4\nsender 1002.0 12.3 run=0.3,wait=10.4\nrestart 1003.0 0\n')).toEqual([
+      { kind: 'loop', at: 1000.5, ms: 9.7, detail: 'run=7.9,wait=1.4' },
+      { kind: 'sender', at: 1002, ms: 12.3, detail: 'run=0.3,wait=10.4' },
+      { kind: 'restart', at: 1003, ms: 0 },
+    ]);
   });
 });

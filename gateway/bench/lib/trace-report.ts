@@ -2,7 +2,8 @@
  * `BENCH_TRACE=<dir>`: where a fixed-rate run's slow messages came from. The open loop writes
  * each message's due time and PUBACK latency (`lat-<run>.txt`), the gateway child what happened
  * inside it meanwhile (`gw-<pid>.txt`: event-loop gaps with the main thread's run and run-queue
- * wait time, GC pauses, the store's write-ahead log starting over). This groups the slow
+ * wait time, GC pauses, the store's write-ahead log starting over) and the open loop its own
+ * event-loop gaps (`gw-sender-<run>.txt`, kind `sender`). This groups the slow
  * messages into 100 ms windows and lists the events near each window.
  *
  *   BENCH_TRACE=/tmp/t npm run bench -- --only latency && npx tsx gateway/bench/lib/trace-report.ts /tmp/t
