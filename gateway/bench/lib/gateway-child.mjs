@@ -6,10 +6,11 @@
  * Receives its config over IPC, starts the gateway, and answers `stats` requests with process
  * and pipeline figures (the ChildStats type in gateway-proc.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { watchLoopGaps } from './loop-gaps.mjs';
 
 const root = process.env.BENCH_FROM_SOURCE === '1' ? '../../src' : '../../dist';
 const ext = process.env.BENCH_FROM_SOURCE === '1' ? 'ts' : 'js';
@@ -95,24 +96,15 @@ if (process.env.BENCH_TRACE) {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) if (e.duration > 2) events.push(`gc ${at(e.startTime)} ${e.duration.toFixed(1)} ${gcKind[e.detail?.kind] ?? e.detail?.kind}`);
   }).observe({ entryTypes: ['gc'] });
-  const schedstat = `/proc/self/task/${process.pid}/schedstat`;
-  const sched = () => readFileSync(schedstat, 'utf8').split(' ').map(Number);
-  let last = performance.now();
-  let lastSched = sched();
   let restarts = 0;
   let polled = 0;
-  setInterval(() => {
-    const now = performance.now();
-    const s = sched();
-    if (now - last > 6) events.push(`loop ${at(last)} ${(now - last).toFixed(1)} run=${((s[0] - lastSched[0]) / 1e6).toFixed(1)},wait=${((s[1] - lastSched[1]) / 1e6).toFixed(1)}`);
+  watchLoopGaps('loop', events, (now) => {
     if (gw && ++polled % 20 === 0) {
       const r = gw.store.health().detail?.wal_restarts;
       if (typeof r === 'number' && r > restarts) events.push(`restart ${at(now)} 0`);
       if (typeof r === 'number') restarts = r;
     }
-    last = now;
-    lastSched = s;
-  }, 1).unref();
+  });
   process.on('exit', () => writeFileSync(`${process.env.BENCH_TRACE}/gw-${process.pid}.txt`, `${events.join('\n')}\n`));
 }
 

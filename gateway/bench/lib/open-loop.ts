@@ -7,8 +7,9 @@
  * Two latencies: publish → PUBACK (QoS 1: stored) for every message, and publish → visible in
  * the gateway's `/api/devices/:id/latest`, sampled (a probe every `probeEveryMs`, polled).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connectAll } from './load.js';
+import { watchLoopGaps } from './loop-gaps.mjs';
 import type { RawClient } from './raw-mqtt.js';
 import { latencySummary } from './stats.js';
 
@@ -73,7 +74,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   // its main thread's run and run-queue wait): a message counts from when it was due, so a late
   // send or a late read of its PUBACK is in its latency.
   const senderGaps: string[] = [];
-  const stopGapWatch = o.traceFile ? watchLoopGaps(senderGaps) : undefined;
+  const stopGapWatch = o.traceFile ? watchLoopGaps('sender', senderGaps) : undefined;
   const seqs = new Array<number>(o.connections).fill(0);
   const lastTs = new Array<number>(o.connections).fill(0);
   const interval = 1000 / o.rate;
@@ -140,19 +141,4 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     send_lag: latencySummary(sendLag),
     latest: { ...latencySummary(visible), not_visible: notVisible },
   };
-}
-
-/** Event-loop gaps over 6 ms of this process's main thread, in trace-report.ts's event format. */
-function watchLoopGaps(into: string[]): () => void {
-  const sched = (): number[] => readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
-  let last = performance.now();
-  let lastSched = sched();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const s = sched();
-    if (now - last > 6) into.push(`sender ${(performance.timeOrigin + last).toFixed(1)} ${(now - last).toFixed(1)} run=${((s[0]! - lastSched[0]!) / 1e6).toFixed(1)},wait=${((s[1]! - lastSched[1]!) / 1e6).toFixed(1)}`);
-    last = now;
-    lastSched = s;
-  }, 1);
-  return () => clearInterval(timer);
 }

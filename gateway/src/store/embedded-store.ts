@@ -117,15 +117,17 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     return d;
   }
 
-  function scheduleFlush(): void {
+  /** The next turn of the event loop, or `afterMs` later; once, however many ask. */
+  function scheduleFlush(afterMs?: number): void {
     if (flushScheduled) return;
     flushScheduled = true;
-    setImmediate(flush);
+    if (afterMs === undefined) setImmediate(flush);
+    else setTimeout(flush, afterMs);
   }
 
   function flush(): void {
     flushScheduled = false;
-    // The checkpointer is starting the log over: it calls onReleased when it is done (1-2 ms),
+    // The checkpointer is starting the log over: it calls onReleased when it is done (4-6 ms),
     // and what was queued meanwhile goes in one commit then.
     if (checkpointer?.holding()) return;
     const batch = queue;
@@ -166,10 +168,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
         // (or a millisecond later, should that be missed).
         queue = batch.concat(queue);
         busyRetries++;
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setTimeout(flush, 1);
-        }
+        scheduleFlush(1);
         return;
       }
       log.error({ err }, 'embedded store write failed');

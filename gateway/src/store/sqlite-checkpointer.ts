@@ -19,9 +19,9 @@
  * readings a second, every ~25 s at 600). It first raises a gate (`holding()`) so that the
  * writer starts no transaction until `onReleased`: with SQLite's busy handler instead, the
  * RESTART and the writer's retries met each other's locks and slept 1, 2, 5 ms between tries,
- * 7-14 ms in all, ~50 refused commits per 30 s at 5,000 msg/s; with the gate, none. It tries for at
- * most `restartWaitMs` (a long read keeps it waiting) and then again next time. No `journal_size_limit`: cutting a 120 MB log
- * back when it starts over is an ftruncate on the committing thread, and it stopped the event
+ * 7-14 ms in all, ~50 refused commits per 30 s at 5,000 msg/s; with the gate, none. It tries
+ * for at most `restartWaitMs` (a long read keeps it waiting) and then again next time. No
+ * `journal_size_limit`: cutting a 120 MB log back when it starts over is an ftruncate on the committing thread, and it stopped the event
  * loop for up to 100 ms (PUBACK p99 22.5 ms at 5,000 msg/s against 11.8 without it).
  * If the worker fails, the store's connection checkpoints automatically again (`onFailure`), so
  * the log never grows without bound.
