@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../core/reading.js';
 import { silentLogger } from '../log.js';
-import { createEmbeddedStore } from './embedded-store.js';
+import { createEmbeddedStore, LATEST_WRITE_EVERY_MS } from './embedded-store.js';
 import { openWalSync, type WalSync } from './sqlite-wal-sync.js';
 
 const dirs: string[] = [];
@@ -166,6 +166,45 @@ describe('embedded store', () => {
     await b.start();
     expect(await b.query!({ device: 'L1', field: 'brightness_pct', from: t - 1, to: t + 1 })).toEqual([{ ts: t, value: 41 }]);
     await b.stop();
+  });
+
+  it('writes a device\'s latest fields at once the first time, then at most once a second, and merges them back in after a crash', async () => {
+    const path = tempDir();
+    const store = createEmbeddedStore({ path, retentionDays: 30 }, { log: silentLogger() });
+    await store.start();
+    const rowOf = (dir: string) => {
+      const db = new Database(join(dir, 'gateway.db'), { readonly: true });
+      try {
+        return db.prepare("SELECT ts, fields FROM latest WHERE device = 'L1'").get() as { ts: number; fields: string } | undefined;
+      } finally {
+        db.close();
+      }
+    };
+    const t = Date.now();
+    await store.write([light(t, 10)]);
+    expect(rowOf(path)).toEqual({ ts: t, fields: '{"on":true,"brightness_pct":10}' });
+    // Within the second: the row waits, the store's latest() already has the newer fields.
+    await store.write([{ ...light(t + 1, 20), fields: { brightness_pct: 20, power_w: 9 } }]);
+    await store.write([{ ...light(t + 2, 30), event: 'scene' }]);
+    await store.write([light(t - 5, 99)]); // older than the latest: changes nothing
+    expect(rowOf(path)?.ts).toBe(t);
+    expect((await store.latest!()).get('L1')).toEqual({ template: 'classroom-light', ts: t + 2, fields: { on: true, brightness_pct: 30, power_w: 9 } });
+    // A crash now: the database as it is on disk (committed and synced), opened by a new store.
+    const crashed = tempDir();
+    copyFileSync(join(path, 'gateway.db'), join(crashed, 'gateway.db'));
+    copyFileSync(join(path, 'gateway.db-wal'), join(crashed, 'gateway.db-wal'));
+    const after = createEmbeddedStore({ path: crashed, retentionDays: 30 }, { log: silentLogger() });
+    await after.start();
+    // `event` is the row's event name, not a field: it does not come back as one.
+    expect((await after.latest!()).get('L1')).toEqual({ template: 'classroom-light', ts: t + 2, fields: { on: true, brightness_pct: 30, power_w: 9 } });
+    await after.stop();
+    // A second later the next commit writes the row; stop() writes whatever is still pending.
+    await new Promise((r) => setTimeout(r, LATEST_WRITE_EVERY_MS + 50));
+    await store.write([{ ...light(t + 3, 40), tags: { room: 'A101' } }]);
+    expect(rowOf(path)).toEqual({ ts: t + 3, fields: '{"on":true,"brightness_pct":40,"power_w":9}' });
+    await store.write([light(t + 4, 50)]);
+    await store.stop();
+    expect(rowOf(path)).toEqual({ ts: t + 4, fields: '{"on":true,"brightness_pct":50,"power_w":9}' });
   });
 
   it('keeps points of different series at the same timestamp apart', async () => {
