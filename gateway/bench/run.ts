@@ -18,7 +18,7 @@
  * too (not with --quick), each in its own process; their JSON lines are included.
  * Prints a table, then one JSON line (`{"bench": …}`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +54,8 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 const rounds = values.rounds !== undefined ? Number(values.rounds) : values.quick ? 1 : 3;
 const latencyStore = values['latency-store'];
 if (!['embedded', 'influx', 'influx-wal'].includes(latencyStore)) throw new Error(`--latency-store: embedded, influx or influx-wal, not ${latencyStore}`);
+// The trace directory is made here, once: the gateway child and the open loop write into it.
+if (process.env.BENCH_TRACE) mkdirSync(process.env.BENCH_TRACE, { recursive: true });
 let ownInflux: ReturnType<typeof startInflux> | undefined;
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const want = (name: string) => !only || only.has(name);
