@@ -125,6 +125,8 @@ export function createGatewayMetrics(sources: MetricsSources, opts: { prefix?: s
     contentType: registry.contentType,
     observeStoreWrite: (seconds, store = 'default') => storeLatency.observe({ store }, seconds),
     instrumentStore(store, name = 'default') {
+      // Bound to its label once: observing with a labels object hashes it on every write.
+      const latency = storeLatency.labels({ store: name });
       // Not async: a suspended frame would keep the readings alive until the batch is written.
       const write: ReadingStore['write'] = (readings) => {
         const t0 = performance.now();
@@ -134,7 +136,7 @@ export function createGatewayMetrics(sources: MetricsSources, opts: { prefix?: s
         } catch (err) {
           written = Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
-        return written.finally(() => metrics.observeStoreWrite((performance.now() - t0) / 1000, name));
+        return written.finally(() => latency.observe((performance.now() - t0) / 1000));
       };
       return new Proxy(store, { get: (target, key, receiver) => (key === 'write' ? write : Reflect.get(target, key, receiver)) });
     },
