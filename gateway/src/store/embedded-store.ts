@@ -97,8 +97,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
   /** Transactions committed (readings ÷ commits is how many readings share a commit). */
   let commits = 0;
   const dropped: Record<string, number> = {};
-  /** Devices with a row in `latest`. */
-  const hasLatestRow = new Set<string>();
+  /** Devices with a row in `latest`, and the `ts` of that row. */
+  const latestRowTs = new Map<string, number>();
+  /** Rows the current transaction added to `latest` (forgotten again if it fails). */
+  let rowsAdded: string[] = [];
   /**
    * Per device, its newest fields not yet in `latest` (merged, as the row would merge them), in
    * the order they became pending: that is also the order they are due in.
@@ -159,8 +161,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     queue = [];
     if (!db || !insert || !upsertLatest || batch.length === 0) return;
     try {
+      rowsAdded = [];
       writeTx!(batch);
     } catch (err) {
+      for (const device of rowsAdded) latestRowTs.delete(device);
       if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
         // The checkpointer took the writer lock just before: the batch goes again once it is released
         // (or a millisecond later, should that be missed).
@@ -219,13 +223,16 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
    * became pending.
    */
   function keepLatest(r: Reading, now: number): void {
-    if (!hasLatestRow.has(r.device)) {
+    const rowTs = latestRowTs.get(r.device);
+    if (rowTs === undefined) {
       upsertLatest!.run(r.device, r.template, Math.trunc(r.ts), JSON.stringify(r.fields));
-      hasLatestRow.add(r.device);
+      latestRowTs.set(r.device, r.ts);
+      rowsAdded.push(r.device);
       return;
     }
     const p = latestPending.get(r.device);
     if (!p) {
+      if (r.ts < rowTs) return;
       latestPending.set(r.device, { template: r.template, ts: r.ts, fields: { ...r.fields }, due: now + LATEST_WRITE_EVERY_MS });
     } else if (r.ts >= p.ts) {
       p.template = r.template;
@@ -240,6 +247,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     for (const [device, p] of latestPending) {
       if (p.due > now) break;
       up.run(device, p.template, Math.trunc(p.ts), JSON.stringify(p.fields));
+      latestRowTs.set(device, p.ts);
       latestPending.delete(device);
     }
   }
@@ -256,7 +264,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     let repaired = 0;
     d.transaction(() => {
       for (const row of rows) {
-        hasLatestRow.add(row.device);
+        latestRowTs.set(row.device, row.ts);
         const later = newer.all(row.device, row.ts) as { ts: number; template: string; fields: string }[];
         if (later.length === 0) continue;
         const fields = JSON.parse(row.fields) as Record<string, FieldValue>;
@@ -266,6 +274,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
         }
         const last = later[later.length - 1]!;
         update.run(last.template, last.ts, JSON.stringify(fields), row.device);
+        latestRowTs.set(row.device, last.ts);
         repaired++;
       }
     })();

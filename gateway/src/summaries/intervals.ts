@@ -64,9 +64,28 @@ export interface Sample<V> {
 export class Timeline<V> {
   readonly samples: Array<Sample<V>> = [];
 
+  /**
+   * `holdMs`: the hold `where()` is always called with. A sample that arrives in order with the
+   * value of the last two, within `holdMs` of the one before last, then replaces the last one:
+   * the one before last already reaches it, so `where()` gives the same intervals. A light that
+   * reports 50 times a second keeps ~2 samples per hold instead of every one (at 5,000 msg/s a
+   * minute's window held 300,000, and closing it stopped the event loop for 44 ms).
+   * Without it every sample is kept (`samples` read directly: a peak, a sum).
+   */
+  constructor(private readonly holdMs?: number) {}
+
   add(ts: number, value: V): void {
     const s = this.samples;
-    let i = s.length;
+    const n = s.length;
+    if (this.holdMs !== undefined && n >= 2) {
+      const last = s[n - 1]!;
+      const before = s[n - 2]!;
+      if (ts > last.ts && value === last.value && value === before.value && ts - before.ts <= this.holdMs) {
+        last.ts = ts;
+        return;
+      }
+    }
+    let i = n;
     while (i > 0 && s[i - 1]!.ts > ts) i--;
     if (i > 0 && s[i - 1]!.ts === ts) s[i - 1] = { ts, value };
     else s.splice(i, 0, { ts, value });

@@ -60,7 +60,10 @@ export function createEnvironmentKind(ctx: KindContext, co2LimitPpm = 1000): Kin
         st.max = Math.max(st.max, v);
         if (metric === 'co2_ppm') {
           let s = co2.get(r.device);
-          if (s === undefined) co2.set(r.device, (s = { room: at.room, holdMs: ctx.holdMs(t), timeline: new Timeline<number>() }));
+          if (s === undefined) {
+            const holdMs = ctx.holdMs(t);
+            co2.set(r.device, (s = { room: at.room, holdMs, timeline: new Timeline<number>(holdMs) }));
+          }
           s.room = at.room;
           s.timeline.add(r.ts, v);
         }

@@ -50,7 +50,7 @@ export function createLightingKind(ctx: KindContext): KindModule<LightingDetail>
 
   function track(map: Map<string, Series>, key: string, room: string, holdMs: number, ts: number, v: boolean): void {
     let s = map.get(key);
-    if (s === undefined) map.set(key, (s = { room, holdMs, timeline: new Timeline<boolean>() }));
+    if (s === undefined) map.set(key, (s = { room, holdMs, timeline: new Timeline<boolean>(holdMs) }));
     s.room = room;
     s.timeline.add(ts, v);
   }

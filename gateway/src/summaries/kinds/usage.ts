@@ -37,7 +37,10 @@ export function createUsageKind(ctx: KindContext, catalog: () => Iterable<Templa
         if (v === undefined) continue;
         const key = `${r.device}\u0000${rule.field}`;
         let s = series.get(key);
-        if (s === undefined) series.set(key, (s = { room: at.room, rule, holdMs: ctx.holdMs(t), timeline: new Timeline<FieldValue>() }));
+        if (s === undefined) {
+          const holdMs = ctx.holdMs(t);
+          series.set(key, (s = { room: at.room, rule, holdMs, timeline: new Timeline<FieldValue>(holdMs) }));
+        }
         s.room = at.room;
         s.rule = rule;
         s.timeline.add(r.ts, v);
