@@ -9,14 +9,17 @@
  * with a connection of its own, checkpoints every `everyMs`:
  * - up to 4 PASSIVE passes copy the log back (they never wait for the writer, nor the writer
  *   for them); each copies what was committed during the one before;
- * - once the log holds `restartAtBytes` (64 MiB), a RESTART checkpoint copies the rest and lets
+ * - once the log holds `restartAtBytes` (256 MiB), a RESTART checkpoint copies the rest and lets
  *   the writer start the log over from its beginning (the file is then overwritten, not grown).
  * PASSIVE alone never gets there under steady writes: SQLite starts the log over only once every
  * frame in it is copied, and the writer always commits more during the copy. The log grew
  * without bound: 576 MB in 10 s at 5,000 commits a second (for 6 MB of data), 113 MB in 20 s at
  * a quiet school's 600 a second, until the disk was full. RESTART holds the writer back while it
- * copies the last frames and syncs the database (4-6 ms, once per 64 MiB: every 3 s at 5,000
- * readings a second, every ~25 s at 600). It first raises a gate (`holding()`) so that the
+ * copies the last frames and syncs the database: 3-5 ms at 5,000 telemetry readings a second,
+ * ~30 ms with ten classrooms of pens (40,000 points a second), whose database grows fast and whose
+ * fsync is slow. Once per 256 MiB: every ~12 s at 5,000 readings a second, every ~15 s with the pens;
+ * with 64 MiB, every 3-4 s, and those holds were the pens' p99 (47 ms against 10.9 ms in the
+ * same hour). The log file then stays that large on disk. It first raises a gate (`holding()`) so that the
  * writer starts no transaction until `onReleased`: with SQLite's busy handler instead, the
  * RESTART and the writer's retries met each other's locks and slept 1, 2, 5 ms between tries,
  * 7-14 ms in all, ~50 refused commits per 30 s at 5,000 msg/s; with the gate, none. It tries
@@ -109,7 +112,7 @@ export interface CheckpointerOptions {
   /** The database file (its `-wal` beside it). */
   file: string;
   everyMs?: number;
-  /** The log is started over once it holds this much (default 64 MiB). */
+  /** The log is started over once it holds this much (default 256 MiB). */
   restartAtBytes?: number;
   /** How long a RESTART checkpoint waits for the writer and readers before it gives up until next time (default 10 ms). */
   restartWaitMs?: number;
@@ -124,7 +127,7 @@ export async function startCheckpointer(o: CheckpointerOptions): Promise<Checkpo
   const driver = pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href;
   // A small heap: the worker only calls into SQLite.
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER)}`), {
-    workerData: { file: o.file, driver, gate: gate.buffer, everyMs: o.everyMs ?? 1_000, restartWaitMs: o.restartWaitMs ?? 10, restartAtBytes: o.restartAtBytes ?? 64 * 1024 * 1024 },
+    workerData: { file: o.file, driver, gate: gate.buffer, everyMs: o.everyMs ?? 1_000, restartWaitMs: o.restartWaitMs ?? 10, restartAtBytes: o.restartAtBytes ?? 256 * 1024 * 1024 },
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
   });
   let failed = false;
