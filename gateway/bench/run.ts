@@ -11,6 +11,8 @@
  *   npm run bench -- --school 90s      length of the school-day slice
  *   npm run bench -- --writing-rooms 5 classrooms writing with pens at once (default: the scenario's 20)
  *   npm run bench -- --only ceilings,telemetry,pens,school,latency,components,storm
+ *   npm run bench -- --only latency --latency-loads 5000   only the fixed-rate loads of these rates (msg/s): 1000 and
+ *                                      5000 (telemetry), 40 and 400 (1 and 10 classrooms of pens); default all
  *   npm run bench -- --only storm --storm-devices 2000   reconnect storm with auth on (storm.ts; default 2,000, 200 with --quick)
  *   npm run bench -- --only district --district-schools 10,100 --district-hubs 1,2 --district-window 6s --district-duration 60s [--district-drain 5m] [--district-connections 1,4] [--district-influx-delay 20ms]
  *                                      N schools' uplinks → mosquitto → 1 or 2 hub processes → influxd (district.ts; not in the default set)
@@ -38,7 +40,7 @@ const { values } = parseArgs({ options: {
   quick: { type: 'boolean', default: false }, store: { type: 'string', default: 'influx' },
   soak: { type: 'string' }, school: { type: 'string', default: '90s' }, only: { type: 'string' },
   scenario: { type: 'string', default: join(repoRoot, 'firmware-sim/scenarios/school-default.yaml') },
-  'writing-rooms': { type: 'string' }, rounds: { type: 'string' }, 'latency-store': { type: 'string', default: 'embedded' },
+  'writing-rooms': { type: 'string' }, rounds: { type: 'string' }, 'latency-store': { type: 'string', default: 'embedded' }, 'latency-loads': { type: 'string' },
   'storm-devices': { type: 'string' },
   'district-schools': { type: 'string', default: '10,100' }, 'district-hubs': { type: 'string', default: '1,2' },
   'district-window': { type: 'string', default: '6s' }, 'district-duration': { type: 'string', default: '60s' }, 'district-drain': { type: 'string' }, 'district-connections': { type: 'string', default: '1' }, 'district-influx-delay': { type: 'string' },
@@ -53,6 +55,11 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 // Full: every workload and its ceilings three times, interleaved; --quick (CI smoke): once, small.
 const rounds = values.rounds !== undefined ? Number(values.rounds) : values.quick ? 1 : 3;
 const latencyStore = values['latency-store'];
+const latencyRates = values['latency-loads']?.split(',').map((r) => {
+  const n = Number(r);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--latency-loads: rates in msg/s separated by commas (1000,5000,40,400), not ${r}`);
+  return n;
+});
 if (!['embedded', 'influx', 'influx-wal'].includes(latencyStore)) throw new Error(`--latency-store: embedded, influx or influx-wal, not ${latencyStore}`);
 // The trace directory is made here, once: the gateway child and the open loop write into it.
 if (process.env.BENCH_TRACE) mkdirSync(process.env.BENCH_TRACE, { recursive: true });
@@ -90,7 +97,7 @@ try {
       quick: values.quick, rounds, want, log, configFor,
       influx: influx ?? (want('ceilings') && want('pens') ? await (ownInflux = startInflux()) : undefined),
       school: want('school') ? () => schoolDayWorkload({ scenarioFile: values.scenario, ...(writingRooms !== undefined ? { writingRooms } : {}), durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor) : undefined,
-      latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 10_000 } : undefined,
+      latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 10_000, ...(latencyRates ? { rates: latencyRates } : {}) } : undefined,
     });
     let storm: StormRow[] | null = null;
     if (want('storm')) {

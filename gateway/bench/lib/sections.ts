@@ -20,7 +20,8 @@ export interface SectionOptions {
   /** influxd for the write ceiling (the pen workload's). */
   influx: Influx | undefined;
   school: (() => Promise<WorkloadResult>) | undefined;
-  latency: { store: string; durationMs: number } | undefined;
+  /** `rates`: only the loads of these rates (msg/s; `--latency-loads`), else all of LATENCY_LOADS. */
+  latency: { store: string; durationMs: number; rates?: readonly number[] } | undefined;
 }
 
 export interface WorkloadSection {
@@ -37,8 +38,11 @@ export interface Sections {
   latency: { store: string; duration_s: number; rounds: number; loads: FixedRateRows[] } | null;
 }
 
-/** The rates a school produces: a default school is ~1,000 msg/s, a large one in a busy hour ~5,000. */
-/** Fixed-rate loads: QoS 1 telemetry at 1,000 and 5,000 msg/s, one and ten classrooms of pens writing. */
+/**
+ * Fixed-rate loads at the rates a school produces (a default school is ~1,000 msg/s, a large one
+ * in a busy hour ~5,000): QoS 1 telemetry at 1,000 and 5,000 msg/s, one and ten classrooms of
+ * pens writing (40 and 400 msg/s).
+ */
 export const LATENCY_LOADS = [telemetryAt(1_000), telemetryAt(5_000), pensAt(1), pensAt(10)];
 
 export async function runSections(o: SectionOptions): Promise<Sections> {
@@ -100,10 +104,13 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
   if (o.school) { await begin('workload: school day'); school = await o.school(); }
   let latency: Sections['latency'] = null;
   if (o.latency) {
-    o.log(`latency at fixed rates: ${LATENCY_LOADS.map((l) => l.label).join('; ')} (${o.latency.store} store, open loop)`);
+    const rates = o.latency.rates;
+    const chosen = rates ? LATENCY_LOADS.filter((l) => rates.includes(l.rate)) : LATENCY_LOADS;
+    if (chosen.length === 0) throw new Error(`--latency-loads: none of ${rates?.join(',')} is a load's rate (${LATENCY_LOADS.map((l) => l.rate).join(', ')} msg/s)`);
+    o.log(`latency at fixed rates: ${chosen.map((l) => l.label).join('; ')} (${o.latency.store} store, open loop)`);
     const config = await o.configFor('latency', o.latency.store);
     const { durationMs } = o.latency;
-    const loads = await withAedes((floorUrl) => fixedRateLatency(config, LATENCY_LOADS, durationMs, o.rounds, floorUrl, begin));
+    const loads = await withAedes((floorUrl) => fixedRateLatency(config, chosen, durationMs, o.rounds, floorUrl, begin));
     latency = { store: o.latency.store, duration_s: durationMs / 1000, rounds: o.rounds, loads };
   }
   return { quick: o.quick, workloads, school, latency };
