@@ -70,6 +70,8 @@ export class Timeline<V> {
    * the one before last already reaches it, so `where()` gives the same intervals. A light that
    * reports 50 times a second keeps ~2 samples per hold instead of every one (at 5,000 msg/s a
    * minute's window held 300,000, and closing it stopped the event loop for 44 ms).
+   * A sample older than the newest (rare: a device sends in order) is inserted as before, and
+   * holds until the next kept sample, which may be later than a dropped one it came before.
    * Without it every sample is kept (`samples` read directly: a peak, a sum).
    */
   constructor(private readonly holdMs?: number) {}
