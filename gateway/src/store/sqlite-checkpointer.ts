@@ -36,7 +36,6 @@ import { Worker } from 'node:worker_threads';
 // An ES module given as a data: URL: the same code whether the gateway runs from dist or from
 // source (an `eval` worker is CommonJS or ESM depending on where it is started from).
 const WORKER = `
-import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 const say = (err) => parentPort.postMessage({ error: String((err && err.message) || err) });
 let db;
@@ -51,14 +50,6 @@ try {
 if (db) {
   let restarts = 0;
   const pageSize = db.pragma('page_size', { simple: true });
-  // SQLite syncs the database only after a checkpoint that copied the whole log, which under
-  // steady writes a PASSIVE pass seldom does: the pages it copied stayed dirty in the page cache
-  // for the kernel to write back 30 s later, or for the RESTART's sync to write while it holds
-  // the writer back (~30 ms with ten classrooms of pens; 100 MB written in the second after
-  // their load stopped). So the worker syncs the file itself after each pass that copied pages.
-  let dbFd = -1;
-  try { dbFd = openSync(workerData.file, 'r'); } catch (err) { say(err); }
-  let copied = -1;
   // The gate asks the writer to start no transaction until it is down again: a RESTART then
   // finds neither the writer lock nor a reader's snapshot taken, and holds the writer back only
   // for its own copy and syncs.
@@ -88,16 +79,10 @@ if (db) {
       // Each pass copies what was committed during the one before: a few passes leave little
       // for the RESTART to copy while it holds the writer back.
       let frames = 0;
-      let last;
       for (let pass = 0; pass < 4; pass++) {
         const [p] = db.pragma('wal_checkpoint(PASSIVE)');
-        last = p;
         frames = p ? p.log : 0;
         if (!p || p.log - p.checkpointed < 64) break;
-      }
-      if (last && last.checkpointed !== copied && dbFd >= 0) {
-        fdatasyncSync(dbFd);
-        copied = last.checkpointed;
       }
       if (frames * pageSize >= workerData.restartAtBytes && frames !== restartedAt) restart(frames);
     } catch (err) { say(err); }
@@ -105,7 +90,6 @@ if (db) {
   parentPort.on('message', (m) => {
     if (m !== 'stop') return;
     clearInterval(timer);
-    if (dbFd >= 0) closeSync(dbFd);
     db.close();
     parentPort.close();
   });
