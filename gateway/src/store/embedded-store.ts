@@ -16,6 +16,9 @@ import { makePrivateDir, preparePrivateSqlite } from '../config/private-files.js
 import { gwError } from '../errors.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { openWalSync, type WalSync } from './sqlite-wal-sync.js';
+import { createLatestTable, LATEST_TABLE_SQL } from './sqlite-latest.js';
+
+export { LATEST_WRITE_EVERY_MS } from './sqlite-latest.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory holding `gateway.db`; `:memory:` for an in-memory database. */
@@ -27,22 +30,6 @@ export interface EmbeddedStoreOptions {
 
 /** Page size of a database the store creates (see `open()`). */
 export const NEW_DATABASE_PAGE_BYTES = 2048;
-
-/**
- * A device's row in `latest` is written at most this often (ms). Written with every commit, its
- * few pages doubled what each commit wrote to the log (at 5,000 msg/s from 100 devices, ~4 of
- * `latest`'s pages beside ~4 of `readings`'). A device's first reading is written at once; a
- * crash loses nothing: `start()` merges the readings newer than each row back into it.
- */
-export const LATEST_WRITE_EVERY_MS = 1_000;
-
-interface LatestPending {
-  template: string;
-  ts: number;
-  fields: Record<string, FieldValue>;
-  /** When it is written (this process's clock, `performance.now()`). */
-  due: number;
-}
 
 interface Pending {
   readings: readonly Reading[];
@@ -79,7 +66,6 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
   const now = deps.now ?? Date.now;
   let db: Database.Database | undefined;
   let insert: Database.Statement | undefined;
-  let upsertLatest: Database.Statement | undefined;
   let queue: Pending[] = [];
   let flushScheduled = false;
   let written = 0;
@@ -97,15 +83,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
   /** Transactions committed (readings ÷ commits is how many readings share a commit). */
   let commits = 0;
   const dropped: Record<string, number> = {};
-  /** Devices with a row in `latest`, and the `ts` of that row. */
-  const latestRowTs = new Map<string, number>();
-  /** Rows the current transaction added to `latest` (forgotten again if it fails). */
-  let rowsAdded: string[] = [];
-  /**
-   * Per device, its newest fields not yet in `latest` (merged, as the row would merge them), in
-   * the order they became pending: that is also the order they are due in.
-   */
-  const latestPending = new Map<string, LatestPending>();
+  const latest = createLatestTable(log);
   let writeTx: ((batch: readonly Pending[]) => void) | undefined;
   /** The database's page size (`NEW_DATABASE_PAGE_BYTES` unless it was created before that). */
   let pageBytes = 0;
@@ -137,10 +115,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
         device TEXT NOT NULL, series TEXT NOT NULL, ts INTEGER NOT NULL,
         measurement TEXT NOT NULL, tags TEXT NOT NULL, fields TEXT NOT NULL,
         PRIMARY KEY (device, ts, series)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS latest (
-        device TEXT PRIMARY KEY, template TEXT NOT NULL, ts INTEGER NOT NULL, fields TEXT NOT NULL
-      );`);
+      ) WITHOUT ROWID;`);
+    d.exec(LATEST_TABLE_SQL);
     return d;
   }
 
@@ -159,12 +135,12 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     if (checkpointer?.holding()) return;
     const batch = queue;
     queue = [];
-    if (!db || !insert || !upsertLatest || batch.length === 0) return;
+    if (!db || !insert || batch.length === 0) return;
     try {
-      rowsAdded = [];
+      latest.beginTx();
       writeTx!(batch);
     } catch (err) {
-      for (const device of rowsAdded) latestRowTs.delete(device);
+      latest.txFailed();
       if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
         // The checkpointer took the writer lock just before: the batch goes again once it is released
         // (or a millisecond later, should that be missed).
@@ -211,74 +187,10 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
         }
         const fields = r.event === undefined ? r.fields : { ...r.fields, event: r.event };
         ins.run(r.device, series, Math.trunc(r.ts), measurement, tagsJson, JSON.stringify(fields));
-        keepLatest(r, now);
+        latest.keep(r, now);
       }
     }
-    writeLatest(now);
-  }
-
-  /**
-   * A device without a row in `latest` gets it in this commit. Otherwise the reading is merged
-   * into the device's pending fields (an older one changes nothing), written a second after they
-   * became pending.
-   */
-  function keepLatest(r: Reading, now: number): void {
-    const rowTs = latestRowTs.get(r.device);
-    if (rowTs === undefined) {
-      upsertLatest!.run(r.device, r.template, Math.trunc(r.ts), JSON.stringify(r.fields));
-      latestRowTs.set(r.device, r.ts);
-      rowsAdded.push(r.device);
-      return;
-    }
-    const p = latestPending.get(r.device);
-    if (!p) {
-      if (r.ts < rowTs) return;
-      latestPending.set(r.device, { template: r.template, ts: r.ts, fields: { ...r.fields }, due: now + LATEST_WRITE_EVERY_MS });
-    } else if (r.ts >= p.ts) {
-      p.template = r.template;
-      p.ts = r.ts;
-      Object.assign(p.fields, r.fields);
-    }
-  }
-
-  /** Writes the pending `latest` fields that are due (all of them with `Infinity`): the map is in due order. */
-  function writeLatest(now: number): void {
-    const up = upsertLatest!;
-    for (const [device, p] of latestPending) {
-      if (p.due > now) break;
-      up.run(device, p.template, Math.trunc(p.ts), JSON.stringify(p.fields));
-      latestRowTs.set(device, p.ts);
-      latestPending.delete(device);
-    }
-  }
-
-  /**
-   * After a crash, `latest` can miss the last second of a device's readings: merges each row's
-   * newer readings back in (an index range per device). `event` is the row's event name, which the
-   * store adds to the fields it keeps in `readings`, not a field.
-   */
-  function repairLatest(d: Database.Database): void {
-    const rows = d.prepare('SELECT device, template, ts, fields FROM latest').all() as { device: string; template: string; ts: number; fields: string }[];
-    const newer = d.prepare("SELECT ts, json_extract(tags, '$.template') AS template, fields FROM readings WHERE device = ? AND ts > ? ORDER BY ts");
-    const update = d.prepare('UPDATE latest SET template = ?, ts = ?, fields = ? WHERE device = ?');
-    let repaired = 0;
-    d.transaction(() => {
-      for (const row of rows) {
-        latestRowTs.set(row.device, row.ts);
-        const later = newer.all(row.device, row.ts) as { ts: number; template: string; fields: string }[];
-        if (later.length === 0) continue;
-        const fields = JSON.parse(row.fields) as Record<string, FieldValue>;
-        for (const l of later) {
-          const { event: _event, ...f } = JSON.parse(l.fields) as Record<string, FieldValue>;
-          Object.assign(fields, f);
-        }
-        const last = later[later.length - 1]!;
-        update.run(last.template, last.ts, JSON.stringify(fields), row.device);
-        latestRowTs.set(row.device, last.ts);
-        repaired++;
-      }
-    })();
-    if (repaired > 0) log.info({ devices: repaired }, 'embedded store: brought latest up to the readings written before a crash');
+    latest.writeDue(now);
   }
 
   function acknowledge(batch: readonly Pending[]): void {
@@ -335,11 +247,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
         });
       }
       insert = db.prepare('INSERT OR REPLACE INTO readings (device, series, ts, measurement, tags, fields) VALUES (?, ?, ?, ?, ?, ?)');
-      upsertLatest = db.prepare(`INSERT INTO latest (device, template, ts, fields) VALUES (?, ?, ?, ?)
-        ON CONFLICT(device) DO UPDATE SET template = excluded.template, ts = excluded.ts,
-          fields = json_patch(latest.fields, excluded.fields) WHERE excluded.ts >= latest.ts`);
       writeTx = db.transaction(insertBatch);
-      repairLatest(db);
+      latest.open(db);
       applyRetention();
       retentionTimer = setInterval(applyRetention, 3_600_000);
       retentionTimer.unref();
@@ -351,9 +260,9 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       await checkpointer?.stop();
       checkpointer = undefined;
       flush();
-      if (db && latestPending.size > 0) {
+      if (db && latest.hasPending()) {
         try {
-          db.transaction(() => writeLatest(Infinity))();
+          db.transaction(() => latest.writeDue(Infinity))();
         } catch (err) {
           log.warn({ err }, 'embedded store: could not write the latest fields at stop (the next start merges them from the readings)');
         }
@@ -397,17 +306,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       return rows.map((r) => r.m.replaceAll('_', '-'));
     },
     async latest() {
-      const out = new Map<string, { template: string; ts: number; fields: Record<string, FieldValue> }>();
-      if (!db) return out;
-      for (const row of db.prepare('SELECT device, template, ts, fields FROM latest').all() as { device: string; template: string; ts: number; fields: string }[]) {
-        out.set(row.device, { template: row.template, ts: row.ts, fields: JSON.parse(row.fields) as Record<string, FieldValue> });
-      }
-      for (const [device, p] of latestPending) {
-        const row = out.get(device);
-        if (row && p.ts < row.ts) continue;
-        out.set(device, { template: p.template, ts: Math.trunc(p.ts), fields: { ...row?.fields, ...p.fields } });
-      }
-      return out;
+      return db ? latest.read(db) : new Map();
     },
     health(): StoreHealth {
       return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, busy_retries: busyRetries, commits, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null } };
