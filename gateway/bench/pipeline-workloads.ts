@@ -7,10 +7,12 @@
  * a start-up transient); latency here is while saturated. Latency at the rates a school
  * produces is `fixedRateLatency` (open loop, lib/open-loop.ts).
  */
+import { tmpdir } from 'node:os';
 import { startGatewayProc, type ChildStats, type GatewayProc } from './lib/gateway-proc.js';
 import { runLoad, type LoadOptions } from './lib/load.js';
 import { latencySummary, round } from './lib/stats.js';
 import { runOpenLoop, type OpenLoopResult } from './lib/open-loop.js';
+import { runDiskFloor, type DiskFloorResult } from './lib/disk-floor.js';
 
 export interface WorkloadResult {
   workload: string;
@@ -170,6 +172,8 @@ export interface FixedRateRows {
    * below which no gateway can answer.
    */
   floor: OpenLoopResult[];
+  /** The disk's floor after each: the lowest PUBACK latency its fdatasyncs allow at this rate (lib/disk-floor.ts). */
+  disk: DiskFloorResult[];
 }
 
 /**
@@ -177,11 +181,11 @@ export interface FixedRateRows {
  * at `floorUrl`, so both see the same stretch of machine noise; the gateway is started once.
  */
 export async function fixedRateLatency(config: Record<string, unknown>, loads: readonly FixedRateLoad[], durationMs: number, rounds: number, floorUrl: string,
-  begin: (what: string) => Promise<void> = async () => {}): Promise<FixedRateRows[]> {
+  begin: (what: string) => Promise<void> = async () => {}, diskDir = tmpdir()): Promise<FixedRateRows[]> {
   const gw = await startGatewayProc(config);
   try {
     const run = (load: FixedRateLoad, ms: number, prefix: string) => openLoop(gw.mqttUrl, `http://127.0.0.1:${gw.httpPort}`, load, ms, prefix);
-    const out: FixedRateRows[] = loads.map((l) => ({ label: l.label, runs: [], floor: [] }));
+    const out: FixedRateRows[] = loads.map((l) => ({ label: l.label, runs: [], floor: [], disk: [] }));
     for (let round_ = 0; round_ < rounds; round_++) {
       for (const [i, load] of loads.entries()) {
         if (round_ === 0) {
@@ -199,6 +203,8 @@ export async function fixedRateLatency(config: Record<string, unknown>, loads: r
           gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1) });
         await begin(`round ${round_ + 1}: latency ${load.label}, plain aedes`);
         out[i]!.floor.push(await openLoop(floorUrl, undefined, load, durationMs, `floor-${round_}-${i}`));
+        await begin(`round ${round_ + 1}: latency ${load.label}, the disk's fdatasync alone`);
+        out[i]!.disk.push(runDiskFloor({ dir: diskDir, durationMs, rate: load.rate }));
       }
     }
     return out;

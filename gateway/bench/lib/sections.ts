@@ -3,6 +3,7 @@
  * ceilings (ceiling, gateway, ceiling, gateway, ... `rounds` times, lib/repeat.ts), the school
  * day once, and latency at fixed rates (open loop) on a gateway of its own.
  */
+import { dirname } from 'node:path';
 import { AEDES_CEILING_CONFIG, MOSQUITTO_CEILING_CONFIG, influxWriteCeiling, passThrough, withAedes, withMosquitto, type startInflux } from './ceilings.js';
 import { interleave, formatRatio, ratioSummary, spread, ceilingProblem, type CeilingRun, type RatioSummary } from './repeat.js';
 import { median, round, table } from './stats.js';
@@ -110,7 +111,9 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
     o.log(`latency at fixed rates: ${chosen.map((l) => l.label).join('; ')} (${o.latency.store} store, open loop)`);
     const config = await o.configFor('latency', o.latency.store);
     const { durationMs } = o.latency;
-    const loads = await withAedes((floorUrl) => fixedRateLatency(config, chosen, durationMs, o.rounds, floorUrl, begin));
+    // The disk floor in the filesystem of the gateway's database (the embedded store's directory).
+    const storePath = (config.store as { path?: unknown } | undefined)?.path;
+    const loads = await withAedes((floorUrl) => fixedRateLatency(config, chosen, durationMs, o.rounds, floorUrl, begin, typeof storePath === 'string' ? dirname(storePath) : undefined));
     latency = { store: o.latency.store, duration_s: durationMs / 1000, rounds: o.rounds, loads };
   }
   return { quick: o.quick, workloads, school, latency };
@@ -154,15 +157,19 @@ export function printSections(s: Sections): string {
     const l = s.latency;
     const med = (v: number[]) => round(median(v), 2);
     out.push('', table([`open-loop QoS 1, ${l.duration_s} s × ${l.rounds}`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99',
-      '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'plain aedes p50', 'p99 ms'],
-    l.loads.map(({ label, runs: r, floor: f }) => [label, med(r.map((x) => x.offered_per_s)), `${sum(r.map((x) => x.acked))}/${sum(r.map((x) => x.sent))}`,
+      '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'plain aedes p50', 'p99 ms', 'disk floor p99 ms', 'fdatasync > 10 ms'],
+    l.loads.map(({ label, runs: r, floor: f, disk: d }) => [label, med(r.map((x) => x.offered_per_s)), `${sum(r.map((x) => x.acked))}/${sum(r.map((x) => x.sent))}`,
       med(r.map((x) => x.puback.p50_ms)), spread(r.map((x) => x.puback.p99_ms), 1), med(r.map((x) => x.puback.p999_ms)), med(r.map((x) => x.send_lag.p99_ms)),
       med(r.map((x) => x.latest.p50_ms)), med(r.map((x) => x.latest.p99_ms)), sum(r.map((x) => x.latest.not_visible)), med(r.map((x) => x.gateway_cpu_pct)),
-      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), med(f.map((x) => x.puback.p50_ms)), spread(f.map((x) => x.puback.p99_ms), 1)])));
+      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), med(f.map((x) => x.puback.p50_ms)), spread(f.map((x) => x.puback.p99_ms), 1),
+      spread(d.map((x) => x.ack.p99_ms), 1), `${sum(d.map((x) => x.sync.over_10ms))} (max ${Math.max(...d.map((x) => x.sync.max_ms))} ms)`])));
     if (l.rounds > 1) out.push(`  median of ${l.rounds} rounds (each load on the gateway, then on plain aedes); p99: median (min–max); loop delay max: the worst round.`);
     out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
     out.push('  send lag: due → handed to the socket, in the load generator (part of the PUBACK latency). plain aedes: the same load on a');
     out.push('  broker that acknowledges without storing: the generator, loopback TCP and MQTT alone, the floor under any answer on this machine.');
+    out.push('  disk floor: 8 KiB written and fdatasynced once a millisecond for as long, beside the database, after the plain aedes run; p99 of');
+    out.push('  due → end of the first sync started after it, at the load\'s rate: the lowest PUBACK p99 this disk allows (acknowledged = on disk);');
+    out.push('  fdatasync > 10 ms: how many syncs took longer, over the rounds, and the longest.');
     out.push('  loop delay: how late the gateway\'s event loop ran a 10 ms timer during the run (p99 and worst).');
     out.push('  /latest: a message every 50 ms polled until visible (`not visible`: not within 10 s).');
     out.push('  gateway CPU %: of one core, over the run (the probes\' HTTP requests included).');

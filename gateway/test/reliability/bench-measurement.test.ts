@@ -70,8 +70,9 @@ describe('bench: repeated, interleaved figures', () => {
       latest: { ...lat(6, 12), not_visible: 0 }, label: '5,000 msg/s telemetry', gateway_cpu_pct: cpu, gateway_eld_p99_ms: 2, gateway_eld_max_ms: p99,
     });
     const floor = (p99: number) => ({ ...gw(p99, 0), puback: lat(1.1, p99) });
+    const disk = (p99: number, over: number, max: number) => ({ sync: { ...lat(0.2, 0.5), max_ms: max, over_10ms: over }, ack: lat(0.9, p99) });
     const text = printSections({ quick: false, school: null, workloads: [], latency: { store: 'embedded', duration_s: 10, rounds: 3, loads: [
-      { label: '5,000 msg/s telemetry', runs: [gw(9.5, 70), gw(14.25, 80), gw(8, 60)], floor: [floor(2.6), floor(3), floor(2.8)] },
+      { label: '5,000 msg/s telemetry', runs: [gw(9.5, 70), gw(14.25, 80), gw(8, 60)], floor: [floor(2.6), floor(3), floor(2.8)], disk: [disk(1.1, 0, 4.2), disk(26, 2, 147), disk(1.4, 1, 12)] },
     ] } });
     const row = text.split('\n').find((l) => l.startsWith('5,000 msg/s telemetry'))!;
     const cells = row.split(/ {2,}/);
@@ -80,6 +81,8 @@ describe('bench: repeated, interleaved figures', () => {
     expect(cells).toContain('70'); // CPU: median
     expect(cells).toContain('14.25'); // loop delay: the worst round
     expect(cells).toContain('2.8 (2.6–3)'); // plain aedes p99 over the same rounds
+    expect(cells).toContain('1.4 (1.1–26)'); // the disk's floor p99 over the same rounds
+    expect(cells).toContain('3 (max 147 ms)'); // fdatasyncs over 10 ms, all rounds, and the longest
     expect(text).toMatch(/open-loop QoS 1, 10 s × 3/);
   });
 });
