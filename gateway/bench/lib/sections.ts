@@ -52,7 +52,8 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
   const begin = async (what: string): Promise<void> => {
     const q = await waitIdle();
     const waited = q.waited_ms >= 1_000 ? ` (after ${round(q.waited_ms / 1000, 0)} s waiting for the machine to go quiet)` : '';
-    o.log(`${what}${waited}${q.timed_out ? ` (still ${Math.round(q.busy * 100)}% busy: ran anyway)` : ''}`);
+    const synced = q.synced_mib > 0 ? ` (after writing back ${q.synced_mib} MiB of dirty pages)` : '';
+    o.log(`${what}${waited}${synced}${q.timed_out ? ` (still ${Math.round(q.busy * 100)}% busy: ran anyway)` : ''}`);
   };
   const ceilings = o.want('ceilings');
   const telemetryPerConnection = o.quick ? 300 : 10_000;
