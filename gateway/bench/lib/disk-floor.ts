@@ -15,7 +15,7 @@
  */
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { latencySummary } from './stats.js';
+import { latencySummary, round } from './stats.js';
 
 export interface DiskFloorResult {
   /** fdatasync durations. */
@@ -66,7 +66,7 @@ export function runDiskFloor(o: { dir: string; durationMs: number; rate: number;
     }
     const durations = spans.map((s) => s.end - s.start);
     return {
-      sync: { ...latencySummary(durations), max_ms: Math.round(Math.max(0, ...durations) * 10) / 10, over_10ms: durations.filter((d) => d > 10).length },
+      sync: { ...latencySummary(durations), max_ms: round(durations.reduce((m, d) => Math.max(m, d), 0), 1), over_10ms: durations.filter((d) => d > 10).length },
       ack: latencySummary(ackFloor(spans, o.rate, t0, t0 + o.durationMs)),
     };
   } finally {
