@@ -57,7 +57,7 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): P
   }
 }
 
-async function rig(sims: Omit<SerialSimOptions, 'path'>[], sink: ReturnType<typeof collector>['sink'], intervalMs = 300): Promise<{ adapter: Adapter; sims: SerialSim[]; pairs: PtyPair[]; ids: string[] }> {
+async function rig(sims: Omit<SerialSimOptions, 'path'>[], sink: ReturnType<typeof collector>['sink'], intervalMs = 300, silenceMs?: number): Promise<{ adapter: Adapter; sims: SerialSim[]; pairs: PtyPair[]; ids: string[] }> {
   const pairs: PtyPair[] = [];
   const started: SerialSim[] = [];
   const cfg: SerialAdapterConfig[] = [];
@@ -69,7 +69,7 @@ async function rig(sims: Omit<SerialSimOptions, 'path'>[], sink: ReturnType<type
     cleanups.push(() => sim.stop());
     pairs.push(pair);
     started.push(sim);
-    cfg.push({ path: pair.a, template: o.template, deviceId: `${o.template}-${i}`, intervalMs });
+    cfg.push({ path: pair.a, template: o.template, deviceId: `${o.template}-${i}`, intervalMs, ...(silenceMs === undefined ? {} : { silenceMs }) });
   }
   const adapter = createSerialAdapter(cfg, { log, templates: registry, sink }, { reopen: { baseMs: 100, capMs: 500 } });
   await adapter.start();
@@ -169,7 +169,8 @@ describe('bad input on a serial line', () => {
 describe('unplug and replug', () => {
   it('reopens the ports and reads again, for polled and streaming devices', async () => {
     const c = collector();
-    const { ids, pairs, adapter } = await rig([{ template: 'projector' }, { template: 'noise-meter', intervalMs: 50 }], c.sink);
+    // The silence limit too: should serialport miss the port's close, the noise meter still comes back.
+    const { ids, pairs, adapter } = await rig([{ template: 'projector' }, { template: 'noise-meter', intervalMs: 50 }], c.sink, 300, 2_000);
     await waitFor('readings before the unplug', () => ids.every((d) => c.count(d) >= 2));
     for (const p of pairs) await p.stop();
     await waitFor('the adapter to notice', () => ids.every((d) => (c.failures.get(d) ?? 0) >= 1));
@@ -177,6 +178,45 @@ describe('unplug and replug', () => {
     for (const p of pairs) await p.start();
     await waitFor('readings after the replug', () => ids.every((d, i) => c.count(d) >= before[i]! + 2), 60_000);
     for (const s of adapter.stats()) expect(s.reconnects, s.device).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a port that stays open but falls silent', () => {
+  it('is closed and reopened after silenceMs, counted as a failure, and read again', async () => {
+    const c = collector();
+    const { ids, sims, adapter } = await rig([{ template: 'noise-meter', intervalMs: 50 }], c.sink, 300, 400);
+    const id = ids[0]!;
+    await waitFor('readings before the silence', () => c.count(id) >= 2);
+    expect(c.failures.get(id) ?? 0).toBe(0);
+    // The meter stops sending; its port (the pty) stays open, so no close event comes.
+    sims[0]!.mode = 'silent';
+    await waitFor('the silence to count as a failure', () => (c.failures.get(id) ?? 0) >= 1);
+    expect(adapter.stats()[0]!.last_error).toBe('no line for 0.4 s');
+    sims[0]!.mode = 'normal';
+    const before = c.count(id);
+    await waitFor('readings after the reopen', () => c.count(id) >= before + 2);
+    expect(adapter.stats()[0]!.reconnects).toBeGreaterThanOrEqual(1);
+    expect(adapter.stats()[0]!.open).toBe(true);
+  });
+
+  it('is left alone while lines keep coming', async () => {
+    const c = collector();
+    const { ids, adapter } = await rig([{ template: 'noise-meter', intervalMs: 50 }], c.sink, 300, 300);
+    // 40 lines at 50 ms: the limit ran out six times over had the lines not counted.
+    await waitFor('readings of the talking meter', () => c.count(ids[0]!) >= 40);
+    expect(c.failures.get(ids[0]!) ?? 0).toBe(0);
+    expect(adapter.stats()[0]!.reconnects).toBe(0);
+  });
+
+  it('is never reopened with silenceMs 0', async () => {
+    const c = collector();
+    const { ids, sims, adapter } = await rig([{ template: 'noise-meter', intervalMs: 50, mode: 'silent' }, { template: 'noise-meter', intervalMs: 50 }], c.sink, 300, 0);
+    // The talking meter is the clock: 20 of its lines while the other says nothing.
+    await waitFor('readings of the talking meter', () => c.count(ids[1]!) >= 20);
+    expect(sims[0]!.sent).toBe(0);
+    expect(c.failures.get(ids[0]!) ?? 0).toBe(0);
+    expect(adapter.stats().map((s) => s.reconnects)).toEqual([0, 0]);
+    expect(adapter.stats()[0]!.open).toBe(true);
   });
 });
 

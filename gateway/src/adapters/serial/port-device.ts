@@ -4,7 +4,10 @@
  * decodes it with the template's grammar). For request/response templates
  * (PJLink projector) it writes the poll commands every interval, one at a time,
  * and hands the cycle's replies in together, to be merged into one reading. When the port disappears (USB unplugged) it is reopened with capped
- * exponential backoff and jitter until it is back.
+ * exponential backoff and jitter until it is back. The port's `close` event is how an unplug is
+ * usually seen, but serialport does not always emit it when a port vanishes with no read or write
+ * failing; so a port that has given no line for `silenceMs` (default: the template's
+ * `offlineAfterMs`) is closed and reopened the same way.
  */
 import type { Logger } from 'pino';
 import type { SerialAdapterConfig } from '../../config/schema.js';
@@ -52,6 +55,11 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
   let waiter: Waiter | undefined;
   /** The lines of the poll cycle running now (undefined between cycles). */
   let cycleLines: string[] | undefined;
+  /** No line for this long (ms) counts as a lost port; 0: never. */
+  const silenceMs = cfg.silenceMs ?? template.offlineAfterMs ?? 0;
+  let silenceTimer: NodeJS.Timeout | undefined;
+  /** When the open port last gave a line, or was opened (performance.now()). */
+  let heardAt = 0;
 
   /** A problem of the link itself (nothing to decode): the pipeline rejects lines that do not decode. */
   const reject = (code: string, reason: string): void => {
@@ -64,6 +72,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
     const line = raw.replace(/^[\r\n]+|[\r\n]+$/g, '');
     if (line === '') return;
     s.lines++;
+    heardAt = performance.now();
     if (waiter && line.startsWith(waiter.prefix)) {
       const w = waiter;
       waiter = undefined;
@@ -83,6 +92,24 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
     if (failures === 1) log.warn({ why }, 'serial port lost; reopening');
     sink.deviceSeen(cfg.deviceId, false, why);
     reopenTimer = setTimeout(() => { reopenTimer = undefined; void open(); }, delay);
+  };
+
+  /** Checks the open port for silence every time `silenceMs` could have run out. */
+  const watchSilence = (): void => {
+    clearTimeout(silenceTimer);
+    silenceTimer = undefined;
+    if (silenceMs <= 0 || stopped || !port) return;
+    const left = heardAt + silenceMs - performance.now();
+    if (left > 0) {
+      silenceTimer = setTimeout(watchSilence, left);
+      silenceTimer.unref();
+      return;
+    }
+    const p = port;
+    port = undefined;
+    s.last_error = `no line for ${silenceMs / 1000} s`;
+    p.close(() => undefined);
+    scheduleReopen(s.last_error);
   };
 
   const open = (): Promise<void> => new Promise((resolve) => {
@@ -107,6 +134,8 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
       if (failures > 0) { s.reconnects++; log.info({ after_failures: failures }, 'serial port reopened'); }
       failures = 0;
       port = p;
+      heardAt = performance.now();
+      watchSilence();
       resolve();
     });
   });
@@ -160,6 +189,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
       stopped = true;
       clearTimeout(reopenTimer);
       clearTimeout(pollTimer);
+      clearTimeout(silenceTimer);
       if (waiter) { clearTimeout(waiter.timer); waiter.resolve(undefined); waiter = undefined; }
       await polling;
       const p = port;
