@@ -118,7 +118,7 @@ export const serialAdapterSchema = z.strictObject({
   template: templateId,
   deviceId: deviceId.describe('The id its readings are stored under.'),
   intervalMs: z.number().int().min(50).default(10_000).describe('Poll interval, for templates that are asked.'),
-  silenceMs: z.number().int().min(0).optional().describe('With no line from the device for this long, the port is closed and opened again (a USB adapter can vanish without the port reporting it closed). Default: the template\'s offlineAfterMs; 0: never.'),
+  silenceMs: z.number().int().min(0).optional().describe('With no line from the device for this long, the port is closed and opened again (a USB adapter can vanish without the port reporting it closed). Default: the template\'s offlineAfterMs; 0: never. For a polled template it must be longer than intervalMs.'),
   room,
   building,
 });

@@ -208,6 +208,14 @@ describe('a port that stays open but falls silent', () => {
     expect(adapter.stats()[0]!.reconnects).toBe(0);
   });
 
+  it('refuses a silenceMs no longer than the poll interval of a polled device', async () => {
+    const c = collector();
+    const cfg: SerialAdapterConfig[] = [{ path: '/dev/null', template: 'projector', deviceId: 'pj-1', intervalMs: 10_000, silenceMs: 5_000 }];
+    const adapter = createSerialAdapter(cfg, { log, templates: registry, sink: c.sink });
+    await expect(adapter.start()).rejects.toThrow('adapters.serial[0].silenceMs: 5000 ms is not longer than intervalMs (10000 ms)');
+    await adapter.stop();
+  });
+
   it('is never reopened with silenceMs 0', async () => {
     const c = collector();
     const { ids, sims, adapter } = await rig([{ template: 'noise-meter', intervalMs: 50, mode: 'silent' }, { template: 'noise-meter', intervalMs: 50 }], c.sink, 300, 0);
