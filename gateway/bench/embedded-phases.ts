@@ -38,7 +38,6 @@ const stroke = (i: number): Reading[] => {
 const dir = mkdtempSync(join(tmpdir(), 'embedded-phases-'));
 const store = createEmbeddedStore({ path: dir, retentionDays: 30, siteTags: { site: 'bench' } }, { log: silentLogger() });
 await store.start();
-const rows: Record<string, unknown>[] = [];
 try {
   for (const phase of phases) {
     const rate = phase === 't' ? 5_000 : 400;
@@ -67,12 +66,11 @@ try {
     const readings = phase === 't' ? total : total * 100;
     const s = latencySummary(latencies);
     const detail = store.health().detail as { wal_restarts: number };
-    rows.push({
+    console.log(JSON.stringify({
       phase, readings, p99_ms: s.p99_ms, p999_ms: s.p999_ms, over_10ms: latencies.filter((ms) => ms > 10).length,
       max_ms: round(latencies.reduce((m, x) => Math.max(m, x), 0)),
       cpu_us_per_reading: round((cpu.user + cpu.system) / readings), wal_restarts: detail.wal_restarts,
-    });
-    console.log(JSON.stringify(rows.at(-1)));
+    }));
   }
 } finally {
   await store.stop();

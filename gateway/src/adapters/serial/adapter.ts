@@ -32,11 +32,13 @@ export function createSerialAdapter(cfg: readonly SerialAdapterConfig[], deps: A
       const template = deps.templates.get(c.template);
       if (!template) throw new AdapterConfigError(`adapters.serial[${i}].template: no template ${c.template}`);
       if (template.transport !== 'serial') throw new AdapterConfigError(`adapters.serial[${i}].template: ${c.template} is a ${template.transport} template, not serial`);
+      // No line for this long counts as a lost port (port-device.ts); 0: never.
+      const silenceMs = c.silenceMs ?? template.offlineAfterMs ?? 0;
       if (c.silenceMs && c.silenceMs <= c.intervalMs && (codec.serialSettings(template).poll?.commands.length ?? 0) > 0) {
         throw new AdapterConfigError(`adapters.serial[${i}].silenceMs: ${c.silenceMs} ms is not longer than intervalMs (${c.intervalMs} ms), so the port of this polled device would be reopened between polls`);
       }
       devices.set(c.deviceId, createPortDevice(c, {
-        log, template, codec, sink: deps.sink, now,
+        log, template, codec, sink: deps.sink, now, silenceMs,
         maxLineBytes: options.maxLineBytes ?? 1024 * 1024,
         replyTimeoutMs: Math.min(options.replyTimeoutMs ?? 1_000, c.intervalMs),
         reopen: options.reopen ?? { baseMs: 250, capMs: 10_000 },

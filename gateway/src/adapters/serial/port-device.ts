@@ -27,6 +27,8 @@ export interface PortDeviceDeps {
   maxLineBytes: number;
   replyTimeoutMs: number;
   reopen: { baseMs: number; capMs: number };
+  /** No line for this long (ms) counts as a lost port; 0: never (the adapter resolves the default). */
+  silenceMs: number;
 }
 
 export interface PortDevice {
@@ -55,8 +57,7 @@ export function createPortDevice(cfg: SerialAdapterConfig, deps: PortDeviceDeps)
   let waiter: Waiter | undefined;
   /** The lines of the poll cycle running now (undefined between cycles). */
   let cycleLines: string[] | undefined;
-  /** No line for this long (ms) counts as a lost port; 0: never. */
-  const silenceMs = cfg.silenceMs ?? template.offlineAfterMs ?? 0;
+  const { silenceMs } = deps;
   let silenceTimer: NodeJS.Timeout | undefined;
   /** When the open port last gave a line, or was opened (performance.now()). */
   let heardAt = 0;
