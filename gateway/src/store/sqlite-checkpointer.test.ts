@@ -98,4 +98,52 @@ describe('startCheckpointer', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/missing\.sqlite|unable to open|does not exist/i);
   });
+  it('reads the log ahead of the writer, from its beginning once it starts over, never past its end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
+    dirs.push(dir);
+    const file = join(dir, 'db.sqlite');
+    const db = new Database(file, { timeout: 0 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+    const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const write = (pages: number) => db.transaction(() => { for (let i = 0; i < pages; i++) ins.run('x'.repeat(3_000)); })();
+    const MiB = 1024 * 1024;
+    // A 6 MiB log, written before the worker starts: the writer is at its end, nothing to read ahead.
+    write(1_500);
+    const logBytes = statSync(`${file}-wal`).size;
+    expect(logBytes).toBeGreaterThan(5 * MiB);
+    const failures: string[] = [];
+    const ck = await startCheckpointer({ file, everyMs: 20, restartAtBytes: 4 * MiB, warmAheadBytes: 2 * MiB, onFailure: (r) => failures.push(r) });
+    try {
+      await until(() => ck.restarts() >= 1, 'the first restart');
+      // Started over: the writer's next frames overwrite the log from its beginning.
+      await until(() => ck.warmedBytes() >= 2 * MiB, 'the first 2 MiB of the log read after the restart');
+      const afterRestart = ck.warmedBytes();
+      // A reader's snapshot keeps the passes from copying all of the log, so the writer does not
+      // start it over again: it moves on (~1.2 MiB), and the worker reads on ahead of it.
+      write(1);
+      const reader = new Database(file, { readonly: true });
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM t').get();
+      try {
+        write(300);
+        await until(() => ck.warmedBytes() > afterRestart, 'reading on ahead of the writer');
+        // With nothing more written (and the log not all copied), what is ahead was read already.
+        await new Promise((r) => setTimeout(r, 300));
+        const settled = ck.warmedBytes();
+        await new Promise((r) => setTimeout(r, 300));
+        expect(ck.warmedBytes()).toBe(settled);
+      } finally {
+        reader.exec('COMMIT');
+        reader.close();
+      }
+      // Reading never grows the file.
+      expect(statSync(`${file}-wal`).size).toBe(logBytes);
+    } finally {
+      await ck.stop();
+      db.close();
+    }
+    expect(failures).toEqual([]);
+  }, 30_000);
 });
