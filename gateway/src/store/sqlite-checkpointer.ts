@@ -110,8 +110,8 @@ if (db) {
     const writerAt = 32 + (le ? shmBuf.readUInt32LE(0) : shmBuf.readUInt32BE(0)) * frameBytes;
     // Behind where it was: it started the log over.
     if (writerAt < writerWas) warmedTo = writerAt;
-    // Forgets a busy spell slowly (half in a minute): a class starting to write after a quiet
-    // hour still finds what it will overwrite first read.
+    // Forgets a busy spell slowly (about half of it a minute): a load that starts again after a
+    // few quiet minutes still finds the stretch it overwrites first read.
     if (writerWas >= 0) peak = Math.max(writerAt - writerWas, peak * 0.9995 ** (workerData.followEveryMs / 50));
     writerWas = writerAt;
     warmedTo = Math.max(warmedTo, read(Math.max(warmedTo, writerAt), writerAt + ahead()));
