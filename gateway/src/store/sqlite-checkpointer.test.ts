@@ -98,7 +98,9 @@ describe('startCheckpointer', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/missing\.sqlite|unable to open|does not exist/i);
   });
-  it('reads the log ahead of the writer, from its beginning once it starts over, never past its end', async () => {
+  // The writer mid-log and quiet, the log not all copied (a reader's snapshot): what the worker
+  // reads while nothing is written, over 600 ms. Also checks what it read before.
+  async function quietReads(refreshEveryMs: number): Promise<number> {
     const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
     dirs.push(dir);
     const file = join(dir, 'db.sqlite');
@@ -114,7 +116,8 @@ describe('startCheckpointer', () => {
     const logBytes = statSync(`${file}-wal`).size;
     expect(logBytes).toBeGreaterThan(5 * MiB);
     const failures: string[] = [];
-    const ck = await startCheckpointer({ file, everyMs: 20, restartAtBytes: 4 * MiB, warmAheadBytes: 2 * MiB, onFailure: (r) => failures.push(r) });
+    let quiet = 0;
+    const ck = await startCheckpointer({ file, everyMs: 20, restartAtBytes: 4 * MiB, warmAheadBytes: 2 * MiB, refreshEveryMs, onFailure: (r) => failures.push(r) });
     try {
       await until(() => ck.restarts() >= 1, 'the first restart');
       // Started over: the writer's next frames overwrite the log from its beginning.
@@ -129,11 +132,10 @@ describe('startCheckpointer', () => {
       try {
         write(300);
         await until(() => ck.warmedBytes() > afterRestart, 'reading on ahead of the writer');
-        // With nothing more written (and the log not all copied), what is ahead was read already.
         await new Promise((r) => setTimeout(r, 300));
         const settled = ck.warmedBytes();
-        await new Promise((r) => setTimeout(r, 300));
-        expect(ck.warmedBytes()).toBe(settled);
+        await new Promise((r) => setTimeout(r, 600));
+        quiet = ck.warmedBytes() - settled;
       } finally {
         reader.exec('COMMIT');
         reader.close();
@@ -145,5 +147,15 @@ describe('startCheckpointer', () => {
       db.close();
     }
     expect(failures).toEqual([]);
+    return quiet;
+  }
+
+  it('reads the log ahead of the writer, from its beginning once it starts over, never past its end', async () => {
+    // What is ahead was read already: nothing more until it is time to read it again.
+    expect(await quietReads(60_000)).toBe(0);
+  }, 30_000);
+
+  it('reads what is ahead of a quiet writer again every refreshEveryMs, so it stays in the page cache', async () => {
+    expect(await quietReads(100)).toBeGreaterThanOrEqual(2 * 1024 * 1024);
   }, 30_000);
 });

@@ -88,6 +88,7 @@ if (db) {
   let writerWas = -1;
   let warmedTo = 32;
   let peak = 0;
+  let refreshedAt = 0;
   let warmedBytes = 0;
   const open = (suffix) => { try { return openSync(workerData.file + suffix, 'r'); } catch { return -1; } };
   const read = (from, to) => {
@@ -114,7 +115,12 @@ if (db) {
     // few quiet minutes still finds the stretch it overwrites first read.
     if (writerWas >= 0) peak = Math.max(writerAt - writerWas, peak * 0.9995 ** (workerData.followEveryMs / 50));
     writerWas = writerAt;
-    warmedTo = Math.max(warmedTo, read(Math.max(warmedTo, writerAt), writerAt + ahead()));
+    // What was read ahead can leave the page cache again before the writer gets there (a quiet
+    // spell between loads): every refreshEveryMs it is all read again.
+    const now = Date.now();
+    const from = now - refreshedAt >= workerData.refreshEveryMs ? writerAt : Math.max(warmedTo, writerAt);
+    if (from === writerAt) refreshedAt = now;
+    warmedTo = Math.max(warmedTo, read(from, writerAt + ahead()));
   };
   // Every frame is copied (a RESTART, or a pass in a quiet spell): the writer starts the log over
   // at its next commit. What it will overwrite first is read again each time, so that pages
@@ -191,10 +197,12 @@ export interface CheckpointerOptions {
   restartWaitMs?: number;
   /**
    * The worker reads the log file ahead of the writer, at least this far (default 4 MiB) and as far
-   * as the writer went in its busiest second lately, every `followEveryMs` (default 50 ms).
+   * as the writer went in its busiest second lately, every `followEveryMs` (default 50 ms), and
+   * all of that again every `refreshEveryMs` (default 1 s).
    */
   warmAheadBytes?: number;
   followEveryMs?: number;
+  refreshEveryMs?: number;
   /** A RESTART is over (done or given up): the writer may commit again. */
   onReleased?(): void;
   /** The worker could not start, or a checkpoint failed: the caller checkpoints again itself. */
@@ -206,7 +214,7 @@ export async function startCheckpointer(o: CheckpointerOptions): Promise<Checkpo
   const driver = pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href;
   // A small heap: the worker only calls into SQLite.
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER)}`), {
-    workerData: { file: o.file, driver, gate: gate.buffer, everyMs: o.everyMs ?? 1_000, restartWaitMs: o.restartWaitMs ?? 10, restartAtBytes: o.restartAtBytes ?? 256 * 1024 * 1024, warmAheadBytes: o.warmAheadBytes ?? 4 * 1024 * 1024, followEveryMs: o.followEveryMs ?? 50 },
+    workerData: { file: o.file, driver, gate: gate.buffer, everyMs: o.everyMs ?? 1_000, restartWaitMs: o.restartWaitMs ?? 10, restartAtBytes: o.restartAtBytes ?? 256 * 1024 * 1024, warmAheadBytes: o.warmAheadBytes ?? 4 * 1024 * 1024, followEveryMs: o.followEveryMs ?? 50, refreshEveryMs: o.refreshEveryMs ?? 1_000 },
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
   });
   let failed = false;
