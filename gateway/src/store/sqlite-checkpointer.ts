@@ -34,12 +34,15 @@
  * kernel's reclaim (or, on the VMs the project is measured on, a proactive one that pages out
  * what was not touched for ~a minute, even with 22 GB free) takes them. The gateway's main
  * thread, sampled every 2 ms through whole latency sections, was found blocked in those reads
- * (`ext4_block_write_begin`) 165-228 times a section, up to 49 times (~100 ms) in one second;
- * with this read-ahead, 10 and 24 times. So every
+ * (`ext4_block_write_begin`) 165-235 times a section, up to 49 times (~100 ms) in one second;
+ * with this read-ahead, 0 (one section, 2026-12-07 08:47). So every
  * `followEveryMs` the worker reads where the writer is (mxFrame, from the wal-index header in
  * the `-shm` file) and reads the file from there as far as the writer went in its busiest
  * second lately (at least `warmAheadBytes`); once every frame is copied (a RESTART, or a quiet
- * spell), the writer will start over, and the start of the file is read again. A read that
+ * spell), the writer will start over, and the start of the file is read again. Pages read
+ * ahead of a quiet writer can leave the cache again before it gets there, so that stretch is
+ * read again every `refreshEveryMs` (without it: 10, 24 and 164 samples a section, 154 of them
+ * within two seconds of a load starting after a quiet spell). A read that
  * finds its pages cached is a copy (~20 MiB a second at 5,000 readings a second, in the worker).
  * If the worker fails, the store's connection checkpoints automatically again (`onFailure`), so
  * the log never grows without bound.
