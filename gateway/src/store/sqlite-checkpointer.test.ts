@@ -16,15 +16,22 @@ async function until(check: () => boolean, what: string, timeoutMs = 20_000): Pr
   }
 }
 
+/** A database in WAL mode (table `t`) that only the worker under test checkpoints. */
+function walDatabase(): { file: string; db: Database.Database } {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
+  dirs.push(dir);
+  const file = join(dir, 'db.sqlite');
+  // As the store's connection: no busy wait, a refused commit is simply tried again.
+  const db = new Database(file, { timeout: 0 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+  return { file, db };
+}
+
 describe('startCheckpointer', () => {
   it('copies the write-ahead log back into the database from its own thread', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
-    dirs.push(dir);
-    const file = join(dir, 'db.sqlite');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+    const { file, db } = walDatabase();
     const failures: string[] = [];
     const ck = await startCheckpointer({ file, everyMs: 100, onFailure: (r) => failures.push(r) });
     try {
@@ -41,14 +48,7 @@ describe('startCheckpointer', () => {
   });
 
   it('starts the log over under steady writes, so it does not grow without bound', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
-    dirs.push(dir);
-    const file = join(dir, 'db.sqlite');
-    // As the store's connection: no busy wait, a refused commit is simply tried again.
-    const db = new Database(file, { timeout: 0 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+    const { file, db } = walDatabase();
     const ins = db.prepare('INSERT OR REPLACE INTO t (k, v) VALUES (?, ?)');
     let released = 0;
     const ck = await startCheckpointer({ file, everyMs: 100, restartAtBytes: 1024 * 1024, onReleased: () => released++, onFailure: (r) => { throw new Error(r); } });
@@ -101,13 +101,7 @@ describe('startCheckpointer', () => {
   // The writer mid-log and quiet, the log not all copied (a reader's snapshot): what the worker
   // reads while nothing is written, over 600 ms. Also checks what it read before.
   async function quietReads(refreshEveryMs: number): Promise<number> {
-    const dir = mkdtempSync(join(tmpdir(), 'cg-ckpt-'));
-    dirs.push(dir);
-    const file = join(dir, 'db.sqlite');
-    const db = new Database(file, { timeout: 0 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+    const { file, db } = walDatabase();
     const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
     const write = (pages: number) => db.transaction(() => { for (let i = 0; i < pages; i++) ins.run('x'.repeat(3_000)); })();
     const MiB = 1024 * 1024;
