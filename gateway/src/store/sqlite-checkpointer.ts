@@ -40,8 +40,8 @@
  * the `-shm` file) and reads the file from there as far as the writer went in its busiest
  * second lately (at least `warmAheadBytes`); once every frame is copied (a RESTART, or a quiet
  * spell), the writer will start over, and the start of the file is read again. Pages read
- * ahead of a quiet writer can leave the cache again before it gets there, so that stretch is
- * read again every `refreshEveryMs` (without it: 10, 24 and 164 samples a section, 154 of them
+ * ahead can leave the cache again before the writer gets there (a quiet spell), so the whole
+ * stretch ahead of it is read again every `refreshEveryMs` (without that: 10, 24 and 164 samples a section, 154 of them
  * within two seconds of a load starting after a quiet spell). A read that
  * finds its pages cached is a copy (~20 MiB a second at 5,000 readings a second, in the worker).
  * If the worker fails, the store's connection checkpoints automatically again (`onFailure`), so
@@ -119,7 +119,7 @@ if (db) {
     if (writerWas >= 0) peak = Math.max(writerAt - writerWas, peak * 0.9995 ** (workerData.followEveryMs / 50));
     writerWas = writerAt;
     // What was read ahead can leave the page cache again before the writer gets there (a quiet
-    // spell between loads): every refreshEveryMs it is all read again.
+    // spell between loads): every refreshEveryMs the whole stretch ahead is read again, busy or not.
     const now = Date.now();
     const from = now - refreshedAt >= workerData.refreshEveryMs ? writerAt : Math.max(warmedTo, writerAt);
     if (from === writerAt) refreshedAt = now;
