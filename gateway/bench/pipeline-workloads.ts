@@ -122,7 +122,17 @@ export interface FixedRateLoad {
   payload(device: number, seq: number, ts: number): string;
 }
 
-export type FixedRateResult = OpenLoopResult & { label: string; gateway_cpu_pct: number; gateway_eld_p99_ms: number; gateway_eld_max_ms: number };
+export type FixedRateResult = OpenLoopResult & {
+  label: string; gateway_cpu_pct: number; gateway_eld_p99_ms: number; gateway_eld_max_ms: number;
+  /** How long each restart of the embedded store's log during the run held commits back (ms). */
+  restart_holds_ms: number[];
+};
+
+/** The holds of the log restarts between two stats requests (at most the last 16 the store keeps). */
+export function holdsBetween(before: ChildStats, after: ChildStats): number[] {
+  const n = after.wal_restart_holds.count - before.wal_restart_holds.count;
+  return n > 0 ? after.wal_restart_holds.last_ms.slice(-n) : [];
+}
 
 /** QoS 1 classroom-light telemetry from 100 devices at `rate` msg/s. */
 export function telemetryAt(rate: number): FixedRateLoad {
@@ -200,7 +210,7 @@ export async function fixedRateLatency(config: Record<string, unknown>, loads: r
         const [after, t1] = [await gw.stats(), performance.now()];
         const cpuUs = after.cpu_user_us + after.cpu_system_us - before.cpu_user_us - before.cpu_system_us;
         out[i]!.runs.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1),
-          gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1) });
+          gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1), restart_holds_ms: holdsBetween(before, after) });
         await begin(`round ${round_ + 1}: latency ${load.label}, plain aedes`);
         out[i]!.floor.push(await openLoop(floorUrl, undefined, load, durationMs, `floor-${round_}-${i}`));
         await begin(`round ${round_ + 1}: latency ${load.label}, the disk's fdatasync alone`);

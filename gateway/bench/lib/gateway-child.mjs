@@ -50,10 +50,13 @@ function stats() {
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
   const ingest = gw?.pipeline.stats() ?? { readings: {}, rejected: {} };
+  const health = gw?.store.health();
   const s = {
     rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, max_rss_bytes: process.resourceUsage().maxRSS * 1024,
     cpu_user_us: cpu.user, cpu_system_us: cpu.system,
-    readings: sum(ingest.readings), rejected: sum(ingest.rejected), store_written: gw?.store.health().written ?? 0,
+    readings: sum(ingest.readings), rejected: sum(ingest.rejected), store_written: health?.written ?? 0,
+    // The embedded store's log restarts: how many were tried and how long the last 16 held commits back.
+    wal_restart_holds: health?.detail?.wal_restart_holds ?? { count: 0, last_ms: [] },
     eld_p50_ms: loopDelay(eld.percentile(50)), eld_p99_ms: loopDelay(eld.percentile(99)), eld_max_ms: loopDelay(eld.max),
   };
   eld.reset();

@@ -15,6 +15,8 @@ export interface ChildStats {
   readings: number;
   rejected: number;
   store_written: number;
+  /** The embedded store's log restarts so far and the last 16 holds (ms); zero and none on other stores. */
+  wal_restart_holds: { count: number; last_ms: number[] };
   /** Event-loop delay since the previous stats request: how late the loop ran a 10 ms timer (its interval minus 10 ms). */
   eld_p50_ms: number;
   eld_p99_ms: number;

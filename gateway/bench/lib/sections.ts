@@ -121,6 +121,7 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
 }
 
 const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+const holdsCell = (holds: number[]) => (holds.length === 0 ? '0' : `${holds.length} (max ${round(Math.max(...holds), 1)} ms)`);
 
 const COLUMNS = ['÷aedes', '÷mosquitto', '÷influxd'] as const;
 /** A workload run shorter than this is mostly start-up and ramp, not the steady state. */
@@ -158,11 +159,11 @@ export function printSections(s: Sections): string {
     const l = s.latency;
     const med = (v: number[]) => round(median(v), 2);
     out.push('', table([`open-loop QoS 1, ${l.duration_s} s × ${l.rounds}`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99',
-      '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'plain aedes p50', 'p99 ms', 'disk floor p99 ms', 'fdatasync > 10 ms'],
+      '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'log restarts', 'plain aedes p50', 'p99 ms', 'disk floor p99 ms', 'fdatasync > 10 ms'],
     l.loads.map(({ label, runs: r, floor: f, disk: d }) => [label, med(r.map((x) => x.offered_per_s)), `${sum(r.map((x) => x.acked))}/${sum(r.map((x) => x.sent))}`,
       med(r.map((x) => x.puback.p50_ms)), spread(r.map((x) => x.puback.p99_ms), 1), med(r.map((x) => x.puback.p999_ms)), med(r.map((x) => x.send_lag.p99_ms)),
       med(r.map((x) => x.latest.p50_ms)), med(r.map((x) => x.latest.p99_ms)), sum(r.map((x) => x.latest.not_visible)), med(r.map((x) => x.gateway_cpu_pct)),
-      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), med(f.map((x) => x.puback.p50_ms)), spread(f.map((x) => x.puback.p99_ms), 1),
+      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), holdsCell(r.flatMap((x) => x.restart_holds_ms)), med(f.map((x) => x.puback.p50_ms)), spread(f.map((x) => x.puback.p99_ms), 1),
       spread(d.map((x) => x.ack.p99_ms), 1), `${sum(d.map((x) => x.sync.over_10ms))} (max ${Math.max(...d.map((x) => x.sync.max_ms))} ms)`])));
     if (l.rounds > 1) out.push(`  median of ${l.rounds} rounds (each load on the gateway, then on plain aedes); p99: median (min–max); loop delay max: the worst round.`);
     out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
@@ -172,6 +173,7 @@ export function printSections(s: Sections): string {
     out.push('  due → end of the first sync started after it, at the load\'s rate: the lowest PUBACK p99 this disk allows (acknowledged = on disk);');
     out.push('  fdatasync > 10 ms: how many syncs took longer, over the rounds, and the longest.');
     out.push('  loop delay: how late the gateway\'s event loop ran a 10 ms timer during the run (p99 and worst).');
+    out.push('  log restarts: times the embedded store started its write-ahead log over during the runs, and the longest time one held commits back.');
     out.push('  /latest: a message every 50 ms polled until visible (`not visible`: not within 10 s).');
     out.push('  gateway CPU %: of one core, over the run (the probes\' HTTP requests included).');
   }

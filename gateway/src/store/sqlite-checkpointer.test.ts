@@ -83,6 +83,11 @@ describe('startCheckpointer', () => {
       // Every RESTART lets the writer go again, done or not.
       expect(released).toBeGreaterThanOrEqual(ck.restarts());
       expect(ck.holding()).toBe(false);
+      // Each hold is timed, done or given up: one per release, the last 16 kept.
+      const holds = ck.holds();
+      expect(holds.count).toBe(released);
+      expect(holds.lastMs).toHaveLength(Math.min(holds.count, 16));
+      for (const ms of holds.lastMs) expect(ms).toBeGreaterThanOrEqual(0);
     } finally {
       await ck.stop();
       db.close();

@@ -133,6 +133,7 @@ if (db) {
 
   const restart = (frames) => {
     const until = Date.now() + workerData.restartWaitMs;
+    const raised = performance.now();
     let done = false;
     Atomics.store(gate, 0, 1);
     try {
@@ -144,7 +145,8 @@ if (db) {
       }
     } finally {
       Atomics.store(gate, 0, 0);
-      parentPort.postMessage(done ? { released: true, restarts: ++restarts } : { released: true });
+      const heldMs = Math.round((performance.now() - raised) * 10) / 10;
+      parentPort.postMessage(done ? { released: true, heldMs, restarts: ++restarts } : { released: true, heldMs });
     }
     if (done) startOver();
   };
@@ -180,6 +182,12 @@ if (db) {
 export interface Checkpointer {
   /** Times the log was started over (a RESTART checkpoint that was not busy). */
   restarts(): number;
+  /**
+   * RESTARTs tried (`count`, those that gave up after `restartWaitMs` too) and how long each of
+   * the last 16 held the writer back (`lastMs`, oldest first): the writer commits nothing
+   * meanwhile, so a hold is a gap in the acknowledgements.
+   */
+  holds(): { count: number; lastMs: number[] };
   /** Bytes of the log file read ahead of the writer (see `warmAheadBytes`). */
   warmedBytes(): number;
   /**
@@ -224,6 +232,8 @@ export async function startCheckpointer(o: CheckpointerOptions): Promise<Checkpo
   let stopping = false;
   let restarts = 0;
   let warmedBytes = 0;
+  const holds: number[] = [];
+  let holdCount = 0;
   const release = () => {
     Atomics.store(gate, 0, 0);
     o.onReleased?.();
@@ -237,8 +247,12 @@ export async function startCheckpointer(o: CheckpointerOptions): Promise<Checkpo
     void worker.terminate();
   };
   await new Promise<void>((resolve) => {
-    worker.on('message', (m: { ready?: true; error?: string; restarts?: number; released?: true; warmedBytes?: number }) => {
+    worker.on('message', (m: { ready?: true; error?: string; restarts?: number; released?: true; heldMs?: number; warmedBytes?: number }) => {
       if (m.restarts !== undefined) restarts = m.restarts;
+      if (m.heldMs !== undefined) {
+        holdCount++;
+        if (holds.push(m.heldMs) > 16) holds.shift();
+      }
       if (m.warmedBytes !== undefined) warmedBytes = m.warmedBytes;
       if (m.released) o.onReleased?.();
       if (m.ready) resolve();
@@ -253,6 +267,7 @@ export async function startCheckpointer(o: CheckpointerOptions): Promise<Checkpo
   });
   return {
     restarts: () => restarts,
+    holds: () => ({ count: holdCount, lastMs: [...holds] }),
     warmedBytes: () => warmedBytes,
     holding: () => Atomics.load(gate, 0) === 1,
     async stop() {

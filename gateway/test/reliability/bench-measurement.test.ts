@@ -18,7 +18,8 @@ import { runOpenLoop } from '../../bench/lib/open-loop.js';
 import { connectRaw } from '../../bench/lib/raw-mqtt.js';
 import { formatRatio, interleave, ratioSummary, type CeilingRun } from '../../bench/lib/repeat.js';
 import { printSections } from '../../bench/lib/sections.js';
-import { pensAt, type WorkloadResult } from '../../bench/pipeline-workloads.js';
+import { holdsBetween, pensAt, type WorkloadResult } from '../../bench/pipeline-workloads.js';
+import type { ChildStats } from '../../bench/lib/gateway-proc.js';
 import { startMosquitto } from '../kit/index.js';
 
 const ceiling = (rate: number, delivered = 100): CeilingRun => ({ name: 'c', rate, total: 100, delivered });
@@ -65,14 +66,15 @@ describe('bench: repeated, interleaved figures', () => {
 
   it('prints each fixed-rate load over its rounds: medians, the p99 spread, and plain aedes of the same rounds beside it', () => {
     const lat = (p50: number, p99: number) => ({ p50_ms: p50, p99_ms: p99, p999_ms: p99 * 2, samples: 50_000 });
-    const gw = (p99: number, cpu: number) => ({
+    const gw = (p99: number, cpu: number, holds: number[] = []) => ({
       rate: 5000, sent: 50_000, acked: 50_000, offered_per_s: 5000, puback: lat(3, p99), send_lag: lat(0.7, 1.8),
       latest: { ...lat(6, 12), not_visible: 0 }, label: '5,000 msg/s telemetry', gateway_cpu_pct: cpu, gateway_eld_p99_ms: 2, gateway_eld_max_ms: p99,
+      restart_holds_ms: holds,
     });
     const floor = (p99: number) => ({ ...gw(p99, 0), puback: lat(1.1, p99) });
     const disk = (p99: number, over: number, max: number) => ({ sync: { ...lat(0.2, 0.5), max_ms: max, over_10ms: over }, ack: lat(0.9, p99) });
     const text = printSections({ quick: false, school: null, workloads: [], latency: { store: 'embedded', duration_s: 10, rounds: 3, loads: [
-      { label: '5,000 msg/s telemetry', runs: [gw(9.5, 70), gw(14.25, 80), gw(8, 60)], floor: [floor(2.6), floor(3), floor(2.8)], disk: [disk(1.1, 0, 4.2), disk(26, 2, 147), disk(1.4, 1, 12)] },
+      { label: '5,000 msg/s telemetry', runs: [gw(9.5, 70, [4.2]), gw(14.25, 80, [3.1, 61.5]), gw(8, 60)], floor: [floor(2.6), floor(3), floor(2.8)], disk: [disk(1.1, 0, 4.2), disk(26, 2, 147), disk(1.4, 1, 12)] },
     ] } });
     const row = text.split('\n').find((l) => l.startsWith('5,000 msg/s telemetry'))!;
     const cells = row.split(/ {2,}/);
@@ -83,7 +85,19 @@ describe('bench: repeated, interleaved figures', () => {
     expect(cells).toContain('2.8 (2.6–3)'); // plain aedes p99 over the same rounds
     expect(cells).toContain('1.4 (1.1–26)'); // the disk's floor p99 over the same rounds
     expect(cells).toContain('3 (max 147 ms)'); // fdatasyncs over 10 ms, all rounds, and the longest
+    expect(cells).toContain('3 (max 61.5 ms)'); // the store's log restarts, all rounds, and the longest hold
     expect(text).toMatch(/open-loop QoS 1, 10 s × 3/);
+  });
+});
+
+describe('bench: the store\'s log restarts during a run', () => {
+  const at = (count: number, lastMs: number[]) => ({ wal_restart_holds: { count, last_ms: lastMs } }) as ChildStats;
+  it('takes the holds that happened between two stats requests, from the last 16 the store keeps', () => {
+    expect(holdsBetween(at(2, [4, 5]), at(2, [4, 5]))).toEqual([]);
+    expect(holdsBetween(at(2, [4, 5]), at(4, [4, 5, 30, 6]))).toEqual([30, 6]);
+    // More than the store keeps: all it kept.
+    const kept = Array.from({ length: 16 }, (_, i) => i);
+    expect(holdsBetween(at(1, [9]), at(40, kept))).toEqual(kept);
   });
 });
 
