@@ -31,7 +31,7 @@ import { printSections, runSections } from './lib/sections.js';
 import { schoolDayWorkload } from './school-day.js';
 import { runSoak } from './lib/soak.js';
 import { COMPONENT_BENCHES, runComponentBench, type ComponentResult } from './lib/components.js';
-import { repoRoot } from '../test/kit/index.js';
+import { repoRoot, type InfluxServer } from '../test/kit/index.js';
 import { printStorm, stormWorkload, type StormRow } from './storm.js';
 import { startGatewayProc } from './lib/gateway-proc.js';
 import { runDistrict } from './lib/district-bench.js';
@@ -72,6 +72,21 @@ const writingRooms = values['writing-rooms'] !== undefined ? Number(values['writ
 
 const tmp = mkdtempSync(join(tmpdir(), 'cg-bench-'));
 const influx = values.store === 'influx' || (latencyStore.startsWith('influx') && want('latency')) ? await startInflux() : undefined;
+/**
+ * Each measured step writes into a database of its own, and the ones before it are dropped
+ * first: influxd kept every earlier round's points in its cache, and the gateway's QoS 1 rate
+ * fell round after round with it (41.0k, 31.6k, 33.8k msg/s in one run; 43.6k, 42.8k, 40.5k
+ * with the drop) while the ceilings beside it did not.
+ */
+const freshDatabases = (server: InfluxServer): InfluxServer => {
+  const made: string[] = [];
+  return { ...server, async createDatabase(name) {
+    for (const old of made.splice(0)) await server.query(`DROP DATABASE "${old}"`);
+    made.push(name);
+    await server.createDatabase(name);
+  } };
+};
+const databases = influx ? freshDatabases(influx) : undefined;
 let dbSeq = 0;
 const configFor: GatewayConfigFactory = async (label, store = values.store) => {
   const base = {
@@ -81,11 +96,11 @@ const configFor: GatewayConfigFactory = async (label, store = values.store) => {
     http: { port: 0, host: '127.0.0.1' },
     privacy: { pseudonymKeyFile: join(tmp, 'pseudonym.key') },
   };
-  if (!store.startsWith('influx') || !influx) return { ...base, store: { kind: 'embedded', path: join(tmp, `${label}-${++dbSeq}`) } };
+  if (!store.startsWith('influx') || !databases) return { ...base, store: { kind: 'embedded', path: join(tmp, `${label}-${++dbSeq}`) } };
   const database = `bench_${label.replaceAll('-', '_')}_${++dbSeq}`;
-  await influx.createDatabase(database);
+  await databases.createDatabase(database);
   const wal = store === 'influx-wal' ? { wal: true } : {};
-  return { ...base, store: { kind: 'influx', url: influx.url, apiVersion: 1, database, spoolPath: join(tmp, `spool-${dbSeq}`), ...wal } };
+  return { ...base, store: { kind: 'influx', url: databases.url, apiVersion: 1, database, spoolPath: join(tmp, `spool-${dbSeq}`), ...wal } };
 };
 
 try {
@@ -95,7 +110,7 @@ try {
     const started = Date.now();
     const sections = await runSections({
       quick: values.quick, rounds, want, log, configFor,
-      influx: influx ?? (want('ceilings') && want('pens') ? await (ownInflux = startInflux()) : undefined),
+      influx: databases ?? (want('ceilings') && want('pens') ? freshDatabases(await (ownInflux = startInflux())) : undefined),
       school: want('school') ? () => schoolDayWorkload({ scenarioFile: values.scenario, ...(writingRooms !== undefined ? { writingRooms } : {}), durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor) : undefined,
       latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 10_000, ...(latencyRates ? { rates: latencyRates } : {}) } : undefined,
     });
