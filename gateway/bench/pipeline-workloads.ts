@@ -13,6 +13,7 @@ import { runLoad, type LoadOptions } from './lib/load.js';
 import { latencySummary, round } from './lib/stats.js';
 import { runOpenLoop, type OpenLoopResult } from './lib/open-loop.js';
 import { runDiskFloor, type DiskFloorResult } from './lib/disk-floor.js';
+import type { SlowSyncs } from '../src/store/sqlite-wal-sync.js';
 
 export interface WorkloadResult {
   workload: string;
@@ -126,7 +127,17 @@ export type FixedRateResult = OpenLoopResult & {
   label: string; gateway_cpu_pct: number; gateway_eld_p99_ms: number; gateway_eld_max_ms: number;
   /** How long each restart of the embedded store's log during the run held commits back (ms). */
   restart_holds_ms: number[];
+  /** The store's fdatasyncs of its log during the run that took over 10, 25, 50, 100 ms (embedded store). */
+  slow_syncs: SlowSyncs | null;
 };
+
+/** The store's slow fdatasyncs between two stats requests. */
+export function slowSyncsBetween(before: ChildStats, after: ChildStats): SlowSyncs | null {
+  const a = after.wal_syncs_slow;
+  const b = before.wal_syncs_slow;
+  if (!a || !b) return null;
+  return { over_10ms: a.over_10ms - b.over_10ms, over_25ms: a.over_25ms - b.over_25ms, over_50ms: a.over_50ms - b.over_50ms, over_100ms: a.over_100ms - b.over_100ms };
+}
 
 /** The holds of the log restarts between two stats requests (at most the last 16 the store keeps). */
 export function holdsBetween(before: ChildStats, after: ChildStats): number[] {
@@ -210,7 +221,7 @@ export async function fixedRateLatency(config: Record<string, unknown>, loads: r
         const [after, t1] = [await gw.stats(), performance.now()];
         const cpuUs = after.cpu_user_us + after.cpu_system_us - before.cpu_user_us - before.cpu_system_us;
         out[i]!.runs.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1),
-          gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1), restart_holds_ms: holdsBetween(before, after) });
+          gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1), restart_holds_ms: holdsBetween(before, after), slow_syncs: slowSyncsBetween(before, after) });
         await begin(`round ${round_ + 1}: latency ${load.label}, plain aedes`);
         out[i]!.floor.push(await openLoop(floorUrl, undefined, load, durationMs, `floor-${round_}-${i}`));
         await begin(`round ${round_ + 1}: latency ${load.label}, the disk's fdatasync alone`);

@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../src/runtime-env.js';
+import type { SlowSyncs } from '../../src/store/sqlite-wal-sync.js';
 
 /** What the gateway child (gateway-child.mjs) answers to `stats`. */
 export interface ChildStats {
@@ -17,6 +18,8 @@ export interface ChildStats {
   store_written: number;
   /** The embedded store's log restarts so far and the last 16 holds (ms); zero and none on other stores. */
   wal_restart_holds: { count: number; last_ms: number[] };
+  /** The embedded store's fdatasyncs of its log that took over 10, 25, 50, 100 ms so far; null on other stores. */
+  wal_syncs_slow: SlowSyncs | null;
   /** Event-loop delay since the previous stats request: how late the loop ran a 10 ms timer (its interval minus 10 ms). */
   eld_p50_ms: number;
   eld_p99_ms: number;

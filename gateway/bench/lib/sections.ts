@@ -8,6 +8,7 @@ import { AEDES_CEILING_CONFIG, MOSQUITTO_CEILING_CONFIG, influxWriteCeiling, pas
 import { interleave, formatRatio, ratioSummary, spread, ceilingProblem, type CeilingRun, type RatioSummary } from './repeat.js';
 import { median, round, table } from './stats.js';
 import { waitIdle } from './idle.js';
+import type { SlowSyncs } from '../../src/store/sqlite-wal-sync.js';
 import { fixedRateLatency, pensAt, penWorkload, telemetryAt, telemetryWorkload, type FixedRateRows, type GatewayConfigFactory, type WorkloadResult } from '../pipeline-workloads.js';
 
 type Influx = Awaited<ReturnType<typeof startInflux>>;
@@ -121,6 +122,12 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
 }
 
 const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+const slowCell = (runs: Array<SlowSyncs | null | undefined>) => {
+  const known = runs.filter((x): x is SlowSyncs => !!x);
+  if (known.length === 0) return '–';
+  const total = (k: keyof SlowSyncs) => sum(known.map((x) => x[k]));
+  return `${total('over_10ms')}/${total('over_25ms')}/${total('over_50ms')}`;
+};
 const holdsCell = (holds: number[]) => (holds.length === 0 ? '0' : `${holds.length} (max ${round(Math.max(...holds), 1)} ms)`);
 
 const COLUMNS = ['÷aedes', '÷mosquitto', '÷influxd'] as const;
@@ -159,11 +166,11 @@ export function printSections(s: Sections): string {
     const l = s.latency;
     const med = (v: number[]) => round(median(v), 2);
     out.push('', table([`open-loop QoS 1, ${l.duration_s} s × ${l.rounds}`, 'offered msg/s', 'acked', 'PUBACK p50', 'p99', 'p99.9 ms', 'send lag p99',
-      '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'log restarts', 'plain aedes p50', 'p99 ms', 'disk floor p99 ms', 'fdatasync > 10 ms'],
+      '/latest p50', 'p99 ms', 'not visible', 'gateway CPU %', 'loop delay p99', 'max ms', 'log restarts', 'store syncs > 10/25/50 ms', 'plain aedes p50', 'p99 ms', 'disk floor p99 ms', 'fdatasync > 10 ms'],
     l.loads.map(({ label, runs: r, floor: f, disk: d }) => [label, med(r.map((x) => x.offered_per_s)), `${sum(r.map((x) => x.acked))}/${sum(r.map((x) => x.sent))}`,
       med(r.map((x) => x.puback.p50_ms)), spread(r.map((x) => x.puback.p99_ms), 1), med(r.map((x) => x.puback.p999_ms)), med(r.map((x) => x.send_lag.p99_ms)),
       med(r.map((x) => x.latest.p50_ms)), med(r.map((x) => x.latest.p99_ms)), sum(r.map((x) => x.latest.not_visible)), med(r.map((x) => x.gateway_cpu_pct)),
-      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), holdsCell(r.flatMap((x) => x.restart_holds_ms)), med(f.map((x) => x.puback.p50_ms)), spread(f.map((x) => x.puback.p99_ms), 1),
+      med(r.map((x) => x.gateway_eld_p99_ms)), Math.max(...r.map((x) => x.gateway_eld_max_ms)), holdsCell(r.flatMap((x) => x.restart_holds_ms)), slowCell(r.map((x) => x.slow_syncs)), med(f.map((x) => x.puback.p50_ms)), spread(f.map((x) => x.puback.p99_ms), 1),
       spread(d.map((x) => x.ack.p99_ms), 1), `${sum(d.map((x) => x.sync.over_10ms))} (max ${Math.max(...d.map((x) => x.sync.max_ms))} ms)`])));
     if (l.rounds > 1) out.push(`  median of ${l.rounds} rounds (each load on the gateway, then on plain aedes); p99: median (min–max); loop delay max: the worst round.`);
     out.push(`  ${s.latency.store} store; latency counts from when a message was due (open loop: sends keep the schedule whatever the acknowledgements do);`);
@@ -174,6 +181,7 @@ export function printSections(s: Sections): string {
     out.push('  fdatasync > 10 ms: how many syncs took longer, over the rounds, and the longest.');
     out.push('  loop delay: how late the gateway\'s event loop ran a 10 ms timer during the run (p99 and worst).');
     out.push('  log restarts: times the embedded store started its write-ahead log over during the runs, and the longest time one held commits back.');
+    out.push('  store syncs: the embedded store\'s fdatasyncs of its log during the runs that took over 10, 25 and 50 ms (each holds back every PUBACK waiting on it).');
     out.push('  /latest: a message every 50 ms polled until visible (`not visible`: not within 10 s).');
     out.push('  gateway CPU %: of one core, over the run (the probes\' HTTP requests included).');
   }

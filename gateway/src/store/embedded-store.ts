@@ -310,7 +310,7 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
     },
     health(): StoreHealth {
       const restartHolds = () => { const h = checkpointer?.holds(); return { count: h?.count ?? 0, last_ms: h?.lastMs ?? [] }; };
-      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, wal_restart_holds: restartHolds(), wal_warmed_mib: Math.round((checkpointer?.warmedBytes() ?? 0) / 1048576), busy_retries: busyRetries, commits, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null } };
+      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, wal_restart_holds: restartHolds(), wal_warmed_mib: Math.round((checkpointer?.warmedBytes() ?? 0) / 1048576), busy_retries: busyRetries, commits, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null, wal_syncs_slow: walSync?.slow() ?? null } };
     },
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGroupSync, openWalSync } from './sqlite-wal-sync.js';
+import { countSlow, createGroupSync, openWalSync, type SlowSyncs } from './sqlite-wal-sync.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -37,6 +37,14 @@ describe('group sync', () => {
   });
 });
 
+describe('slow fdatasyncs', () => {
+  it('counts each sync into every threshold it passed', () => {
+    const slow: SlowSyncs = { over_10ms: 0, over_25ms: 0, over_50ms: 0, over_100ms: 0 };
+    for (const ms of [0.3, 10, 10.5, 30, 60, 150]) countSlow(slow, ms);
+    expect(slow).toEqual({ over_10ms: 4, over_25ms: 3, over_50ms: 2, over_100ms: 1 });
+  });
+});
+
 describe('fdatasync of an SQLite write-ahead log', () => {
   it('opens the -wal file of a database in WAL mode and syncs it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cg-walsync-'));
@@ -50,6 +58,10 @@ describe('fdatasync of an SQLite write-ahead log', () => {
     await sync.afterCommit();
     await sync.afterCommit();
     expect(sync.rounds()).toBe(2);
+    // Two syncs counted; a slow one is rare on a quiet disk, so only the counters' shape is certain here.
+    const slow = sync.slow();
+    expect(Object.keys(slow).sort()).toEqual(['over_100ms', 'over_10ms', 'over_25ms', 'over_50ms']);
+    expect(slow.over_10ms).toBeLessThanOrEqual(2);
     await sync.close();
     db.close();
   });

@@ -22,7 +22,22 @@ export interface WalSync {
   rounds(): number;
   /** Duration of the last 512 fdatasyncs (ms). */
   latency(): LatencySummary;
+  /**
+   * fdatasyncs so far that took longer than 10, 25, 50 and 100 ms (as the event loop saw them
+   * return): every commit waiting on one waits that long for its PUBACK.
+   */
+  slow(): SlowSyncs;
   close(): Promise<void>;
+}
+
+export type SlowSyncs = Record<'over_10ms' | 'over_25ms' | 'over_50ms' | 'over_100ms', number>;
+
+/** Counts one fdatasync of `ms` into the thresholds it passed. */
+export function countSlow(slow: SlowSyncs, ms: number): void {
+  if (ms > 10) slow.over_10ms++;
+  if (ms > 25) slow.over_25ms++;
+  if (ms > 50) slow.over_50ms++;
+  if (ms > 100) slow.over_100ms++;
 }
 
 /** Group commit of an async `sync`: each caller resolves after a sync that started after its call. */
@@ -66,15 +81,19 @@ export async function openWalSync(dbFile: string): Promise<WalSync> {
     await dir.close();
   }
   const took = createLatencyWindow(512);
+  const slow: SlowSyncs = { over_10ms: 0, over_25ms: 0, over_50ms: 0, over_100ms: 0 };
   const group = createGroupSync(async () => {
     const t0 = performance.now();
     await wal.datasync();
-    took.add(performance.now() - t0);
+    const ms = performance.now() - t0;
+    took.add(ms);
+    countSlow(slow, ms);
   });
   return {
     afterCommit: group.request,
     rounds: group.rounds,
     latency: () => took.summary(),
+    slow: () => ({ ...slow }),
     close: () => wal.close(),
   };
 }

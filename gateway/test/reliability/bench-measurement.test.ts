@@ -69,7 +69,7 @@ describe('bench: repeated, interleaved figures', () => {
     const gw = (p99: number, cpu: number, holds: number[] = []) => ({
       rate: 5000, sent: 50_000, acked: 50_000, offered_per_s: 5000, puback: lat(3, p99), send_lag: lat(0.7, 1.8),
       latest: { ...lat(6, 12), not_visible: 0 }, label: '5,000 msg/s telemetry', gateway_cpu_pct: cpu, gateway_eld_p99_ms: 2, gateway_eld_max_ms: p99,
-      restart_holds_ms: holds,
+      restart_holds_ms: holds, slow_syncs: { over_10ms: holds.length, over_25ms: holds.length > 1 ? 1 : 0, over_50ms: 0, over_100ms: 0 },
     });
     const floor = (p99: number) => ({ ...gw(p99, 0), puback: lat(1.1, p99) });
     const disk = (p99: number, over: number, max: number) => ({ sync: { ...lat(0.2, 0.5), max_ms: max, over_10ms: over }, ack: lat(0.9, p99) });
@@ -86,6 +86,7 @@ describe('bench: repeated, interleaved figures', () => {
     expect(cells).toContain('1.4 (1.1–26)'); // the disk's floor p99 over the same rounds
     expect(cells).toContain('3 (max 147 ms)'); // fdatasyncs over 10 ms, all rounds, and the longest
     expect(cells).toContain('3 (max 61.5 ms)'); // the store's log restarts, all rounds, and the longest hold
+    expect(cells).toContain('3/1/0'); // the store's own fdatasyncs over 10, 25 and 50 ms, all rounds
     expect(text).toMatch(/open-loop QoS 1, 10 s × 3/);
   });
 });
