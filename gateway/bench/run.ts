@@ -74,9 +74,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'cg-bench-'));
 const influx = values.store === 'influx' || (latencyStore.startsWith('influx') && want('latency')) ? await startInflux() : undefined;
 /**
  * Each measured step writes into a database of its own, and the ones before it are dropped
- * first: influxd kept every earlier round's points in its cache, and the gateway's QoS 1 rate
- * fell round after round with it (41.0k, 31.6k, 33.8k msg/s in one run; 43.6k, 42.8k, 40.5k
- * with the drop) while the ceilings beside it did not.
+ * first: with every earlier round's database kept, the gateway's QoS 1 rate fell round after
+ * round (41.0k, 31.6k, 33.8k msg/s in a run of the telemetry section; 43.6k, 42.8k, 40.5k with
+ * the drop) while plain aedes beside it did not.
  */
 const freshDatabases = (server: InfluxServer): InfluxServer => {
   const made: string[] = [];

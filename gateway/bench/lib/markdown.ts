@@ -27,6 +27,8 @@ const spreadN = (v: readonly number[]) => {
 const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
 const header = (cells: string[]) => [row(cells), row(cells.map(() => '---'))];
 
+const r0 = <T>(v: readonly T[]): T => v[0]!;
+
 const CEILING_NAME: Record<string, string> = { '÷aedes': 'plain aedes', '÷mosquitto': 'mosquitto', '÷influxd': 'influxd written directly' };
 
 function ratioCell(w: WorkloadSection, unit: string): string {
@@ -41,8 +43,6 @@ function ratioCell(w: WorkloadSection, unit: string): string {
     return `${formatRatio(c.ratio)} × ${name} (${n(median(c.runs.map((r) => r.rate)))} ${unit})`;
   }).join('; ');
 }
-const r0 = <T>(v: readonly T[]): T => v[0]!;
-
 const WORKLOAD_NAME: Record<string, (r: WorkloadResult) => string> = {
   'telemetry-qos0': (r) => `telemetry QoS 0, ${n(r.msgs)} msgs`,
   'telemetry-qos1': (r) => `telemetry QoS 1, ${n(r.msgs)} msgs`,
@@ -105,5 +105,5 @@ export function stormLine(b: BenchJson): string {
 
 export function benchMarkdown(b: BenchJson): string {
   return [`${b.cores} cores, node ${b.node}, ${b.rounds} interleaved rounds, ${b.store} store`, '', workloadTable(b), latencyTable(b), stormLine(b)]
-    .filter((s) => s !== undefined).join('\n');
+    .filter((s) => s !== '').join('\n');
 }
