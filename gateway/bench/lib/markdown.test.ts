@@ -44,6 +44,9 @@ describe('bench tables in Markdown, from one bench output', () => {
 
   it('writes each workload with its rate spread and its ratios, and says why a ceiling was refused', () => {
     const md = benchMarkdown(bench([[], [], []]));
+    // Markdown needs the blank lines: a table glued to the line above is not a table.
+    expect(md.startsWith('2 cores, node v20.20.2, 3 interleaved rounds, influx store\n\n| workload |')).toBe(true);
+    expect(md).toContain(' |\n\n| QoS 1, 10 s × 3 rounds, embedded store |');
     const row = md.split('\n').find((l) => l.startsWith('| telemetry QoS 1'))!;
     expect(row).toContain('| 41,000 (40,000–43,000) msg/s |');
     expect(row).toContain('0.82 (0.8–0.84) × plain aedes (50,000 msg/s)');

@@ -103,7 +103,8 @@ export function stormLine(b: BenchJson): string {
     + ` (${round(s.cpu_cores * 100, 0)}% of a core)`).join('; ')}\n`;
 }
 
+/** A line saying what ran, then each table (those the output has), a blank line between. */
 export function benchMarkdown(b: BenchJson): string {
-  return [`${b.cores} cores, node ${b.node}, ${b.rounds} interleaved rounds, ${b.store} store`, '', workloadTable(b), latencyTable(b), stormLine(b)]
-    .filter((s) => s !== '').join('\n');
+  const parts = [workloadTable(b), latencyTable(b), stormLine(b)].filter((s) => s !== '');
+  return `${b.cores} cores, node ${b.node}, ${b.rounds} interleaved rounds, ${b.store} store\n\n${parts.join('\n')}`;
 }
