@@ -74,9 +74,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'cg-bench-'));
 const influx = values.store === 'influx' || (latencyStore.startsWith('influx') && want('latency')) ? await startInflux() : undefined;
 /**
  * Each measured step writes into a database of its own, and the ones before it are dropped
- * first: with every earlier round's database kept, the gateway's QoS 1 rate fell round after
- * round (41.0k, 31.6k, 33.8k msg/s in a run of the telemetry section; 43.6k, 42.8k, 40.5k with
- * the drop) while plain aedes beside it did not.
+ * first, so every round finds influxd in the same state. With every earlier round's database
+ * kept, the gateway's QoS 1 rounds fell within a run (43.3k, 37.9k, 33.6k msg/s); with the drop
+ * they fell less (37.7-43.6k over three runs), but plain aedes was faster in those runs too, so
+ * how much of that is the drop is not separated from the machine's noise.
  */
 const freshDatabases = (server: InfluxServer): InfluxServer => {
   const made: string[] = [];
