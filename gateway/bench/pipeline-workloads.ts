@@ -13,7 +13,7 @@ import { runLoad, type LoadOptions } from './lib/load.js';
 import { latencySummary, round } from './lib/stats.js';
 import { runOpenLoop, type OpenLoopResult } from './lib/open-loop.js';
 import { runDiskFloor, type DiskFloorResult } from './lib/disk-floor.js';
-import type { SlowSyncs } from '../src/store/sqlite-wal-sync.js';
+import { SLOW_SYNC_MS, type SlowSyncs } from '../src/store/sqlite-wal-sync.js';
 
 export interface WorkloadResult {
   workload: string;
@@ -136,7 +136,7 @@ export function slowSyncsBetween(before: ChildStats, after: ChildStats): SlowSyn
   const a = after.wal_syncs_slow;
   const b = before.wal_syncs_slow;
   if (!a || !b) return null;
-  return { over_10ms: a.over_10ms - b.over_10ms, over_25ms: a.over_25ms - b.over_25ms, over_50ms: a.over_50ms - b.over_50ms, over_100ms: a.over_100ms - b.over_100ms };
+  return Object.fromEntries(SLOW_SYNC_MS.map((t) => [`over_${t}ms`, a[`over_${t}ms`] - b[`over_${t}ms`]])) as SlowSyncs;
 }
 
 /** The holds of the log restarts between two stats requests (at most the last 16 the store keeps). */

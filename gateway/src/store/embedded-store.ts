@@ -309,8 +309,8 @@ export function createEmbeddedStore(options: EmbeddedStoreOptions, deps: Embedde
       return db ? latest.read(db) : new Map();
     },
     health(): StoreHealth {
-      const restartHolds = () => { const h = checkpointer?.holds(); return { count: h?.count ?? 0, last_ms: h?.lastMs ?? [] }; };
-      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, wal_restart_holds: restartHolds(), wal_warmed_mib: Math.round((checkpointer?.warmedBytes() ?? 0) / 1048576), busy_retries: busyRetries, commits, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null, wal_syncs_slow: walSync?.slow() ?? null } };
+      const holds = checkpointer?.holds();
+      return { kind: 'embedded', ok: db !== undefined, written, dropped: { ...dropped }, detail: { queued: queue.length, page_bytes: pageBytes, checkpoints, wal_restarts: checkpointer?.restarts() ?? 0, wal_restart_holds: { count: holds?.count ?? 0, last_ms: holds?.lastMs ?? [] }, wal_warmed_mib: Math.round((checkpointer?.warmedBytes() ?? 0) / 1048576), busy_retries: busyRetries, commits, durability, wal_syncs: walSync?.rounds() ?? 0, wal_sync_ms: walSync?.latency() ?? null, wal_syncs_slow: walSync?.slow() ?? null } };
     },
   };
 }

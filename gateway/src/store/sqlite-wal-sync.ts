@@ -30,14 +30,13 @@ export interface WalSync {
   close(): Promise<void>;
 }
 
-export type SlowSyncs = Record<'over_10ms' | 'over_25ms' | 'over_50ms' | 'over_100ms', number>;
+/** The thresholds (ms) slow fdatasyncs are counted over. */
+export const SLOW_SYNC_MS = [10, 25, 50, 100] as const;
+export type SlowSyncs = Record<`over_${(typeof SLOW_SYNC_MS)[number]}ms`, number>;
 
 /** Counts one fdatasync of `ms` into the thresholds it passed. */
 export function countSlow(slow: SlowSyncs, ms: number): void {
-  if (ms > 10) slow.over_10ms++;
-  if (ms > 25) slow.over_25ms++;
-  if (ms > 50) slow.over_50ms++;
-  if (ms > 100) slow.over_100ms++;
+  for (const t of SLOW_SYNC_MS) if (ms > t) slow[`over_${t}ms`]++;
 }
 
 /** Group commit of an async `sync`: each caller resolves after a sync that started after its call. */

@@ -18,7 +18,7 @@ import { runOpenLoop } from '../../bench/lib/open-loop.js';
 import { connectRaw } from '../../bench/lib/raw-mqtt.js';
 import { formatRatio, interleave, ratioSummary, type CeilingRun } from '../../bench/lib/repeat.js';
 import { printSections } from '../../bench/lib/sections.js';
-import { holdsBetween, pensAt, type WorkloadResult } from '../../bench/pipeline-workloads.js';
+import { holdsBetween, pensAt, slowSyncsBetween, type WorkloadResult } from '../../bench/pipeline-workloads.js';
 import type { ChildStats } from '../../bench/lib/gateway-proc.js';
 import { startMosquitto } from '../kit/index.js';
 
@@ -99,6 +99,12 @@ describe('bench: the store\'s log restarts during a run', () => {
     // More than the store keeps: all it kept.
     const kept = Array.from({ length: 16 }, (_, i) => i);
     expect(holdsBetween(at(1, [9]), at(40, kept))).toEqual(kept);
+  });
+
+  it('takes the store\'s slow fdatasyncs between two stats requests, and none on a store without them', () => {
+    const slow = (over10: number, over25: number) => ({ wal_syncs_slow: { over_10ms: over10, over_25ms: over25, over_50ms: 1, over_100ms: 0 } }) as ChildStats;
+    expect(slowSyncsBetween(slow(3, 1), slow(15, 2))).toEqual({ over_10ms: 12, over_25ms: 1, over_50ms: 0, over_100ms: 0 });
+    expect(slowSyncsBetween({ wal_syncs_slow: null } as ChildStats, slow(1, 0))).toBeNull();
   });
 });
 
