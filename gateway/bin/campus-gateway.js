@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=1024 --v8-pool-size=0
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=1024
 // The `campus-gateway` command. A committed file rather than gateway/dist/cli.js itself: npm
 // links a workspace's bins while it installs, before the root `prepare` has built dist/, and
 // skips a bin whose file does not exist yet, so `npx campus-gateway` fell through to the

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=1024 --v8-pool-size=0
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=1024
 /**
  * The `campus-gateway` command (docs/interfaces.md "Running it"):
  *   campus-gateway start [--config FILE] [--simulate] [--log-format json|pretty]

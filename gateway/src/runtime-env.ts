@@ -28,19 +28,5 @@ export const RUNTIME_ENV_WORDS: readonly string[] = Object.entries(RUNTIME_ENV).
  * "heap out of memory" and be restarted by its supervisor, losing nothing acknowledged (the store
  * and uplink are durable). To change it, start `node --max-old-space-size=<MiB>
  * gateway/dist/cli.js …` yourself.
- *
- * --v8-pool-size=0: V8's background threads (concurrent marking and sweeping, parallel
- * scavenges, compiling) number one fewer than the CPUs node may use, at least one, instead of
- * node's default of four. On the 2 cores a school gateway has, four of them ran beside the event
- * loop and took its core from it for milliseconds at a time. Traced through a latency section
- * (5,000 msg/s QoS 1 and ten classrooms of pens, embedded store, 2026-12-07), the store's next
- * fdatasync started more than 10 ms after the last one returned 41 times (the event loop starts
- * it). In those 630 ms the event loop ran 278 ms and waited 273 ms for a core: 131 ms of it for
- * V8's own threads, 73 ms for every other process together. Four latency sections with one thread and
- * four with four, in turn, same hour; PUBACK p99 per 10-s round (median, range): ten classrooms
- * of pens 12.9 (11.2-23.6) ms against 20.1 (11.5-30.8); 5,000 msg/s 9.0 against 11.1 in the
- * first two rounds, and over 10 ms either way in the third, after two rounds of pens (18.3-42
- * against 19.2-31.5); the gateway used 78% of a core at 5,000 msg/s against 81%. Throughput: the
- * README's benchmark, measured with it.
  */
-export const RUNTIME_NODE_FLAGS: readonly string[] = ['--max-old-space-size=1024', '--v8-pool-size=0'];
+export const RUNTIME_NODE_FLAGS: readonly string[] = ['--max-old-space-size=1024'];

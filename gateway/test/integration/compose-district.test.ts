@@ -107,7 +107,7 @@ describe('edge/hub/campus-hub.service', () => {
   const gatewayUnit = read('edge/systemd/campus-gateway.service');
 
   it('runs the installed command, not npx', () => {
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-old-space-size=1024 --v8-pool-size=0 \/opt\/campus-gateway\/gateway\/dist\/cli\.js hub --config \/etc\/campus-hub\/hub\.yaml$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-old-space-size=1024 \/opt\/campus-gateway\/gateway\/dist\/cli\.js hub --config \/etc\/campus-hub\/hub\.yaml$/m);
     expect(unit).not.toMatch(/^Exec\w*=.*\bnpx\b/m);
     expect(unit).toContain('\nEnvironment=MALLOC_MMAP_THRESHOLD_=131072\n');
   });

@@ -66,7 +66,7 @@ describe('docker-compose.yml for a site', () => {
     for (const m of text.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)) {
       for (const src of m[1]!.trim().split(/\s+/)) if (src !== '.') expect(existsSync(join(repoRoot, build.context, src)), `COPY ${src}`).toBe(true);
     }
-    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]!)).toEqual(['node', '--max-old-space-size=1024', '--v8-pool-size=0', '/opt/campus-gateway/gateway/dist/cli.js', 'start', '--config', '/etc/campus-gateway/gateway.yaml']);
+    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(text)![1]!)).toEqual(['node', '--max-old-space-size=1024', '/opt/campus-gateway/gateway/dist/cli.js', 'start', '--config', '/etc/campus-gateway/gateway.yaml']);
     for (const service of ['gateway', 'hub']) expect(services[service]!.volumes!.map(mount).filter((m) => m.kind === 'volume').map((m) => m.target)).toEqual([imageDataVolume()]);
   });
 
@@ -135,7 +135,7 @@ describe('docker-compose.yml for a site', () => {
     const unit = readFileSync(join(repoRoot, 'edge/systemd/campus-gateway.service'), 'utf8');
     for (const section of ['[Unit]', '[Service]', '[Install]']) expect(unit).toContain(section);
     expect(unit).toMatch(/^ExecStartPre=.* config check \/etc\/campus-gateway\/gateway\.yaml$/m);
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-old-space-size=1024 --v8-pool-size=0 \/opt\/campus-gateway\/gateway\/dist\/cli\.js start --config /m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node --max-old-space-size=1024 \/opt\/campus-gateway\/gateway\/dist\/cli\.js start --config /m);
     expect(unit).toMatch(/^Restart=on-failure$/m);
   });
 });
