@@ -11,9 +11,13 @@ import { tmpdir } from 'node:os';
 import { startGatewayProc, type ChildStats, type GatewayProc } from './lib/gateway-proc.js';
 import { runLoad, type LoadOptions } from './lib/load.js';
 import { latencySummary, round } from './lib/stats.js';
-import { runOpenLoop, type OpenLoopResult } from './lib/open-loop.js';
+import type { OpenLoopResult } from './lib/open-loop.js';
+import { startOpenLoopProc, type OpenLoopProc, type SenderGcs } from './lib/open-loop-proc.js';
+import { strokePayload, type FixedRateLoad } from './lib/fixed-loads.js';
 import { runDiskFloor, type DiskFloorResult } from './lib/disk-floor.js';
 import { SLOW_SYNC_MS, type SlowSyncs } from '../src/store/sqlite-wal-sync.js';
+
+export { pensAt, strokePayload, telemetryAt, type FixedRateLoad } from './lib/fixed-loads.js';
 
 export interface WorkloadResult {
   workload: string;
@@ -92,13 +96,6 @@ export async function telemetryWorkload(qos: 0 | 1, configFor: GatewayConfigFact
   }), 1, qos === 0 ? 'latency from 1-in-50 QoS 1 probes' : undefined);
 }
 
-/** One stroke of `points` points, ~100 points/s (dt 8–12 ms), as a pen receiver batches it. */
-export function strokePayload(pen: string, seq: number, t0: number, points = 100): string {
-  const pts: string[] = [];
-  for (let i = 0; i < points; i++) pts.push(`[${1000 + i * 3},${850 + (i % 7)},${400 + (i % 300)},${i === 0 ? 0 : 8 + (i % 5)}]`);
-  return `{"pen":"${pen}","page":"8.12.33.${seq % 40}","bat":78,"strokes":[{"t0":${t0},"pts":[${pts.join(',')}]}]}`;
-}
-
 /** 20 receivers × 1,000 strokes = 2,000,000 points: ~14 s at the 140,000 points/s measured on 2 cores. */
 export async function penWorkload(configFor: GatewayConfigFactory, perConnection = 1_000): Promise<WorkloadResult> {
   const base = Date.now() - 86_400_000;
@@ -110,25 +107,14 @@ export async function penWorkload(configFor: GatewayConfigFactory, perConnection
   }), 100, '100 points per message (1 stroke)');
 }
 
-/** One open-loop load of the fixed-rate latency section. */
-export interface FixedRateLoad {
-  /** What the row says, e.g. `1,000 msg/s telemetry`. */
-  label: string;
-  /** Messages per second, all devices together. */
-  rate: number;
-  /** Devices, one connection each. */
-  devices: number;
-  topic(device: number): string;
-  device(device: number): string;
-  payload(device: number, seq: number, ts: number): string;
-}
-
 export type FixedRateResult = OpenLoopResult & {
   label: string; gateway_cpu_pct: number; gateway_eld_p99_ms: number; gateway_eld_max_ms: number;
   /** How long each restart of the embedded store's log during the run held commits back (ms). */
   restart_holds_ms: number[];
   /** The store's fdatasyncs of its log during the run that took over 10, 25, 50, 100 ms (embedded store). */
   slow_syncs: SlowSyncs | null;
+  /** The load generator's own major GCs during the run (it shares the cores with the gateway). */
+  sender_major_gcs?: SenderGcs;
 };
 
 /** The store's slow fdatasyncs between two stats requests. */
@@ -145,38 +131,14 @@ export function holdsBetween(before: ChildStats, after: ChildStats): number[] {
   return n > 0 ? after.wal_restart_holds.last_ms.slice(-n) : [];
 }
 
-/** QoS 1 classroom-light telemetry from 100 devices at `rate` msg/s. */
-export function telemetryAt(rate: number): FixedRateLoad {
-  const device = (c: number) => `bench-R-${c}`;
-  return {
-    label: `${rate.toLocaleString('en')} msg/s telemetry`, rate, devices: 100, device,
-    topic: (c) => `campus/classroom-light/${device(c)}/telemetry`,
-    payload: (_c, seq, ts) => `{"on":true,"bri":${seq % 100},"cct":5000,"lux":512,"pw":36.5,"ts":${ts}}`,
-  };
-}
-
-/**
- * Classrooms of 40 pens writing: each pen sends one 100-point stroke a second (~4,000 points/s
- * and 40 msg/s a classroom). The stroke starts at the message's time, so `/latest` shows it.
- */
-export function pensAt(classrooms: number): FixedRateLoad {
-  const device = (c: number) => `P-lat-${c}`;
-  return {
-    label: `${classrooms} classroom${classrooms === 1 ? '' : 's'} of 40 pens (${(classrooms * 4_000).toLocaleString('en')} points/s)`,
-    rate: classrooms * 40, devices: classrooms * 40, device,
-    topic: (c) => `campus/smart-pen/${device(c)}/telemetry`,
-    payload: (c, seq, ts) => strokePayload(device(c), seq, ts),
-  };
-}
-
 /**
  * Latency at the rates a school produces (issue #21 item 3): one gateway, each load in turn for
  * `durationMs`, open loop: publish → PUBACK (QoS 1: stored) for every message and publish →
  * visible in `/latest`, sampled; and the gateway's CPU over the run.
  */
-const openLoop = (url: string, httpBase: string | undefined, load: FixedRateLoad, ms: number, prefix: string) => runOpenLoop({
-  url, httpBase, rate: load.rate, durationMs: ms, connections: load.devices, qos: 1,
-  topic: load.topic, device: load.device, payload: load.payload, clientPrefix: prefix,
+/** One open-loop run in the load generator's own process (lib/open-loop-child.ts). */
+const openLoop = (gen: OpenLoopProc, url: string, httpBase: string | undefined, load: FixedRateLoad, ms: number, prefix: string) => gen.run({
+  url, ...(httpBase ? { httpBase } : {}), spec: load.spec, durationMs: ms, prefix,
   // BENCH_TRACE=<dir>: every measured message's latency, for lib/trace-report.ts (not the warm-up runs).
   ...(process.env.BENCH_TRACE && !prefix.includes('warm') ? { traceFile: `${process.env.BENCH_TRACE}/lat-${prefix}.txt` } : {}),
   // ~200 /latest samples in a 10 s run, ~600 over three rounds (enough for a p99), fewer at 40 msg/s.
@@ -204,15 +166,16 @@ export interface FixedRateRows {
 export async function fixedRateLatency(config: Record<string, unknown>, loads: readonly FixedRateLoad[], durationMs: number, rounds: number, floorUrl: string,
   begin: (what: string) => Promise<void> = async () => {}, diskDir = tmpdir()): Promise<FixedRateRows[]> {
   const gw = await startGatewayProc(config);
+  const gen = startOpenLoopProc();
   try {
-    const run = (load: FixedRateLoad, ms: number, prefix: string) => openLoop(gw.mqttUrl, `http://127.0.0.1:${gw.httpPort}`, load, ms, prefix);
+    const run = (load: FixedRateLoad, ms: number, prefix: string) => openLoop(gen, gw.mqttUrl, `http://127.0.0.1:${gw.httpPort}`, load, ms, prefix);
     const out: FixedRateRows[] = loads.map((l) => ({ label: l.label, runs: [], floor: [], disk: [] }));
     for (let round_ = 0; round_ < rounds; round_++) {
       for (const [i, load] of loads.entries()) {
         if (round_ === 0) {
           // warm-up: JIT, connections, the devices known
           await run(load, 1_000, `warm-${i}`);
-          await openLoop(floorUrl, undefined, load, 1_000, `floor-warm-${i}`);
+          await openLoop(gen, floorUrl, undefined, load, 1_000, `floor-warm-${i}`);
         }
         await begin(`round ${round_ + 1}: latency ${load.label}`);
         // The gateway's CPU over the run (its /latest probes included): what a school of this rate costs it.
@@ -223,13 +186,14 @@ export async function fixedRateLatency(config: Record<string, unknown>, loads: r
         out[i]!.runs.push({ ...r, label: load.label, gateway_cpu_pct: round((cpuUs / ((t1 - t0) * 1000)) * 100, 1),
           gateway_eld_p99_ms: round(after.eld_p99_ms, 1), gateway_eld_max_ms: round(after.eld_max_ms, 1), restart_holds_ms: holdsBetween(before, after), slow_syncs: slowSyncsBetween(before, after) });
         await begin(`round ${round_ + 1}: latency ${load.label}, plain aedes`);
-        out[i]!.floor.push(await openLoop(floorUrl, undefined, load, durationMs, `floor-${round_}-${i}`));
+        out[i]!.floor.push(await openLoop(gen, floorUrl, undefined, load, durationMs, `floor-${round_}-${i}`));
         await begin(`round ${round_ + 1}: latency ${load.label}, the disk's fdatasync alone`);
         out[i]!.disk.push(runDiskFloor({ dir: diskDir, durationMs, rate: load.rate }));
       }
     }
     return out;
   } finally {
+    await gen.stop();
     await gw.stop();
   }
 }

@@ -15,6 +15,7 @@ import { createGateway } from '../../src/gateway.js';
 import { silentLogger } from '../../src/log.js';
 import { passThrough, withMosquitto } from '../../bench/lib/ceilings.js';
 import { runOpenLoop } from '../../bench/lib/open-loop.js';
+import { startOpenLoopProc } from '../../bench/lib/open-loop-proc.js';
 import { connectRaw } from '../../bench/lib/raw-mqtt.js';
 import { formatRatio, interleave, ratioSummary, type CeilingRun } from '../../bench/lib/repeat.js';
 import { printSections } from '../../bench/lib/sections.js';
@@ -224,17 +225,23 @@ describe('bench: open-loop load at a fixed rate', () => {
       expect(r.latest.not_visible).toBe(0);
       expect(r.latest.p50_ms).toBeGreaterThan(0);
 
-      // A classroom of 40 pens, one 100-point stroke a second each: every stroke stored and shown.
+      // A classroom of 40 pens, one 100-point stroke a second each: every stroke stored and shown,
+      // sent from the load generator's own process as the latency section does.
       const pens = pensAt(1);
       expect([pens.rate, pens.devices]).toEqual([40, 40]);
-      const p = await runOpenLoop({
-        url: `mqtt://127.0.0.1:${mqttPort}`, httpBase: `http://127.0.0.1:${http}`, rate: pens.rate, durationMs: 2_000, connections: pens.devices, qos: 1,
-        topic: pens.topic, device: pens.device, payload: pens.payload, probeEveryMs: 200, clientPrefix: 'pens',
-      });
-      expect(p.sent).toBe(80);
-      expect(p.acked).toBe(80);
-      expect(p.latest.samples).toBeGreaterThan(0);
-      expect(p.latest.not_visible).toBe(0);
+      const gen = startOpenLoopProc();
+      try {
+        const p = await gen.run({ url: `mqtt://127.0.0.1:${mqttPort}`, httpBase: `http://127.0.0.1:${http}`, spec: pens.spec, durationMs: 2_000, prefix: 'pens', probeEveryMs: 200 });
+        expect(p.sent).toBe(80);
+        expect(p.acked).toBe(80);
+        expect(p.latest.samples).toBeGreaterThan(0);
+        expect(p.latest.not_visible).toBe(0);
+        expect(p.sender_major_gcs.count).toBeGreaterThanOrEqual(0);
+        // A failed run is an error from the generator, not a hang.
+        await expect(gen.run({ url: 'mqtt://127.0.0.1:1', spec: pens.spec, durationMs: 100, prefix: 'nowhere', probeEveryMs: 200 })).rejects.toThrow(/load generator/);
+      } finally {
+        await gen.stop();
+      }
     } finally {
       await gw.stop();
       rmSync(dir, { recursive: true, force: true });
