@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the gateway's throughput, latency, CPU and memory per
  * workload, next to the ceilings of the machine measured in the same run.
- *   npm run bench                      all workloads, each interleaved with its ceilings 3 times (~20 min on 2 cores)
+ *   npm run bench                      all workloads, each interleaved with its ceilings 5 times (~20 min on 2 cores)
  *   npm run bench -- --quick           small workloads, one round (CI smoke, ~2 min)
- *   npm run bench -- --rounds 5        interleaved rounds (default 3, 1 with --quick)
+ *   npm run bench -- --rounds 3        interleaved rounds of the throughput workloads (default 5, 1 with --quick)
+ *   npm run bench -- --latency-rounds 5  rounds of the fixed-rate latency loads (default 3, 1 with --quick)
  *   npm run bench -- --latency-store influx  store of the fixed-rate latency runs: embedded (default), influx,
  *                                            influx-wal (InfluxDB with `store.wal: true`: PUBACK after a local fsync)
  *   npm run bench -- --store embedded  gateway on its embedded SQLite store (default: InfluxDB)
@@ -40,7 +41,7 @@ const { values } = parseArgs({ options: {
   quick: { type: 'boolean', default: false }, store: { type: 'string', default: 'influx' },
   soak: { type: 'string' }, school: { type: 'string', default: '90s' }, only: { type: 'string' },
   scenario: { type: 'string', default: join(repoRoot, 'firmware-sim/scenarios/school-default.yaml') },
-  'writing-rooms': { type: 'string' }, rounds: { type: 'string' }, 'latency-store': { type: 'string', default: 'embedded' }, 'latency-loads': { type: 'string' },
+  'writing-rooms': { type: 'string' }, rounds: { type: 'string' }, 'latency-rounds': { type: 'string' }, 'latency-store': { type: 'string', default: 'embedded' }, 'latency-loads': { type: 'string' },
   'storm-devices': { type: 'string' },
   'district-schools': { type: 'string', default: '10,100' }, 'district-hubs': { type: 'string', default: '1,2' },
   'district-window': { type: 'string', default: '6s' }, 'district-duration': { type: 'string', default: '60s' }, 'district-drain': { type: 'string' }, 'district-connections': { type: 'string', default: '1' }, 'district-influx-delay': { type: 'string' },
@@ -53,7 +54,21 @@ const ms = (t: string) => {
 };
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 // Full: every workload and its ceilings three times, interleaved; --quick (CI smoke): once, small.
-const rounds = values.rounds !== undefined ? Number(values.rounds) : values.quick ? 1 : 3;
+/**
+ * Five rounds of the throughput workloads: single rounds of the same code move by 20-30% on a
+ * shared 2-core machine (plain aedes QoS 1 39.7k-51.7k msg/s within one run), and the median of
+ * three moved a ratio by up to 18% between two runs minutes apart. The latency loads keep three
+ * rounds of 10 s: each round is already 50,000 messages, and a round takes ~35 s with its floors.
+ */
+const roundsArg = (name: 'rounds' | 'latency-rounds', fallback: number): number => {
+  const v = values[name];
+  if (v === undefined) return values.quick ? 1 : fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: a whole number of rounds, 1 or more, not ${v}`);
+  return n;
+};
+const rounds = roundsArg('rounds', 5);
+const latencyRounds = roundsArg('latency-rounds', 3);
 const latencyStore = values['latency-store'];
 const latencyRates = values['latency-loads']?.split(',').map((r) => {
   const n = Number(r);
@@ -113,7 +128,7 @@ try {
       quick: values.quick, rounds, want, log, configFor,
       influx: databases ?? (want('ceilings') && want('pens') ? freshDatabases(await (ownInflux = startInflux())) : undefined),
       school: want('school') ? () => schoolDayWorkload({ scenarioFile: values.scenario, ...(writingRooms !== undefined ? { writingRooms } : {}), durationMs: ms(values.school) * (values.quick ? 0.5 : 1) }, configFor) : undefined,
-      latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 10_000, ...(latencyRates ? { rates: latencyRates } : {}) } : undefined,
+      latency: want('latency') ? { store: latencyStore, durationMs: values.quick ? 3_000 : 10_000, rounds: latencyRounds, ...(latencyRates ? { rates: latencyRates } : {}) } : undefined,
     });
     let storm: StormRow[] | null = null;
     if (want('storm')) {

@@ -23,7 +23,7 @@ export interface SectionOptions {
   influx: Influx | undefined;
   school: (() => Promise<WorkloadResult>) | undefined;
   /** `rates`: only the loads of these rates (msg/s; `--latency-loads`), else all of LATENCY_LOADS. */
-  latency: { store: string; durationMs: number; rates?: readonly number[] } | undefined;
+  latency: { store: string; durationMs: number; rounds: number; rates?: readonly number[] } | undefined;
 }
 
 export interface WorkloadSection {
@@ -112,11 +112,11 @@ export async function runSections(o: SectionOptions): Promise<Sections> {
     if (chosen.length === 0) throw new Error(`--latency-loads: none of ${rates?.join(',')} is a load's rate (${LATENCY_LOADS.map((l) => l.rate).join(', ')} msg/s)`);
     o.log(`latency at fixed rates: ${chosen.map((l) => l.label).join('; ')} (${o.latency.store} store, open loop)`);
     const config = await o.configFor('latency', o.latency.store);
-    const { durationMs } = o.latency;
+    const { durationMs, rounds: latencyRounds } = o.latency;
     // The disk floor in the filesystem of the gateway's database (the embedded store's directory).
     const storePath = (config.store as { path?: unknown } | undefined)?.path;
-    const loads = await withAedes((floorUrl) => fixedRateLatency(config, chosen, durationMs, o.rounds, floorUrl, begin, typeof storePath === 'string' ? dirname(storePath) : undefined));
-    latency = { store: o.latency.store, duration_s: durationMs / 1000, rounds: o.rounds, loads };
+    const loads = await withAedes((floorUrl) => fixedRateLatency(config, chosen, durationMs, latencyRounds, floorUrl, begin, typeof storePath === 'string' ? dirname(storePath) : undefined));
+    latency = { store: o.latency.store, duration_s: durationMs / 1000, rounds: latencyRounds, loads };
   }
   return { quick: o.quick, workloads, school, latency };
 }
