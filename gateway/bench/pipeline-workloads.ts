@@ -134,9 +134,9 @@ export function holdsBetween(before: ChildStats, after: ChildStats): number[] {
 /**
  * Latency at the rates a school produces (issue #21 item 3): one gateway, each load in turn for
  * `durationMs`, open loop: publish → PUBACK (QoS 1: stored) for every message and publish →
- * visible in `/latest`, sampled; and the gateway's CPU over the run.
+ * visible in `/latest`, sampled; and the gateway's CPU over the run. Each run is sent from the
+ * load generator's own process (lib/open-loop-child.ts).
  */
-/** One open-loop run in the load generator's own process (lib/open-loop-child.ts). */
 const openLoop = (gen: OpenLoopProc, url: string, httpBase: string | undefined, load: FixedRateLoad, ms: number, prefix: string) => gen.run({
   url, ...(httpBase ? { httpBase } : {}), spec: load.spec, durationMs: ms, prefix,
   // BENCH_TRACE=<dir>: every measured message's latency, for lib/trace-report.ts (not the warm-up runs).
