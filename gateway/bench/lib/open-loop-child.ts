@@ -7,8 +7,7 @@
  * gateway's time too. Jobs arrive as IPC messages (`OpenLoopJob`), one at a time; each answer
  * carries the run's result and the generator's own major GCs during it.
  */
-import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { constants } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { loadFor } from './fixed-loads.js';
 import { runOpenLoop } from './open-loop.js';
 import type { OpenLoopJob, OpenLoopReply } from './open-loop-proc.js';
