@@ -57,7 +57,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 /**
  * Five rounds of the throughput workloads: single rounds of the same code move by 20-30% on a
  * shared 2-core machine (plain aedes QoS 1 39.7k-51.7k msg/s within one run), and the median of
- * three moved a ratio by up to 18% between two runs minutes apart. The latency loads keep three
+ * three moved a ratio by up to 20% between two runs minutes apart. The latency loads keep three
  * rounds of 10 s: each round is already 50,000 messages, and a round takes ~35 s with its floors.
  */
 const roundsArg = (name: 'rounds' | 'latency-rounds', fallback: number): number => {
