@@ -21,10 +21,13 @@ export interface OpenLoopJob {
 /** The generator's own major GCs during a run (count, and their pauses added up). */
 export interface SenderGcs { count: number; pause_ms: number }
 
-export type OpenLoopReply = { id: number; result: OpenLoopResult & { sender_major_gcs: SenderGcs } } | { id: number; error: string };
+/** A run's result as the generator answers it: with its own major GCs during the run. */
+export type GeneratorResult = OpenLoopResult & { sender_major_gcs: SenderGcs };
+
+export type OpenLoopReply = { id: number; result: GeneratorResult } | { id: number; error: string };
 
 export interface OpenLoopProc {
-  run(job: Omit<OpenLoopJob, 'id'>): Promise<OpenLoopResult & { sender_major_gcs: SenderGcs }>;
+  run(job: Omit<OpenLoopJob, 'id'>): Promise<GeneratorResult>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +36,7 @@ export function startOpenLoopProc(): OpenLoopProc {
     execArgv: ['--conditions=source', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 0;
-  const waiting = new Map<number, { resolve(r: OpenLoopResult & { sender_major_gcs: SenderGcs }): void; reject(e: Error): void }>();
+  const waiting = new Map<number, { resolve(r: GeneratorResult): void; reject(e: Error): void }>();
   child.on('message', (m: OpenLoopReply) => {
     const w = waiting.get(m.id);
     if (!w) return;
