@@ -26,6 +26,7 @@ import { runTemplatesCheckCli } from './templates/index.js';
 import { runTemplatesDocsCli } from './templates/docs-cli.js';
 import { runDevicesCli } from './broker/devices-cli.js';
 import { createHubService, loadHubConfig } from './hub/index.js';
+import { lowerV8Threads, v8NiceFromEnv, type LowerResult } from './runtime-threads.js';
 
 const USAGE = `usage:
   campus-gateway start [--config FILE] [--simulate] [--log-format json|pretty]
@@ -90,7 +91,15 @@ async function hub(args: string[]): Promise<number> {
   return 0;
 }
 
+/** What lowerV8Threads did, said once the log exists. */
+function logV8Threads(log: ReturnType<typeof rootLogger>, r: LowerResult): void {
+  if ('skipped' in r) log.info({ v8_threads_nice: 0, reason: r.skipped }, 'V8 background threads left at normal priority');
+  else log.info({ v8_threads_nice: r.nice, threads: r.tids.length, found_by: r.by }, 'V8 background threads at a lower priority than the event loop');
+}
+
 async function start(args: string[]): Promise<number> {
+  // First, before anything starts threads of its own (runtime-threads.ts).
+  const v8Threads = lowerV8Threads(v8NiceFromEnv(process.env));
   privateUmask();
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, simulate: { type: 'boolean', default: false }, 'log-format': { type: 'string' } } });
   const file = values.config ?? process.env.GATEWAY_CONFIG;
@@ -99,6 +108,7 @@ async function start(args: string[]): Promise<number> {
   const config = values.simulate && openParts(loaded).length > 0 ? { ...loaded, insecure: true } : loaded;
   checkStartable(config, file || '(defaults)');
   const log = rootLogger(config.log.level, values['log-format']);
+  logV8Threads(log, v8Threads);
   if (values.simulate) {
     // The simulators are imported only here: a gateway installed without them starts without --simulate.
     const demo = await startDemo(config, {}, { log, configFile: file || '(defaults)' }).catch((err: unknown) => {

@@ -78,6 +78,16 @@ describe('campus-gateway start: log format', () => {
     const r = await runCli(['start', '--config', config]);
     expectOneFatalLine(r, /GW_ERR_PORT_IN_USE/);
     expectJson(linesOf(r.stdout));
+    // First thing, before the config: V8's background threads below the event loop (runtime-threads.ts).
+    const v8 = linesOf(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => String(e.msg).startsWith('V8 background threads'));
+    expect(v8).toEqual([expect.objectContaining({ msg: 'V8 background threads at a lower priority than the event loop', v8_threads_nice: 10, threads: 4 })]);
+  });
+
+  it('GATEWAY_V8_NICE: 0 leaves V8\'s threads alone, a bad value is one fatal line', async () => {
+    const r = await runCli(['start', '--config', config], { GATEWAY_V8_NICE: '0' });
+    expect(linesOf(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => String(e.msg).startsWith('V8 background threads')))
+      .toEqual([expect.objectContaining({ msg: 'V8 background threads left at normal priority', reason: 'GATEWAY_V8_NICE=0' })]);
+    expectOneFatalLine(await runCli(['start', '--config', config], { GATEWAY_V8_NICE: '-5' }), /GW_ERR_CONFIG: GATEWAY_V8_NICE must be a whole number from 0 \(leave V8's threads alone\) to 19, not "-5"/);
   });
 
   it('--log-format json on a terminal, GATEWAY_LOG_FORMAT=pretty through a pipe', async () => {
