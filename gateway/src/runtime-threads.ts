@@ -5,9 +5,10 @@
  * shares them out by weight, and a message waits while its event loop waits. Traced on a 2-core
  * VM at 5,000 QoS 1 msg/s, in the moments the loop was over 10 ms late it waited for a core
  * 273 ms, 131 ms of that behind V8's own threads. At nice 10 they get a tenth of the event loop's
- * share while both want a core, and all of a core that is free. Measured in turn (21 rounds each,
- * the bench's latency section): PUBACK p99 median 11.9 against 15.0 ms at 5,000 msg/s, 13.4
- * against 18.3 ms with ten classrooms of pens; saturated throughput and CPU per message no worse.
+ * share while both want a core, and all of a core that is free. Measured in turn (the bench's
+ * latency section, ten pairs, 30 rounds each way): PUBACK p99 median 13.2 against 18.4 ms with
+ * ten classrooms of pens, 12.5 against 15.2 ms at 5,000 msg/s (a smaller and less steady gain);
+ * saturated throughput and CPU per message no worse (DEVELOPERS.md has the runs).
  *
  * Node does not say which threads are V8's. Node 24 names them `V8Worker`; before that they are
  * found by the order node starts its threads in, before any code runs: the main thread, the
