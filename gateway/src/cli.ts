@@ -99,7 +99,7 @@ function logV8Threads(log: ReturnType<typeof rootLogger>, r: LowerResult): void 
 
 async function start(args: string[]): Promise<number> {
   // First, before anything starts threads of its own (runtime-threads.ts).
-  const v8Threads = lowerV8Threads(v8NiceFromEnv(process.env));
+  const v8Threads = lowerV8Threads(v8NiceFromEnv(process.env), process.env);
   privateUmask();
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, simulate: { type: 'boolean', default: false }, 'log-format': { type: 'string' } } });
   const file = values.config ?? process.env.GATEWAY_CONFIG;

@@ -50,10 +50,13 @@ describe('finding V8\'s background threads', () => {
     const set = (): void => {
       throw new Error('EACCES');
     };
-    expect(lowerV8Threads(0)).toEqual({ nice: 0, skipped: 'GATEWAY_V8_NICE=0' });
-    expect(lowerV8Threads(10, { platform: 'darwin' })).toEqual({ nice: 10, skipped: 'not Linux' });
-    expect(lowerV8Threads(10, { pid, tasks: () => node20, setPriority: set, execArgv: [], nodeOptions: '' })).toEqual({ nice: 10, skipped: 'could not set a thread\'s priority (EACCES)' });
-    expect(lowerV8Threads(10, { pid, tasks: () => { throw new Error('ENOENT'); } })).toEqual({ nice: 10, skipped: 'could not list the threads (ENOENT)' });
+    expect(lowerV8Threads(0, {})).toEqual({ nice: 0, skipped: 'GATEWAY_V8_NICE=0' });
+    expect(lowerV8Threads(10, {}, { platform: 'darwin' })).toEqual({ nice: 10, skipped: 'not Linux' });
+    expect(lowerV8Threads(10, {}, { pid, tasks: () => node20, setPriority: set, execArgv: [] })).toEqual({ nice: 10, skipped: 'could not set a thread\'s priority (EACCES)' });
+    expect(lowerV8Threads(10, {}, { pid, tasks: () => { throw new Error('ENOENT'); } })).toEqual({ nice: 10, skipped: 'could not list the threads (ENOENT)' });
+    const lowered: number[] = [];
+    expect(lowerV8Threads(10, { NODE_OPTIONS: '--v8-pool-size=2' }, { pid, tasks: () => node20, setPriority: (tid) => void lowered.push(tid), execArgv: [] })).toEqual({ nice: 10, tids: [1002, 1003], by: 'order' });
+    expect(lowered).toEqual([1002, 1003]);
   });
 
   it('in a real node process, lowers exactly the threads that do V8\'s garbage collection', () => {
@@ -62,7 +65,7 @@ describe('finding V8\'s background threads', () => {
     const script = `
       import { readdirSync, readFileSync } from 'node:fs';
       import { lowerV8Threads } from ${JSON.stringify(fileURLToPath(new URL('./runtime-threads.ts', import.meta.url)))};
-      const r = lowerV8Threads(10);
+      const r = lowerV8Threads(10, process.env);
       const stat = (t) => readFileSync('/proc/self/task/' + t + '/stat', 'utf8').split(') ')[1].split(' ');
       const ticks = () => Object.fromEntries(readdirSync('/proc/self/task').map((t) => [t, Number(stat(t)[11]) + Number(stat(t)[12])]));
       const before = ticks();

@@ -78,10 +78,10 @@ export type LowerResult = { nice: number; tids: number[]; by: 'name' | 'order' }
 
 /**
  * Lowers V8's background threads of this process to `nice`. Call it first thing in a process's
- * entry, before it starts threads of its own. Never throws for the layout: a result says what
- * was done.
+ * entry, before it starts threads of its own; `env` is the process's environment (NODE_OPTIONS
+ * may set V8's pool size). Never throws for the layout: a result says what was done.
  */
-export function lowerV8Threads(nice: number, deps: { pid?: number; tasks?: (pid: number) => Task[]; setPriority?: (tid: number, nice: number) => void; platform?: string; execArgv?: readonly string[]; nodeOptions?: string } = {}): LowerResult {
+export function lowerV8Threads(nice: number, env: { NODE_OPTIONS?: string }, deps: { pid?: number; tasks?: (pid: number) => Task[]; setPriority?: (tid: number, nice: number) => void; platform?: string; execArgv?: readonly string[] } = {}): LowerResult {
   if (nice === 0) return { nice, skipped: 'GATEWAY_V8_NICE=0' };
   if ((deps.platform ?? process.platform) !== 'linux') return { nice, skipped: 'not Linux' };
   const pid = deps.pid ?? process.pid;
@@ -91,7 +91,7 @@ export function lowerV8Threads(nice: number, deps: { pid?: number; tasks?: (pid:
   } catch (err) {
     return { nice, skipped: `could not list the threads (${(err as Error).message})` };
   }
-  const picked = pickV8Threads(pid, tasks, v8PoolSize(deps.execArgv ?? process.execArgv, deps.nodeOptions ?? process.env.NODE_OPTIONS ?? ''));
+  const picked = pickV8Threads(pid, tasks, v8PoolSize(deps.execArgv ?? process.execArgv, env.NODE_OPTIONS ?? ''));
   if (!picked.tids) return { nice, skipped: picked.reason };
   const set = deps.setPriority ?? setPriority;
   try {

@@ -17,7 +17,7 @@ const ext = process.env.BENCH_FROM_SOURCE === '1' ? 'ts' : 'js';
 // As `campus-gateway start` does first: V8's background threads below the event loop
 // (src/runtime-threads.ts; GATEWAY_V8_NICE=0 leaves them alone, for an A/B).
 const { lowerV8Threads, v8NiceFromEnv } = await import(`${root}/runtime-threads.${ext}`);
-const v8Threads = lowerV8Threads(v8NiceFromEnv(process.env));
+const v8Threads = lowerV8Threads(v8NiceFromEnv(process.env), process.env);
 if ('skipped' in v8Threads && v8Threads.nice !== 0) process.stderr.write(`gateway child: V8 background threads left at normal priority (${v8Threads.skipped})\n`);
 const [{ parseConfig }, { createGateway }, { createRootLogger }] = await Promise.all(
   ['config/load', 'gateway', 'log'].map((m) => import(`${root}/${m}.${ext}`)),
