@@ -32,7 +32,7 @@ import { printSections, runSections } from './lib/sections.js';
 import { schoolDayWorkload } from './school-day.js';
 import { runSoak } from './lib/soak.js';
 import { COMPONENT_BENCHES, runComponentBench, type ComponentResult } from './lib/components.js';
-import { repoRoot, type InfluxServer } from '../test/kit/index.js';
+import { ensurePackages, repoRoot, type InfluxServer } from '../test/kit/index.js';
 import { printStorm, stormWorkload, type StormRow } from './storm.js';
 import { startGatewayProc } from './lib/gateway-proc.js';
 import { runDistrict } from './lib/district-bench.js';
@@ -85,6 +85,9 @@ const want = (name: string) => !only || only.has(name);
 const wantDistrict = only?.has('district') ?? false;
 const writingRooms = values['writing-rooms'] !== undefined ? Number(values['writing-rooms']) : undefined;
 
+// The school's serial devices and RS-485 buses are socat pty pairs, as in the tests: installed
+// (as root) before anything is measured, not in the middle of a run.
+if (values.soak || want('school')) await ensurePackages(['socat']);
 const tmp = mkdtempSync(join(tmpdir(), 'cg-bench-'));
 const influx = values.store === 'influx' || (latencyStore.startsWith('influx') && want('latency')) ? await startInflux() : undefined;
 /**

@@ -54,6 +54,11 @@ describe('finding V8\'s background threads', () => {
     expect(lowerV8Threads(10, {}, { platform: 'darwin' })).toEqual({ nice: 10, skipped: 'not Linux' });
     expect(lowerV8Threads(10, {}, { pid, tasks: () => node20, setPriority: set, execArgv: [] })).toEqual({ nice: 10, skipped: 'could not set a thread\'s priority (EACCES)' });
     expect(lowerV8Threads(10, {}, { pid, tasks: () => { throw new Error('ENOENT'); } })).toEqual({ nice: 10, skipped: 'could not list the threads (ENOENT)' });
+    let calls = 0;
+    const failSecond = (): void => {
+      if (++calls === 2) throw new Error('ESRCH');
+    };
+    expect(lowerV8Threads(10, {}, { pid, tasks: () => node20, setPriority: failSecond, execArgv: [] })).toEqual({ nice: 10, skipped: 'could not set a thread\'s priority (ESRCH); 1 of 4 were lowered before it' });
     const lowered: number[] = [];
     expect(lowerV8Threads(10, { NODE_OPTIONS: '--v8-pool-size=2' }, { pid, tasks: () => node20, setPriority: (tid) => void lowered.push(tid), execArgv: [] })).toEqual({ nice: 10, tids: [1002, 1003], by: 'order' });
     expect(lowered).toEqual([1002, 1003]);

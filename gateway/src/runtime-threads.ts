@@ -94,10 +94,16 @@ export function lowerV8Threads(nice: number, env: { NODE_OPTIONS?: string }, dep
   const picked = pickV8Threads(pid, tasks, v8PoolSize(deps.execArgv ?? process.execArgv, env.NODE_OPTIONS ?? ''));
   if (!picked.tids) return { nice, skipped: picked.reason };
   const set = deps.setPriority ?? setPriority;
+  let done = 0;
   try {
-    for (const tid of picked.tids) set(tid, nice);
+    for (const tid of picked.tids) {
+      set(tid, nice);
+      done++;
+    }
   } catch (err) {
-    return { nice, skipped: `could not set a thread's priority (${(err as Error).message})` };
+    // A priority is only ever lowered, so the ones already set stay: say so rather than undo them.
+    const before = done > 0 ? `; ${done} of ${picked.tids.length} were lowered before it` : '';
+    return { nice, skipped: `could not set a thread's priority (${(err as Error).message})${before}` };
   }
   return { nice, tids: picked.tids, by: picked.by };
 }
