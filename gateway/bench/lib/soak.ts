@@ -2,7 +2,8 @@
  * Soak mode (`npm run bench -- --soak 30m`): the default school, its day on a
  * loop, against a gateway child for the given time; samples the child's RSS,
  * heap and event-loop delay every interval and prints the curve, then the RSS
- * trend over the second half, after warm-up (MiB/min and MiB/hour), and a JSON line.
+ * trend over the second half, after warm-up (MiB/min and MiB/hour), the RSS high of
+ * each simulated day, and a JSON line.
  */
 import { createScenarioRun, loadScenario } from '@campus-gateway/firmware-sim';
 import type { GatewayConfigFactory } from '../pipeline-workloads.js';
@@ -35,6 +36,23 @@ export function slope(xs: number[], ys: number[]): number {
 export function secondHalfSlope(samples: ReadonlyArray<{ t_s: number; rss_mib: number }>): number {
   const half = samples.slice(Math.floor(samples.length / 2));
   return slope(half.map((s) => s.t_s / 3600), half.map((s) => s.rss_mib));
+}
+
+/**
+ * The highest RSS of each simulated day, in order (a day ends where the simulated clock goes
+ * back to the morning). RSS rises and falls with the timetable, so a line fitted to a stretch
+ * that is not whole days leans with where the stretch starts and ends; the days' highs do not.
+ * The last day is cut short where the soak ends.
+ */
+export function dayHighs(samples: ReadonlyArray<{ sim: string; rss_mib: number }>): number[] {
+  const highs: number[] = [];
+  let prev = '';
+  for (const s of samples) {
+    if (highs.length === 0 || s.sim < prev) highs.push(s.rss_mib);
+    else highs[highs.length - 1] = Math.max(highs.at(-1)!, s.rss_mib);
+    prev = s.sim;
+  }
+  return highs;
 }
 
 export async function runSoak(o: SoakOptions): Promise<void> {
@@ -85,6 +103,8 @@ export async function runSoak(o: SoakOptions): Promise<void> {
   const maxBacklog = samples.reduce((a, s) => Math.max(a, s.backlog), 0);
   process.stdout.write(`peak RSS ${peak} MiB; most readings waiting for an acknowledgement at a sample: ${maxBacklog}\n`);
   process.stdout.write(`soak: ${run.plan.devices.length} devices, ${scenario.timetable.writing.rooms} rooms writing with pens in their periods, the day (${scenario.clock.start}–${scenario.clock.end} at ${scenario.clock.speed}×) on a loop\n`);
+  const highs = dayHighs(samples);
   process.stdout.write(`RSS trend over the second half: ${round(trend / 60, 3)} MiB/min (${round(trend, 1)} MiB/hour); acknowledged readings ${t.acked_readings} of ${t.sent_readings} sent\n`);
-  process.stdout.write(`${JSON.stringify({ soak: { duration_s: round(o.durationMs / 1000, 0), devices: run.plan.devices.length, writing_rooms: scenario.timetable.writing.rooms, rss_trend_mib_per_h: round(trend, 2), rss_trend_mib_per_min: round(trend / 60, 3), totals: t, samples } })}\n`);
+  process.stdout.write(`RSS high of each simulated day: ${highs.join(', ')} MiB (the last cut short by the end of the soak)\n`);
+  process.stdout.write(`${JSON.stringify({ soak: { duration_s: round(o.durationMs / 1000, 0), devices: run.plan.devices.length, writing_rooms: scenario.timetable.writing.rooms, rss_trend_mib_per_h: round(trend, 2), rss_trend_mib_per_min: round(trend / 60, 3), rss_day_highs_mib: highs, totals: t, samples } })}\n`);
 }
