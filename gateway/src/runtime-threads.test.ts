@@ -58,7 +58,7 @@ describe('finding V8\'s background threads', () => {
     const failSecond = (): void => {
       if (++calls === 2) throw new Error('ESRCH');
     };
-    expect(lowerV8Threads(10, {}, { pid, tasks: () => node20, setPriority: failSecond, execArgv: [] })).toEqual({ nice: 10, skipped: 'could not set a thread\'s priority (ESRCH); 1 of 4 were lowered before it' });
+    expect(lowerV8Threads(10, {}, { pid, tasks: () => node20, setPriority: failSecond, execArgv: [] })).toEqual({ nice: 10, skipped: 'could not set a thread\'s priority (ESRCH); 1 of 4 lowered before it' });
     const lowered: number[] = [];
     expect(lowerV8Threads(10, { NODE_OPTIONS: '--v8-pool-size=2' }, { pid, tasks: () => node20, setPriority: (tid) => void lowered.push(tid), execArgv: [] })).toEqual({ nice: 10, tids: [1002, 1003], by: 'order' });
     expect(lowered).toEqual([1002, 1003]);

@@ -102,7 +102,7 @@ export function lowerV8Threads(nice: number, env: { NODE_OPTIONS?: string }, dep
     }
   } catch (err) {
     // A priority is only ever lowered, so the ones already set stay: say so rather than undo them.
-    const before = done > 0 ? `; ${done} of ${picked.tids.length} were lowered before it` : '';
+    const before = done > 0 ? `; ${done} of ${picked.tids.length} lowered before it` : '';
     return { nice, skipped: `could not set a thread's priority (${(err as Error).message})${before}` };
   }
   return { nice, tids: picked.tids, by: picked.by };
